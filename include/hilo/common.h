@@ -1,0 +1,47 @@
+/* Shared definitions: error codes, time, small helpers. */
+#ifndef HILO_COMMON_H
+#define HILO_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HILO_VERSION "0.1.0"
+
+/* Domain errors. Functions return 0 on success, -errno for system errors and
+ * -HILO_E* for these (all above any errno value). Each has a stable wire code. */
+enum hilo_err {
+    HILO_EBASE = 10000,
+    HILO_EBADJSON,
+    HILO_EBADFRAME,
+    HILO_EUNKNOWNTYPE,
+    HILO_ETOOLARGE,
+    HILO_ETEXTLONG,
+    HILO_ERATE,
+    HILO_EHELLO,
+    HILO_EUNAUTH,
+    HILO_ECREDS,
+    HILO_EEXPIRED,
+    HILO_EFORBIDDEN,
+    HILO_EUNKNOWNTICKET,
+    HILO_EUNKNOWNAGENT,
+    HILO_EBADSTATE,
+    HILO_EUNAVAIL,
+    HILO_EINTERNAL,
+    HILO_ELAST
+};
+
+/* Stable machine code for an error ("bad_json", ...); "internal" for unknown. */
+const char *hilo_err_code(int err);
+/* Human English message for an error. */
+const char *hilo_strerror(int err);
+/* Counts one occurrence of an error code (for metrics). */
+void hilo_err_count(int err);
+/* Number of occurrences counted for err. */
+uint64_t hilo_err_counted(int err);
+
+/* Wall clock in milliseconds since the Unix epoch. */
+uint64_t hilo_now_ms(void);
+
+#define HILO_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

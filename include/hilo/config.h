@@ -1,0 +1,56 @@
+/* Options: one table drives flags, HILO_* environment variables, --help and
+ * docs/config.md. Flags win over the environment, which wins over defaults. */
+#ifndef HILO_CONFIG_H
+#define HILO_CONFIG_H
+
+#include <stdio.h>
+
+struct hilo_config {
+    char *listen;          /* "host:port" as given */
+    char *listen_host;     /* derived from listen */
+    int listen_port;       /* derived from listen */
+    char *redis_url;       /* "" = embedded private redis-server */
+    char *prefix;
+    char *web_root;
+    char *var_dir;
+    char *redis_server;
+    int redis_connect_timeout_ms;
+    int redis_timeout_ms;
+    int max_frame;
+    int max_text;
+    int msg_rate;
+    int msg_burst;
+    int send_queue;
+    int max_conns;
+    int session_ttl;
+    int ack_eta_minutes;
+    char *widget_origins;
+    char *identity_secret;
+    int identity_max_age;
+    char *public_url;
+    char *log_level;
+};
+
+/* Sets every option to its default. Free with hilo_config_deinit. */
+void hilo_config_init(struct hilo_config *c);
+void hilo_config_deinit(struct hilo_config *c);
+
+/* Applies HILO_* variables from envp (NULL-terminated "K=V" list), then the
+ * flags in argv[*argi..] up to the first argument that is not an option;
+ * *argi is left there. On error returns -1 with a message naming the option
+ * in err. Flags take "--name value" or "--name=value". */
+int hilo_config_load(struct hilo_config *c, char **envp, int argc, char **argv,
+                     int *argi, char *err, size_t errlen);
+
+/* Consumes one option flag at argv[*argi] (and its value). Returns 1 when
+ * consumed, 0 when argv[*argi] is not one of ours, -1 on a bad value. */
+int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, char *err,
+                     size_t errlen);
+
+/* Checks cross-field rules and derives listen_host/listen_port. */
+int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen);
+
+void hilo_config_print_help(FILE *f);
+void hilo_config_print_markdown(FILE *f);
+
+#endif

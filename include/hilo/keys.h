@@ -1,0 +1,33 @@
+/* The one place Redis key and channel names are built. Keys of one ticket
+ * share the hash tag {t:<ref>}, keys of one customer {c:<id>}, so every Lua
+ * script touches a single hash slot (Redis Cluster ready). See
+ * docs/data-model.md. */
+#ifndef HILO_KEYS_H
+#define HILO_KEYS_H
+
+#include <stddef.h>
+
+enum hilo_key {
+    HILO_K_TICKET,     /* hash: ticket fields              arg: ref */
+    HILO_K_THREAD,     /* stream: the thread's events      arg: ref */
+    HILO_K_DEDUPE,     /* hash: author client id -> event  arg: ref */
+    HILO_K_RESERVE,    /* string: reference reservation    arg: ref */
+    HILO_K_CUSTOMER,   /* hash: customer fields            arg: customer id */
+    HILO_K_CUST_IDS,   /* set: identities of a customer    arg: customer id */
+    HILO_K_CUST_TIX,   /* zset: tickets of a customer      arg: customer id */
+    HILO_K_IDENT,      /* string: identity -> customer id  arg: "web:<hash>" */
+    HILO_K_AGENT,      /* hash: agent                      arg: name */
+    HILO_K_AGENTS,     /* set: agent names                 arg: unused */
+    HILO_K_SESSION,    /* hash: agent session              arg: token hash */
+    HILO_K_IDX_ACTIVE, /* zset: open+pending tickets       arg: unused */
+    HILO_K_IDX_ALL,    /* zset: every ticket by creation   arg: unused */
+    HILO_K_EVENTS,     /* pub/sub channel of all events    arg: unused */
+};
+
+/* Sets the prefix (copied). Call once at start-up. */
+int hilo_keys_init(const char *prefix);
+void hilo_keys_deinit(void);
+/* Writes the key into buf; returns its length, or -1 if it does not fit. */
+int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg);
+
+#endif

@@ -1,0 +1,18 @@
+/* Logging to stderr with levels. Never pass secrets. */
+#ifndef HILO_LOG_H
+#define HILO_LOG_H
+
+enum hilo_log_level { HILO_LOG_DEBUG, HILO_LOG_INFO, HILO_LOG_WARN, HILO_LOG_ERROR };
+
+void hilo_log_set_level(enum hilo_log_level level);
+/* Parses "debug|info|warn|error"; returns 0 or -1. */
+int hilo_log_parse_level(const char *s, enum hilo_log_level *out);
+void hilo_log(enum hilo_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define hilo_debug(...) hilo_log(HILO_LOG_DEBUG, __VA_ARGS__)
+#define hilo_info(...) hilo_log(HILO_LOG_INFO, __VA_ARGS__)
+#define hilo_warn(...) hilo_log(HILO_LOG_WARN, __VA_ARGS__)
+#define hilo_error(...) hilo_log(HILO_LOG_ERROR, __VA_ARGS__)
+
+#endif

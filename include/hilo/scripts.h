@@ -1,0 +1,27 @@
+/* Lua scripts run by Redis. Each touches the keys of one hash slot only (one
+ * ticket's {t:<ref>} keys, or one customer's {c:<id>} keys); events are
+ * published from inside the script, so publication order is stream order.
+ * Loaded with SCRIPT LOAD on every (re)connect, called with EVALSHA. */
+#ifndef HILO_SCRIPTS_H
+#define HILO_SCRIPTS_H
+
+#include "hilo/redis.h"
+
+enum hilo_script {
+    HILO_S_RESERVE, /* KEYS tk rsv; ARGV owner ttl -> 1 reserved / 0 taken */
+    HILO_S_CREATE,  /* new ticket + first message + acknowledgement */
+    HILO_S_APPEND,  /* message / reply / note / resolve on a ticket */
+    HILO_S_SET,     /* assign / status */
+    HILO_S_HISTORY, /* summary + events after an id */
+    HILO_S_CUST,    /* create/update a customer, link identity and ticket */
+    HILO_S_COUNT
+};
+
+/* Sends SCRIPT LOAD for every script on r (call from on_connect). */
+void hilo_scripts_load(struct hilo_redis *r);
+/* SHA1 of a script once loaded ("" before). */
+const char *hilo_scripts_sha(enum hilo_script s);
+/* Source of a script (for tests). */
+const char *hilo_scripts_source(enum hilo_script s);
+
+#endif

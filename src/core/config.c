@@ -1,0 +1,254 @@
+#include "hilo/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/log.h"
+
+enum opt_type { OPT_STR, OPT_INT };
+
+struct opt {
+    const char *name; /* flag is --name with '_' -> '-', env is HILO_NAME */
+    enum opt_type type;
+    size_t off;
+    const char *def;
+    long min, max;
+    int secret;
+    const char *help;
+};
+
+#define S(f) OPT_STR, offsetof(struct hilo_config, f)
+#define I(f) OPT_INT, offsetof(struct hilo_config, f)
+
+static const struct opt opts[] = {
+    {"listen", S(listen), "127.0.0.1:8080", 0, 0, 0, "Address and port to listen on (host:port)."},
+    {"redis_url", S(redis_url), "", 0, 0, 1,
+     "Redis to use: redis://[:password@]host:port[/db] or unix:///path/to.sock. "
+     "Empty: start a private redis-server under var_dir."},
+    {"prefix", S(prefix), "hilo", 0, 0, 0, "Prefix of every Redis key and channel."},
+    {"web_root", S(web_root), "web", 0, 0, 0, "Directory of the static files served over HTTP."},
+    {"var_dir", S(var_dir), "var", 0, 0, 0, "Directory for the private Redis (socket, AOF, log)."},
+    {"redis_server", S(redis_server), "redis-server", 0, 0, 0,
+     "redis-server binary for the private Redis."},
+    {"redis_connect_timeout_ms", I(redis_connect_timeout_ms), "2000", 50, 60000, 0,
+     "Redis connect timeout in milliseconds."},
+    {"redis_timeout_ms", I(redis_timeout_ms), "3000", 50, 60000, 0,
+     "Redis command timeout in milliseconds; a late reply drops the connection."},
+    {"max_frame", I(max_frame), "65536", 256, 16777216, 0, "Largest incoming WebSocket frame in bytes."},
+    {"max_text", I(max_text), "4096", 1, 1000000, 0, "Most characters in a message text."},
+    {"msg_rate", I(msg_rate), "10", 1, 100000, 0, "Frames per second per connection (sustained)."},
+    {"msg_burst", I(msg_burst), "30", 1, 100000, 0, "Frames per connection allowed in a burst."},
+    {"send_queue", I(send_queue), "512", 8, 1000000, 0,
+     "Frames queued for one slow connection before it is cut off."},
+    {"max_conns", I(max_conns), "20000", 1, 1000000, 0, "Most simultaneous connections."},
+    {"session_ttl", I(session_ttl), "43200", 1, 31536000, 0, "Agent session lifetime in seconds."},
+    {"ack_eta_minutes", I(ack_eta_minutes), "15", 1, 100000, 0,
+     "Expected response time quoted in the acknowledgement, in minutes."},
+    {"widget_origins", S(widget_origins), "", 0, 0, 0,
+     "Comma-separated origins allowed to open customer WebSockets (\"*\" = any). "
+     "Pages served by Hilo itself and clients without Origin are always allowed."},
+    {"identity_secret", S(identity_secret), "", 0, 0, 1,
+     "HMAC key for signed customer identities from the host site; empty disables them."},
+    {"identity_max_age", I(identity_max_age), "86400", 1, 31536000, 0,
+     "How old (seconds) a signed identity's timestamp may be."},
+    {"public_url", S(public_url), "", 0, 0, 0,
+     "URL Hilo is reached at from outside (e.g. https://support.example.com); "
+     "https makes session cookies Secure."},
+    {"log_level", S(log_level), "info", 0, 0, 0, "debug, info, warn or error."},
+};
+
+static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
+static int *int_at(struct hilo_config *c, const struct opt *o) { return (int *)((char *)c + o->off); }
+
+static int set_opt(struct hilo_config *c, const struct opt *o, const char *v, char *err, size_t errlen)
+{
+    if (o->type == OPT_STR) {
+        char *dup = strdup(v);
+        if (!dup) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        free(*str_at(c, o));
+        *str_at(c, o) = dup;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < o->min || n > o->max) {
+        snprintf(err, errlen, "option %s: '%s' is not a whole number from %ld to %ld", o->name, v,
+                 o->min, o->max);
+        return -1;
+    }
+    *int_at(c, o) = (int)n;
+    return 0;
+}
+
+void hilo_config_init(struct hilo_config *c)
+{
+    char err[128];
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        set_opt(c, &opts[i], opts[i].def, err, sizeof err);
+}
+
+void hilo_config_deinit(struct hilo_config *c)
+{
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (opts[i].type == OPT_STR)
+            free(*str_at(c, &opts[i]));
+    free(c->listen_host);
+    memset(c, 0, sizeof *c);
+}
+
+/* "redis_url" -> "--redis-url" / "HILO_REDIS_URL" */
+static void flag_name(const struct opt *o, char *out, size_t n)
+{
+    snprintf(out, n, "--%s", o->name);
+    for (char *p = out + 2; *p; p++)
+        if (*p == '_')
+            *p = '-';
+}
+
+static void env_name(const struct opt *o, char *out, size_t n)
+{
+    snprintf(out, n, "HILO_%s", o->name);
+    for (char *p = out + 5; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+}
+
+int hilo_config_load(struct hilo_config *c, char **envp, int argc, char **argv, int *argi,
+                     char *err, size_t errlen)
+{
+    char name[64];
+
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp(*e, "HILO_", 5) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+            env_name(&opts[i], name, sizeof name);
+            size_t n = strlen(name);
+            if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+                if (set_opt(c, &opts[i], *e + n + 1, err, errlen) < 0)
+                    return -1;
+            }
+        }
+    }
+    while (*argi < argc) {
+        const char *a = argv[*argi];
+        if (strncmp(a, "--", 2) != 0 || strcmp(a, "--help") == 0 || strcmp(a, "--version") == 0)
+            break;
+        int r = hilo_config_flag(c, argc, argv, argi, err, errlen);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            size_t alen = strcspn(a, "=");
+            snprintf(err, errlen, "unknown option %.*s (see hilo --help)", (int)alen, a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, char *err,
+                     size_t errlen)
+{
+    char name[64];
+    const char *a = argv[*argi];
+    const char *eq = strchr(a, '=');
+    size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+    const struct opt *o = NULL;
+
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        flag_name(&opts[i], name, sizeof name);
+        if (strlen(name) == alen && strncmp(name, a, alen) == 0)
+            o = &opts[i];
+    }
+    if (!o)
+        return 0;
+    const char *v = eq ? eq + 1 : NULL;
+    if (!v) {
+        if (*argi + 1 >= argc) {
+            snprintf(err, errlen, "option %s needs a value", a);
+            return -1;
+        }
+        v = argv[++*argi];
+    }
+    if (set_opt(c, o, v, err, errlen) < 0)
+        return -1;
+    ++*argi;
+    return 1;
+}
+
+int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
+{
+    enum hilo_log_level lvl;
+    const char *colon = strrchr(c->listen, ':');
+    char *end = NULL;
+    long port;
+
+    if (!colon || colon == c->listen) {
+        snprintf(err, errlen, "option listen: '%s' is not host:port", c->listen);
+        return -1;
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535) {
+        snprintf(err, errlen, "option listen: bad port in '%s'", c->listen);
+        return -1;
+    }
+    free(c->listen_host);
+    c->listen_host = strndup(c->listen, (size_t)(colon - c->listen));
+    c->listen_port = (int)port;
+    if (hilo_log_parse_level(c->log_level, &lvl) < 0) {
+        snprintf(err, errlen, "option log_level: '%s' is not debug, info, warn or error", c->log_level);
+        return -1;
+    }
+    if (c->prefix[0] == '\0' || strpbrk(c->prefix, " {}\r\n")) {
+        snprintf(err, errlen, "option prefix: must be non-empty without spaces or braces");
+        return -1;
+    }
+    if (c->msg_burst < 1) {
+        snprintf(err, errlen, "option msg_burst: must be at least 1");
+        return -1;
+    }
+    return 0;
+}
+
+void hilo_config_print_help(FILE *f)
+{
+    char flag[64], env[64];
+    fprintf(f, "Options (flag, or environment variable):\n");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        flag_name(&opts[i], flag, sizeof flag);
+        env_name(&opts[i], env, sizeof env);
+        fprintf(f, "  %s %s  (%s, default \"%s\")\n      %s\n", flag,
+                opts[i].type == OPT_INT ? "N" : "VALUE", env, opts[i].def, opts[i].help);
+    }
+}
+
+void hilo_config_print_markdown(FILE *f)
+{
+    char flag[64], env[64];
+    fprintf(f, "# Configuration\n\n"
+               "Generated by `hilo config-doc` from the options table in `src/core/config.c`;\n"
+               "a test keeps this file in step with it.\n\n"
+               "Every option can be set by a flag or by an environment variable; a flag\n"
+               "wins over the environment, which wins over the default. Bad values stop\n"
+               "Hilo at start-up with a message naming the option. Secret options are\n"
+               "never logged.\n\n"
+               "| flag | environment | default | range | what |\n"
+               "|------|-------------|---------|-------|------|\n");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        char range[64] = "";
+        flag_name(&opts[i], flag, sizeof flag);
+        env_name(&opts[i], env, sizeof env);
+        if (opts[i].type == OPT_INT)
+            snprintf(range, sizeof range, "%ld–%ld", opts[i].min, opts[i].max);
+        fprintf(f, "| `%s` | `%s` | `%s` | %s | %s%s |\n", flag, env, opts[i].def, range,
+                opts[i].help, opts[i].secret ? " (secret)" : "");
+    }
+}

@@ -1,0 +1,498 @@
+#include "hilo/agents.h"
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "hilo/common.h"
+#include "hilo/keys.h"
+#include "hilo/log.h"
+#include "hilo/redis.h"
+#include "hilo/server.h"
+
+
+/* Verified against when the agent does not exist, so that a wrong name costs
+ * as much time as a wrong password. */
+static const char dummy_hash[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$5L43JLjiUkEbQSueJzjw9A$"
+    "j4UDx5iUy8BEd28/4azYoq9aTY/vWxBq7rXm9HamDLQ";
+
+int hilo_agents_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *name; name++)
+        if (!((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') || *name == '.' ||
+              *name == '_' || *name == '-'))
+            return 0;
+    return 1;
+}
+
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+struct auth_op {
+    struct hilo_server *s;
+    hilo_auth_cb cb;
+    void *data;
+    uv_work_t work;
+    char *password;
+    char hash[crypto_pwhash_STRBYTES];
+    int known, ok;
+    struct hilo_session_info si;
+};
+
+static void auth_done(struct auth_op *op, int err)
+{
+    op->cb(err, err ? NULL : &op->si, op->data);
+    if (op->password) {
+        sodium_memzero(op->password, strlen(op->password));
+        free(op->password);
+    }
+    free(op);
+}
+
+static void session_saved_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        auth_done(op, -HILO_EUNAVAIL);
+    else
+        auth_done(op, 0);
+}
+
+static void verify_work(uv_work_t *w)
+{
+    struct auth_op *op = w->data;
+    const char *h = op->known ? op->hash : dummy_hash;
+    op->ok = crypto_pwhash_str_verify(h, op->password, strlen(op->password)) == 0 && op->known;
+}
+
+static void verify_after(uv_work_t *w, int status)
+{
+    struct auth_op *op = w->data;
+    struct hilo_server *s = op->s;
+    unsigned char rnd[32];
+    char b64[64], th[65], key[160], exp[24], px[24];
+
+    if (status != 0 || !op->ok) {
+        auth_done(op, -HILO_ECREDS);
+        return;
+    }
+    op->si.exp_ms = hilo_now_ms() + (uint64_t)s->cfg->session_ttl * 1000u;
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2base64(b64, sizeof b64, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(op->si.token, sizeof op->si.token, "s1.%llu.%s", (unsigned long long)op->si.exp_ms,
+             b64);
+    token_hash(op->si.token, th);
+    hilo_key(key, sizeof key, HILO_K_SESSION, th);
+    snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->si.exp_ms);
+    snprintf(px, sizeof px, "%llu", (unsigned long long)op->si.exp_ms);
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    const char *hset[] = {"HSET", key, "name", op->si.name, "display", op->si.display,
+                          "role", op->si.role, "exp", exp};
+    const char *pexp[] = {"PEXPIREAT", key, px};
+    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 10, hset, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, pexp, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, session_saved_cb, op, 1, x, NULL);
+    if (rc < 0)
+        auth_done(op, -HILO_EUNAVAIL);
+}
+
+static void fill_si(struct hilo_session_info *si, const redisReply *h, char *hash, size_t hashlen)
+{
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *k = h->element[i]->str, *v = h->element[i + 1]->str;
+        if (strcmp(k, "name") == 0)
+            snprintf(si->name, sizeof si->name, "%s", v);
+        else if (strcmp(k, "display") == 0)
+            snprintf(si->display, sizeof si->display, "%s", v);
+        else if (strcmp(k, "role") == 0)
+            snprintf(si->role, sizeof si->role, "%s", v);
+        else if (strcmp(k, "exp") == 0)
+            si->exp_ms = strtoull(v, NULL, 10);
+        else if (hash && strcmp(k, "pwhash") == 0)
+            snprintf(hash, hashlen, "%s", v);
+    }
+}
+
+static void agent_loaded_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        auth_done(op, -HILO_EUNAVAIL);
+        return;
+    }
+    fill_si(&op->si, reply, op->hash, sizeof op->hash);
+    op->known = op->hash[0] != '\0';
+    op->work.data = op;
+    if (uv_queue_work(op->s->loop, &op->work, verify_work, verify_after) < 0)
+        auth_done(op, -HILO_EINTERNAL);
+}
+
+int hilo_agents_login(struct hilo_server *s, const char *name, const char *password,
+                      hilo_auth_cb cb, void *data)
+{
+    struct auth_op *op;
+    char key[160];
+    if (!hilo_redis_ready(s->redis))
+        return -HILO_EUNAVAIL;
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -ENOMEM;
+    op->s = s;
+    op->cb = cb;
+    op->data = data;
+    op->password = strdup(password);
+    /* An invalid name is looked up as "" (never exists) to keep timing flat. */
+    hilo_key(key, sizeof key, HILO_K_AGENT, hilo_agents_name_ok(name) ? name : "");
+    const char *argv[] = {"HGETALL", key};
+    int rc = hilo_redis_cmdargv(s->redis, agent_loaded_cb, op, 2, argv, NULL);
+    if (rc < 0) {
+        free(op->password);
+        free(op);
+    }
+    return rc;
+}
+
+static void session_loaded_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        auth_done(op, -HILO_EUNAVAIL);
+        return;
+    }
+    fill_si(&op->si, reply, NULL, 0);
+    if (!op->si.name[0]) {
+        auth_done(op, -HILO_EUNAUTH);
+        return;
+    }
+    if (op->si.exp_ms <= hilo_now_ms()) {
+        auth_done(op, -HILO_EEXPIRED);
+        return;
+    }
+    auth_done(op, 0);
+}
+
+/* Parses the expiry out of "s1.<ms>.<random>"; 0 if malformed. */
+static uint64_t token_expiry(const char *token)
+{
+    char *end;
+    uint64_t ms;
+    if (strncmp(token, "s1.", 3) != 0)
+        return 0;
+    ms = strtoull(token + 3, &end, 10);
+    return *end == '.' && end[1] ? ms : 0;
+}
+
+int hilo_agents_check(struct hilo_server *s, const char *token, hilo_auth_cb cb, void *data)
+{
+    struct auth_op *op;
+    char th[65], key[160];
+    uint64_t exp = token_expiry(token);
+
+    if (exp && exp <= hilo_now_ms()) {
+        cb(-HILO_EEXPIRED, NULL, data);
+        return 0;
+    }
+    if (!exp) {
+        cb(-HILO_EUNAUTH, NULL, data);
+        return 0;
+    }
+    if (!hilo_redis_ready(s->redis))
+        return -HILO_EUNAVAIL;
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -ENOMEM;
+    op->s = s;
+    op->cb = cb;
+    op->data = data;
+    token_hash(token, th);
+    hilo_key(key, sizeof key, HILO_K_SESSION, th);
+    const char *argv[] = {"HGETALL", key};
+    int rc = hilo_redis_cmdargv(s->redis, session_loaded_cb, op, 2, argv, NULL);
+    if (rc < 0)
+        free(op);
+    return rc;
+}
+
+static void logout_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    auth_done(op, reply ? 0 : -HILO_EUNAVAIL);
+}
+
+int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb, void *data)
+{
+    struct auth_op *op;
+    char th[65], key[160];
+    if (!hilo_redis_ready(s->redis))
+        return -HILO_EUNAVAIL;
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -ENOMEM;
+    op->s = s;
+    op->cb = cb;
+    op->data = data;
+    token_hash(token, th);
+    hilo_key(key, sizeof key, HILO_K_SESSION, th);
+    const char *argv[] = {"DEL", key};
+    int rc = hilo_redis_cmdargv(s->redis, logout_cb, op, 2, argv, NULL);
+    if (rc < 0)
+        free(op);
+    return rc;
+}
+
+/* ---- WebSocket side ------------------------------------------------------ */
+
+struct ws_auth {
+    struct hilo_conn *c;
+    char *req;
+    int send_token;
+};
+
+static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
+{
+    struct ws_auth *a = data;
+    struct hilo_conn *c = a->c;
+    if (c->wsi) {
+        if (err) {
+            hilo_conn_error(c, err, a->req, NULL);
+        } else {
+            json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "type", "session", "expires_at",
+                                  (json_int_t)si->exp_ms, "agent", "name", si->name, "display",
+                                  si->display[0] ? si->display : si->name, "role",
+                                  si->role[0] ? si->role : "agent");
+            char *js;
+            if (a->send_token)
+                json_object_set_new(o, "token", json_string(si->token));
+            if (a->req)
+                json_object_set_new(o, "req", json_string(a->req));
+            free(c->id);
+            free(c->name);
+            c->id = strdup(si->name);
+            c->name = strdup(si->display[0] ? si->display : si->name);
+            c->admin = strcmp(si->role, "admin") == 0;
+            c->sess_exp_ms = si->exp_ms;
+            c->ready = 1;
+            js = json_dumps(o, JSON_COMPACT);
+            if (js)
+                hilo_conn_send_buf(c, js, strlen(js));
+            free(js);
+            json_decref(o);
+        }
+        hilo_hub_busy(c, 0);
+    }
+    hilo_conn_unref(c);
+    free(a->req);
+    free(a);
+}
+
+static struct ws_auth *ws_auth_new(struct hilo_conn *c, const char *req, int send_token)
+{
+    struct ws_auth *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    hilo_conn_ref(c);
+    a->c = c;
+    a->req = req ? strdup(req) : NULL;
+    a->send_token = send_token;
+    hilo_hub_busy(c, 1);
+    return a;
+}
+
+static void ws_auth_failed(struct ws_auth *a, int err)
+{
+    struct hilo_conn *c = a->c;
+    hilo_conn_error(c, err, a->req, NULL);
+    hilo_hub_busy(c, 0);
+    hilo_conn_unref(c);
+    free(a->req);
+    free(a);
+}
+
+void hilo_agent_login(struct hilo_conn *c, const char *name, const char *password, const char *req)
+{
+    struct ws_auth *a = ws_auth_new(c, req, 1);
+    int rc;
+    if (!a)
+        return;
+    rc = hilo_agents_login(c->srv, name, password, ws_auth_cb, a);
+    if (rc < 0)
+        ws_auth_failed(a, rc == -HILO_EUNAVAIL ? rc : -HILO_EINTERNAL);
+}
+
+void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req)
+{
+    struct ws_auth *a = ws_auth_new(c, req, 0);
+    int rc;
+    if (!a)
+        return;
+    rc = hilo_agents_check(c->srv, token, ws_auth_cb, a);
+    if (rc < 0)
+        ws_auth_failed(a, rc == -HILO_EUNAVAIL ? rc : -HILO_EINTERNAL);
+}
+
+void hilo_conn_cookie_auth(struct hilo_conn *c)
+{
+    if (c->cookie)
+        hilo_agent_auth(c, c->cookie, NULL);
+}
+
+/* ---- CLI ------------------------------------------------------------------ */
+
+static redisContext *cli_connect(const char *url)
+{
+    struct hilo_redis_url u;
+    redisContext *rc;
+    struct timeval tv = {5, 0};
+    if (hilo_redis_url_parse(url, &u) < 0) {
+        fprintf(stderr, "hilo: bad Redis URL\n");
+        return NULL;
+    }
+    rc = u.path ? redisConnectUnixWithTimeout(u.path, tv) : redisConnectWithTimeout(u.host, u.port, tv);
+    if (!rc || rc->err) {
+        fprintf(stderr, "hilo: cannot connect to Redis: %s\n", rc ? rc->errstr : "out of memory");
+        if (rc)
+            redisFree(rc);
+        rc = NULL;
+        goto out;
+    }
+    if (u.password) {
+        redisReply *r = redisCommand(rc, "AUTH %s", u.password);
+        freeReplyObject(r);
+    }
+    if (u.db) {
+        redisReply *r = redisCommand(rc, "SELECT %d", u.db);
+        freeReplyObject(r);
+    }
+out:
+    hilo_redis_url_free(&u);
+    return rc;
+}
+
+static void new_password(char out[21])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+}
+
+static int cli_set_password(redisContext *rc, const char *key, int create, const char *name,
+                            const char *display, int admin)
+{
+    char pw[21], hash[crypto_pwhash_STRBYTES], now[24];
+    redisReply *r;
+    new_password(pw);
+    if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fprintf(stderr, "hilo: out of memory hashing the password\n");
+        return 1;
+    }
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    if (create)
+        r = redisCommand(rc, "HSET %s name %s display %s role %s pwhash %s created_at %s", key,
+                         name, display, admin ? "admin" : "agent", hash, now);
+    else
+        r = redisCommand(rc, "HSET %s pwhash %s", key, hash);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "hilo: Redis error: %s\n", r ? r->str : rc->errstr);
+        freeReplyObject(r);
+        return 1;
+    }
+    freeReplyObject(r);
+    printf("%s\n", pw);
+    return 0;
+}
+
+int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *prefix)
+{
+    const char *verb = argc > 0 ? argv[0] : "";
+    const char *name = argc > 1 ? argv[1] : NULL;
+    const char *display = NULL;
+    int admin = 0, code = 1;
+    char key[160], set[160];
+    redisContext *rc = NULL;
+    redisReply *r = NULL;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--admin") == 0)
+            admin = 1;
+        else if (strcmp(argv[i], "--display") == 0 && i + 1 < argc)
+            display = argv[++i];
+        else {
+            fprintf(stderr, "hilo agent: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (strcmp(verb, "list") != 0 && (!name || !hilo_agents_name_ok(name))) {
+        fprintf(stderr, "usage: hilo agent add|passwd|remove NAME [--display \"Name\"] [--admin]\n"
+                        "       hilo agent list\n"
+                        "NAME: 1-64 characters of a-z 0-9 . _ -\n");
+        return 2;
+    }
+    hilo_keys_init(prefix);
+    rc = cli_connect(redis_url);
+    if (!rc)
+        return 1;
+    hilo_key(key, sizeof key, HILO_K_AGENT, name ? name : "");
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    if (strcmp(verb, "add") == 0) {
+        r = redisCommand(rc, "EXISTS %s", key);
+        if (!r || r->type != REDIS_REPLY_INTEGER) {
+            fprintf(stderr, "hilo: Redis error\n");
+            goto out;
+        }
+        if (r->integer) {
+            fprintf(stderr, "hilo: agent %s exists (use: hilo agent passwd %s)\n", name, name);
+            goto out;
+        }
+        code = cli_set_password(rc, key, 1, name, display ? display : name, admin);
+        if (code == 0) {
+            freeReplyObject(redisCommand(rc, "SADD %s %s", set, name));
+            fprintf(stderr, "agent %s created; the password above is shown only once\n", name);
+        }
+    } else if (strcmp(verb, "passwd") == 0) {
+        r = redisCommand(rc, "EXISTS %s", key);
+        if (!r || r->type != REDIS_REPLY_INTEGER || !r->integer) {
+            fprintf(stderr, "hilo: no agent %s\n", name);
+            goto out;
+        }
+        code = cli_set_password(rc, key, 0, name, NULL, 0);
+    } else if (strcmp(verb, "remove") == 0) {
+        r = redisCommand(rc, "DEL %s", key);
+        freeReplyObject(redisCommand(rc, "SREM %s %s", set, name));
+        code = r && r->type == REDIS_REPLY_INTEGER && r->integer ? 0 : 1;
+        if (code)
+            fprintf(stderr, "hilo: no agent %s\n", name);
+    } else if (strcmp(verb, "list") == 0) {
+        r = redisCommand(rc, "SORT %s ALPHA", set);
+        if (r && r->type == REDIS_REPLY_ARRAY) {
+            for (size_t i = 0; i < r->elements; i++)
+                printf("%s\n", r->element[i]->str);
+            code = 0;
+        }
+    } else {
+        fprintf(stderr, "hilo agent: unknown command '%s' (add, passwd, remove, list)\n", verb);
+        code = 2;
+    }
+out:
+    freeReplyObject(r);
+    redisFree(rc);
+    hilo_keys_deinit();
+    return code;
+}

@@ -1,0 +1,97 @@
+/* Wiring of one hub process: Redis clients and the routing table. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/keys.h"
+#include "hilo/log.h"
+#include "hilo/redis.h"
+#include "hilo/scripts.h"
+#include "hilo/server.h"
+
+static void main_connect(struct hilo_redis *r, void *data)
+{
+    (void)data;
+    hilo_scripts_load(r);
+}
+
+static void main_ready(struct hilo_redis *r, void *data)
+{
+    struct hilo_server *s = data;
+    (void)r;
+    hilo_hub_fill_pool(s);
+}
+
+static void main_down(struct hilo_redis *r, void *data)
+{
+    struct hilo_server *s = data;
+    (void)r;
+    /* The subscription shares the server's fate: make it reconnect too, so
+     * that the catch-up after it covers whatever happened meanwhile. */
+    if (s->sub)
+        hilo_redis_reset(s->sub);
+}
+
+static void sub_ready(struct hilo_redis *r, void *data)
+{
+    (void)r;
+    hilo_hub_resync(data);
+}
+
+static void sub_message(const char *payload, size_t len, void *data)
+{
+    hilo_hub_on_message(data, payload, len);
+}
+
+int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
+                     const char *redis_url)
+{
+    unsigned char rnd[8];
+    struct hilo_redis_opts o;
+
+    memset(s, 0, sizeof *s);
+    s->loop = loop;
+    s->cfg = cfg;
+    s->nroutes = 16384;
+    s->routes = calloc(s->nroutes, sizeof *s->routes);
+    if (!s->routes)
+        return -1;
+    if (hilo_keys_init(cfg->prefix) < 0)
+        return -1;
+    hilo_key(s->events_channel, sizeof s->events_channel, HILO_K_EVENTS, NULL);
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(s->instance, sizeof s->instance, rnd, sizeof rnd);
+
+    memset(&o, 0, sizeof o);
+    o.url = redis_url;
+    o.connect_timeout_ms = cfg->redis_connect_timeout_ms;
+    o.timeout_ms = cfg->redis_timeout_ms;
+    o.on_connect = main_connect;
+    o.on_ready = main_ready;
+    o.on_down = main_down;
+    o.data = s;
+    o.name = "main";
+    s->redis = hilo_redis_new(loop, &o);
+    if (!s->redis) {
+        hilo_error("option redis_url: cannot use '%s'", redis_url);
+        return -1;
+    }
+    memset(&o, 0, sizeof o);
+    o.url = redis_url;
+    o.connect_timeout_ms = cfg->redis_connect_timeout_ms;
+    o.subscribe = s->events_channel;
+    o.on_ready = sub_ready;
+    o.on_message = sub_message;
+    o.data = s;
+    o.name = "pubsub";
+    s->sub = hilo_redis_new(loop, &o);
+    return s->sub ? 0 : -1;
+}
+
+void hilo_server_deinit(struct hilo_server *s)
+{
+    free(s->routes);
+    s->routes = NULL;
+    hilo_keys_deinit();
+}

@@ -1,0 +1,236 @@
+/* hilo: wiring only. See README.md for the commands. */
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "hilo/agents.h"
+#include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/embedded.h"
+#include "hilo/log.h"
+#include "hilo/redis.h"
+#include "hilo/server.h"
+#include "hilo/ws.h"
+
+extern char **environ;
+
+struct app {
+    uv_loop_t loop;
+    struct hilo_config cfg;
+    struct hilo_server srv;
+    struct hilo_embedded *embedded;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t shutdown;
+    uint64_t shutdown_started;
+    int redis_open;
+    int phase;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "hilo %s: conversation-continuity support hub\n\n"
+               "Usage:\n"
+               "  hilo [serve] [options]          run the hub\n"
+               "  hilo agent add NAME [--display \"Name\"] [--admin] [options]\n"
+               "                                  create an agent; prints its password\n"
+               "  hilo agent passwd NAME          set a new password; prints it\n"
+               "  hilo agent remove NAME | list\n"
+               "  hilo config-doc                 print docs/config.md\n"
+               "  hilo --help | --version\n\n",
+            HILO_VERSION);
+    hilo_config_print_help(f);
+}
+
+static void closed_last(uv_handle_t *h) { (void)h; }
+
+static void embedded_done(void *data)
+{
+    struct app *a = data;
+    a->embedded = NULL;
+    uv_close((uv_handle_t *)&a->shutdown, closed_last);
+    uv_close((uv_handle_t *)&a->sigint, closed_last);
+    uv_close((uv_handle_t *)&a->sigterm, closed_last);
+}
+
+static void redis_closed(void *data)
+{
+    struct app *a = data;
+    if (--a->redis_open)
+        return;
+    if (a->embedded)
+        hilo_embedded_stop(a->embedded, embedded_done, a);
+    else
+        embedded_done(a);
+}
+
+static void shutdown_tick(uv_timer_t *t)
+{
+    struct app *a = t->data;
+    struct hilo_server *s = &a->srv;
+    uint64_t waited = hilo_now_ms() - a->shutdown_started;
+
+    if (a->phase == 1) {
+        /* sockets closing with 1001; in-flight Redis writes finishing */
+        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0) && waited < 5000)
+            return;
+        a->phase = 2;
+        uv_timer_stop(t);
+        hilo_ws_stop(s);
+        a->redis_open = 2;
+        hilo_redis_close(s->redis, redis_closed, a);
+        hilo_redis_close(s->sub, redis_closed, a);
+    }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct app *a = h->data;
+    if (a->phase)
+        return;
+    hilo_info("signal %d: shutting down", signum);
+    a->phase = 1;
+    a->srv.stopping = 1;
+    a->shutdown_started = hilo_now_ms();
+    hilo_server_close_all(&a->srv);
+    uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
+}
+
+static int serve(struct app *a)
+{
+    char url[4096];
+    enum hilo_log_level lvl;
+    int rc = 1;
+
+    hilo_log_parse_level(a->cfg.log_level, &lvl);
+    hilo_log_set_level(lvl);
+    signal(SIGPIPE, SIG_IGN);
+    if (uv_loop_init(&a->loop) < 0)
+        return 1;
+    if (a->cfg.redis_url[0]) {
+        snprintf(url, sizeof url, "%s", a->cfg.redis_url);
+    } else {
+        a->embedded = hilo_embedded_start(&a->loop, a->cfg.redis_server, a->cfg.var_dir, url,
+                                          sizeof url);
+        if (!a->embedded)
+            goto out;
+    }
+    if (hilo_server_init(&a->srv, &a->loop, &a->cfg, url) < 0)
+        goto out;
+    if (hilo_ws_start(&a->srv) < 0) {
+        a->phase = 1;
+        a->shutdown_started = 0; /* close everything at once */
+    }
+    uv_signal_init(&a->loop, &a->sigint);
+    uv_signal_init(&a->loop, &a->sigterm);
+    uv_timer_init(&a->loop, &a->shutdown);
+    a->sigint.data = a->sigterm.data = a->shutdown.data = a;
+    uv_signal_start(&a->sigint, on_signal, SIGINT);
+    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+    if (a->phase) {
+        uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
+        rc = 1;
+    } else {
+        rc = 0;
+    }
+    uv_run(&a->loop, UV_RUN_DEFAULT);
+    hilo_server_deinit(&a->srv);
+    if (rc == 0)
+        hilo_info("bye");
+out:
+    if (uv_loop_close(&a->loop) != 0)
+        hilo_warn("event loop closed with handles open");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app a;
+    char err[512];
+    int argi = 1, rc;
+    const char *cmd = "serve";
+
+    if (sodium_init() < 0) {
+        fprintf(stderr, "hilo: libsodium failed to start\n");
+        return 1;
+    }
+    if (argc > 1 && argv[1][0] != '-') {
+        cmd = argv[1];
+        argi = 2;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "agent") != 0 && strcmp(cmd, "config-doc") != 0) {
+        fprintf(stderr, "hilo: unknown command '%s' (see hilo --help)\n", cmd);
+        return 2;
+    }
+    hilo_config_init(&a.cfg);
+    if (hilo_config_load(&a.cfg, environ, 0, NULL, &argi, err, sizeof err) < 0) {
+        fprintf(stderr, "hilo: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    if (strcmp(cmd, "agent") == 0) {
+        /* config flags may stand anywhere among the agent arguments */
+        char **rest = calloc((size_t)argc + 1, sizeof *rest);
+        int nrest = 0;
+        char url[4096];
+        while (argi < argc) {
+            int r = strncmp(argv[argi], "--", 2) == 0
+                        ? hilo_config_flag(&a.cfg, argc, argv, &argi, err, sizeof err)
+                        : 0;
+            if (r < 0) {
+                fprintf(stderr, "hilo: %s\n", err);
+                free(rest);
+                rc = 2;
+                goto out;
+            }
+            if (r == 0)
+                rest[nrest++] = argv[argi++];
+        }
+        if (a.cfg.redis_url[0])
+            snprintf(url, sizeof url, "%s", a.cfg.redis_url);
+        else if (hilo_embedded_url(a.cfg.var_dir, url, sizeof url) < 0) {
+            fprintf(stderr, "hilo: no Redis: give --redis-url, or start hilo once so that its "
+                            "private Redis exists under %s\n", a.cfg.var_dir);
+            free(rest);
+            rc = 1;
+            goto out;
+        }
+        rc = hilo_agents_cli(nrest, rest, url, a.cfg.prefix);
+        free(rest);
+        goto out;
+    }
+    if (hilo_config_load(&a.cfg, NULL, argc, argv, &argi, err, sizeof err) < 0) {
+        fprintf(stderr, "hilo: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    if (argi < argc) {
+        if (strcmp(argv[argi], "--help") == 0) {
+            usage(stdout);
+            rc = 0;
+        } else if (strcmp(argv[argi], "--version") == 0) {
+            printf("hilo %s\n", HILO_VERSION);
+            rc = 0;
+        } else {
+            fprintf(stderr, "hilo: unexpected argument '%s' (see hilo --help)\n", argv[argi]);
+            rc = 2;
+        }
+        goto out;
+    }
+    if (strcmp(cmd, "config-doc") == 0) {
+        hilo_config_print_markdown(stdout);
+        rc = 0;
+        goto out;
+    }
+    if (hilo_config_validate(&a.cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "hilo: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    rc = serve(&a);
+out:
+    hilo_config_deinit(&a.cfg);
+    return rc;
+}

@@ -1,0 +1,46 @@
+#include "hilo/keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *prefix;
+
+int hilo_keys_init(const char *p)
+{
+    free(prefix);
+    prefix = strdup(p);
+    return prefix ? 0 : -1;
+}
+
+void hilo_keys_deinit(void)
+{
+    free(prefix);
+    prefix = NULL;
+}
+
+int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
+{
+    const char *p = prefix ? prefix : "hilo";
+    int r = -1;
+
+    switch (k) {
+    case HILO_K_TICKET: r = snprintf(buf, n, "%s:{t:%s}:tk", p, arg); break;
+    case HILO_K_THREAD: r = snprintf(buf, n, "%s:{t:%s}:ev", p, arg); break;
+    case HILO_K_DEDUPE: r = snprintf(buf, n, "%s:{t:%s}:dd", p, arg); break;
+    case HILO_K_RESERVE: r = snprintf(buf, n, "%s:{t:%s}:rsv", p, arg); break;
+    case HILO_K_CUSTOMER: r = snprintf(buf, n, "%s:{c:%s}:cu", p, arg); break;
+    case HILO_K_CUST_IDS: r = snprintf(buf, n, "%s:{c:%s}:ids", p, arg); break;
+    case HILO_K_CUST_TIX: r = snprintf(buf, n, "%s:{c:%s}:tix", p, arg); break;
+    case HILO_K_IDENT: r = snprintf(buf, n, "%s:ident:%s", p, arg); break;
+    case HILO_K_AGENT: r = snprintf(buf, n, "%s:agent:%s", p, arg); break;
+    case HILO_K_AGENTS: r = snprintf(buf, n, "%s:agents", p); break;
+    case HILO_K_SESSION: r = snprintf(buf, n, "%s:sess:%s", p, arg); break;
+    case HILO_K_IDX_ACTIVE: r = snprintf(buf, n, "%s:idx:active", p); break;
+    case HILO_K_IDX_ALL: r = snprintf(buf, n, "%s:idx:all", p); break;
+    case HILO_K_EVENTS: r = snprintf(buf, n, "%s:events", p); break;
+    }
+    if (r < 0 || (size_t)r >= n)
+        return -1;
+    return r;
+}

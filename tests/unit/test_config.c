@@ -1,0 +1,120 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hilo/config.h"
+
+static void defaults(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    (void)state;
+    hilo_config_init(&c);
+    assert_string_equal(c.listen, "127.0.0.1:8080");
+    assert_string_equal(c.redis_url, "");
+    assert_string_equal(c.prefix, "hilo");
+    assert_int_equal(c.max_frame, 65536);
+    assert_int_equal(c.session_ttl, 43200);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8080);
+    hilo_config_deinit(&c);
+}
+
+static void env_then_flags(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    char *env[] = {"HILO_PREFIX=fromenv", "HILO_MAX_TEXT=10", "PATH=/bin", NULL};
+    char *argv[] = {"hilo", "--max-text", "20", "--listen=0.0.0.0:9", "rest", NULL};
+    int argi = 0;
+    (void)state;
+    hilo_config_init(&c);
+    assert_int_equal(hilo_config_load(&c, env, 0, NULL, &argi, err, sizeof err), 0);
+    assert_string_equal(c.prefix, "fromenv");
+    assert_int_equal(c.max_text, 10);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 5, argv, &argi, err, sizeof err), 0);
+    assert_int_equal(c.max_text, 20);
+    assert_string_equal(c.listen, "0.0.0.0:9");
+    assert_int_equal(argi, 4); /* stopped at "rest" */
+    hilo_config_deinit(&c);
+}
+
+static void bad_values_name_the_option(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    int argi = 1;
+    char *a1[] = {"hilo", "--max-frame", "12", NULL};       /* below min 256 */
+    char *a2[] = {"hilo", "--nope", "1", NULL};
+    char *a3[] = {"hilo", "--msg-rate", "ten", NULL};
+    char *a4[] = {"hilo", "--prefix", NULL};
+    (void)state;
+    hilo_config_init(&c);
+    assert_int_equal(hilo_config_load(&c, NULL, 3, a1, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "max_frame"));
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, a2, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--nope"));
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, a3, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "msg_rate"));
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 2, a4, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "needs a value"));
+    assert_int_equal(c.max_frame, 65536); /* unchanged */
+    hilo_config_deinit(&c);
+}
+
+static void validate_listen_and_level(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    int argi = 1;
+    char *a1[] = {"hilo", "--listen", "nocolon", NULL};
+    char *a2[] = {"hilo", "--listen", "h:99999", NULL};
+    char *a3[] = {"hilo", "--log-level", "loud", NULL};
+    char *a4[] = {"hilo", "--prefix", "a{b}", NULL};
+    char **cases[] = {a1, a2, a3, a4};
+    const char *names[] = {"listen", "listen", "log_level", "prefix"};
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        hilo_config_init(&c);
+        argi = 1;
+        assert_int_equal(hilo_config_load(&c, NULL, 3, cases[i], &argi, err, sizeof err), 0);
+        assert_int_equal(hilo_config_validate(&c, err, sizeof err), -1);
+        assert_non_null(strstr(err, names[i]));
+        hilo_config_deinit(&c);
+    }
+}
+
+static void markdown_lists_every_flag(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    (void)state;
+    hilo_config_print_markdown(f);
+    fclose(f);
+    assert_non_null(strstr(text, "`--redis-url` | `HILO_REDIS_URL`"));
+    assert_non_null(strstr(text, "`--identity-secret`"));
+    assert_non_null(strstr(text, "(secret)"));
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(env_then_flags),
+        cmocka_unit_test(bad_values_name_the_option),
+        cmocka_unit_test(validate_listen_and_level),
+        cmocka_unit_test(markdown_lists_every_flag),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
