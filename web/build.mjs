@@ -1,8 +1,10 @@
 // Bundles the front ends with esbuild: web/widget/src/main.js -> web/widget.js,
 // web/console/src/main.js -> web/console/app.js. Outputs are generated files
-// (see .gitignore); `scripts/setup` runs this after `npm ci`.
+// (see .gitignore), each with a gzip copy; `scripts/setup` runs this after
+// `npm ci`.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,5 +28,8 @@ for (const t of targets) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // Hilo serves the .gz copy to browsers that accept gzip.
+  const out = join(web, t.out);
+  writeFileSync(out + '.gz', gzipSync(readFileSync(out), { level: 9 }));
   console.log(`built web/${t.out}`);
 }

@@ -19,6 +19,8 @@ enum hilo_script {
 
 /* Sends SCRIPT LOAD for every script on r (call from on_connect). */
 void hilo_scripts_load(struct hilo_redis *r);
+/* 1 once every script loaded on the current connection. */
+int hilo_scripts_ready(void);
 /* SHA1 of a script once loaded ("" before). */
 const char *hilo_scripts_sha(enum hilo_script s);
 /* Source of a script (for tests). */

@@ -51,6 +51,7 @@ struct hilo_conn {
     uint8_t admin;
     uint8_t queue_watch;
     uint8_t closing;
+    uint8_t close_sent;
     uint16_t close_code;
     /* receive */
     char *rx;

@@ -19,7 +19,13 @@ static void main_connect(struct hilo_redis *r, void *data)
 static void main_ready(struct hilo_redis *r, void *data)
 {
     struct hilo_server *s = data;
-    (void)r;
+    if (!hilo_scripts_ready()) {
+        /* Redis answered PING but not SCRIPT LOAD (still loading its AOF):
+         * try the whole set-up again. */
+        hilo_warn("redis main: scripts not loaded yet; reconnecting");
+        hilo_redis_reset(r);
+        return;
+    }
     hilo_hub_fill_pool(s);
 }
 

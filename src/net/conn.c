@@ -80,6 +80,7 @@ static void drop_queue(struct hilo_conn *c)
 
 void hilo_conn_closed(struct hilo_conn *c)
 {
+    hilo_debug("conn %u: closed", c->serial);
     hilo_hub_conn_gone(c);
     drop_queue(c);
     c->wsi = NULL;
@@ -182,54 +183,61 @@ int hilo_conn_writeable(struct hilo_conn *c)
         }
     }
     if (c->closing) {
+        /* Returning -1 from the writeable callback makes lws 4.1 treat the
+         * socket as broken and skip the close frame; a timer callback that
+         * returns -1 closes it politely, with the reason prepared here. */
         static const char *why[] = {"going away", "policy", "too large", "session expired"};
         const char *reason = c->close_code == 1001 ? why[0]
                              : c->close_code == 1009 ? why[2]
                              : c->close_code == 4401 ? why[3]
                                                      : why[1];
+        if (c->close_sent)
+            return 0;
+        c->close_sent = 1;
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)reason, strlen(reason));
-        return -1;
+        lws_set_timer_usecs(c->wsi, 1);
+        return 0;
     }
     return 0;
 }
 
 void hilo_conn_frame(struct hilo_conn *c, const char *data, size_t len)
 {
+    const struct hilo_config *cfg = c->srv->cfg;
     json_error_t jerr;
     json_t *msg;
-    const char *type, *req = NULL;
+    const char *type, *req = NULL, *client_id;
     json_t *jreq;
     int r;
 
     if (c->closing)
         return;
-    r = hilo_rate_take(&c->rate, c->srv->cfg->msg_rate, c->srv->cfg->msg_burst, hilo_now_ms());
-    if (r == -2) {
-        hilo_conn_error(c, -HILO_ERATE, NULL, NULL);
-        hilo_conn_close(c, 1008);
-        return;
-    }
-    if (r < 0) {
-        hilo_conn_error(c, -HILO_ERATE, NULL, NULL);
-        return;
-    }
     msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    jreq = json_is_object(msg) ? json_object_get(msg, "req") : NULL;
+    if (json_is_string(jreq) && json_string_length(jreq) <= 64)
+        req = json_string_value(jreq);
+    client_id = json_is_object(msg) ? json_string_value(json_object_get(msg, "client_id")) : NULL;
+    if (client_id && strlen(client_id) > 64)
+        client_id = NULL;
+    r = hilo_rate_take(&c->rate, cfg->msg_rate, cfg->msg_burst, hilo_now_ms());
+    if (r < 0) {
+        hilo_conn_error(c, -HILO_ERATE, req, client_id);
+        if (r == -2)
+            hilo_conn_close(c, 1008);
+        goto out;
+    }
     if (!msg || !json_is_object(msg)) {
         hilo_conn_error(c, -HILO_EBADJSON, NULL, NULL);
         goto out;
     }
-    jreq = json_object_get(msg, "req");
-    if (jreq) {
-        if (!json_is_string(jreq) || json_string_length(jreq) > 64) {
-            hilo_conn_error(c, -HILO_EBADFRAME, NULL, NULL);
-            goto out;
-        }
-        req = json_string_value(jreq);
+    if (jreq && !req) {
+        hilo_conn_error(c, -HILO_EBADFRAME, NULL, client_id);
+        goto out;
     }
     type = json_string_value(json_object_get(msg, "type"));
     if (!type) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
+        hilo_conn_error(c, -HILO_EBADFRAME, req, client_id);
         goto out;
     }
     hilo_hub_dispatch(c, msg, type, req);

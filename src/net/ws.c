@@ -211,6 +211,14 @@ static int serve_static(struct http_req *r)
         return 0;
     }
     mime = mime_of(file);
+    /* A precompressed copy (made by web/build.mjs) for clients that take gzip. */
+    char gz[PATH_MAX + 4], accept[256];
+    struct stat st_plain, st_gz;
+    int gzip = 0;
+    if (lws_hdr_copy(wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT_ENCODING) > 0 &&
+        strstr(accept, "gzip") && (size_t)snprintf(gz, sizeof gz, "%s.gz", file) < sizeof gz &&
+        stat(gz, &st_gz) == 0 && stat(file, &st_plain) == 0 && st_gz.st_mtime >= st_plain.st_mtime)
+        gzip = 1;
     static const char nosniff[] = "nosniff", refpol[] = "same-origin";
     static const char csp[] =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -227,7 +235,12 @@ static int serve_static(struct http_req *r)
         (html && lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
                                              (const unsigned char *)csp, sizeof csp - 1, &p, end)))
         return -1;
-    rc = lws_serve_http_file(wsi, file, mime, (const char *)hdr, (int)(p - hdr));
+    if (gzip && (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-encoding:",
+                                             (const unsigned char *)"gzip", 4, &p, end) ||
+                 lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:",
+                                             (const unsigned char *)"Accept-Encoding", 15, &p, end)))
+        return -1;
+    rc = lws_serve_http_file(wsi, gzip ? gz : file, mime, (const char *)hdr, (int)(p - hdr));
     if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi)))
         return -1;
     return 0;
@@ -384,7 +397,13 @@ static int route(struct http_req *r)
         route_session(r);
         return 0;
     }
-    if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/ws") == 0) {
+    if (strcmp(r->path, "/ws") == 0) {
+        respond_json(r, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_request", "message",
+                                       "A WebSocket upgrade with subprotocol hilo.customer.v1 or "
+                                       "hilo.agent.v1 is needed here."));
+        return 0;
+    }
+    if (strncmp(r->path, "/api/", 5) == 0) {
         respond_json(r, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "not_found", "message",
                                        "No such endpoint."));
         return 0;
@@ -439,8 +458,22 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         s = srv_of(wsi);
         return s && s->stopping ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        /* An upgrade must name one of our subprotocols. */
+        char list[256];
+        int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
+        for (char *save = NULL, *t = n > 0 ? strtok_r(list, ", ", &save) : NULL; t;
+             t = strtok_r(NULL, ", ", &save))
+            if (strcmp(t, "hilo.customer.v1") == 0 || strcmp(t, "hilo.agent.v1") == 0)
+                return 0;
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                               "Use subprotocol hilo.customer.v1 or hilo.agent.v1");
+        return -1;
+    }
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket upgrade that named none of our subprotocols. */
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                               "Use subprotocol hilo.customer.v1 or hilo.agent.v1");
         return -1;
     case LWS_CALLBACK_HTTP:
         s = srv_of(wsi);
@@ -526,10 +559,13 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (s->stopping || s->nconns >= (uint32_t)s->cfg->max_conns)
+        if (s->stopping || s->nconns >= (uint32_t)s->cfg->max_conns) {
+            lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "Try again later");
             return -1;
+        }
         if (role == HILO_ROLE_CUSTOMER && !origin_ok(s, wsi)) {
             hilo_info("refused customer socket from a disallowed origin");
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
             return -1;
         }
         return 0;
@@ -600,6 +636,9 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     }
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c ? hilo_conn_writeable(c) : -1;
+    case LWS_CALLBACK_TIMER:
+        /* set by hilo_conn_writeable once the last frame before a close is out */
+        return c && c->closing ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (c) {
             pss->conn = NULL;

@@ -227,10 +227,19 @@ static void loaded_cb(redisReply *reply, void *data)
 
 void hilo_scripts_load(struct hilo_redis *r)
 {
+    memset(shas, 0, sizeof shas);
     for (int s = 0; s < HILO_S_COUNT; s++) {
         const char *argv[] = {"SCRIPT", "LOAD", sources[s]};
         hilo_redis_cmd_init(r, loaded_cb, (void *)(long)s, 3, argv, NULL);
     }
+}
+
+int hilo_scripts_ready(void)
+{
+    for (int s = 0; s < HILO_S_COUNT; s++)
+        if (!shas[s][0])
+            return 0;
+    return 1;
 }
 
 const char *hilo_scripts_sha(enum hilo_script s) { return shas[s]; }
