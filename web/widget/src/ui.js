@@ -1,0 +1,226 @@
+// The widget's interface (Preact + htm). Every piece of customer or agent
+// text is rendered as a text node by Preact, never parsed as HTML.
+
+import { h, render } from 'preact';
+import { useState, useEffect, useRef, useLayoutEffect } from 'preact/hooks';
+import htm from 'htm';
+import { formatRef, codePoints } from './ids.js';
+
+const html = htm.bind(h);
+const MAX_TEXT = 4096;
+
+const ICON = {
+  chat: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.6A8 8 0 1 1 21 12z"/></svg>`,
+  close: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>`,
+  down: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>`,
+  send: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M4 12l16-8-6 16-2.5-6.5z"/></svg>`,
+  check: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7"/></svg>`,
+  inbox: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M4 13h4l2 3h4l2-3h4M5 5h14l1 8v6H4v-6z"/></svg>`,
+  wa: html`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M12 2a10 10 0 0 0-8.6 15.1L2 22l5-1.3A10 10 0 1 0 12 2zm5.3 14.2c-.2.6-1.3 1.2-1.8 1.2-.5.1-1 .2-3.3-.7-2.8-1.1-4.6-4-4.7-4.2-.1-.2-1.1-1.5-1.1-2.9s.7-2 1-2.3c.3-.3.6-.3.8-.3h.6c.2 0 .4 0 .6.5l.9 2.1c.1.2.1.4 0 .5l-.3.5-.4.5c-.1.1-.3.3-.1.6.2.3.8 1.3 1.7 2.1 1.2 1 2.1 1.3 2.4 1.5.3.1.5.1.6-.1l.9-1.1c.2-.3.4-.2.7-.1l2 1c.3.1.5.2.5.3.1.2.1.7-.1 1.4z"/></svg>`,
+  mail: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="3" y="5" width="18" height="14" rx="2"/><path d="M3 7l9 6 9-6"/></svg>`,
+  phone: html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2z"/></svg>`,
+};
+
+function timeOf(ts, lang) {
+  if (!ts) return '';
+  try {
+    return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(new Date(ts));
+  } catch {
+    return '';
+  }
+}
+
+function ChannelBadge({ channel, t }) {
+  if (!channel || channel === 'web' || channel === 'system') return null;
+  const label = t.channel[channel] || channel;
+  return html`<span class=${`chan ${channel}`} title=${t.via(label)} data-channel=${channel}>${label}</span>`;
+}
+
+function Event({ e, t, lang }) {
+  const time = timeOf(e.ts, lang);
+  switch (e.kind) {
+    case 'message':
+      return html`<div class="row me" data-kind="message" data-id=${e.id} data-client-id=${e.client_id || ''}>
+        <div class="bubble" dir="auto">${e.text}</div>
+        <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span></div>
+      </div>`;
+    case 'reply':
+      return html`<div class="row them" data-kind="reply" data-id=${e.id}>
+        <div class="who">${(e.author && e.author.name) || t.agent}</div>
+        <div class="bubble" dir="auto">${e.text}</div>
+        <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span></div>
+      </div>`;
+    case 'ack':
+      return html`<div class="card ack" data-kind="ack" data-id=${e.id} role="status">
+        <div class="card-label">${ICON.inbox}${t.ackLabel}</div>
+        <div class="text" dir="auto">${e.text}</div>
+        <div class="small">${t.reference}: <span class="ref" data-ref=${e.ticket}>${formatRef(e.ticket)}</span>${e.eta_minutes ? ` · ${t.eta(e.eta_minutes)}` : ''}</div>
+      </div>`;
+    case 'resolution':
+      return html`<div class="card resolution" data-kind="resolution" data-id=${e.id}>
+        <div class="card-label">${ICON.check}${t.resolvedLabel}${e.author && e.author.name ? ` · ${e.author.name}` : ''}</div>
+        <div class="text" dir="auto">${e.text}</div>
+        <div class="small">${t.resolvedHint}</div>
+      </div>`;
+    case 'status':
+      if (e.status === 'closed') return html`<div class="note" data-kind="status" data-id=${e.id}>${t.closedNote}</div>`;
+      if (e.status === 'open' && (e.from === 'resolved' || e.from === 'closed')) return html`<div class="note" data-kind="status" data-id=${e.id}>${t.reopened}</div>`;
+      return null;
+    default:
+      return null;
+  }
+}
+
+function Pending({ m, t }) {
+  const label = m.state === 'failed'
+    ? (m.error === 'text_too_long' ? t.tooLong(MAX_TEXT) : t.failed)
+    : m.state === 'queued' ? t.queued : m.state === 'sending' ? t.sending : '';
+  return html`<div class="row me pending" data-kind="pending" data-state=${m.state} data-client-id=${m.client_id}>
+    <div class="bubble" dir="auto">${m.text}</div>
+    <div class=${`meta${m.state === 'failed' ? ' failed' : ''}`}><span>${label}</span></div>
+  </div>`;
+}
+
+function Alternatives({ cfg, t, ticket }) {
+  if (!ticket || !(cfg.whatsapp || cfg.email || cfg.phone)) return null;
+  const ref = formatRef(ticket);
+  return html`<div class="alt" data-part="alternatives">
+    <div class="alt-title">${t.continueTitle}</div>
+    ${cfg.whatsapp && html`<a data-alt="whatsapp" target="_blank" rel="noopener noreferrer"
+        href=${`https://wa.me/${cfg.whatsapp}?text=${encodeURIComponent(t.whatsappText(ticket))}`}>${ICON.wa}${t.whatsapp}</a>`}
+    ${cfg.email && html`<a data-alt="email"
+        href=${`mailto:${cfg.email}?subject=${encodeURIComponent(t.emailSubject(ticket))}&body=${encodeURIComponent(t.emailBody(ticket))}`}>${ICON.mail}${t.emailMe}</a>`}
+    ${cfg.phone && html`<a data-alt="phone" href=${`tel:${cfg.phone.replace(/[^\d+]/g, '')}`} title=${t.callUs(ref)}>${ICON.phone}${cfg.phone} · <span class="ref">${ref}</span></a>`}
+  </div>`;
+}
+
+function statusLine(s, t, now) {
+  if (s.trouble === 'unavailable') return t.unavailable;
+  if (s.status === 'offline' && !s.everConnected) return t.connecting;
+  if (s.status === 'offline') {
+    const secs = Math.max(0, Math.ceil((s.retryAt - now) / 1000));
+    return navigator.onLine === false ? t.offline : t.reconnecting(secs > 1 ? secs : 0);
+  }
+  return '';
+}
+
+function App({ chat, cfg, t, api }) {
+  const [, force] = useState(0);
+  const [open, setOpen] = useState(cfg.startOpen);
+  const [draft, setDraft] = useState('');
+  const [profile, setProfile] = useState(chat.store.profile());
+  const [now, setNow] = useState(Date.now());
+  const logRef = useRef(null);
+  const inputRef = useRef(null);
+  const stick = useRef(true);
+  const s = chat.state;
+
+  useEffect(() => chat.onChange(() => force((n) => n + 1)), []);
+  useEffect(() => {
+    api.setOpen = (v) => setOpen(v);
+    api.isOpen = () => open;
+  });
+  useEffect(() => {
+    try { sessionStorage.setItem(`${cfg.ns}:open`, open ? '1' : ''); } catch {}
+    if (open) {
+      chat.markSeen();
+      setTimeout(() => inputRef.current && inputRef.current.focus(), 0);
+    }
+  }, [open]);
+  useEffect(() => { if (open) chat.markSeen(); });
+  // Countdown in the status line while offline.
+  useEffect(() => {
+    if (s.status !== 'offline') return undefined;
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [s.status]);
+  useLayoutEffect(() => {
+    const el = logRef.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  });
+
+  const onScroll = () => {
+    const el = logRef.current;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  };
+  const autosize = (el) => {
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(140, el.scrollHeight + 2)}px`;
+  };
+  const tooLong = codePoints(draft) > MAX_TEXT;
+  const submit = (ev) => {
+    if (ev) ev.preventDefault();
+    if (tooLong) return;
+    if (chat.send(draft)) {
+      setDraft('');
+      stick.current = true;
+      if (inputRef.current) { inputRef.current.value = ''; autosize(inputRef.current); }
+    }
+  };
+  const onKey = (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
+  };
+  const onInput = (ev) => {
+    setDraft(ev.target.value);
+    autosize(ev.target);
+    if (ev.target.value) chat.typing();
+  };
+  const saveProfile = (field) => (ev) => {
+    const p = { ...profile, [field]: ev.target.value.trim() };
+    setProfile(p);
+    chat.setProfile(p);
+  };
+
+  const unread = open ? 0 : chat.unread();
+  const visible = s.events.filter((e) => e.kind !== 'note');
+  const shownIds = new Set(visible.map((e) => e.client_id).filter(Boolean));
+  const pending = s.outbox.filter((m) => !shownIds.has(m.client_id));
+  const empty = !visible.length && !pending.length;
+  const line = statusLine(s, t, now);
+  const resolved = s.ticketStatus === 'resolved';
+
+  return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) setOpen(false); }}>
+    <section class="panel" part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}>
+      <header class="head">
+        <div class="head-text">
+          <h2 class="title">${cfg.title || t.title}</h2>
+          ${cfg.subtitle && html`<div class="sub">${cfg.subtitle}</div>`}
+        </div>
+        <button class="icon-btn" type="button" aria-label=${t.close} onClick=${() => setOpen(false)}>${ICON.down}</button>
+      </header>
+      ${line && html`<div class="status" role="status" data-part="status">${line}</div>`}
+      <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite">
+        <div class="intro" data-part="intro">
+          <div>${t.intro}</div>
+          ${empty && !cfg.identified && html`<div class="prechat" data-part="prechat">
+            <div class="prechat-title">${t.prechatTitle}</div>
+            <input type="text" name="name" autocomplete="name" placeholder=${t.name} aria-label=${t.name} maxlength="100"
+              value=${profile.name} onChange=${saveProfile('name')} />
+            <input type="email" name="email" autocomplete="email" placeholder=${t.email} aria-label=${t.email} maxlength="200"
+              value=${profile.email} onChange=${saveProfile('email')} />
+          </div>`}
+        </div>
+        ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}
+          <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} />`)}
+        ${pending.map((m) => html`<${Pending} key=${m.client_id} m=${m} t=${t} />`)}
+        ${s.agentTyping && html`<div class="typing" data-part="typing"><span class="dots"><i></i><i></i><i></i></span>${t.typing(s.agentTyping.name)}</div>`}
+      </div>
+      <${Alternatives} cfg=${cfg} t=${t} ticket=${s.ticket} />
+      ${tooLong && html`<div class="counter">${t.tooLong(MAX_TEXT)}</div>`}
+      <form class="composer" onSubmit=${submit}>
+        <textarea ref=${inputRef} rows="1" dir="auto" aria-label=${resolved ? t.placeholderReopen : t.placeholder}
+          placeholder=${resolved ? t.placeholderReopen : t.placeholder} value=${draft} onInput=${onInput} onKeyDown=${onKey}></textarea>
+        <button class="btn" type="submit" aria-label=${t.send} disabled=${!draft.trim() || tooLong}>${ICON.send}</button>
+      </form>
+    </section>
+    <button class="launcher" part="launcher" type="button" aria-label=${open ? t.close : t.open} aria-expanded=${open ? 'true' : 'false'}
+      onClick=${() => setOpen(!open)}>
+      ${open ? ICON.close : ICON.chat}
+      ${unread > 0 && html`<span class="badge" data-part="badge" aria-label=${t.unread(unread)}>${unread > 9 ? '9+' : unread}</span>`}
+    </button>
+  </div>`;
+}
+
+export function mount(container, props) {
+  render(html`<${App} ...${props} />`, container);
+}
