@@ -79,6 +79,7 @@ static void shutdown_tick(uv_timer_t *t)
         a->phase = 2;
         uv_timer_stop(t);
         hilo_ws_stop(s);
+        hilo_server_stop_timers(s);
         a->redis_open = 2;
         hilo_redis_close(s->redis, redis_closed, a);
         hilo_redis_close(s->sub, redis_closed, a);

@@ -13,6 +13,7 @@ struct hilo_session_info {
     char name[65];
     char display[129];
     char role[16];
+    char team[65];
     uint64_t exp_ms;
     char token[128]; /* set by login only */
 };

@@ -22,6 +22,9 @@ enum hilo_key {
     HILO_K_IDX_ACTIVE, /* zset: open+pending tickets       arg: unused */
     HILO_K_IDX_ALL,    /* zset: every ticket by creation   arg: unused */
     HILO_K_EVENTS,     /* pub/sub channel of all events    arg: unused */
+    HILO_K_VIEWERS,    /* hash: agent -> viewing until ms  arg: ref */
+    HILO_K_TIMERS,     /* zset: "<kind>:<arg>" by due ms   arg: unused */
+    HILO_K_SEARCH,     /* set: customer ids                arg: "email:<addr>" */
 };
 
 /* Sets the prefix (copied). Call once at start-up. */

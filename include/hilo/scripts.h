@@ -14,6 +14,7 @@ enum hilo_script {
     HILO_S_SET,     /* assign / status */
     HILO_S_HISTORY, /* summary + events after an id */
     HILO_S_CUST,    /* create/update a customer, link identity and ticket */
+    HILO_S_DUE,     /* take due durable timers (leased) */
     HILO_S_COUNT
 };
 

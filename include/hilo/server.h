@@ -99,12 +99,16 @@ struct hilo_server {
     char pool[32][HILO_REF_MAX];
     int npool;
     int pool_filling;
+    int timers_busy;
+    uv_timer_t timers;
     uint64_t identity_secret_len;
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
                      const char *redis_url);
 void hilo_server_deinit(struct hilo_server *s);
+/* Closes the server's own uv handles (at shutdown). */
+void hilo_server_stop_timers(struct hilo_server *s);
 
 /* Connection lifecycle, called by the WebSocket layer. */
 struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role);
@@ -135,12 +139,16 @@ void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req);
 void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len);
 void hilo_hub_resync(struct hilo_server *s);
 void hilo_hub_fill_pool(struct hilo_server *s);
+/* Takes due durable timers from Redis and fires them (follow-ups). */
+void hilo_hub_timers_tick(struct hilo_server *s);
 /* One parsed frame (msg borrowed) from a connection. */
 void hilo_hub_dispatch(struct hilo_conn *c, struct json_t *msg, const char *type, const char *req);
 /* The connection is closing: forget its watches and deferred frames. */
 void hilo_hub_conn_gone(struct hilo_conn *c);
 /* Marks an operation that must finish before later frames are processed. */
 void hilo_hub_busy(struct hilo_conn *c, int busy);
+/* An identity as agents see it ("web", "email:bob@x.com"). */
+struct json_t *hilo_hub_identity_json(const char *identity);
 
 /* Starts closing every connection with 1001 (shutdown). */
 void hilo_server_close_all(struct hilo_server *s);

@@ -124,6 +124,8 @@ static void fill_si(struct hilo_session_info *si, const redisReply *h, char *has
             snprintf(si->role, sizeof si->role, "%s", v);
         else if (strcmp(k, "exp") == 0)
             si->exp_ms = strtoull(v, NULL, 10);
+        else if (strcmp(k, "team") == 0)
+            snprintf(si->team, sizeof si->team, "%s", v);
         else if (hash && strcmp(k, "pwhash") == 0)
             snprintf(hash, hashlen, "%s", v);
     }
@@ -168,9 +170,28 @@ int hilo_agents_login(struct hilo_server *s, const char *name, const char *passw
     return rc;
 }
 
+static void session_agent_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    uint64_t exp = op->si.exp_ms;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        auth_done(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->elements == 0) {
+        auth_done(op, -HILO_EUNAUTH); /* the agent was removed */
+        return;
+    }
+    /* display name and role as they are now, not as they were at login */
+    fill_si(&op->si, reply, NULL, 0);
+    op->si.exp_ms = exp;
+    auth_done(op, 0);
+}
+
 static void session_loaded_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
+    char key[160];
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         auth_done(op, -HILO_EUNAVAIL);
         return;
@@ -184,7 +205,10 @@ static void session_loaded_cb(redisReply *reply, void *data)
         auth_done(op, -HILO_EEXPIRED);
         return;
     }
-    auth_done(op, 0);
+    hilo_key(key, sizeof key, HILO_K_AGENT, op->si.name);
+    const char *argv[] = {"HGETALL", key};
+    if (hilo_redis_cmdargv(op->s->redis, session_agent_cb, op, 2, argv, NULL) < 0)
+        auth_done(op, -HILO_EUNAVAIL);
 }
 
 /* Parses the expiry out of "s1.<ms>.<random>"; 0 if malformed. */

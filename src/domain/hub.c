@@ -39,6 +39,7 @@ struct hilo_watch {
     struct hilo_watch *cnext; /* in conn */
     uint64_t ms, seq;         /* last delivered event id */
     uint32_t syncing;         /* catch-ups in flight */
+    uint8_t viewing;          /* an agent's ticket.open (presence) */
     struct pend *ph, *pt;
     uint32_t npend;
 };
@@ -313,11 +314,16 @@ static void watch_sync_done(struct hilo_watch *w)
     }
 }
 
+static void presence(struct hilo_conn *c, const char *ref, int viewing);
+
 void hilo_hub_conn_gone(struct hilo_conn *c)
 {
     struct hilo_server *s = c->srv;
-    while (c->watches)
+    while (c->watches) {
+        if (c->role == HILO_ROLE_AGENT && c->ready && c->watches->viewing)
+            presence(c, c->watches->route->ref, 0);
         watch_free(c, c->watches);
+    }
     if (c->queue_watch) {
         if (c->qw_prev)
             c->qw_prev->qw_next = c->qw_next;
@@ -383,6 +389,20 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
                 if (w->conn->role == HILO_ROLE_AGENT && !w->conn->queue_watch)
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
+        } else if (kind == 'P' && route) {
+            const char *sp = memchr(line + 1, ' ', (size_t)(eol - line - 1));
+            if (sp) {
+                size_t nlen = (size_t)(sp - line - 1);
+                struct hilo_frame *f = hilo_frame_new(sp + 1, (size_t)(eol - sp - 1));
+                for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
+                    struct hilo_conn *wc = w->conn;
+                    if (wc->role != HILO_ROLE_AGENT ||
+                        (wc->id && strlen(wc->id) == nlen && memcmp(wc->id, line + 1, nlen) == 0))
+                        continue;
+                    hilo_conn_send(wc, f);
+                }
+                hilo_frame_unref(f);
+            }
         } else if (kind == 'Y' && route && eol - line > 2) {
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));
@@ -418,6 +438,42 @@ static void publish_typing(struct hilo_conn *c, const char *ref, int state)
     json_decref(o);
 }
 
+/* Tells the other agents watching ref that this agent opened or left it;
+ * the viewers hash lets an agent who opens it later see who is there. */
+static void presence(struct hilo_conn *c, const char *ref, int viewing)
+{
+    struct hilo_server *s = c->srv;
+    char vw[160], until[24];
+    json_t *o;
+    char *js;
+    struct hilo_buf b;
+
+    if (!c->id || !hilo_redis_ready(s->redis))
+        return;
+    hilo_key(vw, sizeof vw, HILO_K_VIEWERS, ref);
+    snprintf(until, sizeof until, "%llu", (unsigned long long)(hilo_now_ms() + 30 * 60 * 1000));
+    o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "presence", "ticket", ref, "agent", c->id,
+                  "name", c->name ? c->name : c->id, "viewing", viewing);
+    js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    hilo_buf_init(&b, 1 << 16);
+    if (js && hilo_buf_adds(&b, ref) == 0 && hilo_buf_adds(&b, "\nP") == 0 &&
+        hilo_buf_adds(&b, c->id) == 0 && hilo_buf_adds(&b, " ") == 0 && hilo_buf_adds(&b, js) == 0) {
+        const char *set[] = {"HSET", vw, c->id, until}, *del[] = {"HDEL", vw, c->id};
+        const char *exp[] = {"PEXPIRE", vw, "1800000"};
+        const char *pub[] = {"PUBLISH", s->events_channel, b.p};
+        size_t publens[] = {7, strlen(s->events_channel), b.len};
+        if (viewing)
+            hilo_redis_cmdargv(s->redis, NULL, NULL, 4, set, NULL);
+        else
+            hilo_redis_cmdargv(s->redis, NULL, NULL, 3, del, NULL);
+        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, exp, NULL);
+        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, pub, publens);
+    }
+    hilo_buf_deinit(&b);
+    free(js);
+}
+
 /* ---- catching up from Redis (resume, ticket.open, resync) -------------- */
 
 enum sync_mode { SYNC_RESUME, SYNC_THREAD, SYNC_SILENT };
@@ -431,6 +487,8 @@ struct sync_op {
     char *summary;     /* SYNC_THREAD: summary json of the first page */
     struct hilo_buf events; /* SYNC_THREAD: first page events, comma separated */
     char *customer_id;
+    json_t *cust, *viewers, *others; /* SYNC_THREAD: the context for agents */
+    int waiting;
 };
 
 static void sync_page(struct sync_op *op);
@@ -450,50 +508,31 @@ static void sync_free(struct sync_op *op, int failed)
     free(op->req);
     free(op->summary);
     free(op->customer_id);
+    json_decref(op->cust);
+    json_decref(op->viewers);
+    json_decref(op->others);
     hilo_buf_deinit(&op->events);
     free(op);
 }
 
-static void thread_customer_cb(redisReply *reply, void *data)
+/* "web:<hash>" -> "web" (the hash means nothing to people); others as they are. */
+json_t *hilo_hub_identity_json(const char *v)
 {
-    struct sync_op *op = data;
+    if (strncmp(v, "web:", 4) == 0)
+        return json_string("web");
+    return json_string(v);
+}
+
+static void send_thread(struct sync_op *op)
+{
     struct hilo_conn *c = op->c;
     struct hilo_buf b;
-    json_t *cust = json_object();
-    char *cjs;
+    char *cjs, *vjs;
 
-    if (!c->wsi)
-        goto out;
-    json_object_set_new(cust, "id", json_string(op->customer_id ? op->customer_id : ""));
-    json_object_set_new(cust, "name", json_string(""));
-    json_object_set_new(cust, "email", json_string(""));
-    json_t *ids = json_array();
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
-        redisReply *h = reply->element[0], *set = reply->element[1];
-        if (h->type == REDIS_REPLY_ARRAY)
-            for (size_t i = 0; i + 1 < h->elements; i += 2) {
-                const char *k = h->element[i]->str;
-                if (strcmp(k, "name") == 0 || strcmp(k, "email") == 0)
-                    json_object_set_new(cust, k, json_stringn(h->element[i + 1]->str,
-                                                               h->element[i + 1]->len));
-            }
-        if (set->type == REDIS_REPLY_ARRAY)
-            for (size_t i = 0; i < set->elements; i++) {
-                /* "web:<hash>" -> "web": the kind is what agents need. */
-                const char *v = set->element[i]->str;
-                const char *colon = strchr(v, ':');
-                json_array_append_new(ids, json_stringn(v, colon ? (size_t)(colon - v) : strlen(v)));
-            }
-    } else if (!reply) {
-        json_decref(ids);
-        json_decref(cust);
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
-        sync_free(op, 1);
-        return;
-    }
-    json_object_set_new(cust, "identities", ids);
-    cjs = json_dumps(cust, JSON_COMPACT);
-    json_decref(cust);
+    json_object_set_new(op->cust, "tickets", op->others);
+    op->others = NULL;
+    cjs = json_dumps(op->cust, JSON_COMPACT);
+    vjs = json_dumps(op->viewers, JSON_COMPACT);
     hilo_buf_init(&b, (size_t)1 << 30);
     hilo_buf_adds(&b, "{\"type\":\"thread\",");
     if (op->req) {
@@ -509,6 +548,8 @@ static void thread_customer_cb(redisReply *reply, void *data)
     hilo_buf_adds(&b, op->summary);
     hilo_buf_adds(&b, ",\"customer\":");
     hilo_buf_adds(&b, cjs ? cjs : "{}");
+    hilo_buf_adds(&b, ",\"viewers\":");
+    hilo_buf_adds(&b, vjs ? vjs : "[]");
     hilo_buf_adds(&b, ",\"events\":[");
     if (op->events.len)
         hilo_buf_add(&b, op->events.p, op->events.len);
@@ -516,14 +557,91 @@ static void thread_customer_cb(redisReply *reply, void *data)
     hilo_conn_send_buf(c, b.p, b.len);
     hilo_buf_deinit(&b);
     free(cjs);
+    free(vjs);
     /* Further pages, if any, follow as event frames. */
     op->mode = SYNC_SILENT;
-    if (strcmp(op->after, "done") != 0) {
+    if (strcmp(op->after, "done") != 0)
         sync_page(op);
+    else
+        sync_free(op, 0);
+}
+
+static void thread_other_cb(redisReply *reply, void *data)
+{
+    struct sync_op *op = data;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1) {
+        json_error_t je;
+        json_t *sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
+        if (sum)
+            json_array_append_new(op->others, sum);
+    }
+    if (--op->waiting)
+        return;
+    if (!op->c->wsi) {
+        sync_free(op, 1);
         return;
     }
-out:
-    sync_free(op, 0);
+    send_thread(op);
+}
+
+static void thread_customer_cb(redisReply *reply, void *data)
+{
+    struct sync_op *op = data;
+    struct hilo_conn *c = op->c;
+    uint64_t now = hilo_now_ms();
+
+    if (!c->wsi) {
+        sync_free(op, 1);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+        hilo_conn_error(c, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL, op->req, NULL);
+        sync_free(op, 1);
+        return;
+    }
+    redisReply *h = reply->element[0], *set = reply->element[1], *tix = reply->element[2],
+               *vw = reply->element[3];
+    op->cust = json_pack("{s:s, s:s, s:s}", "id", op->customer_id ? op->customer_id : "", "name",
+                         "", "email", "");
+    json_t *ids = json_array();
+    if (h->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i + 1 < h->elements; i += 2) {
+            const char *k = h->element[i]->str;
+            if (strcmp(k, "name") == 0 || strcmp(k, "email") == 0)
+                json_object_set_new(op->cust, k,
+                                    json_stringn(h->element[i + 1]->str, h->element[i + 1]->len));
+        }
+    if (set->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < set->elements; i++)
+            json_array_append_new(ids, hilo_hub_identity_json(set->element[i]->str));
+    json_object_set_new(op->cust, "identities", ids);
+    op->viewers = json_array();
+    if (vw->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i + 1 < vw->elements; i += 2)
+            if (strcmp(vw->element[i]->str, c->id) != 0 &&
+                strtoull(vw->element[i + 1]->str, NULL, 10) > now)
+                json_array_append_new(op->viewers, json_string(vw->element[i]->str));
+    op->others = json_array();
+    op->waiting = 1; /* held until every request below is sent */
+    if (tix->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < tix->elements && i < 10; i++) {
+            const char *ref = tix->element[i]->str;
+            struct tkeys k;
+            struct call call;
+            if (strcmp(ref, op->ref) == 0 || strlen(ref) >= HILO_REF_MAX)
+                continue;
+            tkeys_make(&k, ref);
+            call_init(&call, HILO_S_HISTORY, 2);
+            call_add(&call, k.tk);
+            call_add(&call, k.ev);
+            call_add(&call, "0");
+            call_add(&call, "0");
+            call_add(&call, "");
+            call_add(&call, "0");
+            if (call_send(c->srv, &call, thread_other_cb, op) == 0)
+                op->waiting++;
+        }
+    thread_other_cb(NULL, op);
 }
 
 static void sync_cb(redisReply *reply, void *data)
@@ -581,7 +699,7 @@ static void sync_cb(redisReply *reply, void *data)
         json_error_t je;
         json_t *sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
         const char *cid = sum ? json_string_value(json_object_get(sum, "customer")) : NULL;
-        char cu[160], ids[160];
+        char cu[160], ids[160], tix[160], vw[160];
         op->summary = strndup(reply->element[0]->str, reply->element[0]->len);
         op->customer_id = strdup(cid ? cid : "");
         json_decref(sum);
@@ -589,12 +707,17 @@ static void sync_cb(redisReply *reply, void *data)
             snprintf(op->after, sizeof op->after, "done");
         hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, op->customer_id);
         hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, op->customer_id);
-        /* Customer card: both reads in one transaction, one reply. */
+        hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, op->customer_id);
+        hilo_key(vw, sizeof vw, HILO_K_VIEWERS, op->ref);
+        /* Context card: the reads in one transaction, one reply. */
         const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids};
+        const char *zr[] = {"ZREVRANGE", tix, "0", "10"}, *hv[] = {"HGETALL", vw};
         if (hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 1, m, NULL) < 0 ||
             hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, hg, NULL) < 0 ||
             hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, sm, NULL) < 0 ||
+            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 4, zr, NULL) < 0 ||
+            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, hv, NULL) < 0 ||
             hilo_redis_cmdargv(c->srv->redis, thread_customer_cb, op, 1, x, NULL) < 0) {
             hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
             sync_free(op, 1);
@@ -832,6 +955,19 @@ static void hello_free(struct hello_op *op)
     free(op);
 }
 
+/* Key of the search index for a customer-given email (lowercased). */
+static void email_index_key(const char *email, char *out, size_t n)
+{
+    char low[260];
+    size_t i;
+    for (i = 0; email[i] && i < sizeof low - 1; i++)
+        low[i] = (char)(email[i] >= 'A' && email[i] <= 'Z' ? email[i] - 'A' + 'a' : email[i]);
+    low[i] = '\0';
+    char arg[280];
+    snprintf(arg, sizeof arg, "email:%s", low);
+    hilo_key(out, n, HILO_K_SEARCH, arg);
+}
+
 static void welcome(struct hilo_conn *c, const char *token, const char *summary, size_t slen,
                     const char *req)
 {
@@ -960,6 +1096,12 @@ static void hello_cb(redisReply *reply, void *data)
             if (rc == 0) {
                 const char *set[] = {"SET", ik, c->id};
                 rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, set, NULL);
+            }
+            if (rc == 0 && op->email) {
+                char ix[400];
+                email_index_key(op->email, ix, sizeof ix);
+                const char *sadd[] = {"SADD", ix, c->id};
+                rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, sadd, NULL);
             }
             if (rc == 0 && op->user_ident) {
                 hilo_key(iu, sizeof iu, HILO_K_IDENT, op->user_ident);
@@ -1310,6 +1452,12 @@ static void customer_create(struct msg_op *op)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z1, NULL);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
+        if (rc == 0 && c->email) {
+            char ix[400];
+            email_index_key(c->email, ix, sizeof ix);
+            const char *sadd[] = {"SADD", ix, c->id};
+            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
+        }
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, create_cb, op, 1, x, NULL);
     }
@@ -1697,6 +1845,11 @@ static void agent_open(struct hilo_conn *c, json_t *msg, const char *req)
         return;
     }
     sync_start(c, ref, after ? after : "0", SYNC_THREAD, req);
+    struct hilo_watch *w = watch_find(c, ref);
+    if (w && !w->viewing) {
+        w->viewing = 1;
+        presence(c, ref, 1);
+    }
 }
 
 static void agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req)
@@ -1706,6 +1859,10 @@ static void agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req
     if (ticket_field(c, msg, req, ref) < 0)
         return;
     w = watch_find(c, ref);
+    if (w && w->viewing) {
+        w->viewing = 0;
+        presence(c, ref, 0);
+    }
     if (w && !w->syncing)
         watch_free(c, w);
     send_ok(c, req);
@@ -1728,8 +1885,11 @@ struct set_op {
     struct hilo_conn *c;
     char *req;
     char ref[HILO_REF_MAX];
-    char op[8];
-    char value[64];
+    char op[12];
+    char value[65];
+    char team[65];
+    int team_given;
+    char follow_up[24];
 };
 
 static void set_free(struct set_op *op)
@@ -1774,13 +1934,18 @@ static void set_send(struct set_op *op)
     call_add(&call, op->value);
     call_add(&call, c->id);
     call_add(&call, c->name ? c->name : "");
+    call_add(&call, op->team);
+    call_add(&call, op->follow_up[0] ? op->follow_up : "0");
     if (strcmp(op->op, "status") == 0) {
-        char idx[128], now[24];
+        char idx[128], now[24], timers[128], member[32];
         const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+        hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
         snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+        snprintf(member, sizeof member, "followup:%s", op->ref);
         const char *zrem[] = {"ZREM", idx, op->ref};
         const char *zadd[] = {"ZADD", idx, "NX", now, op->ref};
+        const char *tadd[] = {"ZADD", timers, op->follow_up, member};
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
         if (rc == 0)
             rc = call_send(s, &call, NULL, NULL);
@@ -1788,6 +1953,8 @@ static void set_send(struct set_op *op)
             rc = strcmp(op->value, "closed") == 0
                      ? hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL)
                      : hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
+        if (rc == 0 && op->follow_up[0])
+            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, tadd, NULL);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, set_cb, op, 1, x, NULL);
     } else {
@@ -1806,16 +1973,19 @@ static void assign_check_cb(redisReply *reply, void *data)
         set_free(op);
         return;
     }
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
         hilo_conn_error(op->c, -HILO_EUNAVAIL, op->req, NULL);
         set_free(op);
         return;
     }
-    if (reply->integer != 1) {
+    if (reply->element[0]->type != REDIS_REPLY_STRING) {
         hilo_conn_error(op->c, -HILO_EUNKNOWNAGENT, op->req, NULL);
         set_free(op);
         return;
     }
+    /* Without a team in the frame, the ticket goes to the assignee's team. */
+    if (!op->team_given && reply->element[1]->type == REDIS_REPLY_STRING)
+        snprintf(op->team, sizeof op->team, "%s", reply->element[1]->str);
     set_send(op);
 }
 
@@ -1823,10 +1993,15 @@ static void agent_set(struct hilo_conn *c, json_t *msg, const char *req, const c
 {
     char ref[HILO_REF_MAX];
     int bad = 0;
-    const char *v = str_field(msg, strcmp(kind, "assign") == 0 ? "agent" : "status", 63, &bad);
+    const char *v = str_field(msg, strcmp(kind, "assign") == 0 ? "agent" : "status", 64, &bad);
+    const char *team = str_field(msg, "team", 64, &bad);
+    json_t *fu = json_object_get(msg, "follow_up_at");
     struct set_op *op;
     if (ticket_field(c, msg, req, ref) < 0)
         return;
+    if (fu && (!json_is_integer(fu) || json_integer_value(fu) <= 0 || strcmp(kind, "status") != 0 ||
+               !v || strcmp(v, "pending") != 0))
+        bad = 1;
     if (bad || !v ||
         (strcmp(kind, "status") == 0 && strcmp(v, "open") != 0 && strcmp(v, "pending") != 0 &&
          strcmp(v, "closed") != 0)) {
@@ -1842,11 +2017,17 @@ static void agent_set(struct hilo_conn *c, json_t *msg, const char *req, const c
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(op->op, sizeof op->op, "%s", kind);
     snprintf(op->value, sizeof op->value, "%s", v);
+    if (team) {
+        snprintf(op->team, sizeof op->team, "%s", team);
+        op->team_given = 1;
+    }
+    if (fu)
+        snprintf(op->follow_up, sizeof op->follow_up, "%lld", (long long)json_integer_value(fu));
     if (strcmp(kind, "assign") == 0 && *v) {
         char ak[160];
         hilo_key(ak, sizeof ak, HILO_K_AGENT, v);
-        const char *argv[] = {"EXISTS", ak};
-        if (hilo_redis_cmdargv(c->srv->redis, assign_check_cb, op, 2, argv, NULL) < 0) {
+        const char *argv[] = {"HMGET", ak, "name", "team"};
+        if (hilo_redis_cmdargv(c->srv->redis, assign_check_cb, op, 4, argv, NULL) < 0) {
             hilo_conn_error(c, -HILO_EUNAVAIL, req, NULL);
             set_free(op);
         }
@@ -1972,4 +2153,89 @@ void hilo_hub_busy(struct hilo_conn *c, int busy)
         c->busy = 1;
     else
         unbusy(c);
+}
+
+/* ---- durable timers (follow-ups) ------------------------------------------ */
+
+struct timer_op {
+    struct hilo_server *s;
+    char member[40];
+};
+
+static void followup_cb(redisReply *reply, void *data)
+{
+    struct timer_op *op = data;
+    struct hilo_server *s = op->s;
+    char timers[128];
+    hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+    /* Fired or found nothing to do: done. On an error the lease runs out and
+     * some instance tries again. */
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+        reply->element[2]->type == REDIS_REPLY_INTEGER && reply->element[2]->integer > 0) {
+        /* moved to a later time meanwhile: keep it for then */
+        char due[24];
+        snprintf(due, sizeof due, "%lld", reply->element[2]->integer);
+        const char *argv[] = {"ZADD", timers, due, op->member};
+        hilo_redis_cmdargv(s->redis, NULL, NULL, 4, argv, NULL);
+    } else if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        const char *argv[] = {"ZREM", timers, op->member};
+        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
+    } else if (reply && reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "unknown_ticket")) {
+        const char *argv[] = {"ZREM", timers, op->member};
+        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
+    }
+    free(op);
+}
+
+static void due_cb(redisReply *reply, void *data)
+{
+    struct hilo_server *s = data;
+    s->timers_busy = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const char *m = reply->element[i]->str;
+        char ref[HILO_REF_MAX];
+        struct tkeys k;
+        struct call call;
+        struct timer_op *op;
+        if (strncmp(m, "followup:", 9) != 0 || hilo_ref_normalize(m + 9, ref) < 0)
+            continue;
+        op = calloc(1, sizeof *op);
+        if (!op)
+            continue;
+        op->s = s;
+        snprintf(op->member, sizeof op->member, "%s", m);
+        tkeys_make(&k, ref);
+        call_init(&call, HILO_S_SET, 2);
+        call_add(&call, k.tk);
+        call_add(&call, k.ev);
+        call_add(&call, s->events_channel);
+        call_add(&call, ref);
+        call_add(&call, "followup");
+        call_add(&call, "");
+        call_add(&call, "");
+        call_add(&call, "");
+        call_add(&call, "");
+        call_add(&call, "0");
+        if (call_send(s, &call, followup_cb, op) < 0)
+            free(op);
+    }
+}
+
+void hilo_hub_timers_tick(struct hilo_server *s)
+{
+    char timers[128], now[24];
+    struct call call;
+    if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
+        return;
+    hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    call_init(&call, HILO_S_DUE, 1);
+    call_add(&call, timers);
+    call_add(&call, now);
+    call_add(&call, "60000");
+    call_add(&call, "100");
+    if (call_send(s, &call, due_cb, s) == 0)
+        s->timers_busy = 1;
 }

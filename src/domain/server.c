@@ -50,6 +50,8 @@ static void sub_message(const char *payload, size_t len, void *data)
     hilo_hub_on_message(data, payload, len);
 }
 
+static void timers_cb(uv_timer_t *t) { hilo_hub_timers_tick(t->data); }
+
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
                      const char *redis_url)
 {
@@ -92,7 +94,18 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     o.data = s;
     o.name = "pubsub";
     s->sub = hilo_redis_new(loop, &o);
-    return s->sub ? 0 : -1;
+    if (!s->sub)
+        return -1;
+    uv_timer_init(loop, &s->timers);
+    s->timers.data = s;
+    uv_timer_start(&s->timers, timers_cb, 500, 500);
+    return 0;
+}
+
+void hilo_server_stop_timers(struct hilo_server *s)
+{
+    uv_timer_stop(&s->timers);
+    uv_close((uv_handle_t *)&s->timers, NULL);
 }
 
 void hilo_server_deinit(struct hilo_server *s)

@@ -13,6 +13,7 @@
 #include "hilo/agents.h"
 #include "hilo/buf.h"
 #include "hilo/common.h"
+#include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
@@ -25,13 +26,15 @@ struct ws_pss {
 
 /* An HTTP request that may be answered after an async step. Refcounted:
  * lws holds one reference until the connection closes. */
-struct http_req {
+struct hilo_http {
     struct lws *wsi;
     struct hilo_server *srv;
     int refs;
     char method[8];
     char path[256];
     char *cookie;
+    char *args[16];  /* URL query arguments "name=value", decoded */
+    int nargs;
     struct hilo_buf body;
     int body_too_big;
     /* response */
@@ -44,7 +47,7 @@ struct http_req {
 };
 
 struct http_pss {
-    struct http_req *req;
+    struct hilo_http *req;
 };
 
 static struct hilo_server *srv_of(struct lws *wsi)
@@ -54,17 +57,19 @@ static struct hilo_server *srv_of(struct lws *wsi)
 
 /* ---- HTTP responses -------------------------------------------------------- */
 
-static void req_unref(struct http_req *r)
+static void req_unref(struct hilo_http *r)
 {
     if (--r->refs)
         return;
+    for (int i = 0; i < r->nargs; i++)
+        free(r->args[i]);
     hilo_buf_deinit(&r->body);
     free(r->cookie);
     free(r->resp);
     free(r);
 }
 
-static void respond(struct http_req *r, int status, const char *ctype, const char *body, size_t len)
+static void respond(struct hilo_http *r, int status, const char *ctype, const char *body, size_t len)
 {
     if (!r->wsi || r->ready)
         return;
@@ -80,7 +85,7 @@ static void respond(struct http_req *r, int status, const char *ctype, const cha
     lws_callback_on_writable(r->wsi);
 }
 
-static void respond_json(struct http_req *r, int status, json_t *o)
+static void respond_json(struct hilo_http *r, int status, json_t *o)
 {
     char *s = json_dumps(o, JSON_COMPACT);
     respond(r, status, "application/json", s ? s : "{}", s ? strlen(s) : 2);
@@ -88,7 +93,7 @@ static void respond_json(struct http_req *r, int status, json_t *o)
     json_decref(o);
 }
 
-static void respond_err(struct http_req *r, int status, int err)
+static void respond_err(struct hilo_http *r, int status, int err)
 {
     hilo_err_count(err);
     respond_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", hilo_err_code(err),
@@ -110,7 +115,7 @@ static int err_status(int err)
     }
 }
 
-static int write_response(struct http_req *r)
+static int write_response(struct hilo_http *r)
 {
     struct lws *wsi = r->wsi;
     unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
@@ -135,6 +140,46 @@ static int write_response(struct http_req *r)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
+
+/* ---- the request interface of include/hilo/http.h ---- */
+
+void hilo_http_ref(struct hilo_http *r) { r->refs++; }
+void hilo_http_unref(struct hilo_http *r) { req_unref(r); }
+struct hilo_server *hilo_http_server(struct hilo_http *r) { return r->srv; }
+const char *hilo_http_method(struct hilo_http *r) { return r->method; }
+const char *hilo_http_path(struct hilo_http *r) { return r->path; }
+const char *hilo_http_cookie(struct hilo_http *r) { return r->cookie; }
+
+const char *hilo_http_body(struct hilo_http *r, size_t *len)
+{
+    *len = r->body.len;
+    return r->body_too_big ? NULL : (r->body.p ? r->body.p : "");
+}
+
+const char *hilo_http_arg(struct hilo_http *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < r->nargs; i++)
+        if (strncmp(r->args[i], name, n) == 0 && r->args[i][n] == '=')
+            return r->args[i] + n + 1;
+    return NULL;
+}
+
+void hilo_http_respond_json(struct hilo_http *r, int status, json_t *o) { respond_json(r, status, o); }
+
+void hilo_http_respond_error(struct hilo_http *r, int err)
+{
+    int status;
+    switch (-err) {
+    case HILO_EUNKNOWNTICKET:
+    case HILO_EUNKNOWNAGENT: status = 404; break;
+    case HILO_EBADSTATE: status = 409; break;
+    default: status = err_status(err); break;
+    }
+    respond_err(r, status, err);
+}
+
+void hilo_http_respond_empty(struct hilo_http *r, int status) { respond(r, status, "application/json", "", 0); }
 
 /* ---- static files ------------------------------------------------------------ */
 
@@ -194,7 +239,7 @@ int hilo_ws_resolve_static(const char *root, const char *url, char *out, size_t 
     return 0;
 }
 
-static int serve_static(struct http_req *r)
+static int serve_static(struct hilo_http *r)
 {
     struct hilo_server *s = r->srv;
     struct lws *wsi = r->wsi;
@@ -250,7 +295,7 @@ static int serve_static(struct http_req *r)
 
 static void readyz_cb(redisReply *reply, void *data)
 {
-    struct http_req *r = data;
+    struct hilo_http *r = data;
     if (reply && reply->type != REDIS_REPLY_ERROR)
         respond_json(r, 200, json_pack("{s:s}", "status", "ready"));
     else
@@ -258,7 +303,7 @@ static void readyz_cb(redisReply *reply, void *data)
     req_unref(r);
 }
 
-static void session_body(struct http_req *r, const struct hilo_session_info *si)
+static void session_body(struct hilo_http *r, const struct hilo_session_info *si)
 {
     json_t *o = json_pack("{s:{s:s, s:s, s:s}, s:I}", "agent", "name", si->name, "display",
                           si->display[0] ? si->display : si->name, "role",
@@ -268,7 +313,7 @@ static void session_body(struct http_req *r, const struct hilo_session_info *si)
 
 static void login_cb(int err, const struct hilo_session_info *si, void *data)
 {
-    struct http_req *r = data;
+    struct hilo_http *r = data;
     if (err) {
         respond_err(r, err_status(err), err);
     } else {
@@ -283,7 +328,7 @@ static void login_cb(int err, const struct hilo_session_info *si, void *data)
 
 static void check_cb(int err, const struct hilo_session_info *si, void *data)
 {
-    struct http_req *r = data;
+    struct hilo_http *r = data;
     if (err)
         respond_err(r, err_status(err), err);
     else
@@ -293,7 +338,7 @@ static void check_cb(int err, const struct hilo_session_info *si, void *data)
 
 static void logout_cb(int err, const struct hilo_session_info *si, void *data)
 {
-    struct http_req *r = data;
+    struct hilo_http *r = data;
     (void)si;
     if (err) {
         respond_err(r, err_status(err), err);
@@ -306,7 +351,7 @@ static void logout_cb(int err, const struct hilo_session_info *si, void *data)
 }
 
 /* Extracts hilo_session=... from a Cookie header into out. */
-static int cookie_token(const char *cookies, char *out, size_t n)
+int hilo_http_cookie_token(const char *cookies, char *out, size_t n)
 {
     const char *p = cookies;
     while (p && *p) {
@@ -326,7 +371,7 @@ static int cookie_token(const char *cookies, char *out, size_t n)
     return -1;
 }
 
-static void route_session(struct http_req *r)
+static void route_session(struct hilo_http *r)
 {
     struct hilo_server *s = r->srv;
     char tok[256];
@@ -361,7 +406,7 @@ static void route_session(struct http_req *r)
                                        "message", "Use GET, POST or DELETE."));
         return;
     }
-    if (!r->cookie || cookie_token(r->cookie, tok, sizeof tok) < 0) {
+    if (!r->cookie || hilo_http_cookie_token(r->cookie, tok, sizeof tok) < 0) {
         respond_err(r, 401, -HILO_EUNAUTH);
         return;
     }
@@ -375,7 +420,7 @@ static void route_session(struct http_req *r)
 }
 
 /* Called when the request (and its body, if any) is complete. */
-static int route(struct http_req *r)
+static int route(struct hilo_http *r)
 {
     struct hilo_server *s = r->srv;
     int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
@@ -401,6 +446,10 @@ static int route(struct http_req *r)
         respond_json(r, 400, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_request", "message",
                                        "A WebSocket upgrade with subprotocol hilo.customer.v1 or "
                                        "hilo.agent.v1 is needed here."));
+        return 0;
+    }
+    if (strncmp(r->path, "/api/v1/", 8) == 0) {
+        hilo_api_handle(r);
         return 0;
     }
     if (strncmp(r->path, "/api/", 5) == 0) {
@@ -451,7 +500,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
                    size_t len)
 {
     struct http_pss *pss = user;
-    struct http_req *r = pss ? pss->req : NULL;
+    struct hilo_http *r = pss ? pss->req : NULL;
     struct hilo_server *s;
 
     switch (reason) {
@@ -487,6 +536,12 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
         snprintf(r->method, sizeof r->method, "%s", method_of(wsi));
         snprintf(r->path, sizeof r->path, "%s", (const char *)in);
         r->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
+        for (int i = 0; i < (int)HILO_ARRAY_LEN(r->args); i++) {
+            char frag[512];
+            if (lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+                break;
+            r->args[r->nargs++] = strdup(frag);
+        }
         hilo_buf_init(&r->body, MAX_BODY);
         if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
             strcmp(r->method, "PATCH") == 0)
@@ -577,7 +632,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         if (role == HILO_ROLE_AGENT) {
             char *cookies = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
             char tok[256];
-            if (cookies && cookie_token(cookies, tok, sizeof tok) == 0) {
+            if (cookies && hilo_http_cookie_token(cookies, tok, sizeof tok) == 0) {
                 c->cookie = strdup(tok);
                 hilo_conn_cookie_auth(c);
             }

@@ -39,6 +39,9 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_IDX_ACTIVE: r = snprintf(buf, n, "%s:idx:active", p); break;
     case HILO_K_IDX_ALL: r = snprintf(buf, n, "%s:idx:all", p); break;
     case HILO_K_EVENTS: r = snprintf(buf, n, "%s:events", p); break;
+    case HILO_K_VIEWERS: r = snprintf(buf, n, "%s:{t:%s}:vw", p, arg); break;
+    case HILO_K_TIMERS: r = snprintf(buf, n, "%s:timers", p); break;
+    case HILO_K_SEARCH: r = snprintf(buf, n, "%s:ix:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

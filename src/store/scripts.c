@@ -21,9 +21,9 @@
 "  return e\n" \
 "end\n" \
 "local NUMF = {created_at = 1, updated_at = 1, first_response_at = 1, resolved_at = 1,\n" \
-"  waiting_since = 1, messages = 1, channel_switches = 1, closed_at = 1}\n" \
+"  waiting_since = 1, messages = 1, channel_switches = 1, closed_at = 1, follow_up_at = 1}\n" \
 "local STRF = {'ref', 'status', 'customer', 'name', 'locale', 'channel', 'last_channel',\n" \
-"  'assignee', 'last_text', 'last_role'}\n" \
+"  'assignee', 'team', 'last_text', 'last_role'}\n" \
 "local function summary(t)\n" \
 "  local h = fields_of(redis.call('HGETALL', t))\n" \
 "  if not h.ref then return nil end\n" \
@@ -53,9 +53,11 @@
 "  pub[#pub + 1] = 'T{\"type\":\"ticket\",\"ticket\":' .. cjson.encode(summary(t)) .. '}'\n" \
 "  redis.call('PUBLISH', chan, ref .. '\\n' .. table.concat(pub, '\\n'))\n" \
 "end\n" \
-"local function status_ev(skey, ref, from, to, ai, an)\n" \
+"local function status_ev(skey, ref, from, to, ai, an, reason)\n" \
+"  local x = {status = to, from = from}\n" \
+"  if reason then x.reason = reason end\n" \
 "  return add(skey, ref, 'p', {k = 'status', ch = 'system', ar = ai ~= '' and 'agent' or 'system',\n" \
-"    ai = ai, an = an ~= '' and an or 'Hilo', x = cjson.encode({status = to, from = from})})\n" \
+"    ai = ai, an = an ~= '' and an or 'Hilo', x = cjson.encode(x)})\n" \
 "end\n"
 
 static const char *const sources[HILO_S_COUNT] = {
@@ -75,7 +77,8 @@ static const char *const sources[HILO_S_COUNT] = {
         "  'name', ARGV[5], 'locale', ARGV[9], 'channel', ARGV[4], 'last_channel', ARGV[4],\n"
         "  'created_at', now, 'updated_at', now, 'waiting_since', now, 'first_response_at', 0,\n"
         "  'resolved_at', 0, 'assignee', '', 'messages', 1, 'channel_switches', 0,\n"
-        "  'last_text', preview(ARGV[6]), 'last_role', 'customer')\n"
+        "  'last_text', preview(ARGV[6]), 'last_role', 'customer', 'team', '', 'follow_up_at', 0,\n"
+        "  'mc:' .. ARGV[4], 1)\n"
         "local mid = add(KEYS[2], ARGV[2], 'p', {k = 'message', ch = ARGV[4], ar = 'customer',\n"
         "  ai = ARGV[3], an = ARGV[5], tx = ARGV[6], ci = ARGV[8], x = ARGV[12]})\n"
         "if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], mid) end\n"
@@ -114,7 +117,9 @@ static const char *const sources[HILO_S_COUNT] = {
         "    redis.call('HINCRBY', KEYS[1], 'channel_switches', 1)\n"
         "    upd[#upd + 1] = 'last_channel'; upd[#upd + 1] = ARGV[4] end\n"
         "  redis.call('HINCRBY', KEYS[1], 'messages', 1)\n"
-        "  for _, v in ipairs({'last_text', preview(ARGV[8]), 'last_role', 'customer', 'status', new}) do upd[#upd + 1] = v end\n"
+        "  redis.call('HINCRBY', KEYS[1], 'mc:' .. ARGV[4], 1)\n"
+        "  for _, v in ipairs({'last_text', preview(ARGV[8]), 'last_role', 'customer', 'status', new,\n"
+        "    'follow_up_at', 0}) do upd[#upd + 1] = v end\n"
         "elseif op == 'reply' or op == 'resolve' then\n"
         "  ev.k = op == 'reply' and 'reply' or 'resolution'\n"
         "  id = add(KEYS[2], ref, 'p', ev)\n"
@@ -139,7 +144,8 @@ static const char *const sources[HILO_S_COUNT] = {
         "return {id, 0, new}\n",
 
     /* KEYS tk ev
-     * ARGV 1 chan 2 ref 3 op(assign|status) 4 value 5 author id 6 author name
+     * ARGV 1 chan 2 ref 3 op(assign|status|followup) 4 value 5 author id
+     *      6 author name 7 team (assign) 8 follow-up time ms (status pending)
      * -> {event id or '', status after} */
     [HILO_S_SET] = PRELUDE
         "local st = redis.call('HGET', KEYS[1], 'status')\n"
@@ -148,18 +154,26 @@ static const char *const sources[HILO_S_COUNT] = {
         "local id = ''\n"
         "if op == 'assign' then\n"
         "  if st == 'closed' then return redis.error_reply('HILO closed') end\n"
-        "  if (redis.call('HGET', KEYS[1], 'assignee') or '') == v then return {'', st} end\n"
-        "  redis.call('HSET', KEYS[1], 'assignee', v, 'updated_at', now)\n"
+        "  local cur = redis.call('HMGET', KEYS[1], 'assignee', 'team')\n"
+        "  if (cur[1] or '') == v and (cur[2] or '') == ARGV[7] then return {'', st} end\n"
+        "  redis.call('HSET', KEYS[1], 'assignee', v, 'team', ARGV[7], 'updated_at', now)\n"
         "  id = add(KEYS[2], ref, 'i', {k = 'assign', ch = 'system', ar = 'agent', ai = ARGV[5],\n"
-        "    an = ARGV[6], x = cjson.encode({assignee = v})})\n"
+        "    an = ARGV[6], x = cjson.encode({assignee = v, team = ARGV[7]})})\n"
         "elseif op == 'status' then\n"
-        "  if st == v then return {'', st} end\n"
+        "  local fu = (v == 'pending') and (tonumber(ARGV[8]) or 0) or 0\n"
+        "  if st == v and v ~= 'pending' then return {'', st} end\n"
         "  if st == 'closed' then return redis.error_reply('HILO closed') end\n"
-        "  local upd = {'status', v, 'updated_at', now}\n"
+        "  local upd = {'status', v, 'updated_at', now, 'follow_up_at', fu}\n"
         "  if v == 'closed' then upd[#upd + 1] = 'closed_at'; upd[#upd + 1] = now end\n"
         "  redis.call('HSET', KEYS[1], unpack(upd))\n"
-        "  id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6])\n"
+        "  if st ~= v then id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6]) end\n"
         "  st = v\n"
+        "elseif op == 'followup' then\n"
+        "  local fu = tonumber(redis.call('HGET', KEYS[1], 'follow_up_at')) or 0\n"
+        "  if st ~= 'pending' or fu == 0 or fu > now then return {'', st, fu} end\n"
+        "  redis.call('HSET', KEYS[1], 'status', 'open', 'updated_at', now, 'follow_up_at', 0)\n"
+        "  id = status_ev(KEYS[2], ref, 'pending', 'open', '', '', 'follow_up')\n"
+        "  st = 'open'\n"
         "else\n"
         "  return redis.error_reply('HILO bad op')\n"
         "end\n"
@@ -190,6 +204,14 @@ static const char *const sources[HILO_S_COUNT] = {
         "  end\n"
         "end\n"
         "return out\n",
+
+    /* KEYS timers; ARGV 1 now ms 2 lease ms 3 limit
+     * -> due members; each is leased (re-scored to now + lease) so that if
+     * the instance that took it dies, another takes it after the lease. */
+    [HILO_S_DUE] =
+        "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
+        "for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[2]), m) end\n"
+        "return due\n",
 
     /* KEYS cu ids tix
      * ARGV 1 customer id 2 identity 3 name 4 email 5 locale 6 ticket ref

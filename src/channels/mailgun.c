@@ -1,0 +1,223 @@
+/* Mailgun Routes forward(): signature check and the posted fields of one
+ * inbound email (PROVIDERS.md 4.1). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+int hilo_mailgun_verify(const char *signing_key, const char *timestamp, const char *token,
+                        const char *signature, int64_t now_s, int max_age_s)
+{
+    unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    size_t bin_len = 0;
+    const char *hex_end = NULL;
+    int64_t ts;
+
+    if (!signing_key || !*signing_key || !timestamp || !token || !*token || !signature ||
+        max_age_s < 0)
+        return -1;
+    ts = hc_parse_uint(timestamp);
+    if (ts < 0 || strspn(timestamp, "0123456789") != strlen(timestamp))
+        return -1;
+    if ((ts > now_s ? ts - now_s : now_s - ts) > max_age_s)
+        return -1;
+    if (strlen(signature) != 64 ||
+        sodium_hex2bin(got, sizeof(got), signature, 64, NULL, &bin_len, &hex_end) != 0 ||
+        bin_len != sizeof(got) || *hex_end)
+        return -1;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)signing_key, strlen(signing_key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)timestamp, strlen(timestamp));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)token, strlen(token));
+    crypto_auth_hmacsha256_final(&st, want);
+    return sodium_memcmp(want, got, sizeof(want)) == 0 ? 0 : -1;
+}
+
+/* Value of a header in message-headers ([[name, value], ...]), or NULL. */
+static const char *header_of(json_t *headers, const char *name)
+{
+    json_t *h;
+    size_t i;
+    json_array_foreach(headers, i, h) {
+        const char *n = json_string_value(json_array_get(h, 0));
+        const char *v = json_string_value(json_array_get(h, 1));
+        if (n && v && strcasecmp(n, name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+/* Digits of a "+<digits>@" plus-address in a recipient list, or 0 found. */
+static int plus_ref(const char *recipients, char *out, size_t outlen)
+{
+    for (const char *p = recipients ? recipients : ""; (p = strchr(p, '+')); p++) {
+        size_t n = strspn(p + 1, "0123456789");
+        if (n >= 4 && n < outlen && p[1 + n] == '@') {
+            memcpy(out, p + 1, n);
+            out[n] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "[#12345678]", "[1234 5678]", "[Ticket #1234-5678]": digits of the first
+ * bracket holding 6..12 digits and only blanks, '-' or '#' besides. */
+static int subject_ref(const char *subject, char *out, size_t outlen)
+{
+    for (const char *p = subject ? subject : ""; (p = strchr(p, '[')); p++) {
+        const char *q = p + 1;
+        size_t n = 0;
+        if (strncasecmp(q, "Ticket", 6) == 0)
+            q += 6;
+        for (; *q && *q != ']'; q++) {
+            if (isdigit((unsigned char)*q)) {
+                if (n + 1 >= outlen)
+                    break;
+                out[n++] = *q;
+            } else if (*q != ' ' && *q != '-' && *q != '#') {
+                break;
+            }
+        }
+        if (*q == ']' && n >= 6 && n <= 12) {
+            out[n] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static char *strip_angle(const char *id)
+{
+    while (*id == ' ' || *id == '\t')
+        id++;
+    size_t n = strlen(id);
+    while (n && (id[n - 1] == ' ' || id[n - 1] == '\t'))
+        n--;
+    if (n >= 2 && id[0] == '<' && id[n - 1] == '>')
+        return hc_strndup(id + 1, n - 2);
+    return hc_strndup(id, n);
+}
+
+/* Stable id for mail without Message-Id, so Mailgun's retries dedupe. */
+static char *fallback_id(const char *from, const char *subject, const char *date, const char *body)
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[crypto_hash_sha256_BYTES * 2 + 1], out[sizeof(hex) + 8];
+    const char *parts[] = {from, subject, date, body};
+    crypto_hash_sha256_init(&st);
+    for (size_t i = 0; i < 4; i++)
+        crypto_hash_sha256_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(out, sizeof(out), "sha256:%s", hex);
+    return strdup(out);
+}
+
+static const char *field(const struct hilo_form *f, const char *k)
+{
+    const char *v = hilo_form_get(f, k);
+    return v ? v : "";
+}
+
+int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out)
+{
+    struct hilo_inbound *m = NULL;
+    json_t *headers = NULL, *extra = NULL, *atts = NULL;
+    char *addr = NULL, *name = NULL, ref[16];
+    int ret = -1;
+
+    if (!f || !out)
+        return -1;
+    if (hilo_email_address(field(f, "from"), &addr, &name) < 0 &&
+        hilo_email_address(field(f, "sender"), &addr, &name) < 0)
+        return -1;
+    headers = json_loads(field(f, "message-headers"), 0, NULL);
+    const char *msgid = header_of(headers, "Message-Id");
+    const char *irt = header_of(headers, "In-Reply-To");
+    const char *refs = header_of(headers, "References");
+    const char *date = header_of(headers, "Date");
+    if (!msgid)
+        msgid = hilo_form_get(f, "Message-Id");
+    if (!irt)
+        irt = hilo_form_get(f, "In-Reply-To");
+    if (!refs)
+        refs = hilo_form_get(f, "References");
+    if (!date)
+        date = hilo_form_get(f, "Date");
+
+    if (!(m = hc_inbound_new()) || !(extra = json_object()))
+        goto fail;
+    free(m->from);
+    m->from = addr;
+    addr = NULL;
+    free(m->from_name);
+    m->from_name = name;
+    name = NULL;
+    if (hc_set(&m->channel, "email") || hc_set(&m->provider, "mailgun") ||
+        hc_set(&m->type, "text") || hc_set(&m->to, field(f, "recipient")) ||
+        hc_set(&m->subject, field(f, "subject")) || hc_set(&m->message_id, msgid) ||
+        hc_set(&m->in_reply_to, irt) || hc_set(&m->references, refs))
+        goto fail;
+    /* Header values from Mailgun may carry folding whitespace. */
+    char *ids[] = {m->message_id, m->in_reply_to, m->references};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        for (char *p = ids[i]; *p; p++)
+            if (*p == '\r' || *p == '\n' || *p == '\t')
+                *p = ' ';
+    free(m->provider_id);
+    m->provider_id = msgid && *msgid ? strip_angle(msgid)
+                                     : fallback_id(m->from, m->subject, date ? date : "",
+                                                   field(f, "body-plain"));
+    if (!m->provider_id)
+        goto fail;
+
+    const char *stripped = hilo_form_get(f, "stripped-text");
+    free(m->text);
+    m->text = stripped && *stripped ? hc_strdup(stripped) : hilo_email_trim_reply(field(f, "body-plain"));
+    if (!m->text)
+        goto fail;
+    if ((plus_ref(field(f, "recipient"), ref, sizeof(ref)) ||
+         subject_ref(m->subject, ref, sizeof(ref))) &&
+        hc_set(&m->ref_hint, ref))
+        goto fail;
+    int64_t ts = hc_parse_uint(hilo_form_get(f, "timestamp"));
+    m->ts_ms = ts > 0 && ts < INT64_MAX / 1000 ? ts * 1000 : 0;
+
+    /* Attachments: multipart file parts whose value is the filename. */
+    for (size_t i = 0; i < f->n; i++) {
+        if (strncmp(f->keys[i], "attachment-", 11) != 0 ||
+            !isdigit((unsigned char)f->keys[i][11]))
+            continue;
+        if (!atts && (!(atts = json_array()) || json_object_set(extra, "attachments", atts)))
+            goto fail;
+        json_t *item = json_object();
+        if (!item || json_array_append_new(atts, item) ||
+            json_object_set_new(item, "field", hc_jstr(f->keys[i], strlen(f->keys[i]))) ||
+            json_object_set_new(item, "filename", hc_jstr(f->values[i], f->value_lens[i])))
+            goto fail;
+    }
+    if ((*field(f, "sender") && json_object_set_new(extra, "sender", hc_jstr(field(f, "sender"), strlen(field(f, "sender"))))) ||
+        (date && *date && json_object_set_new(extra, "date", hc_jstr(date, strlen(date)))))
+        goto fail;
+    free(m->extra_json);
+    if (!(m->extra_json = hc_json_dump(extra)) || hc_inbound_fix_utf8(m))
+        goto fail;
+    hc_inbound_append(out, m);
+    m = NULL;
+    ret = 0;
+fail:
+    hilo_inbound_free(m);
+    json_decref(headers);
+    json_decref(extra);
+    json_decref(atts);
+    free(addr);
+    free(name);
+    return ret;
+}

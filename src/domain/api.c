@@ -1,0 +1,1139 @@
+/* REST API for the agent console (docs/rest.md): reports, search,
+ * customers, agents and teams. Every request is checked against the agent
+ * session in its cookie first. */
+#include <ctype.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "hilo/agents.h"
+#include "hilo/common.h"
+#include "hilo/http.h"
+#include "hilo/keys.h"
+#include "hilo/log.h"
+#include "hilo/redis.h"
+#include "hilo/ref.h"
+#include "hilo/scripts.h"
+#include "hilo/server.h"
+
+#define REPORT_MAX 10000
+#define SEARCH_SCAN 500
+#define SEARCH_MAX 50
+
+/* One API call in progress: the request, who asked, and what is gathered. */
+struct api {
+    struct hilo_http *r;
+    struct hilo_server *s;
+    struct hilo_session_info who;
+    int waiting;            /* replies still expected */
+    int failed;
+    size_t n;
+    char **refs;            /* tickets concerned */
+    json_t **items;         /* one per ref */
+    json_t *result;
+    char *text;             /* search: lowercased query */
+    char name[65];          /* agents: the agent in the path */
+    char *password;         /* agents: new password, once hashed */
+    char hash[crypto_pwhash_STRBYTES];
+    json_t *body;
+    uv_work_t work;
+    void (*then)(struct api *a); /* after fetch_summaries */
+};
+
+static void api_free(struct api *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->refs)
+            free(a->refs[i]);
+        if (a->items)
+            json_decref(a->items[i]);
+    }
+    free(a->refs);
+    free(a->items);
+    json_decref(a->result);
+    json_decref(a->body);
+    free(a->text);
+    if (a->password) {
+        sodium_memzero(a->password, strlen(a->password));
+        free(a->password);
+    }
+    hilo_http_unref(a->r);
+    free(a);
+}
+
+static void not_found(struct api *a)
+{
+    hilo_http_respond_json(a->r, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "not_found",
+                                                "message", "No such resource."));
+}
+
+static void method_not_allowed(struct api *a)
+{
+    hilo_http_respond_json(a->r, 405, json_pack("{s:{s:s, s:s}}", "error", "code",
+                                                "method_not_allowed", "message",
+                                                "Method not allowed here."));
+}
+
+static int alloc_refs(struct api *a, size_t n)
+{
+    a->n = n;
+    a->refs = calloc(n ? n : 1, sizeof *a->refs);
+    a->items = calloc(n ? n : 1, sizeof *a->items);
+    return a->refs && a->items ? 0 : -1;
+}
+
+static int send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv)
+{
+    int rc = hilo_redis_cmdargv(a->s->redis, cb, a, argc, argv, NULL);
+    if (rc == 0)
+        a->waiting++;
+    return rc;
+}
+
+/* EVALSHA history <ref> summary only. */
+static int send_summary(struct api *a, const char *ref, hilo_redis_cb cb)
+{
+    char tk[128], ev[128];
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
+    hilo_key(ev, sizeof ev, HILO_K_THREAD, ref);
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "2", tk, ev, "0", "0", "",
+                          "0"};
+    return send_argv(a, cb, 9, argv);
+}
+
+static json_t *summary_of(const redisReply *reply)
+{
+    json_error_t je;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return NULL;
+    return json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
+}
+
+/* Index of the ref a reply belongs to: replies come in order. */
+static size_t next_index(struct api *a) { return a->n - (size_t)a->waiting; }
+
+/* ---- summaries of a list of refs, then a callback -------------------------- */
+
+static void summaries_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = next_index(a);
+    if (!reply)
+        a->failed = 1;
+    else if (i < a->n)
+        a->items[i] = summary_of(reply);
+    if (--a->waiting)
+        return;
+    if (a->failed)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        a->then(a);
+    api_free(a);
+}
+
+/* Replies come in the order sent, so reply k is for ref k: next_index
+ * counts from the first. */
+static void fetch_summaries(struct api *a, void (*then)(struct api *a))
+{
+    a->then = then;
+    if (a->n == 0) {
+        then(a);
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        if (send_summary(a, a->refs[i], summaries_cb) < 0) {
+            if (a->waiting == 0) {
+                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+                api_free(a);
+            } else {
+                a->failed = 1;
+                a->n = i + (size_t)0; /* later replies map onto the sent ones */
+            }
+            return;
+        }
+}
+
+static void respond_tickets(struct api *a)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < a->n && json_array_size(list) < SEARCH_MAX; i++)
+        if (a->items[i])
+            json_array_append(list, a->items[i]);
+    hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "tickets", list));
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static json_t *percentiles(uint64_t *v, size_t n)
+{
+    if (n == 0)
+        return json_pack("{s:i, s:n, s:n}", "count", 0, "median_ms", "p90_ms");
+    qsort(v, n, sizeof *v, cmp_u64);
+    /* nearest rank */
+    size_t m = (n * 50 + 99) / 100, p = (n * 90 + 99) / 100;
+    return json_pack("{s:I, s:I, s:I}", "count", (json_int_t)n, "median_ms",
+                     (json_int_t)v[m ? m - 1 : 0], "p90_ms", (json_int_t)v[p ? p - 1 : 0]);
+}
+
+static void day_of(uint64_t ms, char out[11])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void report_build(struct api *a)
+{
+    uint64_t *fr = calloc(a->n + 1, sizeof *fr), *rs = calloc(a->n + 1, sizeof *rs);
+    size_t nfr = 0, nrs = 0, tickets = 0, switched = 0, total_switches = 0;
+    size_t hist[4] = {0, 0, 0, 0};
+    json_t *by_channel = json_object(), *msgs = json_object(), *status = json_object();
+    json_t *days = json_object();
+    uint64_t from = (uint64_t)json_integer_value(json_object_get(a->result, "from"));
+    uint64_t to = (uint64_t)json_integer_value(json_object_get(a->result, "to"));
+
+    for (size_t i = 0; i < a->n; i++) {
+        json_t *t = a->items[i];
+        const char *k;
+        json_t *v;
+        if (!t)
+            continue;
+        tickets++;
+        uint64_t created = (uint64_t)json_integer_value(json_object_get(t, "created_at"));
+        uint64_t first = (uint64_t)json_integer_value(json_object_get(t, "first_response_at"));
+        uint64_t resolved = (uint64_t)json_integer_value(json_object_get(t, "resolved_at"));
+        json_int_t sw = json_integer_value(json_object_get(t, "channel_switches"));
+        if (first >= created && first)
+            fr[nfr++] = first - created;
+        if (resolved >= created && resolved)
+            rs[nrs++] = resolved - created;
+        total_switches += (size_t)sw;
+        if (sw > 0)
+            switched++;
+        hist[sw >= 3 ? 3 : sw]++;
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        const char *st = json_string_value(json_object_get(t, "status"));
+        if (ch && *ch)
+            json_object_set_new(by_channel, ch,
+                                json_integer(json_integer_value(json_object_get(by_channel, ch)) + 1));
+        if (st && *st)
+            json_object_set_new(status, st,
+                                json_integer(json_integer_value(json_object_get(status, st)) + 1));
+        json_object_foreach(json_object_get(t, "_mc"), k, v)
+            json_object_set_new(msgs, k, json_integer(json_integer_value(json_object_get(msgs, k)) +
+                                                      json_integer_value(v)));
+        char day[11];
+        day_of(created, day);
+        json_t *d = json_object_get(days, day);
+        if (!d) {
+            d = json_pack("{s:s, s:i, s:i}", "day", day, "created", 0, "resolved", 0);
+            json_object_set_new(days, day, d);
+        }
+        json_object_set_new(d, "created", json_integer(json_integer_value(json_object_get(d, "created")) + 1));
+        if (resolved && resolved >= from && resolved < to) {
+            day_of(resolved, day);
+            json_t *dr = json_object_get(days, day);
+            if (!dr) {
+                dr = json_pack("{s:s, s:i, s:i}", "day", day, "created", 0, "resolved", 0);
+                json_object_set_new(days, day, dr);
+            }
+            json_object_set_new(dr, "resolved",
+                                json_integer(json_integer_value(json_object_get(dr, "resolved")) + 1));
+        }
+    }
+    /* days in order */
+    json_t *daily = json_array();
+    const char **keys = calloc(json_object_size(days) + 1, sizeof *keys);
+    size_t nk = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach(days, key, val) keys[nk++] = key;
+    for (size_t i = 1; i < nk; i++)
+        for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+            const char *t = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = t;
+        }
+    for (size_t i = 0; i < nk; i++)
+        json_array_append(daily, json_object_get(days, keys[i]));
+    free(keys);
+
+    json_object_set_new(a->result, "tickets", json_integer((json_int_t)tickets));
+    json_object_set_new(a->result, "first_response", percentiles(fr, nfr));
+    json_object_set_new(a->result, "resolution", percentiles(rs, nrs));
+    json_object_set_new(a->result, "by_channel", by_channel);
+    json_object_set_new(a->result, "messages_by_channel", msgs);
+    json_object_set_new(a->result, "channel_switches",
+                        json_pack("{s:I, s:I, s:f, s:{s:I, s:I, s:I, s:I}}", "total",
+                                  (json_int_t)total_switches, "tickets_with_switches",
+                                  (json_int_t)switched, "per_ticket",
+                                  tickets ? (double)total_switches / (double)tickets : 0.0,
+                                  "histogram", "0", (json_int_t)hist[0], "1", (json_int_t)hist[1],
+                                  "2", (json_int_t)hist[2], "3+", (json_int_t)hist[3]));
+    json_object_set_new(a->result, "status", status);
+    json_object_set_new(a->result, "daily", daily);
+    json_decref(days);
+    free(fr);
+    free(rs);
+    hilo_http_respond_json(a->r, 200, json_incref(a->result));
+}
+
+/* HGETALL of each ticket: the summary fields plus the mc:<channel> counters. */
+static void report_ticket_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = next_index(a);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        a->failed = 1;
+    else if (i < a->n && reply->elements) {
+        json_t *t = json_object(), *mc = json_object();
+        for (size_t j = 0; j + 1 < reply->elements; j += 2) {
+            const char *k = reply->element[j]->str, *v = reply->element[j + 1]->str;
+            if (strncmp(k, "mc:", 3) == 0)
+                json_object_set_new(mc, k + 3, json_integer(strtoll(v, NULL, 10)));
+            else if (strstr(k, "_at") || strcmp(k, "channel_switches") == 0)
+                json_object_set_new(t, k, json_integer(strtoll(v, NULL, 10)));
+            else
+                json_object_set_new(t, k, json_string(v));
+        }
+        json_object_set_new(t, "_mc", mc);
+        a->items[i] = t;
+    }
+    if (--a->waiting)
+        return;
+    if (a->failed)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        report_build(a);
+    api_free(a);
+}
+
+static void report_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        a->refs[i] = strdup(reply->element[i]->str);
+    if (a->n == 0) {
+        report_build(a);
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        char tk[128];
+        hilo_key(tk, sizeof tk, HILO_K_TICKET, a->refs[i]);
+        const char *argv[] = {"HGETALL", tk};
+        if (send_argv(a, report_ticket_cb, 2, argv) < 0) {
+            a->failed = 1;
+            a->n = i;
+            if (a->waiting == 0) {
+                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+                api_free(a);
+            }
+            return;
+        }
+    }
+}
+
+static int parse_ms(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    *out = strtoull(s, &end, 10);
+    return *end ? -1 : 0;
+}
+
+static void api_reports(struct api *a)
+{
+    uint64_t now = hilo_now_ms(), from = now - 7ull * 86400000u, to = now + 1;
+    const char *f = hilo_http_arg(a->r, "from"), *t = hilo_http_arg(a->r, "to");
+    char all[128], sfrom[24], sto[24], lim[16];
+    if ((f && parse_ms(f, &from) < 0) || (t && parse_ms(t, &to) < 0) || from >= to) {
+        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
+        api_free(a);
+        return;
+    }
+    a->result = json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to);
+    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
+    snprintf(sfrom, sizeof sfrom, "%llu", (unsigned long long)from);
+    snprintf(sto, sizeof sto, "(%llu", (unsigned long long)to);
+    snprintf(lim, sizeof lim, "%d", REPORT_MAX);
+    const char *argv[] = {"ZRANGEBYSCORE", all, sfrom, sto, "LIMIT", "0", lim};
+    if (send_argv(a, report_list_cb, 7, argv) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+/* ---- search ------------------------------------------------------------------- */
+
+static int lower_contains(const char *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++) {
+        size_t j = 0;
+        while (j < m && tolower((unsigned char)hay[i + j]) == needle[j])
+            j++;
+        if (j == m)
+            return 1;
+    }
+    return 0;
+}
+
+/* MULTI HGET name + XRANGE per ticket; keep the ones that match. */
+static void search_scan_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = next_index(a);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        a->failed = !reply;
+    } else if (i < a->n) {
+        int hit = 0;
+        redisReply *name = reply->element[0], *ev = reply->element[1];
+        if (name->type == REDIS_REPLY_STRING && lower_contains(name->str, name->len, a->text))
+            hit = 1;
+        for (size_t e = 0; !hit && ev->type == REDIS_REPLY_ARRAY && e < ev->elements; e++) {
+            redisReply *f = ev->element[e]->element[1];
+            for (size_t j = 0; j + 1 < f->elements; j += 2)
+                if (strcmp(f->element[j]->str, "tx") == 0 &&
+                    lower_contains(f->element[j + 1]->str, f->element[j + 1]->len, a->text))
+                    hit = 1;
+        }
+        if (!hit) {
+            free(a->refs[i]);
+            a->refs[i] = NULL;
+        }
+    }
+    if (--a->waiting)
+        return;
+    if (a->failed) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    /* compact the hits and fetch their summaries */
+    size_t k = 0;
+    for (size_t j = 0; j < a->n; j++)
+        if (a->refs[j] && k < SEARCH_MAX)
+            a->refs[k++] = a->refs[j];
+        else if (a->refs[j]) {
+            free(a->refs[j]);
+        }
+    for (size_t j = k; j < a->n; j++)
+        a->refs[j] = NULL;
+    a->n = k;
+    fetch_summaries(a, respond_tickets);
+}
+
+static void search_recent_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        a->refs[i] = strdup(reply->element[i]->str);
+    if (a->n == 0) {
+        respond_tickets(a);
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        char tk[128], ev[128];
+        hilo_key(tk, sizeof tk, HILO_K_TICKET, a->refs[i]);
+        hilo_key(ev, sizeof ev, HILO_K_THREAD, a->refs[i]);
+        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+        const char *hg[] = {"HGET", tk, "name"}, *xr[] = {"XRANGE", ev, "-", "+", "COUNT", "1000"};
+        if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
+            hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, hg, NULL) < 0 ||
+            hilo_redis_cmdargv(a->s->redis, NULL, NULL, 6, xr, NULL) < 0 ||
+            send_argv(a, search_scan_cb, 1, x) < 0) {
+            a->failed = 1;
+            a->n = i;
+            if (a->waiting == 0) {
+                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+                api_free(a);
+            }
+            return;
+        }
+    }
+}
+
+static void search_tix_cb(redisReply *reply, void *data);
+
+static void search_by_identity(struct api *a, const char *ident, const char *index)
+{
+    char ik[400], ix[400];
+    hilo_key(ik, sizeof ik, HILO_K_IDENT, ident);
+    hilo_key(ix, sizeof ix, HILO_K_SEARCH, index);
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    const char *g[] = {"GET", ik}, *sm[] = {"SMEMBERS", ix};
+    if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, g, NULL) < 0 ||
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
+        send_argv(a, search_tix_cb, 1, x) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+static void search_tix_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < reply->elements; i++)
+        if (reply->element[i]->type == REDIS_REPLY_ARRAY)
+            total += reply->element[i]->elements;
+    if (alloc_refs(a, total) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
+        api_free(a);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < reply->elements; i++)
+        for (size_t j = 0; reply->element[i]->type == REDIS_REPLY_ARRAY && j < reply->element[i]->elements; j++)
+            a->refs[k++] = strdup(reply->element[i]->element[j]->str);
+    fetch_summaries(a, respond_tickets);
+}
+
+static void search_tix_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    json_t *ids = json_array();
+    if (reply->element[0]->type == REDIS_REPLY_STRING)
+        json_array_append_new(ids, json_string(reply->element[0]->str));
+    for (size_t i = 0; reply->element[1]->type == REDIS_REPLY_ARRAY && i < reply->element[1]->elements; i++) {
+        const char *id = reply->element[1]->element[i]->str;
+        int dup = 0;
+        for (size_t j = 0; j < json_array_size(ids); j++)
+            dup |= strcmp(json_string_value(json_array_get(ids, j)), id) == 0;
+        if (!dup)
+            json_array_append_new(ids, json_string(id));
+    }
+    size_t n = json_array_size(ids);
+    if (n == 0) {
+        json_decref(ids);
+        respond_tickets(a);
+        api_free(a);
+        return;
+    }
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    int rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char tix[160];
+        hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, json_string_value(json_array_get(ids, i)));
+        const char *zr[] = {"ZREVRANGE", tix, "0", "49"};
+        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, zr, NULL);
+    }
+    json_decref(ids);
+    if (rc == 0)
+        rc = send_argv(a, search_tix_list_cb, 1, x);
+    if (rc < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+static void api_search(struct api *a)
+{
+    const char *q = hilo_http_arg(a->r, "q");
+    char ref[HILO_REF_MAX];
+    size_t n;
+
+    if (!q || (n = strlen(q)) < 2 || n > 200) {
+        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
+        api_free(a);
+        return;
+    }
+    if (hilo_ref_normalize(q, ref) == 0) {
+        if (alloc_refs(a, 1) < 0) {
+            api_free(a);
+            return;
+        }
+        a->refs[0] = strdup(ref);
+        fetch_summaries(a, respond_tickets);
+        return;
+    }
+    if (strchr(q, '@')) {
+        char low[256], ident[280];
+        size_t i;
+        for (i = 0; q[i] && i < sizeof low - 1; i++)
+            low[i] = (char)tolower((unsigned char)q[i]);
+        low[i] = '\0';
+        snprintf(ident, sizeof ident, "email:%s", low);
+        search_by_identity(a, ident, ident);
+        return;
+    }
+    if (q[0] == '+' && strspn(q + 1, "0123456789 -") == n - 1) {
+        char phone[64] = "phone:+", *p = phone + 7;
+        for (const char *c = q + 1; *c && p < phone + sizeof phone - 1; c++)
+            if (*c >= '0' && *c <= '9')
+                *p++ = *c;
+        *p = '\0';
+        search_by_identity(a, phone, phone);
+        return;
+    }
+    a->text = strdup(q);
+    for (char *c = a->text; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    char all[128], last[16];
+    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
+    snprintf(last, sizeof last, "%d", SEARCH_SCAN - 1);
+    const char *argv[] = {"ZREVRANGE", all, "0", last};
+    if (send_argv(a, search_recent_cb, 4, argv) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+/* ---- customers --------------------------------------------------------------- */
+
+static void respond_customer(struct api *a)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i])
+            json_array_append(list, a->items[i]);
+    json_object_set_new(a->result, "tickets", list);
+    hilo_http_respond_json(a->r, 200, json_incref(a->result));
+}
+
+static void customer_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    redisReply *h = reply->element[0], *ids = reply->element[1], *tix = reply->element[2];
+    if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+        not_found(a);
+        api_free(a);
+        return;
+    }
+    json_t *cust = json_pack("{s:s, s:s, s:s}", "id", a->name, "name", "", "email", "");
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (strcmp(h->element[i]->str, "name") == 0 || strcmp(h->element[i]->str, "email") == 0 ||
+            strcmp(h->element[i]->str, "locale") == 0)
+            json_object_set_new(cust, h->element[i]->str, json_string(h->element[i + 1]->str));
+    json_t *idl = json_array();
+    for (size_t i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++)
+        json_array_append_new(idl, hilo_hub_identity_json(ids->element[i]->str));
+    json_object_set_new(cust, "identities", idl);
+    a->result = json_pack("{s:o}", "customer", cust);
+    size_t n = tix->type == REDIS_REPLY_ARRAY ? tix->elements : 0;
+    if (alloc_refs(a, n) < 0) {
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        a->refs[i] = strdup(tix->element[i]->str);
+    fetch_summaries(a, respond_customer);
+}
+
+static void api_customer(struct api *a, const char *id)
+{
+    char cu[160], ids[160], tix[160];
+    if (strlen(id) == 0 || strlen(id) > 64 || strpbrk(id, "{}:/ ")) {
+        not_found(a);
+        api_free(a);
+        return;
+    }
+    snprintf(a->name, sizeof a->name, "%s", id);
+    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, id);
+    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, id);
+    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, id);
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids}, *zr[] = {"ZREVRANGE", tix, "0", "19"};
+    if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, hg, NULL) < 0 ||
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, zr, NULL) < 0 ||
+        send_argv(a, customer_cb, 1, x) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+/* ---- agents ------------------------------------------------------------------ */
+
+static json_t *agent_json(const redisReply *h)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "name", "", "display", "", "role", "agent", "team", "");
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *k = h->element[i]->str;
+        if (strcmp(k, "name") == 0 || strcmp(k, "display") == 0 || strcmp(k, "role") == 0 ||
+            strcmp(k, "team") == 0)
+            json_object_set_new(o, k, json_string(h->element[i + 1]->str));
+    }
+    return o;
+}
+
+static int cmp_agent(const void *x, const void *y)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)x, "name")),
+                  json_string_value(json_object_get(*(json_t *const *)y, "name")));
+}
+
+static void agents_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = next_index(a);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        a->failed = 1;
+    else if (i < a->n && reply->elements)
+        a->items[i] = agent_json(reply);
+    if (--a->waiting)
+        return;
+    if (a->failed) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    } else {
+        json_t **v = calloc(a->n + 1, sizeof *v);
+        size_t k = 0;
+        for (size_t j = 0; j < a->n; j++)
+            if (a->items[j])
+                v[k++] = a->items[j];
+        qsort(v, k, sizeof *v, cmp_agent);
+        json_t *list = json_array();
+        for (size_t j = 0; j < k; j++)
+            json_array_append(list, v[j]);
+        free(v);
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agents", list));
+    }
+    api_free(a);
+}
+
+static void agents_names_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    if (a->n == 0) {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:[]}", "agents"));
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        char ak[160];
+        a->refs[i] = strdup(reply->element[i]->str);
+        hilo_key(ak, sizeof ak, HILO_K_AGENT, a->refs[i]);
+        const char *argv[] = {"HGETALL", ak};
+        if (send_argv(a, agents_list_cb, 2, argv) < 0) {
+            a->failed = 1;
+            a->n = i;
+            if (a->waiting == 0) {
+                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+                api_free(a);
+            }
+            return;
+        }
+    }
+}
+
+static void new_password(char out[21])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+}
+
+static void hash_work(uv_work_t *w)
+{
+    struct api *a = w->data;
+    if (crypto_pwhash_str(a->hash, a->password, strlen(a->password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        a->hash[0] = '\0';
+}
+
+static void agent_written_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    } else if (json_object_get(a->body, "name")) {
+        /* created */
+        json_t *ag = json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(a->body, "name"),
+                               "display", json_object_get(a->body, "display"), "role",
+                               json_object_get(a->body, "role"), "team",
+                               json_object_get(a->body, "team"));
+        hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password", a->password));
+    } else {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password", a->password));
+    }
+    api_free(a);
+}
+
+static void hash_after(uv_work_t *w, int status)
+{
+    struct api *a = w->data;
+    char ak[160], set[128], now[24];
+    int rc;
+    a->waiting--;
+    if (status != 0 || !a->hash[0]) {
+        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
+        api_free(a);
+        return;
+    }
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+    if (json_object_get(a->body, "name")) {
+        const char *hs[] = {"HSET", ak, "name", a->name,
+                            "display", json_string_value(json_object_get(a->body, "display")),
+                            "role", json_string_value(json_object_get(a->body, "role")),
+                            "team", json_string_value(json_object_get(a->body, "team")),
+                            "pwhash", a->hash, "created_at", now};
+        const char *sa[] = {"SADD", set, a->name};
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 14, hs, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, sa, NULL);
+    } else {
+        const char *hs[] = {"HSET", ak, "pwhash", a->hash};
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, hs, NULL);
+    }
+    if (rc == 0)
+        rc = send_argv(a, agent_written_cb, 1, x);
+    if (rc < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+static void start_hash(struct api *a)
+{
+    char pw[21];
+    new_password(pw);
+    a->password = strdup(pw);
+    a->work.data = a;
+    if (uv_queue_work(a->s->loop, &a->work, hash_work, hash_after) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
+        api_free(a);
+        return;
+    }
+    a->waiting++;
+}
+
+static void patched_cb(redisReply *reply, void *data);
+
+static void deleted_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_empty(a->r, 204);
+    api_free(a);
+}
+
+static void agent_exists_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    const char *method = hilo_http_method(a->r);
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    int exists = reply->integer == 1;
+    if (strcmp(method, "POST") == 0 && json_object_get(a->body, "name")) {
+        if (exists) {
+            hilo_http_respond_json(a->r, 409, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_state",
+                                                        "message", "An agent with that name exists."));
+            api_free(a);
+            return;
+        }
+        start_hash(a);
+        return;
+    }
+    if (!exists) {
+        hilo_http_respond_error(a->r, -HILO_EUNKNOWNAGENT);
+        api_free(a);
+        return;
+    }
+    if (strcmp(method, "POST") == 0) { /* password */
+        start_hash(a);
+        return;
+    }
+    char ak[160], set[128];
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    int rc;
+    if (strcmp(method, "DELETE") == 0) {
+        /* Sessions of a removed agent are refused at their next check
+         * (hilo_agents_check looks the agent up). */
+        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+        const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
+        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, d1, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, d2, NULL);
+        if (rc == 0)
+            rc = send_argv(a, deleted_cb, 1, x);
+        if (rc < 0) {
+            hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+            api_free(a);
+        }
+        return;
+    }
+    /* PATCH */
+    const char *argv[10];
+    int argc = 0;
+    argv[argc++] = "HSET";
+    argv[argc++] = ak;
+    static const char *fields[] = {"display", "role", "team"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(a->body, fields[i]);
+        if (v) {
+            argv[argc++] = fields[i];
+            argv[argc++] = json_string_value(v);
+        }
+    }
+    const char *hg[] = {"HGETALL", ak};
+    rc = argc > 2 ? hilo_redis_cmdargv(a->s->redis, NULL, NULL, argc, argv, NULL) : 0;
+    if (rc == 0)
+        rc = send_argv(a, patched_cb, 2, hg);
+    if (rc < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+static void patched_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
+    api_free(a);
+}
+
+static int team_ok(json_t *v)
+{
+    return !v || (json_is_string(v) && json_string_length(v) <= 64 && !strpbrk(json_string_value(v), "\r\n"));
+}
+
+static void api_agents(struct api *a, const char *rest)
+{
+    const char *method = hilo_http_method(a->r);
+    int admin = strcmp(a->who.role, "admin") == 0;
+    char ak[160];
+
+    if (*rest == '\0' && strcmp(method, "GET") == 0) {
+        char set[128];
+        hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+        const char *argv[] = {"SORT", set, "ALPHA"};
+        if (send_argv(a, agents_names_cb, 3, argv) < 0) {
+            hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+            api_free(a);
+        }
+        return;
+    }
+    /* everything else changes agents */
+    const char *slash = strchr(rest, '/');
+    int password = slash && strcmp(slash, "/password") == 0;
+    if (*rest) {
+        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+        if (n >= sizeof a->name || (slash && !password)) {
+            not_found(a);
+            api_free(a);
+            return;
+        }
+        memcpy(a->name, rest, n);
+        a->name[n] = '\0';
+    }
+    int self = password && strcmp(a->name, a->who.name) == 0;
+    if (!admin && !self) {
+        hilo_http_respond_error(a->r, -HILO_EFORBIDDEN);
+        api_free(a);
+        return;
+    }
+    if (*rest == '\0') {
+        size_t len;
+        const char *body = strcmp(method, "POST") == 0 ? hilo_http_body(a->r, &len) : NULL;
+        json_error_t je;
+        if (!body) {
+            method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        a->body = json_loadb(body, len, 0, &je);
+        json_t *name = json_object_get(a->body, "name"), *display = json_object_get(a->body, "display");
+        json_t *role = json_object_get(a->body, "role"), *team = json_object_get(a->body, "team");
+        if (!json_is_object(a->body) || !json_is_string(name) ||
+            !hilo_agents_name_ok(json_string_value(name)) ||
+            (display && (!json_is_string(display) || json_string_length(display) > 128)) ||
+            (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
+                                                strcmp(json_string_value(role), "admin") != 0))) ||
+            !team_ok(team)) {
+            hilo_http_respond_error(a->r, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+            api_free(a);
+            return;
+        }
+        if (!display || !json_string_length(display))
+            json_object_set(a->body, "display", name);
+        if (!role)
+            json_object_set_new(a->body, "role", json_string("agent"));
+        if (!team)
+            json_object_set_new(a->body, "team", json_string(""));
+        snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
+    } else {
+        if (!hilo_agents_name_ok(a->name)) {
+            hilo_http_respond_error(a->r, -HILO_EBADFRAME);
+            api_free(a);
+            return;
+        }
+        if (password && strcmp(method, "POST") != 0) {
+            method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        if (!password && strcmp(method, "PATCH") != 0 && strcmp(method, "DELETE") != 0) {
+            method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        if (strcmp(method, "PATCH") == 0) {
+            size_t len;
+            const char *body = hilo_http_body(a->r, &len);
+            json_error_t je;
+            a->body = body ? json_loadb(body, len, 0, &je) : NULL;
+            json_t *display = json_object_get(a->body, "display"), *role = json_object_get(a->body, "role");
+            if (!json_is_object(a->body) ||
+                (display && (!json_is_string(display) || json_string_length(display) > 128 ||
+                             json_string_length(display) == 0)) ||
+                (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
+                                                    strcmp(json_string_value(role), "admin") != 0))) ||
+                !team_ok(json_object_get(a->body, "team"))) {
+                hilo_http_respond_error(a->r, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+                api_free(a);
+                return;
+            }
+        }
+    }
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    const char *argv[] = {"EXISTS", ak};
+    if (send_argv(a, agent_exists_cb, 2, argv) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static void authed_cb(int err, const struct hilo_session_info *si, void *data)
+{
+    struct api *a = data;
+    const char *path = hilo_http_path(a->r) + 8; /* after /api/v1/ */
+    const char *method = hilo_http_method(a->r);
+
+    if (err) {
+        hilo_http_respond_error(a->r, err);
+        api_free(a);
+        return;
+    }
+    a->who = *si;
+    if (strcmp(path, "reports") == 0 || strcmp(path, "search") == 0) {
+        if (strcmp(method, "GET") != 0) {
+            method_not_allowed(a);
+            api_free(a);
+        } else if (path[0] == 'r') {
+            api_reports(a);
+        } else {
+            api_search(a);
+        }
+        return;
+    }
+    if (strncmp(path, "customers/", 10) == 0) {
+        if (strcmp(method, "GET") != 0) {
+            method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        api_customer(a, path + 10);
+        return;
+    }
+    if (strcmp(path, "agents") == 0 || strncmp(path, "agents/", 7) == 0) {
+        api_agents(a, path[6] == '/' ? path + 7 : "");
+        return;
+    }
+    not_found(a);
+    api_free(a);
+}
+
+void hilo_api_handle(struct hilo_http *r)
+{
+    struct hilo_server *s = hilo_http_server(r);
+    const char *cookies = hilo_http_cookie(r);
+    char tok[256];
+    struct api *a;
+    int rc;
+
+    if (!cookies || hilo_http_cookie_token(cookies, tok, sizeof tok) < 0) {
+        hilo_http_respond_error(r, -HILO_EUNAUTH);
+        return;
+    }
+    a = calloc(1, sizeof *a);
+    if (!a) {
+        hilo_http_respond_error(r, -HILO_EINTERNAL);
+        return;
+    }
+    hilo_http_ref(r);
+    a->r = r;
+    a->s = s;
+    rc = hilo_agents_check(s, tok, authed_cb, a);
+    if (rc < 0) {
+        hilo_http_respond_error(r, rc);
+        api_free(a);
+    }
+}
