@@ -29,6 +29,25 @@ struct hilo_config {
     int identity_max_age;
     char *public_url;
     char *log_level;
+    char *default_locale;
+    char *whatsapp_verify_token;
+    char *whatsapp_app_secret;
+    char *whatsapp_token;
+    char *whatsapp_phone_number_id;
+    char *whatsapp_api_base;
+    char *twilio_account_sid;
+    char *twilio_auth_token;
+    char *twilio_from;
+    char *twilio_whatsapp_from;
+    char *twilio_api_base;
+    char *mailgun_signing_key;
+    char *smtp_url;
+    char *smtp_user;
+    char *smtp_password;
+    char *support_email;
+    int outbox_attempts;
+    int outbox_backoff_ms;
+    int http_timeout_ms;
 };
 
 /* Sets every option to its default. Free with hilo_config_deinit. */

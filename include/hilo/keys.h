@@ -23,6 +23,15 @@ enum hilo_key {
     HILO_K_IDX_ALL,    /* zset: every ticket by creation   arg: unused */
     HILO_K_EVENTS,     /* pub/sub channel of all events    arg: unused */
     HILO_K_VIEWERS,    /* hash: agent -> viewing until ms  arg: ref */
+    HILO_K_DELIVERY,   /* hash: event id -> delivery json  arg: ref */
+    HILO_K_OUTBOX,     /* stream: messages to send         arg: unused */
+    HILO_K_OUTBOX_DUE, /* zset: retries by due time        arg: unused */
+    HILO_K_OUTBOX_DEAD,/* zset: "<ref> <event id>" by time arg: unused */
+    HILO_K_OUTBOX_DEADX,/* hash: dead member -> entry json arg: unused */
+    HILO_K_SEEN,       /* string: inbound dedupe           arg: "<provider>:<id>" */
+    HILO_K_PID,        /* string: provider msg id -> "<ref> <event id>"  arg: "<provider>:<id>" */
+    HILO_K_MSGID,      /* string: sent email Message-ID -> ref  arg: message id */
+    HILO_K_CALL,       /* string: Twilio CallSid -> ref    arg: sid */
     HILO_K_TIMERS,     /* zset: "<kind>:<arg>" by due ms   arg: unused */
     HILO_K_SEARCH,     /* set: customer ids                arg: "email:<addr>" */
 };

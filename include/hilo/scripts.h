@@ -15,6 +15,8 @@ enum hilo_script {
     HILO_S_HISTORY, /* summary + events after an id */
     HILO_S_CUST,    /* create/update a customer, link identity and ticket */
     HILO_S_DUE,     /* take due durable timers (leased) */
+    HILO_S_DELIVERY, /* resolve / update an outbound delivery */
+    HILO_S_OUTBOX_DUE, /* move due outbox retries back into the stream */
     HILO_S_COUNT
 };
 

@@ -77,6 +77,10 @@ static int quote_starts(const struct line *lines, size_t n, size_t i)
 
     if (attribution_start(t) && (attribution_end(t) || attribution_end(next)))
         return 1;
+    /* German puts the name after the verb: "Am ... schrieb Bob <b@x>:". */
+    if (starts_with_ci(t.p, t.n, "Am ") && t.n && t.p[t.n - 1] == ':' &&
+        memmem(t.p, t.n, " schrieb ", 9))
+        return 1;
     if (t.n > 10 && starts_with_ci(t.p, t.n, "-----") &&
         (strncasecmp(t.p + 5, "Original Message", 16) == 0 ||
          strncasecmp(t.p + 5, "Mensaje original", 16) == 0))
@@ -290,7 +294,8 @@ static char *header_clean(const char *s)
     return c;
 }
 
-/* RFC 2047 B encoded-words of at most 75 characters, never splitting a
+/* RFC 2047 B encoded-words (at most 64 characters, so even the first line
+ * with "Subject: " stays under 76), never splitting a
  * UTF-8 sequence, separated by folding whitespace. */
 static int add_encoded_words(struct hilo_buf *b, const char *s)
 {
@@ -298,11 +303,11 @@ static int add_encoded_words(struct hilo_buf *b, const char *s)
     unsigned char enc[64];
     int first = 1;
     while (i < n) {
-        size_t chunk = n - i > 45 ? 45 : n - i;
+        size_t chunk = n - i > 39 ? 39 : n - i;
         while (chunk < n - i && chunk > 0 && ((unsigned char)s[i + chunk] & 0xC0) == 0x80)
             chunk--;
         if (chunk == 0)
-            chunk = n - i > 45 ? 45 : n - i;
+            chunk = n - i > 39 ? 39 : n - i;
         EVP_EncodeBlock(enc, (const unsigned char *)s + i, (int)chunk);
         if ((!first && hilo_buf_adds(b, "\r\n ")) || hilo_buf_adds(b, "=?UTF-8?B?") ||
             hilo_buf_adds(b, (const char *)enc) || hilo_buf_adds(b, "?="))

@@ -120,6 +120,25 @@ static char *fallback_id(const char *from, const char *subject, const char *date
     return strdup(out);
 }
 
+/* Unfolds a header value in place: whitespace runs become one space,
+ * none at the ends. */
+static void unfold(char *s)
+{
+    char *o = s;
+    int space = 0;
+    for (char *p = s; *p; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            space = o != s;
+            continue;
+        }
+        if (space)
+            *o++ = ' ';
+        space = 0;
+        *o++ = *p;
+    }
+    *o = '\0';
+}
+
 static const char *field(const struct hilo_form *f, const char *k)
 {
     const char *v = hilo_form_get(f, k);
@@ -168,9 +187,7 @@ int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out)
     /* Header values from Mailgun may carry folding whitespace. */
     char *ids[] = {m->message_id, m->in_reply_to, m->references};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-        for (char *p = ids[i]; *p; p++)
-            if (*p == '\r' || *p == '\n' || *p == '\t')
-                *p = ' ';
+        unfold(ids[i]);
     free(m->provider_id);
     m->provider_id = msgid && *msgid ? strip_angle(msgid)
                                      : fallback_id(m->from, m->subject, date ? date : "",

@@ -462,11 +462,19 @@ int hilo_twilio_parse_call(const struct hilo_form *f, struct hilo_call *out)
         d = hc_parse_uint(hilo_form_get(f, "CallDuration"));
     out->duration_s = d > 0 && d < 1000000 ? (int)d : 0;
     if (!out->call_sid || !out->from || !out->to || !out->status || !out->digits || !out->speech ||
-        !out->recording_url || !out->transcription || !out->transcription_status) {
-        hilo_call_free(out);
-        return -1;
-    }
+        !out->recording_url || !out->transcription || !out->transcription_status)
+        goto fail;
+    /* Speech and transcription text end up in JSON for the agents. */
+    char **fields[] = {&out->call_sid, &out->from, &out->to, &out->status, &out->digits,
+                       &out->speech, &out->recording_url, &out->transcription,
+                       &out->transcription_status};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (hc_utf8_fix(fields[i]))
+            goto fail;
     return 0;
+fail:
+    hilo_call_free(out);
+    return -1;
 }
 
 void hilo_call_free(struct hilo_call *c)

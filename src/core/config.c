@@ -58,6 +58,40 @@ static const struct opt opts[] = {
      "URL Hilo is reached at from outside (e.g. https://support.example.com); "
      "https makes session cookies Secure."},
     {"log_level", S(log_level), "info", 0, 0, 0, "debug, info, warn or error."},
+    {"default_locale", S(default_locale), "en", 0, 0, 0,
+     "Language (es or en) for customers whose language is unknown (phone, SMS, WhatsApp) "
+     "when their text does not tell."},
+    {"whatsapp_verify_token", S(whatsapp_verify_token), "", 0, 0, 1,
+     "WhatsApp Cloud API: the verify token of the webhook handshake."},
+    {"whatsapp_app_secret", S(whatsapp_app_secret), "", 0, 0, 1,
+     "WhatsApp Cloud API: the app secret that signs webhooks (X-Hub-Signature-256)."},
+    {"whatsapp_token", S(whatsapp_token), "", 0, 0, 1, "WhatsApp Cloud API: access token for sending."},
+    {"whatsapp_phone_number_id", S(whatsapp_phone_number_id), "", 0, 0, 0,
+     "WhatsApp Cloud API: the business phone number id messages are sent from."},
+    {"whatsapp_api_base", S(whatsapp_api_base), "https://graph.facebook.com/v21.0", 0, 0, 0,
+     "WhatsApp Cloud API base URL (with the Graph API version)."},
+    {"twilio_account_sid", S(twilio_account_sid), "", 0, 0, 0, "Twilio account SID."},
+    {"twilio_auth_token", S(twilio_auth_token), "", 0, 0, 1,
+     "Twilio auth token: sending, and the key of X-Twilio-Signature."},
+    {"twilio_from", S(twilio_from), "", 0, 0, 0, "Twilio SMS sender number (+E.164)."},
+    {"twilio_whatsapp_from", S(twilio_whatsapp_from), "", 0, 0, 0,
+     "Twilio WhatsApp sender (whatsapp:+E.164)."},
+    {"twilio_api_base", S(twilio_api_base), "https://api.twilio.com", 0, 0, 0, "Twilio REST API base URL."},
+    {"mailgun_signing_key", S(mailgun_signing_key), "", 0, 0, 1,
+     "Mailgun HTTP webhook signing key (inbound email)."},
+    {"smtp_url", S(smtp_url), "", 0, 0, 0,
+     "Outbound email server: smtp://host:port (STARTTLS when offered) or smtps://host:port."},
+    {"smtp_user", S(smtp_user), "", 0, 0, 0, "SMTP user name."},
+    {"smtp_password", S(smtp_password), "", 0, 0, 1, "SMTP password."},
+    {"support_email", S(support_email), "", 0, 0, 0,
+     "Support address (support@example.com): From of outbound email; replies go to "
+     "support+<reference>@example.com."},
+    {"outbox_attempts", I(outbox_attempts), "6", 1, 100, 0,
+     "Attempts to send a message before it goes to the dead letters."},
+    {"outbox_backoff_ms", I(outbox_backoff_ms), "1000", 10, 600000, 0,
+     "First retry delay; doubles each attempt (±20 % jitter, at most 5 minutes)."},
+    {"http_timeout_ms", I(http_timeout_ms), "10000", 100, 120000, 0,
+     "Timeout of one request to a provider."},
 };
 
 static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
@@ -209,6 +243,10 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     }
     if (c->prefix[0] == '\0' || strpbrk(c->prefix, " {}\r\n")) {
         snprintf(err, errlen, "option prefix: must be non-empty without spaces or braces");
+        return -1;
+    }
+    if (strcmp(c->default_locale, "es") != 0 && strcmp(c->default_locale, "en") != 0) {
+        snprintf(err, errlen, "option default_locale: must be es or en");
         return -1;
     }
     if (c->msg_burst < 1) {

@@ -295,6 +295,9 @@ static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
     if (c->wsi) {
         if (err) {
             hilo_conn_error(c, err, a->req, NULL);
+            /* an upgrade made with an expired session cookie ends here */
+            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && c->cookie && !c->ready)
+                hilo_conn_close(c, 4401);
         } else {
             json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "type", "session", "expires_at",
                                   (json_int_t)si->exp_ms, "agent", "name", si->name, "display",

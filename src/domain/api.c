@@ -97,12 +97,13 @@ static int send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **arg
 /* EVALSHA history <ref> summary only. */
 static int send_summary(struct api *a, const char *ref, hilo_redis_cb cb)
 {
-    char tk[128], ev[128];
+    char tk[128], ev[128], dl[128];
     hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
     hilo_key(ev, sizeof ev, HILO_K_THREAD, ref);
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "2", tk, ev, "0", "0", "",
+    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, ref);
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "",
                           "0"};
-    return send_argv(a, cb, 9, argv);
+    return send_argv(a, cb, 10, argv);
 }
 
 static json_t *summary_of(const redisReply *reply)
@@ -200,7 +201,8 @@ static void report_build(struct api *a)
     uint64_t *fr = calloc(a->n + 1, sizeof *fr), *rs = calloc(a->n + 1, sizeof *rs);
     size_t nfr = 0, nrs = 0, tickets = 0, switched = 0, total_switches = 0;
     size_t hist[4] = {0, 0, 0, 0};
-    json_t *by_channel = json_object(), *msgs = json_object(), *status = json_object();
+    json_t *by_channel = json_object(), *msgs = json_object();
+    json_t *status = json_pack("{s:i, s:i, s:i, s:i}", "open", 0, "pending", 0, "resolved", 0, "closed", 0);
     json_t *days = json_object();
     uint64_t from = (uint64_t)json_integer_value(json_object_get(a->result, "from"));
     uint64_t to = (uint64_t)json_integer_value(json_object_get(a->result, "to"));
@@ -211,8 +213,12 @@ static void report_build(struct api *a)
         json_t *v;
         if (!t)
             continue;
-        tickets++;
         uint64_t created = (uint64_t)json_integer_value(json_object_get(t, "created_at"));
+        /* the index score is the creating host's clock; the range is on
+         * created_at, Redis's clock */
+        if (created < from || created >= to)
+            continue;
+        tickets++;
         uint64_t first = (uint64_t)json_integer_value(json_object_get(t, "first_response_at"));
         uint64_t resolved = (uint64_t)json_integer_value(json_object_get(t, "resolved_at"));
         json_int_t sw = json_integer_value(json_object_get(t, "channel_switches"));
@@ -364,7 +370,7 @@ static int parse_ms(const char *s, uint64_t *out)
 
 static void api_reports(struct api *a)
 {
-    uint64_t now = hilo_now_ms(), from = now - 7ull * 86400000u, to = now + 1;
+    uint64_t now = hilo_now_ms(), from = now - 7ull * 86400000u, to = now;
     const char *f = hilo_http_arg(a->r, "from"), *t = hilo_http_arg(a->r, "to");
     char all[128], sfrom[24], sto[24], lim[16];
     if ((f && parse_ms(f, &from) < 0) || (t && parse_ms(t, &to) < 0) || from >= to) {
@@ -374,8 +380,8 @@ static void api_reports(struct api *a)
     }
     a->result = json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    snprintf(sfrom, sizeof sfrom, "%llu", (unsigned long long)from);
-    snprintf(sto, sizeof sto, "(%llu", (unsigned long long)to);
+    snprintf(sfrom, sizeof sfrom, "%llu", (unsigned long long)(from > 60000 ? from - 60000 : 0));
+    snprintf(sto, sizeof sto, "%llu", (unsigned long long)(to + 60000));
     snprintf(lim, sizeof lim, "%d", REPORT_MAX);
     const char *argv[] = {"ZRANGEBYSCORE", all, sfrom, sto, "LIMIT", "0", lim};
     if (send_argv(a, report_list_cb, 7, argv) < 0) {

@@ -157,7 +157,7 @@ static int call_send(struct hilo_server *s, struct call *k, hilo_redis_cb cb, vo
 
 /* Ticket keys: tk, ev, dd, rsv */
 struct tkeys {
-    char tk[128], ev[128], dd[128], rsv[128];
+    char tk[128], ev[128], dd[128], rsv[128], dl[128];
 };
 
 static void tkeys_make(struct tkeys *t, const char *ref)
@@ -166,6 +166,7 @@ static void tkeys_make(struct tkeys *t, const char *ref)
     hilo_key(t->ev, sizeof t->ev, HILO_K_THREAD, ref);
     hilo_key(t->dd, sizeof t->dd, HILO_K_DEDUPE, ref);
     hilo_key(t->rsv, sizeof t->rsv, HILO_K_RESERVE, ref);
+    hilo_key(t->dl, sizeof t->dl, HILO_K_DELIVERY, ref);
 }
 
 /* ---- routing ---------------------------------------------------------- */
@@ -623,23 +624,27 @@ static void thread_customer_cb(redisReply *reply, void *data)
                 json_array_append_new(op->viewers, json_string(vw->element[i]->str));
     op->others = json_array();
     op->waiting = 1; /* held until every request below is sent */
+    size_t others = 0;
     if (tix->type == REDIS_REPLY_ARRAY)
-        for (size_t i = 0; i < tix->elements && i < 10; i++) {
+        for (size_t i = 0; i < tix->elements && others < 10; i++) {
             const char *ref = tix->element[i]->str;
             struct tkeys k;
             struct call call;
             if (strcmp(ref, op->ref) == 0 || strlen(ref) >= HILO_REF_MAX)
                 continue;
             tkeys_make(&k, ref);
-            call_init(&call, HILO_S_HISTORY, 2);
+            call_init(&call, HILO_S_HISTORY, 3);
             call_add(&call, k.tk);
             call_add(&call, k.ev);
+            call_add(&call, k.dl);
             call_add(&call, "0");
             call_add(&call, "0");
             call_add(&call, "");
             call_add(&call, "0");
-            if (call_send(c->srv, &call, thread_other_cb, op) == 0)
+            if (call_send(c->srv, &call, thread_other_cb, op) == 0) {
                 op->waiting++;
+                others++;
+            }
         }
     thread_other_cb(NULL, op);
 }
@@ -752,9 +757,10 @@ static void sync_page(struct sync_op *op)
 
     tkeys_make(&k, op->ref);
     snprintf(count, sizeof count, "%d", op->mode == SYNC_THREAD ? 1000 : HISTORY_PAGE);
-    call_init(&call, HILO_S_HISTORY, 2);
+    call_init(&call, HILO_S_HISTORY, 3);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
+    call_add(&call, k.dl);
     call_add(&call, op->after);
     call_add(&call, agent ? "0" : "1");
     call_add(&call, agent ? "" : c->id);
@@ -1029,9 +1035,10 @@ static void hello_summary(struct hello_op *op)
     }
     op->step = 3;
     tkeys_make(&k, c->ticket);
-    call_init(&call, HILO_S_HISTORY, 2);
+    call_init(&call, HILO_S_HISTORY, 3);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
+    call_add(&call, k.dl);
     call_add(&call, "0");
     call_add(&call, "1");
     call_add(&call, c->id);
@@ -1317,10 +1324,20 @@ struct msg_op {
     char ref[HILO_REF_MAX];
     char op[12];
     int creating;
+    char *channel;       /* agent replies: the channel asked for, or NULL */
+    char *delivery;      /* delivery json for the outbox, or NULL (web) */
+    char *outbox[24];    /* outbox entry field/value pairs */
+    int noutbox;
+    const char *fields[8]; /* ticket fields to set (unused by the hub) */
+    int nfields;
 };
 
 static void msg_free(struct msg_op *op)
 {
+    for (int i = 0; i < op->noutbox; i++)
+        free(op->outbox[i]);
+    free(op->channel);
+    free(op->delivery);
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->client_id);
@@ -1402,11 +1419,12 @@ static void customer_create(struct msg_op *op)
     snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     snprintf(dkey, sizeof dkey, "c:%s:%s", c->id, op->client_id);
-    call_init(&create, HILO_S_CREATE, 4);
+    call_init(&create, HILO_S_CREATE, 5);
     call_add(&create, k.tk);
     call_add(&create, k.ev);
     call_add(&create, k.dd);
     call_add(&create, k.rsv);
+    call_add(&create, k.dl);
     call_add(&create, s->events_channel);
     call_add(&create, op->ref);
     call_add(&create, c->id);
@@ -1418,6 +1436,7 @@ static void customer_create(struct msg_op *op)
     call_add(&create, c->locale);
     call_add(&create, ack);
     call_add(&create, eta);
+    call_add(&create, "");
     call_add(&create, "");
     hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, c->id);
     hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, c->id);
@@ -1521,10 +1540,11 @@ static void send_append(struct msg_op *op)
 
     tkeys_make(&k, op->ref);
     snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', c->id, op->client_id);
-    call_init(&call, HILO_S_APPEND, 3);
+    call_init(&call, HILO_S_APPEND, 4);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
     call_add(&call, k.dd);
+    call_add(&call, k.dl);
     call_add(&call, s->events_channel);
     call_add(&call, op->ref);
     call_add(&call, op->op);
@@ -1537,6 +1557,9 @@ static void send_append(struct msg_op *op)
     call_add(&call, op->client_id);
     call_add(&call, "");
     call_add(&call, agent ? "" : c->id);
+    call_add(&call, op->delivery ? op->delivery : "");
+    for (int i = 0; i < op->nfields; i++)
+        call_add(&call, op->fields[i]);
     if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0) {
         /* the queue index changes with the ticket, in one transaction */
         char idx[128], now[24];
@@ -1768,9 +1791,10 @@ static void queue_list_cb(redisReply *reply, void *data)
         struct tkeys k;
         struct call call;
         tkeys_make(&k, q->refs[i]);
-        call_init(&call, HILO_S_HISTORY, 2);
+        call_init(&call, HILO_S_HISTORY, 3);
         call_add(&call, k.tk);
         call_add(&call, k.ev);
+        call_add(&call, k.dl);
         call_add(&call, "0");
         call_add(&call, "0");
         call_add(&call, "");
@@ -2063,6 +2087,11 @@ void hilo_hub_dispatch(struct hilo_conn *c, json_t *msg, const char *type, const
 {
     if (c->busy) {
         defer(c, msg);
+        return;
+    }
+    if (c->role == HILO_ROLE_AGENT && c->ready && hilo_now_ms() >= c->sess_exp_ms) {
+        hilo_conn_error(c, -HILO_EEXPIRED, req, NULL);
+        hilo_conn_close(c, 4401);
         return;
     }
     if (strcmp(type, "ping") == 0) {

@@ -40,6 +40,15 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_IDX_ALL: r = snprintf(buf, n, "%s:idx:all", p); break;
     case HILO_K_EVENTS: r = snprintf(buf, n, "%s:events", p); break;
     case HILO_K_VIEWERS: r = snprintf(buf, n, "%s:{t:%s}:vw", p, arg); break;
+    case HILO_K_DELIVERY: r = snprintf(buf, n, "%s:{t:%s}:dl", p, arg); break;
+    case HILO_K_OUTBOX: r = snprintf(buf, n, "%s:{ob}:q", p); break;
+    case HILO_K_OUTBOX_DUE: r = snprintf(buf, n, "%s:{ob}:due", p); break;
+    case HILO_K_OUTBOX_DEAD: r = snprintf(buf, n, "%s:{ob}:dead", p); break;
+    case HILO_K_OUTBOX_DEADX: r = snprintf(buf, n, "%s:{ob}:deadx", p); break;
+    case HILO_K_SEEN: r = snprintf(buf, n, "%s:seen:%s", p, arg); break;
+    case HILO_K_PID: r = snprintf(buf, n, "%s:pid:%s", p, arg); break;
+    case HILO_K_MSGID: r = snprintf(buf, n, "%s:msgid:%s", p, arg); break;
+    case HILO_K_CALL: r = snprintf(buf, n, "%s:call:%s", p, arg); break;
     case HILO_K_TIMERS: r = snprintf(buf, n, "%s:timers", p); break;
     case HILO_K_SEARCH: r = snprintf(buf, n, "%s:ix:%s", p, arg); break;
     }

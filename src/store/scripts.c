@@ -53,6 +53,15 @@
 "  pub[#pub + 1] = 'T{\"type\":\"ticket\",\"ticket\":' .. cjson.encode(summary(t)) .. '}'\n" \
 "  redis.call('PUBLISH', chan, ref .. '\\n' .. table.concat(pub, '\\n'))\n" \
 "end\n" \
+"local RANK = {queued = 1, sent = 2, delivered = 3, read = 4, failed = 5}\n" \
+"local function set_delivery(dlkey, ref, id, json)\n" \
+"  local d = cjson.decode(json)\n" \
+"  d.ticket = ref; d.event_id = id; d.type = 'delivery'\n" \
+"  d.updated_at = now_ms()\n" \
+"  local js = cjson.encode(d)\n" \
+"  redis.call('HSET', dlkey, id, js)\n" \
+"  pub[#pub + 1] = 'D' .. js\n" \
+"end\n" \
 "local function status_ev(skey, ref, from, to, ai, an, reason)\n" \
 "  local x = {status = to, from = from}\n" \
 "  if reason then x.reason = reason end\n" \
@@ -66,9 +75,11 @@ static const char *const sources[HILO_S_COUNT] = {
         "if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end\n"
         "return 0\n",
 
-    /* KEYS tk ev dd rsv
+    /* KEYS tk ev dd rsv dl
      * ARGV 1 chan 2 ref 3 customer 4 channel 5 name 6 text 7 dedupe key
-     *      8 client_id 9 locale 10 ack text 11 eta minutes 12 message extra json */
+     *      8 client_id 9 locale 10 ack text 11 eta minutes 12 message extra json
+     *      13 ack delivery json ('' = none: the ack goes out on the web only)
+     *      14.. ticket field, value pairs (addresses of the channel) */
     [HILO_S_CREATE] = PRELUDE
         "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('HILO exists') end\n"
         "redis.call('DEL', KEYS[4])\n"
@@ -84,13 +95,18 @@ static const char *const sources[HILO_S_COUNT] = {
         "if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], mid) end\n"
         "local aid = add(KEYS[2], ARGV[2], 'p', {k = 'ack', ch = 'system', ar = 'system', an = 'Hilo',\n"
         "  tx = ARGV[10], x = cjson.encode({eta_minutes = tonumber(ARGV[11])})})\n"
+        "redis.call('HSET', KEYS[3], 'ack', aid)\n"
+        "if #ARGV >= 15 then redis.call('HSET', KEYS[1], unpack(ARGV, 14)) end\n"
+        "if ARGV[13] ~= '' then set_delivery(KEYS[5], ARGV[2], aid, ARGV[13]) end\n"
         "publish(ARGV[1], ARGV[2], KEYS[1])\n"
         "return {mid, aid}\n",
 
-    /* KEYS tk ev dd
-     * ARGV 1 chan 2 ref 3 op(message|reply|note|resolve) 4 channel 5 role
+    /* KEYS tk ev dd dl
+     * ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call) 4 channel 5 role
      *      6 author id 7 author name 8 text 9 dedupe key 10 client_id
      *      11 extra json 12 required customer ('' = any)
+     *      13 delivery json for the new event ('' = none)
+     *      14.. ticket field, value pairs to set
      * -> {event id, duplicate 0/1, status after} */
     [HILO_S_APPEND] = PRELUDE
         "local st = redis.call('HGET', KEYS[1], 'status')\n"
@@ -135,11 +151,16 @@ static const char *const sources[HILO_S_COUNT] = {
         "elseif op == 'note' then\n"
         "  ev.k = 'note'\n"
         "  id = add(KEYS[2], ref, 'i', ev)\n"
+        "elseif op == 'call' then\n"
+        "  ev.k = 'call'\n"
+        "  id = add(KEYS[2], ref, 'p', ev)\n"
         "else\n"
         "  return redis.error_reply('HILO bad op')\n"
         "end\n"
         "if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], ARGV[9], id) end\n"
+        "for i = 14, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end\n"
         "redis.call('HSET', KEYS[1], unpack(upd))\n"
+        "if ARGV[13] ~= '' then set_delivery(KEYS[4], ref, id, ARGV[13]) end\n"
         "publish(ARGV[1], ref, KEYS[1])\n"
         "return {id, 0, new}\n",
 
@@ -180,7 +201,7 @@ static const char *const sources[HILO_S_COUNT] = {
         "publish(ARGV[1], ref, KEYS[1])\n"
         "return {id, st}\n",
 
-    /* KEYS tk ev
+    /* KEYS tk ev dl
      * ARGV 1 after ('0' = from the start) 2 public only 1/0 3 required customer
      *      4 count (0 = summary only)
      * -> {summary json, more 0/1, last scanned id, id1, event json1, ...} */
@@ -194,16 +215,60 @@ static const char *const sources[HILO_S_COUNT] = {
         "  local start = ARGV[1] == '0' and '-' or ('(' .. ARGV[1])\n"
         "  local rows = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', count)\n"
         "  if #rows >= count then out[2] = 1 end\n"
+        "  local dl = {}\n"
+        "  if ARGV[2] ~= '1' and KEYS[3] then dl = fields_of(redis.call('HGETALL', KEYS[3])) end\n"
         "  for _, row in ipairs(rows) do\n"
         "    local f = fields_of(row[2])\n"
         "    out[3] = row[1]\n"
         "    if ARGV[2] ~= '1' or (f.k ~= 'note' and f.k ~= 'assign') then\n"
+        "      local e = ev_obj(s.ref, row[1], f)\n"
+        "      if dl[row[1]] then e.delivery = cjson.decode(dl[row[1]]) end\n"
         "      out[#out + 1] = row[1]\n"
-        "      out[#out + 1] = cjson.encode(ev_obj(s.ref, row[1], f))\n"
+        "      out[#out + 1] = cjson.encode(e)\n"
         "    end\n"
         "  end\n"
         "end\n"
         "return out\n",
+
+    /* KEYS tk dl dd
+     * ARGV 1 chan 2 ref 3 op 4 event id or '' 5 json of fields to merge
+     * op 'check': resolves the event id (from the dedupe key in ARGV[5])
+     *   -> {event id or '', delivery json or ''}
+     * op 'update': merges fields into the delivery unless that would move
+     *   its status backwards (a 'force' field allows failed -> queued)
+     *   -> status after, or '' when ignored */
+    [HILO_S_DELIVERY] = PRELUDE
+        "local op, ref = ARGV[3], ARGV[2]\n"
+        "if op == 'check' then\n"
+        "  local id = ARGV[4]\n"
+        "  if id == '' then id = redis.call('HGET', KEYS[3], ARGV[5]) or '' end\n"
+        "  if id == '' then return {'', ''} end\n"
+        "  return {id, redis.call('HGET', KEYS[2], id) or ''}\n"
+        "end\n"
+        "local cur = redis.call('HGET', KEYS[2], ARGV[4])\n"
+        "if not cur then return '' end\n"
+        "local d = cjson.decode(cur)\n"
+        "local n = cjson.decode(ARGV[5])\n"
+        "local force = n.force\n"
+        "n.force = nil\n"
+        "if n.status and not force and (RANK[n.status] or 0) < (RANK[d.status] or 0) then return '' end\n"
+        "if n.status and not force and d.status == 'failed' and n.status ~= 'failed' then return '' end\n"
+        "for k, v in pairs(n) do d[k] = v end\n"
+        "set_delivery(KEYS[2], ref, ARGV[4], cjson.encode(d))\n"
+        "redis.call('PUBLISH', ARGV[1], ref .. '\\n' .. table.concat(pub, '\\n'))\n"
+        "return d.status\n",
+
+    /* KEYS q due; ARGV 1 now ms 2 limit: due retries back into the stream */
+    [HILO_S_OUTBOX_DUE] =
+        "local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))\n"
+        "for _, m in ipairs(due) do\n"
+        "  local e = cjson.decode(m)\n"
+        "  local args = {KEYS[1], '*'}\n"
+        "  for k, v in pairs(e) do args[#args + 1] = k; args[#args + 1] = tostring(v) end\n"
+        "  redis.call('XADD', unpack(args))\n"
+        "  redis.call('ZREM', KEYS[2], m)\n"
+        "end\n"
+        "return #due\n",
 
     /* KEYS timers; ARGV 1 now ms 2 lease ms 3 limit
      * -> due members; each is leased (re-scored to now + lease) so that if

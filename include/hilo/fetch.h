@@ -1,0 +1,46 @@
+/* HTTP(S) and SMTP requests with libcurl's multi-socket interface on the
+ * libuv loop (curl's docs/examples/multi-uv.c): nothing blocks. */
+#ifndef HILO_FETCH_H
+#define HILO_FETCH_H
+
+#include <stddef.h>
+#include <uv.h>
+
+struct hilo_fetch;
+
+struct hilo_fetch_req {
+    const char *method;               /* "GET", "POST"; ignored for smtp:// */
+    const char *url;
+    const char *const *headers;       /* NULL-terminated "Name: value" list, or NULL */
+    const char *body;                 /* request body / the RFC 5322 message for SMTP */
+    size_t body_len;
+    const char *username, *password;  /* Basic auth / SMTP AUTH, or NULL */
+    const char *mail_from;            /* SMTP envelope sender */
+    const char *mail_rcpt;            /* SMTP recipient */
+    long timeout_ms;
+};
+
+struct hilo_fetch_res {
+    int ok;                  /* the exchange completed (any HTTP status) */
+    const char *error;       /* curl's reason when !ok */
+    long status;             /* HTTP status, or SMTP final response code */
+    const char *body;        /* response body (NUL-terminated), borrowed */
+    size_t body_len;
+    long retry_after_s;      /* Retry-After in seconds, or -1 */
+};
+
+/* res is borrowed until the callback returns. */
+typedef void (*hilo_fetch_cb)(const struct hilo_fetch_res *res, void *data);
+
+struct hilo_fetch *hilo_fetch_new(uv_loop_t *loop);
+/* Async rule: 0 and cb runs once, or an error and cb never runs. The
+ * request's strings are copied. */
+int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hilo_fetch_cb cb,
+                     void *data);
+/* Requests in flight. */
+int hilo_fetch_active(const struct hilo_fetch *f);
+/* Aborts what is in flight (callbacks run with ok = 0), closes the handles,
+ * frees f, then done(data). */
+void hilo_fetch_close(struct hilo_fetch *f, void (*done)(void *), void *data);
+
+#endif

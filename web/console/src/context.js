@@ -1,0 +1,44 @@
+import { html } from 'htm/preact';
+import { t, formatTime, formatFull } from './i18n.js';
+import { formatRef } from './util.js';
+import { ChannelBadge } from './widgets.js';
+
+export function ContextCard({ s }) {
+  const c = s.current;
+  if (!c || c.error) return html`<aside class="context" aria-label=${t('context.title')}></aside>`;
+  const cu = c.customer || {};
+  const tk = c.ticket || {};
+  const counts = new Map();
+  for (const ev of c.events) {
+    if (!ev.channel || ev.channel === 'system') continue;
+    counts.set(ev.channel, (counts.get(ev.channel) || 0) + 1);
+  }
+  const words = c.events.filter((ev) => ev.kind === 'message' && (ev.author?.role || 'customer') === 'customer').reverse();
+  const ids = Array.isArray(cu.identities) ? cu.identities : [];
+  return html`
+    <aside class="context" aria-labelledby="context-title">
+      <h2 id="context-title" class="pane-title">${t('context.title')}</h2>
+      <dl class="facts">
+        <dt>${t('context.name')}</dt><dd>${cu.name || tk.name || t('context.none')}</dd>
+        <dt>${t('context.email')}</dt><dd class="break">${cu.email || t('context.none')}</dd>
+        <dt>${t('context.identities')}</dt>
+        <dd>${ids.length ? html`<ul class="chips">${ids.map((id) => html`<li>${String(id)}</li>`)}</ul>` : t('context.none')}</dd>
+        <dt>${t('context.ticket')}</dt><dd>${formatRef(tk.ref || c.ref)}</dd>
+        <dt>${t('context.created')}</dt><dd title=${formatFull(tk.created_at)}>${tk.created_at ? formatTime(tk.created_at) : t('context.none')}</dd>
+        <dt>${t('context.firstResponse')}</dt><dd>${tk.first_response_at ? formatTime(tk.first_response_at) : t('context.notYet')}</dd>
+        ${tk.locale && html`<dt>${t('context.language')}</dt><dd>${tk.locale}</dd>`}
+      </dl>
+      <h3 class="pane-sub">${t('context.channels')}</h3>
+      ${counts.size
+        ? html`<ul class="chips">${[...counts].map(([ch, n]) => html`<li><${ChannelBadge} ch=${ch} /> <span class="muted small">×${n}</span></li>`)}</ul>`
+        : html`<p class="muted small">${t('context.none')}</p>`}
+      <h3 class="pane-sub">${t('context.words')}</h3>
+      ${words.length
+        ? html`<ol class="words">${words.map((ev) => html`
+            <li key=${ev.id}>
+              <div class="w-meta"><${ChannelBadge} ch=${ev.channel} /><time title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></div>
+              <p class="w-text">${ev.text}</p>
+            </li>`)}</ol>`
+        : html`<p class="muted small">${t('context.noWords')}</p>`}
+    </aside>`;
+}

@@ -1,0 +1,174 @@
+// Hilo agent console: entry point.
+import { html, render } from 'htm/preact';
+import { useEffect, useState, useErrorBoundary } from 'preact/hooks';
+import { t } from './i18n.js';
+import {
+  boot, signOut, openDialog, closeDialog, moveSelection, setComposerMode, assignMe, setStatus, retryNow, dismissToast, getState,
+} from './store.js';
+import { useStore } from './hooks.js';
+import { Login } from './login.js';
+import { Queue } from './queue.js';
+import { TicketView } from './ticket.js';
+import { ContextCard } from './context.js';
+import { HelpDialog, SettingsDialog } from './dialogs.js';
+import { LangToggle } from './widgets.js';
+import { isTypingTarget } from './util.js';
+import { unlockAudio } from './notify.js';
+
+/** Keeps one broken pane from blanking the whole console. */
+function Safe({ children, name }) {
+  const [err, reset] = useErrorBoundary((e) => console.error(`console pane ${name} failed`, e));
+  if (err) {
+    return html`<div class="pane-error" role="alert"><p>${t('error.generic', { msg: String(err.message || err) })}</p>
+      <button type="button" class="btn sm" onClick=${reset}>${t('conn.retryNow')}</button></div>`;
+  }
+  return children;
+}
+
+function ConnStatus({ conn }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (conn.state !== 'offline') return undefined;
+    setNow(Date.now());
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [conn.state, conn.retryAt]);
+  const secs = conn.retryAt ? Math.max(0, Math.ceil((conn.retryAt - now) / 1000)) : 0;
+  const text = conn.state === 'online' ? t('conn.online') : conn.state === 'offline' ? t('conn.offline', { s: secs }) : t('conn.connecting');
+  return html`
+    <div class=${`conn conn-${conn.state}`} role="status" aria-live="polite" data-conn=${conn.state}>
+      <span class="conn-dot" aria-hidden="true"></span><span class="conn-text">${text}</span>
+      ${conn.state === 'offline' && html`<button type="button" class="linkish" onClick=${retryNow}>${t('conn.retryNow')}</button>`}
+    </div>`;
+}
+
+function Header({ s }) {
+  const n = Object.keys(s.tickets).length;
+  const agent = s.agent || {};
+  return html`
+    <header class="topbar">
+      <div class="brand" aria-hidden="true"><span class="brand-mark">h</span> Hilo</div>
+      <nav aria-label=${t('nav.label')} class="mainnav">
+        <a href="#queue" aria-current="page" class="on">${t('nav.queue')}${s.queueLoaded ? html` <span class="count">${n}</span>` : ''}</a>
+      </nav>
+      <${ConnStatus} conn=${s.conn} />
+      <div class="spacer"></div>
+      <${LangToggle} lang=${s.settings.lang} />
+      <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings">⚙ ${t('header.settings')}</button>
+      <button type="button" class="btn sm ghost" onClick=${() => openDialog('help')} aria-label=${t('header.help')} title=${t('header.help')} data-action="help">?</button>
+      <span class="agent" title=${t('header.signedInAs', { name: agent.name || '' })}>
+        <span class="avatar" aria-hidden="true">${(agent.display || agent.name || '?').slice(0, 1).toUpperCase()}</span>
+        <span class="agent-name">${agent.display || agent.name || ''}</span>
+      </span>
+      <button type="button" class="btn sm" onClick=${signOut} data-action="signout">${t('header.signout')}</button>
+    </header>`;
+}
+
+function Toasts({ toasts }) {
+  return html`
+    <div class="toasts" aria-live="polite" role="status">
+      ${toasts.map((x) => html`
+        <div key=${x.id} class=${`toast ${x.kind}`}>
+          <span>${x.text}</span>
+          <button type="button" class="linkish" onClick=${() => dismissToast(x.id)} aria-label=${t('toast.dismiss')}>✕</button>
+        </div>`)}
+    </div>`;
+}
+
+function Workspace({ s }) {
+  return html`
+    <div class="shell">
+      <a class="skip" href="#composer-text">${t('composer.label')}</a>
+      <${Header} s=${s} />
+      <main class="workspace" id="queue">
+        <${Safe} name="queue"><${Queue} s=${s} /><//>
+        <${Safe} name="ticket"><${TicketView} s=${s} /><//>
+        <${Safe} name="context"><${ContextCard} s=${s} /><//>
+      </main>
+      <${Toasts} toasts=${s.toasts} />
+      ${s.dialog === 'help' && html`<${HelpDialog} />`}
+      ${s.dialog === 'settings' && html`<${SettingsDialog} s=${s} />`}
+    </div>`;
+}
+
+function focusActiveQueueItem() {
+  setTimeout(() => {
+    const el = document.querySelector('.qi.active');
+    if (el) {
+      el.focus({ preventScroll: true });
+      el.scrollIntoView({ block: 'nearest' });
+    }
+  }, 0);
+}
+
+function onGlobalKey(e) {
+  const s = getState();
+  if (s.phase !== 'app') return;
+  if (s.dialog) {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      closeDialog();
+    }
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (isTypingTarget(e.target)) return;
+  const has = !!s.current && !s.current.error;
+  const status = s.current?.ticket?.status;
+  let handled = true;
+  switch (e.key) {
+    case 'j':
+      moveSelection(1);
+      focusActiveQueueItem();
+      break;
+    case 'k':
+      moveSelection(-1);
+      focusActiveQueueItem();
+      break;
+    case 'r':
+      if (has) setComposerMode('reply'); else handled = false;
+      break;
+    case 'n':
+      if (has) setComposerMode('note'); else handled = false;
+      break;
+    case 'e':
+      if (has && status !== 'closed' && status !== 'resolved') setComposerMode('resolution'); else handled = false;
+      break;
+    case 'a':
+      if (has) assignMe(); else handled = false;
+      break;
+    case 'p':
+      if (has && status === 'open') setStatus('pending'); else handled = false;
+      break;
+    case 'o':
+      if (has && status && status !== 'open') setStatus('open'); else handled = false;
+      break;
+    case 'f':
+      document.querySelector('#queue-filters button')?.focus();
+      break;
+    case '?':
+      openDialog('help');
+      break;
+    default:
+      handled = false;
+  }
+  if (handled) e.preventDefault();
+}
+
+function App() {
+  const s = useStore();
+  useEffect(() => {
+    boot();
+    document.addEventListener('keydown', onGlobalKey);
+    const unlock = () => unlockAudio();
+    document.addEventListener('pointerdown', unlock, { once: true });
+    document.addEventListener('keydown', unlock, { once: true });
+    return () => document.removeEventListener('keydown', onGlobalKey);
+  }, []);
+  document.title = document.title || t('app.title');
+  if (s.phase === 'boot') return html`<div class="booting" aria-busy="true"><span class="brand"><span class="brand-mark">h</span> Hilo</span></div>`;
+  if (s.phase === 'login') return html`<${Login} s=${s} />`;
+  return html`<${Workspace} s=${s} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,93 @@
+import { html } from 'htm/preact';
+import { memo } from 'preact/compat';
+import { getLang } from './i18n.js';
+import { t, statusLabel, channelLabel } from './i18n.js';
+import { visibleTickets, openTicket, setFilter } from './store.js';
+import { formatDuration, waitLevel, formatRef } from './util.js';
+import { ChannelBadge } from './widgets.js';
+
+export function Queue({ s }) {
+  const list = visibleTickets(s);
+  const total = Object.keys(s.tickets).length;
+  const f = s.settings.filters;
+  const channels = [...new Set(Object.values(s.tickets).flatMap((tk) => [tk.channel, tk.last_channel]).filter(Boolean))].sort();
+  if (f.channel !== 'all' && !channels.includes(f.channel)) channels.push(f.channel);
+  const current = s.current?.ref;
+  const countText = list.length === 1 ? t('queue.count1') : t('queue.count', { n: list.length });
+
+  return html`
+    <section class="queue" aria-labelledby="queue-title">
+      <div class="pane-head">
+        <h2 id="queue-title">${t('queue.title')}</h2>
+        <span class="muted small" aria-live="polite">${s.queueLoaded ? countText : ''}</span>
+      </div>
+      <div class="filters" role="group" aria-label=${t('queue.filters')} id="queue-filters">
+        <div class="seg seg-sm" role="group" aria-label=${t('queue.assignee')}>
+          ${['all', 'mine', 'unassigned'].map((v) => html`
+            <button type="button" class=${f.assignee === v ? 'on' : ''} aria-pressed=${f.assignee === v ? 'true' : 'false'}
+              data-filter=${`assignee-${v}`} onClick=${() => setFilter('assignee', v)}>${t(`queue.assignee.${v}`)}</button>`)}
+        </div>
+        <div class="filter-selects">
+          <label class="sel">
+            <span class="sr">${t('queue.status')}</span>
+            <select aria-label=${t('queue.status')} value=${f.status} onChange=${(e) => setFilter('status', e.currentTarget.value)}>
+              <option value="all">${t('queue.status')}: ${t('queue.any')}</option>
+              <option value="open">${statusLabel('open')}</option>
+              <option value="pending">${statusLabel('pending')}</option>
+            </select>
+          </label>
+          <label class="sel">
+            <span class="sr">${t('queue.channel')}</span>
+            <select aria-label=${t('queue.channel')} value=${f.channel} onChange=${(e) => setFilter('channel', e.currentTarget.value)}>
+              <option value="all">${t('queue.channel')}: ${t('queue.any')}</option>
+              ${channels.map((ch) => html`<option value=${ch}>${channelLabel(ch)}</option>`)}
+            </select>
+          </label>
+        </div>
+      </div>
+      ${!s.queueLoaded
+        ? html`<p class="empty muted">${t('queue.loading')}</p>`
+        : list.length === 0
+          ? html`<p class="empty muted">${total ? t('queue.empty') : t('queue.emptyAll')}</p>`
+          : html`
+            <ul class="qlist" aria-label=${t('queue.title')}>
+              ${list.map((tk) => html`<${QueueItem} key=${tk.ref} tk=${tk} active=${tk.ref === current} unseen=${!!s.unseen[tk.ref]}
+                now=${s.now} amberMin=${s.settings.amberMin} redMin=${s.settings.redMin} me=${s.agent?.name || ''} lang=${getLang()} />`)}
+            </ul>`}
+    </section>`;
+}
+
+// Re-rendered only when its own props change (the queue may hold 1000 tickets).
+const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
+  const level = waitLevel(tk, now, amberMin, redMin);
+  const waitText = tk.waiting_since ? formatDuration(now - tk.waiting_since) : '';
+  const mine = !!me && tk.assignee === me;
+  const label = [
+    tk.name || formatRef(tk.ref),
+    `#${formatRef(tk.ref)}`,
+    statusLabel(tk.status),
+    tk.waiting_since ? t('queue.waiting', { d: waitText }) : t('queue.answered'),
+    tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned'),
+    unseen ? t('queue.new') : '',
+  ].filter(Boolean).join(', ');
+  return html`
+    <li>
+      <button type="button" class=${`qi wait-${level}${active ? ' active' : ''}${unseen ? ' unseen' : ''}`}
+        data-ref=${tk.ref} aria-current=${active ? 'true' : undefined} aria-label=${label}
+        onClick=${() => openTicket(tk.ref)}>
+        <span class="qi-row">
+          <span class="qi-name">${unseen && html`<span class="dot" aria-hidden="true"></span>`}${tk.name || formatRef(tk.ref)}</span>
+          ${tk.waiting_since
+            ? html`<span class=${`wait wait-${level}`} title=${t('queue.waiting', { d: waitText })}>${waitText}</span>`
+            : html`<span class="wait wait-none">${t('queue.answered')}</span>`}
+        </span>
+        <span class="qi-row qi-meta">
+          <${ChannelBadge} ch=${tk.last_channel || tk.channel} />
+          <span class=${`st st-${tk.status}`}>${statusLabel(tk.status)}</span>
+          <span class="ref">${formatRef(tk.ref)}</span>
+          <span class=${`who${mine ? ' mine' : ''}`}>${tk.assignee || '—'}</span>
+        </span>
+        <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
+      </button>
+    </li>`;
+});

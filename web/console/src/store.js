@@ -1,0 +1,567 @@
+// Application state and actions. The UI subscribes with useStore(); every
+// change goes through set(), which notifies the subscribers once per tick.
+import { Connection, wsUrl } from './conn.js';
+import * as api from './api.js';
+import { cmpId, newClientId, formatRef, queueOrder } from './util.js';
+import { loadSettings, saveSettings } from './storage.js';
+import { setLang, t } from './i18n.js';
+import { notifyActivity, unlockAudio } from './notify.js';
+
+const TYPING_TTL = 8000;
+
+const initial = () => ({
+  phase: 'boot', // boot | login | app
+  loginMessage: null, // {kind:'info'|'error', text}
+  agent: null,
+  expiresAt: 0,
+  conn: { state: 'connecting', retryAt: 0 },
+  queueLoaded: false,
+  tickets: {}, // ref -> summary (open + pending)
+  unseen: {}, // ref -> true
+  selected: null, // ref under the queue cursor
+  current: null, // open ticket, see openTicket()
+  outbox: [], // {client_id, frame, ticket, kind, text, acked, sentOnce}
+  dialog: null, // 'settings' | 'help' | null
+  composer: { mode: 'reply', focus: 0, draft: null },
+  toasts: [],
+  now: Date.now(),
+  settings: loadSettings(),
+});
+
+let state = initial();
+setLang(state.settings.lang);
+const subs = new Set();
+let scheduled = false;
+
+export function getState() {
+  return state;
+}
+
+export function subscribe(fn) {
+  subs.add(fn);
+  return () => subs.delete(fn);
+}
+
+function set(patch) {
+  state = { ...state, ...(typeof patch === 'function' ? patch(state) : patch) };
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      for (const fn of subs) fn(state);
+    });
+  }
+}
+
+function setCurrent(patch) {
+  if (!state.current) return;
+  set({ current: { ...state.current, ...(typeof patch === 'function' ? patch(state.current) : patch) } });
+}
+
+// ---------------------------------------------------------------- toasts
+let toastSeq = 0;
+export function toast(text, kind = 'info', ms = 5000) {
+  toastSeq += 1;
+  const id = toastSeq;
+  set((s) => ({ toasts: [...s.toasts.slice(-3), { id, text, kind }] }));
+  if (ms) setTimeout(() => dismissToast(id), ms);
+}
+export function dismissToast(id) {
+  set((s) => ({ toasts: s.toasts.filter((x) => x.id !== id) }));
+}
+
+export function errorText(err, vars = {}) {
+  if (!err) return t('error.generic', { msg: '?' });
+  const key = `error.${err.code}`;
+  const s = t(key, vars);
+  return s === key ? t('error.generic', { msg: err.message || err.code }) : s;
+}
+
+// ---------------------------------------------------------------- clock
+setInterval(() => set({ now: Date.now() }), 15000);
+
+// ---------------------------------------------------------------- settings
+export function updateSettings(patch) {
+  const settings = { ...state.settings, ...patch };
+  saveSettings(settings);
+  if (patch.lang) setLang(patch.lang);
+  set({ settings });
+}
+
+export function setFilter(key, value) {
+  updateSettings({ filters: { ...state.settings.filters, [key]: value } });
+}
+
+export function openDialog(name) {
+  set({ dialog: name });
+}
+export function closeDialog() {
+  set({ dialog: null });
+}
+
+// ---------------------------------------------------------------- session
+let conn = null;
+let expiryTimer = null;
+
+export async function boot() {
+  try {
+    const s = await api.currentSession();
+    if (s.ok) startApp(s.agent, s.expires_at);
+    else set({ phase: 'login' });
+  } catch {
+    set({ phase: 'login', loginMessage: { kind: 'error', text: t('login.error', { msg: 'network' }) } });
+  }
+}
+
+export async function signIn(name, password) {
+  unlockAudio();
+  let r;
+  try {
+    r = await api.signIn(name, password);
+  } catch (e) {
+    return { ok: false, text: t('login.error', { msg: e.message || 'network' }) };
+  }
+  if (!r.ok) {
+    if (r.status === 401 || r.code === 'bad_credentials') return { ok: false, text: t('login.bad') };
+    if (r.status === 503 || r.code === 'unavailable') return { ok: false, text: t('login.unavailable') };
+    return { ok: false, text: t('login.error', { msg: r.message || r.status }) };
+  }
+  startApp(r.agent, r.expires_at);
+  return { ok: true };
+}
+
+export async function signOut() {
+  stopApp();
+  await api.signOut();
+  set({ ...resetApp(), phase: 'login', loginMessage: { kind: 'info', text: t('login.signedOut') } });
+}
+
+function resetApp() {
+  const fresh = initial();
+  return { ...fresh, settings: state.settings };
+}
+
+function stopApp() {
+  clearTimeout(expiryTimer);
+  if (conn) conn.stop();
+  conn = null;
+  stopTyping();
+}
+
+function sessionExpired() {
+  stopApp();
+  set({ ...resetApp(), phase: 'login', loginMessage: { kind: 'error', text: t('login.expired') } });
+}
+
+function scheduleExpiryCheck(expiresAt) {
+  clearTimeout(expiryTimer);
+  if (!expiresAt) return;
+  const ms = Math.max(1000, expiresAt - Date.now() + 1000);
+  // setTimeout caps at ~24.8 days; check again then.
+  expiryTimer = setTimeout(checkSession, Math.min(ms, 2 ** 31 - 1));
+}
+
+async function checkSession() {
+  try {
+    const s = await api.currentSession();
+    if (!s.ok && s.status === 401) sessionExpired();
+    else if (s.ok) {
+      set({ expiresAt: s.expires_at || state.expiresAt });
+      scheduleExpiryCheck(s.expires_at);
+    }
+  } catch {
+    /* offline: the reconnect loop will tell */
+  }
+}
+
+function startApp(agent, expiresAt) {
+  stopApp();
+  set({ ...resetApp(), phase: 'app', agent: agent || null, expiresAt: expiresAt || 0 });
+  scheduleExpiryCheck(expiresAt);
+  conn = new Connection(wsUrl(), {
+    onFrame,
+    onState: (s, info) => set({ conn: { state: s, retryAt: info.retryAt || 0 } }),
+    onExpired: sessionExpired,
+    beforeConnect: async () => {
+      try {
+        const s = await api.currentSession();
+        if (s.ok) return 'ok';
+        return s.status === 401 ? 'expired' : 'retry';
+      } catch {
+        return 'retry';
+      }
+    },
+    onDisconnect: () => {
+      setCurrent((c) => ({ typing: {} }));
+    },
+  });
+  conn.start();
+}
+
+export function retryNow() {
+  conn?.retryNow();
+}
+
+// ---------------------------------------------------------------- frames
+function onFrame(f) {
+  switch (f.type) {
+    case 'session':
+      onSession(f);
+      break;
+    case 'queue':
+      onQueue(f);
+      break;
+    case 'ticket':
+      onTicketSummary(f.ticket, true);
+      break;
+    case 'thread':
+      onThread(f);
+      break;
+    case 'event':
+      onEvent(f.event);
+      break;
+    case 'ack':
+      onAck(f);
+      break;
+    case 'typing':
+      onTyping(f);
+      break;
+    case 'error':
+      onError(f);
+      break;
+    default:
+      break;
+  }
+}
+
+function onSession(f) {
+  set({ agent: f.agent || state.agent, expiresAt: f.expires_at || state.expiresAt });
+  if (f.expires_at) scheduleExpiryCheck(f.expires_at);
+  conn.send({ type: 'queue.watch', req: 'queue' });
+  const c = state.current;
+  if (c && !c.error) {
+    conn.send({ type: 'ticket.open', ticket: c.ref, req: `open:${c.ref}`, ...(c.lastId ? { after: c.lastId } : {}) });
+  }
+  flushOutbox();
+}
+
+function onQueue(f) {
+  const prev = state.tickets;
+  const tickets = {};
+  const unseen = { ...state.unseen };
+  for (const tk of f.tickets || []) {
+    if (!tk || !tk.ref) continue;
+    tickets[tk.ref] = tk;
+    // After a reconnect, mark what changed while we were away.
+    if (state.queueLoaded) {
+      const p = prev[tk.ref];
+      if (tk.last_role === 'customer' && (!p || p.updated_at !== tk.updated_at)) unseen[tk.ref] = true;
+    }
+  }
+  for (const ref of Object.keys(unseen)) if (!tickets[ref]) delete unseen[ref];
+  let selected = state.selected;
+  if (!selected || !tickets[selected]) selected = state.current?.ref || null;
+  set({ tickets, unseen, queueLoaded: true, selected });
+  updateTitle();
+}
+
+function inQueue(tk) {
+  return tk.status === 'open' || tk.status === 'pending';
+}
+
+function onTicketSummary(tk, live) {
+  if (!tk || !tk.ref) return;
+  const prev = state.tickets[tk.ref];
+  const tickets = { ...state.tickets };
+  const unseen = { ...state.unseen };
+  if (inQueue(tk)) tickets[tk.ref] = tk;
+  else {
+    delete tickets[tk.ref];
+    delete unseen[tk.ref];
+  }
+  const c = state.current;
+  const viewing = c && c.ref === tk.ref && document.visibilityState === 'visible';
+  if (live && inQueue(tk) && tk.last_role === 'customer') {
+    const isNew = !prev;
+    const changed = prev && (prev.updated_at !== tk.updated_at) && (prev.messages !== tk.messages || prev.last_text !== tk.last_text || prev.last_role !== 'customer');
+    if (isNew || changed) {
+      if (!viewing) unseen[tk.ref] = true;
+      if (!viewing || document.hidden) {
+        notifyActivity(state.settings, {
+          title: t(isNew ? 'notify.newTicket' : 'notify.newMessage', { ref: formatRef(tk.ref) }),
+          body: `${tk.name || ''}${tk.name ? ': ' : ''}${tk.last_text || ''}`,
+          tag: `hilo-${tk.ref}`,
+        });
+      }
+    }
+  }
+  set({ tickets, unseen });
+  if (c && c.ref === tk.ref) setCurrent({ ticket: { ...(c.ticket || {}), ...tk } });
+  updateTitle();
+}
+
+function updateTitle() {
+  const n = Object.keys(state.unseen).length;
+  document.title = n ? `(${n}) ${t('app.title')}` : t('app.title');
+}
+
+function onThread(f) {
+  const c = state.current;
+  const ref = f.ticket?.ref;
+  if (!c || !ref || c.ref !== ref) return;
+  let events = c.events;
+  let lastId = c.lastId;
+  const seen = new Set(events.map((e) => e.id));
+  const add = [];
+  for (const ev of f.events || []) {
+    if (!ev || !ev.id || seen.has(ev.id)) continue;
+    if (lastId && cmpId(ev.id, lastId) <= 0) continue;
+    add.push(ev);
+    seen.add(ev.id);
+    lastId = ev.id;
+  }
+  for (const ev of c.early || []) {
+    if (!ev || !ev.id || seen.has(ev.id) || (lastId && cmpId(ev.id, lastId) <= 0)) continue;
+    add.push(ev);
+    seen.add(ev.id);
+    lastId = ev.id;
+  }
+  if (add.length) events = [...events, ...add];
+  setCurrent({ loading: false, ticket: f.ticket, customer: f.customer || c.customer, events, lastId, error: null, early: [] });
+  settleOutbox(add);
+}
+
+function onEvent(ev) {
+  const c = state.current;
+  if (!ev || !c || ev.ticket !== c.ref) return;
+  if (c.loading) {
+    // Before the snapshot: keep for later, the thread frame carries everything up to its point.
+    setCurrent({ early: [...(c.early || []), ev] });
+    return;
+  }
+  if (c.lastId && cmpId(ev.id, c.lastId) <= 0) return; // never twice
+  const patch = { events: [...c.events, ev], lastId: ev.id };
+  const tk = { ...(c.ticket || {}) };
+  if (ev.kind === 'assign') tk.assignee = ev.assignee ?? '';
+  if (ev.kind === 'status' && ev.status) tk.status = ev.status;
+  if (ev.kind === 'resolution') tk.status = 'resolved';
+  patch.ticket = tk;
+  if (ev.author?.role === 'customer' && c.typing?.customer) {
+    const { customer: _gone, ...rest } = c.typing;
+    patch.typing = rest;
+  }
+  setCurrent(patch);
+  settleOutbox([ev]);
+}
+
+function onTyping(f) {
+  const c = state.current;
+  if (!c || f.ticket !== c.ref) return;
+  const typing = { ...(c.typing || {}) };
+  const key = f.role === 'customer' ? 'customer' : `agent:${f.name || ''}`;
+  if (f.role === 'agent' && state.agent && (f.name === state.agent.display || f.name === state.agent.name)) return;
+  if (f.state) typing[key] = { name: f.name || '', role: f.role, until: Date.now() + TYPING_TTL };
+  else delete typing[key];
+  setCurrent({ typing });
+  setTimeout(expireTyping, TYPING_TTL + 50);
+}
+
+function expireTyping() {
+  const c = state.current;
+  if (!c || !c.typing) return;
+  const now = Date.now();
+  const typing = {};
+  let changed = false;
+  for (const [k, v] of Object.entries(c.typing)) {
+    if (v && v.until > now) typing[k] = v;
+    else changed = true;
+  }
+  if (changed) setCurrent({ typing });
+}
+
+function onError(f) {
+  if (f.code === 'session_expired') {
+    sessionExpired();
+    return;
+  }
+  if (f.code === 'unauthorized') {
+    // The cookie did not authenticate the socket: find out whether the session is gone.
+    checkSession();
+    return;
+  }
+  if (f.client_id) {
+    const item = state.outbox.find((o) => o.client_id === f.client_id);
+    set((s) => ({ outbox: s.outbox.filter((o) => o.client_id !== f.client_id) }));
+    if (item) {
+      toast(errorText(f), 'error', 8000);
+      // Give the text back so nothing the agent wrote is lost.
+      if (state.current?.ref === item.ticket) set({ composer: { ...state.composer, mode: item.kind, draft: item.text, focus: state.composer.focus + 1 } });
+    }
+    return;
+  }
+  if (f.req && f.req.startsWith('open:')) {
+    const ref = f.req.slice(5);
+    if (state.current?.ref === ref) {
+      setCurrent({ loading: false, error: f.code === 'unknown_ticket' ? t('ticket.unknown', { ref: formatRef(ref) }) : errorText(f) });
+    }
+    return;
+  }
+  if (f.req) return; // answered to the request's promise
+  if (f.code === 'rate_limited' || f.code === 'unavailable' || f.code === 'internal') toast(errorText(f), 'error');
+}
+
+// ---------------------------------------------------------------- queue navigation
+export function visibleTickets(s = state) {
+  const { filters } = s.settings;
+  const me = s.agent?.name;
+  return Object.values(s.tickets)
+    .filter((tk) => {
+      if (filters.assignee === 'mine' && tk.assignee !== me) return false;
+      if (filters.assignee === 'unassigned' && tk.assignee) return false;
+      if (filters.status !== 'all' && tk.status !== filters.status) return false;
+      if (filters.channel !== 'all' && tk.channel !== filters.channel && tk.last_channel !== filters.channel) return false;
+      return true;
+    })
+    .sort(queueOrder);
+}
+
+export function moveSelection(delta) {
+  const list = visibleTickets();
+  if (!list.length) return;
+  const cur = state.selected || state.current?.ref;
+  let i = list.findIndex((tk) => tk.ref === cur);
+  if (i < 0) i = delta > 0 ? -1 : list.length;
+  const next = list[Math.max(0, Math.min(list.length - 1, i + delta))];
+  if (next) openTicket(next.ref);
+}
+
+// ---------------------------------------------------------------- ticket
+export function openTicket(ref) {
+  if (!ref) return;
+  const c = state.current;
+  const unseen = { ...state.unseen };
+  delete unseen[ref];
+  set({ selected: ref, unseen });
+  updateTitle();
+  if (c && c.ref === ref) return;
+  stopTyping();
+  if (c && conn) conn.send({ type: 'ticket.close', ticket: c.ref });
+  const summary = state.tickets[ref] || null;
+  set({
+    current: { ref, loading: true, ticket: summary, customer: null, events: [], lastId: '', error: null, typing: {}, early: [] },
+    composer: { mode: 'reply', focus: state.composer.focus, draft: null },
+    outbox: state.outbox.filter((o) => !o.acked || o.ticket === ref),
+  });
+  conn?.send({ type: 'ticket.open', ticket: ref, req: `open:${ref}` });
+}
+
+export function closeTicket() {
+  const c = state.current;
+  if (!c) return;
+  stopTyping();
+  conn?.send({ type: 'ticket.close', ticket: c.ref });
+  set({ current: null });
+}
+
+// ---------------------------------------------------------------- sending
+/** kind: 'reply' | 'note' | 'resolution'. Returns true when accepted (sent or queued). */
+export function sendText(kind, text) {
+  const c = state.current;
+  const body = String(text || '').trim();
+  if (!c || !body) return false;
+  const type = kind === 'resolution' ? 'resolve' : kind;
+  const client_id = newClientId(type[0]);
+  const frame = { type, ticket: c.ref, client_id, text: body };
+  const item = { client_id, frame, ticket: c.ref, kind, text: body, acked: false, at: Date.now() };
+  set((s) => ({ outbox: [...s.outbox, item] }));
+  if (kind !== 'note') stopTyping();
+  if (conn?.online) conn.send(frame);
+  return true;
+}
+
+function flushOutbox() {
+  for (const item of state.outbox) {
+    if (!item.acked) conn.send(item.frame); // client_id makes a resend harmless
+  }
+}
+
+function onAck(f) {
+  const item = state.outbox.find((o) => o.client_id === f.client_id);
+  if (!item) return;
+  const c = state.current;
+  const have = c && c.ref === item.ticket && c.lastId && f.event_id && cmpId(f.event_id, c.lastId) <= 0;
+  if (have || !c || c.ref !== item.ticket) {
+    set((s) => ({ outbox: s.outbox.filter((o) => o.client_id !== f.client_id) }));
+  } else {
+    set((s) => ({ outbox: s.outbox.map((o) => (o.client_id === f.client_id ? { ...o, acked: true } : o)) }));
+  }
+}
+
+function settleOutbox(events) {
+  const ids = new Set(events.map((e) => e.client_id).filter(Boolean));
+  if (!ids.size) return;
+  set((s) => ({ outbox: s.outbox.filter((o) => !ids.has(o.client_id)) }));
+}
+
+// typing: on while the agent writes a reply, off after 5 s idle or on send
+let typingOn = false;
+let typingLastSent = 0;
+let typingTimer = null;
+export function agentTyping() {
+  const c = state.current;
+  if (!c || !conn?.online) return;
+  const now = Date.now();
+  if (!typingOn || now - typingLastSent > 3000) {
+    conn.send({ type: 'typing', ticket: c.ref, state: true });
+    typingOn = true;
+    typingLastSent = now;
+  }
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(stopTyping, 5000);
+}
+export function stopTyping() {
+  clearTimeout(typingTimer);
+  if (typingOn && state.current && conn?.online) conn.send({ type: 'typing', ticket: state.current.ref, state: false });
+  typingOn = false;
+}
+
+// ---------------------------------------------------------------- actions
+async function act(frame, okText, vars) {
+  if (!conn?.online) {
+    toast(t('error.offline'), 'error');
+    return false;
+  }
+  try {
+    await conn.request(frame);
+    if (okText) toast(okText, 'ok', 2500);
+    return true;
+  } catch (e) {
+    toast(errorText(e, vars), 'error', 8000);
+    return false;
+  }
+}
+
+export function assign(agentName) {
+  const c = state.current;
+  if (!c) return Promise.resolve(false);
+  return act({ type: 'assign', ticket: c.ref, agent: agentName }, t('ok.assigned'), { name: agentName });
+}
+export function assignMe() {
+  const me = state.agent?.name || '';
+  if (!me || state.current?.ticket?.assignee === me) return Promise.resolve(false);
+  return assign(me);
+}
+export function setStatus(status) {
+  const c = state.current;
+  if (!c) return Promise.resolve(false);
+  return act({ type: 'status', ticket: c.ref, status }, t('ok.status'));
+}
+
+export function setComposerMode(mode, focus = true) {
+  set({ composer: { ...state.composer, mode, draft: null, focus: focus ? state.composer.focus + 1 : state.composer.focus } });
+}
+
+export function clearDraft() {
+  if (state.composer.draft != null) set({ composer: { ...state.composer, draft: null } });
+}
+

@@ -1,0 +1,292 @@
+import { html } from 'htm/preact';
+import { memo } from 'preact/compat';
+import { getLang } from './i18n.js';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
+import {
+  assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket,
+} from './store.js';
+import { formatRef, formatDuration, waitLevel, fillPlaceholders } from './util.js';
+import { ChannelBadge, StatusPill } from './widgets.js';
+
+export function TicketView({ s }) {
+  const c = s.current;
+  if (!c) {
+    return html`
+      <section class="ticket empty-ticket" aria-label=${t('ticket.thread')}>
+        <div class="placeholder">
+          <p>${t('ticket.none')}</p>
+          <p class="muted small">${t('ticket.noneHint')}</p>
+        </div>
+      </section>`;
+  }
+  if (c.error) {
+    return html`<section class="ticket" aria-label=${t('ticket.thread')}><p class="error-box" role="alert">${c.error}</p></section>`;
+  }
+  const tk = c.ticket || { ref: c.ref };
+  return html`
+    <section class="ticket" aria-labelledby="ticket-title">
+      <${TicketHeader} s=${s} tk=${tk} />
+      <${Thread} s=${s} c=${c} />
+      <${Typing} c=${c} />
+      <${Composer} s=${s} c=${c} tk=${tk} />
+    </section>`;
+}
+
+function customerName(c) {
+  return c.customer?.name || c.ticket?.name || '';
+}
+
+function TicketHeader({ s, tk }) {
+  const [assigning, setAssigning] = useState(false);
+  const [who, setWho] = useState('');
+  const inputRef = useRef(null);
+  useEffect(() => {
+    if (assigning) inputRef.current?.focus();
+  }, [assigning]);
+  useEffect(() => {
+    setAssigning(false);
+  }, [tk.ref]);
+  const me = s.agent?.name;
+  const level = waitLevel(tk, s.now, s.settings.amberMin, s.settings.redMin);
+  const status = tk.status || 'open';
+
+  async function submitAssign(e) {
+    e.preventDefault();
+    const name = who.trim();
+    if (!name) return;
+    if (await assign(name)) {
+      setAssigning(false);
+      setWho('');
+    }
+  }
+
+  return html`
+    <header class="ticket-head">
+      <div class="th-title">
+        <h2 id="ticket-title">
+          <span class="th-name">${tk.name || s.current?.customer?.name || t('ev.customer')}</span>
+          <span class="th-ref">${t('ticket.ref', { ref: formatRef(tk.ref) })}</span>
+        </h2>
+        <div class="th-meta">
+          <${StatusPill} status=${status} />
+          <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned')}</span>
+          ${tk.waiting_since ? html`<span class=${`wait wait-${level}`}>${t('ticket.waiting', { d: formatDuration(s.now - tk.waiting_since) })}</span>` : ''}
+        </div>
+      </div>
+      <div class="th-actions" role="toolbar" aria-label=${t('ticket.actions')}>
+        ${assigning
+          ? html`
+            <form class="assign-form" onSubmit=${submitAssign}>
+              <label class="sr" for="assign-name">${t('ticket.assignName')}</label>
+              <input id="assign-name" ref=${inputRef} placeholder=${t('ticket.assignName')} autocomplete="off" spellcheck="false"
+                value=${who} onInput=${(e) => setWho(e.currentTarget.value)}
+                onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); setAssigning(false); } }} />
+              <button type="submit" class="btn sm primary">${t('ticket.assignGo')}</button>
+              <button type="button" class="btn sm" onClick=${() => setAssigning(false)}>${t('ticket.cancel')}</button>
+            </form>`
+          : html`
+            ${tk.assignee !== me && html`<button type="button" class="btn sm" onClick=${assignMe} data-action="assign-me" aria-keyshortcuts="a">${t('ticket.assignMe')}</button>`}
+            ${tk.assignee && html`<button type="button" class="btn sm" onClick=${() => assign('')} data-action="unassign">${t('ticket.unassign')}</button>`}
+            <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>`}
+        <span class="sep" aria-hidden="true"></span>
+        ${status === 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('pending')} data-action="pending" aria-keyshortcuts="p">${t('ticket.pending')}</button>`}
+        ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
+        ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
+        <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
+      </div>
+    </header>`;
+}
+
+function Thread({ s, c }) {
+  const ref = useRef(null);
+  const stick = useRef(true);
+  const pending = s.outbox.filter((o) => o.ticket === c.ref);
+  const count = c.events.length + pending.length;
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [count, c.ref, c.loading]);
+  useEffect(() => {
+    stick.current = true;
+  }, [c.ref]);
+  function onScroll() {
+    const el = ref.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }
+  return html`
+    <div class="thread" ref=${ref} onScroll=${onScroll} role="log" aria-live="polite" aria-relevant="additions"
+      aria-label=${t('ticket.thread')} tabindex="0" aria-busy=${c.loading ? 'true' : 'false'}>
+      ${c.loading && !c.events.length
+        ? html`<p class="muted center">${t('ticket.loading')}</p>`
+        : !c.events.length && !pending.length
+          ? html`<p class="muted center">${t('ticket.emptyThread')}</p>`
+          : ''}
+      <ol class="events">
+        ${c.events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} lang=${getLang()} />`)}
+        ${pending.map((o) => html`<${PendingEvent} key=${o.client_id} o=${o} online=${s.conn.state === 'online'} />`)}
+      </ol>
+    </div>`;
+}
+
+function who(ev) {
+  const a = ev.author || {};
+  if (a.role === 'system') return a.name || t('ev.system');
+  return a.name || a.id || t(`role.${a.role || 'customer'}`);
+}
+
+function EventHead({ ev, label }) {
+  return html`
+    <div class="ev-head">
+      ${label && html`<span class="ev-label">${label}</span>`}
+      <span class="ev-author">${who(ev)}</span>
+      ${ev.channel && ev.channel !== 'system' && html`<${ChannelBadge} ch=${ev.channel} />`}
+      <time class="ev-time" datetime=${new Date(ev.ts || 0).toISOString()} title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time>
+    </div>`;
+}
+
+// Events never change once written: re-render only on a language switch.
+const Event = memo(({ ev }) => {
+  const kind = ev.kind;
+  const role = ev.author?.role || 'customer';
+  const common = { 'data-id': ev.id, 'data-kind': kind };
+  switch (kind) {
+    case 'message':
+      return html`<li class=${`ev ev-message from-${role}`} ...${common}>
+        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div></li>`;
+    case 'reply':
+      return html`<li class="ev ev-reply" ...${common}>
+        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div></li>`;
+    case 'note':
+      return html`<li class="ev ev-note" ...${common}>
+        <${EventHead} ev=${ev} label=${html`<span class="lock" aria-hidden="true"></span>${t('ev.note')}`} /><div class="ev-text">${ev.text}</div></li>`;
+    case 'ack':
+      return html`<li class="ev ev-ack" ...${common}>
+        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✓ </span>${t('ev.ack')}${ev.eta_minutes ? ` · ${t('ev.eta', { n: ev.eta_minutes })}` : ''}`} />
+        <div class="ev-text">${ev.text}</div></li>`;
+    case 'resolution':
+      return html`<li class="ev ev-resolution" ...${common}>
+        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div></li>`;
+    case 'assign':
+      return html`<li class="ev ev-sys" ...${common}>
+        <span>${ev.assignee ? t('ev.assign', { who: who(ev), name: ev.assignee }) : t('ev.unassign', { who: who(ev) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'status':
+      return html`<li class="ev ev-sys" ...${common}>
+        <span>${t('ev.status', { who: who(ev), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    default:
+      return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+  }
+});
+
+function PendingEvent({ o, online }) {
+  const cls = o.kind === 'note' ? 'ev-note' : o.kind === 'resolution' ? 'ev-resolution' : 'ev-reply';
+  return html`<li class=${`ev ${cls} ev-pending`} data-client-id=${o.client_id} data-pending-kind=${o.kind}>
+    <div class="ev-head"><span class="ev-label">${online || o.acked ? t('composer.sending') : t('composer.queued')}</span></div>
+    <div class="ev-text">${o.text}</div></li>`;
+}
+
+function Typing({ c }) {
+  const entries = Object.values(c.typing || {}).filter(Boolean);
+  const text = entries
+    .map((e) => (e.role === 'customer' ? t('ticket.typing', { name: e.name || customerName(c) || t('ev.customer') }) : t('ticket.agentTyping', { name: e.name })))
+    .join(' · ');
+  return html`<div class="typing" role="status" aria-live="polite">
+    ${text && html`<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>`}<span class="typing-text">${text}</span></div>`;
+}
+
+function Composer({ s, c, tk }) {
+  const mode = s.composer.mode;
+  const [texts, setTexts] = useState({ reply: '', note: '', resolution: '' });
+  const area = useRef(null);
+  const name = customerName(c);
+  const status = tk.status || 'open';
+
+  useEffect(() => setTexts({ reply: '', note: '', resolution: '' }), [c.ref]);
+  useEffect(() => {
+    if (s.composer.focus) area.current?.focus();
+  }, [s.composer.focus]);
+  useEffect(() => {
+    if (s.composer.draft != null) {
+      const d = s.composer.draft;
+      setTexts((x) => (x[mode] ? x : { ...x, [mode]: d }));
+      clearDraft();
+    }
+  }, [s.composer.draft]);
+
+  const text = texts[mode];
+  function setText(v) {
+    setTexts((x) => ({ ...x, [mode]: v }));
+  }
+  function send() {
+    if (!text.trim()) return;
+    if (sendText(mode, text)) {
+      setText('');
+      if (mode === 'resolution') setComposerMode('reply', false);
+    }
+  }
+  function onKeyDown(e) {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      e.preventDefault();
+      send();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      stopTyping();
+      e.currentTarget.blur();
+      document.querySelector('.qi.active')?.focus();
+    }
+  }
+  function onInput(e) {
+    setText(e.currentTarget.value);
+    if (mode !== 'note') agentTyping();
+  }
+  function insertCanned(e) {
+    const i = Number(e.currentTarget.value);
+    e.currentTarget.value = '';
+    const item = s.settings.canned[i];
+    if (!item) return;
+    const filled = fillPlaceholders(item.text, { name: name || '', ref: formatRef(tk.ref) });
+    const el = area.current;
+    let next;
+    if (el && typeof el.selectionStart === 'number' && text) {
+      next = text.slice(0, el.selectionStart) + filled + text.slice(el.selectionEnd);
+    } else {
+      next = text ? `${text}\n${filled}` : filled;
+    }
+    setText(next);
+    requestAnimationFrame(() => el?.focus());
+  }
+
+  const closed = status === 'closed' && mode !== 'note';
+  const modes = ['reply', 'note', 'resolution'];
+  return html`
+    <form class=${`composer mode-${mode}`} aria-label=${t('composer.label')} onSubmit=${(e) => { e.preventDefault(); send(); }}>
+      <div class="composer-top">
+        <div class="seg" role="group" aria-label=${t('composer.mode')}>
+          ${modes.map((m) => html`
+            <button type="button" aria-pressed=${mode === m ? 'true' : 'false'} class=${`${mode === m ? 'on ' : ''}m-${m}`}
+              data-mode=${m} onClick=${() => setComposerMode(m)}>${t(`composer.${m}`)}</button>`)}
+        </div>
+        ${s.settings.canned.length > 0 && html`
+          <select class="canned" aria-label=${t('composer.canned')} onChange=${insertCanned} value="">
+            <option value="">${t('composer.cannedPick')}</option>
+            ${s.settings.canned.map((cn, i) => html`<option value=${String(i)}>${cn.title}</option>`)}
+          </select>`}
+      </div>
+      <label class="sr" for="composer-text">${t(`composer.${mode}`)}</label>
+      <textarea id="composer-text" ref=${area} rows="3" value=${text} onInput=${onInput} onKeyDown=${onKeyDown}
+        disabled=${closed} onBlur=${() => stopTyping()}
+        placeholder=${closed ? t('composer.closed') : t(`composer.placeholder.${mode}`, { name: name || t('ev.customer') })}></textarea>
+      <div class="composer-foot">
+        <span class="muted small">
+          ${mode === 'note' ? html`<span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}` : t('composer.via', { ch: channelLabel(tk.last_channel || tk.channel || 'web') })}
+        </span>
+        <button type="submit" class=${`btn ${mode === 'note' ? 'note' : mode === 'resolution' ? 'ok' : 'primary'}`}
+          disabled=${closed || !text.trim()} data-send=${mode}>
+          ${t(`composer.send.${mode}`)} <kbd aria-hidden="true">Ctrl+↵</kbd>
+        </button>
+      </div>
+    </form>`;
+}
