@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+#include <curl/curl.h>
 
 #include "hilo/agents.h"
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/embedded.h"
+#include "hilo/http.h"
 #include "hilo/log.h"
+#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
 #include "hilo/ws.h"
@@ -74,13 +77,16 @@ static void shutdown_tick(uv_timer_t *t)
 
     if (a->phase == 1) {
         /* sockets closing with 1001; in-flight Redis writes finishing */
-        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0) && waited < 5000)
+        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0 || hilo_http_pending() > 0) &&
+            waited < 5000)
             return;
         a->phase = 2;
         uv_timer_stop(t);
         hilo_ws_stop(s);
         hilo_server_stop_timers(s);
-        a->redis_open = 2;
+        a->redis_open = 3;
+        /* the outbox first: aborted sends are recorded while Redis is up */
+        hilo_outbox_close(s->outbox, redis_closed, a);
         hilo_redis_close(s->redis, redis_closed, a);
         hilo_redis_close(s->sub, redis_closed, a);
     }
@@ -153,7 +159,7 @@ int main(int argc, char **argv)
     int argi = 1, rc;
     const char *cmd = "serve";
 
-    if (sodium_init() < 0) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || sodium_init() < 0) {
         fprintf(stderr, "hilo: libsodium failed to start\n");
         return 1;
     }
@@ -233,5 +239,6 @@ int main(int argc, char **argv)
     rc = serve(&a);
 out:
     hilo_config_deinit(&a.cfg);
+    curl_global_cleanup();
     return rc;
 }

@@ -149,8 +149,9 @@ char *hilo_whatsapp_build_template(const char *to_e164, const char *name, const 
 /* Parses the Graph API answer to a send. 0: *provider_id = wamid (caller
  * frees). -1: error; *retryable = 1 for HTTP 429/5xx and codes 130429,
  * 131000, 131016, 1, 2, 4, 80007, 131056, else 0; *window_closed = 1 for
- * 131047 (send a template instead); err = "code: message". Every out
- * pointer may be NULL. */
+ * 131047 (send a template instead); err = "code: message", plus
+ * " (details)" when error_data.details adds something. Every out pointer
+ * may be NULL. */
 int hilo_whatsapp_parse_send_response(long http_status, const char *body, size_t len,
                                       char **provider_id, int *retryable, int *window_closed,
                                       char *err, size_t errlen);

@@ -12,6 +12,8 @@ struct hilo_server;
 
 void hilo_http_ref(struct hilo_http *r);
 void hilo_http_unref(struct hilo_http *r);
+/* References taken with hilo_http_ref and not yet released. */
+int hilo_http_pending(void);
 struct hilo_server *hilo_http_server(struct hilo_http *r);
 const char *hilo_http_method(struct hilo_http *r);
 const char *hilo_http_path(struct hilo_http *r);
@@ -20,6 +22,11 @@ const char *hilo_http_cookie(struct hilo_http *r);
 const char *hilo_http_body(struct hilo_http *r, size_t *len);
 /* A decoded query argument, or NULL. */
 const char *hilo_http_arg(struct hilo_http *r, const char *name);
+/* x-hub-signature-256, x-twilio-signature, content-type or authorization. */
+const char *hilo_http_header(struct hilo_http *r, const char *name);
+int hilo_http_nargs(struct hilo_http *r);
+const char *hilo_http_argn(struct hilo_http *r, int i);
+void hilo_http_respond(struct hilo_http *r, int status, const char *ctype, const char *body, size_t len);
 /* Takes ownership of o. */
 void hilo_http_respond_json(struct hilo_http *r, int status, json_t *o);
 /* {"error":{code,message}} with the status that fits the error. */
@@ -28,6 +35,8 @@ void hilo_http_respond_empty(struct hilo_http *r, int status);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);
 
+/* /webhooks/... (domain/inbound.c). */
+void hilo_webhook_handle(struct hilo_http *r);
 /* /api/v1/... except /api/v1/session (domain/api.c). */
 void hilo_api_handle(struct hilo_http *r);
 

@@ -6,6 +6,18 @@
 
 /* "es" for any Spanish BCP 47 tag (es, es-MX, ES_es...), else "en". */
 const char *hilo_i18n_lang(const char *locale);
+/* "es" when a text looks Spanish (accents, ¿¡, common words), else fallback. */
+const char *hilo_i18n_guess(const char *text, const char *fallback);
+/* Human text of a ticket status, for speech. */
+const char *hilo_i18n_status(const char *lang, const char *status);
+/* What the phone says to a known caller, to an unknown one, and after a
+ * voicemail. */
+void hilo_i18n_voice_known(const char *lang, const char *ref, const char *status, char *out, size_t n);
+void hilo_i18n_voice_new(const char *lang, const char *ref, int eta, char *out, size_t n);
+const char *hilo_i18n_voice_ask_ref(const char *lang, int again);
+const char *hilo_i18n_voice_thanks(const char *lang);
+/* Short texts of call events. */
+const char *hilo_i18n_call(const char *lang, const char *what);
 /* The acknowledgement text for a new ticket. */
 void hilo_i18n_ack(const char *lang, const char *ref, int eta_minutes, char *out, size_t n);
 

@@ -17,6 +17,7 @@ struct hilo_redis;
 struct hilo_watch;
 struct hilo_route;
 struct hilo_deferred;
+struct hilo_outbox;
 
 /* A frame ready to send, shared by all its recipients (refcounted). The
  * payload starts at buf + LWS_PRE so lws can write the header in front. */
@@ -86,6 +87,7 @@ struct hilo_server {
     struct lws_context *lws;
     struct hilo_redis *redis;
     struct hilo_redis *sub;
+    struct hilo_outbox *outbox;
     char events_channel[128];
     char instance[24];
     struct hilo_route **routes; /* hash: ref -> watches */
@@ -139,6 +141,8 @@ void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req);
 void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len);
 void hilo_hub_resync(struct hilo_server *s);
 void hilo_hub_fill_pool(struct hilo_server *s);
+/* Takes a reserved, unused reference from the pool: 0, or -1 when empty. */
+int hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX]);
 /* Takes due durable timers from Redis and fires them (follow-ups). */
 void hilo_hub_timers_tick(struct hilo_server *s);
 /* One parsed frame (msg borrowed) from a connection. */

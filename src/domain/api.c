@@ -1075,6 +1075,75 @@ static void api_agents(struct api *a, const char *rest)
     }
 }
 
+/* ---- dead letters ---------------------------------------------------------------- */
+
+static void dead_items_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < reply->elements; i++) {
+        json_error_t je;
+        json_t *e;
+        if (reply->element[i]->type != REDIS_REPLY_STRING ||
+            !(e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, &je)))
+            continue;
+        json_t *item = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "ticket", json_object_get(e, "ref"),
+                                 "event_id", json_object_get(e, "ev"), "channel", json_object_get(e, "ch"),
+                                 "to", json_object_get(e, "to"), "error", json_object_get(e, "error"),
+                                 "attempts", json_object_get(e, "attempt"));
+        if (item)
+            json_array_append_new(list, item);
+        json_decref(e);
+    }
+    hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "dead", list));
+    api_free(a);
+}
+
+static void dead_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    char deadx[128];
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+        return;
+    }
+    if (reply->elements == 0) {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:[]}", "dead"));
+        api_free(a);
+        return;
+    }
+    hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL);
+    const char **argv = calloc(reply->elements + 2, sizeof *argv);
+    argv[0] = "HMGET";
+    argv[1] = deadx;
+    for (size_t i = 0; i < reply->elements; i++)
+        argv[2 + i] = reply->element[i]->str;
+    if (send_argv(a, dead_items_cb, (int)reply->elements + 2, argv) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+    free(argv);
+}
+
+static void api_dead(struct api *a)
+{
+    char dead[128];
+    hilo_key(dead, sizeof dead, HILO_K_OUTBOX_DEAD, NULL);
+    const char *argv[] = {"ZREVRANGE", dead, "0", "199"};
+    if (send_argv(a, dead_list_cb, 4, argv) < 0) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+        api_free(a);
+    }
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static void authed_cb(int err, const struct hilo_session_info *si, void *data)
@@ -1097,6 +1166,15 @@ static void authed_cb(int err, const struct hilo_session_info *si, void *data)
             api_reports(a);
         } else {
             api_search(a);
+        }
+        return;
+    }
+    if (strcmp(path, "outbox/dead") == 0) {
+        if (strcmp(method, "GET") != 0) {
+            method_not_allowed(a);
+            api_free(a);
+        } else {
+            api_dead(a);
         }
         return;
     }

@@ -16,6 +16,7 @@
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
 #include "hilo/log.h"
+#include "hilo/outbox.h"
 #include "hilo/proto.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
@@ -388,6 +389,12 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
                 hilo_conn_send(c, f);
             for (struct hilo_watch *w = route ? route->watches : NULL; f && w; w = w->rnext)
                 if (w->conn->role == HILO_ROLE_AGENT && !w->conn->queue_watch)
+                    hilo_conn_send(w->conn, f);
+            hilo_frame_unref(f);
+        } else if (kind == 'D' && route) {
+            struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
+            for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
+                if (w->conn->role == HILO_ROLE_AGENT)
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
         } else if (kind == 'P' && route) {
@@ -888,7 +895,7 @@ void hilo_hub_fill_pool(struct hilo_server *s)
     }
 }
 
-static int pool_take(struct hilo_server *s, char out[HILO_REF_MAX])
+int hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX])
 {
     if (s->npool == 0)
         return -1;
@@ -1330,6 +1337,7 @@ struct msg_op {
     int noutbox;
     const char *fields[8]; /* ticket fields to set (unused by the hub) */
     int nfields;
+    json_t *entry;       /* outbox entry to queue with the event */
 };
 
 static void msg_free(struct msg_op *op)
@@ -1338,6 +1346,7 @@ static void msg_free(struct msg_op *op)
         free(op->outbox[i]);
     free(op->channel);
     free(op->delivery);
+    json_decref(op->entry);
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->client_id);
@@ -1402,7 +1411,7 @@ static void customer_create(struct msg_op *op)
     char act[128], all[128];
     int rc;
 
-    if (pool_take(s, op->ref) < 0) {
+    if (hilo_hub_take_ref(s, op->ref) < 0) {
         /* Only when tickets are created faster than one pool refill. */
         hilo_hub_fill_pool(s);
         hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
@@ -1438,6 +1447,7 @@ static void customer_create(struct msg_op *op)
     call_add(&create, eta);
     call_add(&create, "");
     call_add(&create, "");
+    call_add(&create, "message");
     hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, c->id);
     hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, c->id);
     hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, c->id);
@@ -1560,8 +1570,9 @@ static void send_append(struct msg_op *op)
     call_add(&call, op->delivery ? op->delivery : "");
     for (int i = 0; i < op->nfields; i++)
         call_add(&call, op->fields[i]);
-    if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0) {
-        /* the queue index changes with the ticket, in one transaction */
+    if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0 || op->entry) {
+        /* the queue index and the outbox change with the ticket, in one
+         * transaction */
         char idx[128], now[24];
         const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
@@ -1571,9 +1582,12 @@ static void send_append(struct msg_op *op)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
         if (rc == 0)
             rc = call_send(s, &call, NULL, NULL);
-        if (rc == 0)
-            rc = op->op[0] == 'r' ? hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL)
-                                  : hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
+        if (rc == 0 && strcmp(op->op, "resolve") == 0)
+            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL);
+        else if (rc == 0 && strcmp(op->op, "message") == 0)
+            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
+        if (rc == 0 && op->entry)
+            rc = hilo_outbox_queue(s, op->entry);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, append_cb, op, 1, x, NULL);
     } else {
@@ -1892,17 +1906,112 @@ static void agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req
     send_ok(c, req);
 }
 
+/* Where the customer can be reached decides the outbox entry. */
+static void reply_route_cb(redisReply *reply, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    char dkey[200];
+    int rc;
+    if (!c->wsi) {
+        msg_free(op);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
+        msg_free(op);
+        return;
+    }
+    snprintf(dkey, sizeof dkey, "a:%s:%s", c->id, op->client_id);
+    rc = hilo_outbox_route(c->srv, op->channel, reply, op->ref, dkey, op->text, &op->entry,
+                           &op->delivery);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        msg_free(op);
+        return;
+    }
+    send_append(op);
+}
+
 static void agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
 {
-    char ref[HILO_REF_MAX];
+    char ref[HILO_REF_MAX], tk[128];
     struct msg_op *op;
+    int bad = 0;
+    const char *channel = str_field(msg, "channel", 16, &bad);
     if (ticket_field(c, msg, req, ref) < 0)
         return;
+    if (bad || (channel && strcmp(channel, "web") != 0 && strcmp(channel, "whatsapp") != 0 &&
+                strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0)) {
+        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
+        return;
+    }
     op = msg_parse(c, msg, req, kind);
     if (!op)
         return;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
-    send_append(op);
+    if (strcmp(kind, "note") == 0) {
+        send_append(op);
+        return;
+    }
+    op->channel = channel ? strdup(channel) : NULL;
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
+    const char *argv[2 + HILO_OUTBOX_NFIELDS];
+    argv[0] = "HMGET";
+    argv[1] = tk;
+    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+        argv[2 + i] = hilo_outbox_ticket_fields[i];
+    if (hilo_redis_cmdargv(c->srv->redis, reply_route_cb, op, 2 + HILO_OUTBOX_NFIELDS, argv, NULL) < 0) {
+        hilo_conn_error(c, -HILO_EUNAVAIL, req, op->client_id);
+        msg_free(op);
+    }
+}
+
+struct retry_frame {
+    struct hilo_conn *c;
+    char *req;
+};
+
+static void delivery_retried(int err, void *data)
+{
+    struct retry_frame *f = data;
+    if (f->c->wsi) {
+        if (err)
+            hilo_conn_error(f->c, err, f->req, NULL);
+        else
+            send_ok(f->c, f->req);
+    }
+    hilo_conn_unref(f->c);
+    free(f->req);
+    free(f);
+}
+
+static void agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    int bad = 0;
+    const char *ev = str_field(msg, "event_id", 40, &bad);
+    uint64_t ms, seq;
+    struct retry_frame *f;
+    if (ticket_field(c, msg, req, ref) < 0)
+        return;
+    if (bad || !ev || parse_id(ev, &ms, &seq) < 0) {
+        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
+        return;
+    }
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return;
+    hilo_conn_ref(c);
+    f->c = c;
+    f->req = req ? strdup(req) : NULL;
+    int rc = hilo_outbox_retry(c->srv, ref, ev, delivery_retried, f);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, req, NULL);
+        hilo_conn_unref(c);
+        free(f->req);
+        free(f);
+    }
 }
 
 struct set_op {
@@ -2123,7 +2232,8 @@ void hilo_hub_dispatch(struct hilo_conn *c, json_t *msg, const char *type, const
 
     static const char *const agent_types[] = {"login", "auth", "queue.watch", "queue.unwatch",
                                               "ticket.open", "ticket.close", "reply", "note",
-                                              "resolve", "assign", "status", "typing"};
+                                              "resolve", "assign", "status", "typing",
+                                              "delivery.retry"};
     size_t i;
     for (i = 0; i < HILO_ARRAY_LEN(agent_types); i++)
         if (strcmp(type, agent_types[i]) == 0)
@@ -2172,6 +2282,7 @@ void hilo_hub_dispatch(struct hilo_conn *c, json_t *msg, const char *type, const
     case 9: agent_set(c, msg, req, "assign"); break;
     case 10: agent_set(c, msg, req, "status"); break;
     case 11: agent_typing(c, msg, req); break;
+    case 12: agent_delivery_retry(c, msg, req); break;
     }
 }
 

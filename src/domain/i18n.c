@@ -30,3 +30,104 @@ void hilo_i18n_ack(const char *lang, const char *ref, int eta, char *out, size_t
                  "reference on WhatsApp, SMS, phone or email.",
                  grouped, eta);
 }
+
+const char *hilo_i18n_guess(const char *text, const char *fallback)
+{
+    static const char *const words[] = {"hola", "gracias", "por favor", "pedido", "buenos",
+                                        "buenas", "quiero", "necesito", "ayuda", "tengo", "mi ",
+                                        "caso", "cuenta", "factura", "envío", "dónde", "cómo"};
+    char low[512];
+    size_t i;
+    if (!text)
+        return hilo_i18n_lang(fallback);
+    if (strstr(text, "¿") || strstr(text, "¡") || strstr(text, "ñ") || strstr(text, "á") ||
+        strstr(text, "é") || strstr(text, "ó") || strstr(text, "ú") || strstr(text, "í"))
+        return "es";
+    for (i = 0; text[i] && i < sizeof low - 1; i++)
+        low[i] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]);
+    low[i] = '\0';
+    for (i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(low, words[i]))
+            return "es";
+    return hilo_i18n_lang(fallback);
+}
+
+const char *hilo_i18n_status(const char *lang, const char *status)
+{
+    int es = strcmp(lang, "es") == 0;
+    if (strcmp(status, "open") == 0)
+        return es ? "abierto; un agente lo está atendiendo" : "open; an agent is on it";
+    if (strcmp(status, "pending") == 0)
+        return es ? "en espera de tu respuesta" : "waiting for your reply";
+    if (strcmp(status, "resolved") == 0)
+        return es ? "resuelto" : "resolved";
+    return es ? "cerrado" : "closed";
+}
+
+/* References are read digit by digit: "4 0 7 1, 8 2 6 3". */
+static void spoken_ref(const char *ref, char *out, size_t n)
+{
+    size_t len = strlen(ref), k = 0;
+    for (size_t i = 0; i < len && k + 3 < n; i++) {
+        out[k++] = ref[i];
+        if (i + 1 < len) {
+            if ((len == 8 && i == 3) || (len == 9 && (i == 2 || i == 5)))
+                out[k++] = ',';
+            out[k++] = ' ';
+        }
+    }
+    out[k] = '\0';
+}
+
+void hilo_i18n_voice_known(const char *lang, const char *ref, const char *status, char *out, size_t n)
+{
+    char r[40];
+    spoken_ref(ref, r, sizeof r);
+    if (strcmp(lang, "es") == 0)
+        snprintf(out, n, "Hola. Tu caso %s está %s. Deja tu mensaje después del tono y lo añadiremos a tu caso.",
+                 r, hilo_i18n_status(lang, status));
+    else
+        snprintf(out, n, "Hello. Your ticket %s is %s. Leave a message after the beep and we will add it to your ticket.",
+                 r, hilo_i18n_status(lang, status));
+}
+
+void hilo_i18n_voice_new(const char *lang, const char *ref, int eta, char *out, size_t n)
+{
+    char r[40];
+    spoken_ref(ref, r, sizeof r);
+    if (strcmp(lang, "es") == 0)
+        snprintf(out, n, "Hemos abierto tu caso número %s. Te responderemos en unos %d minutos. "
+                         "Deja tu mensaje después del tono.", r, eta);
+    else
+        snprintf(out, n, "We have opened ticket number %s for you. We will get back to you within "
+                         "about %d minutes. Leave a message after the beep.", r, eta);
+}
+
+const char *hilo_i18n_voice_ask_ref(const char *lang, int again)
+{
+    if (strcmp(lang, "es") == 0)
+        return again ? "Ese número de caso no es válido. Márcalo de nuevo seguido de la tecla numeral, "
+                       "o espera para abrir un caso nuevo."
+                     : "Si tienes un número de caso, márcalo seguido de la tecla numeral. "
+                       "Si no, espera y abriremos un caso nuevo.";
+    return again ? "That ticket reference is not valid. Key it in again followed by the hash key, "
+                   "or hold to open a new ticket."
+                 : "If you have a ticket reference, key it in followed by the hash key. "
+                   "Otherwise, hold and we will open a new ticket.";
+}
+
+const char *hilo_i18n_voice_thanks(const char *lang)
+{
+    return strcmp(lang, "es") == 0 ? "Gracias. Hemos recibido tu mensaje. Hasta pronto."
+                                   : "Thank you. We have your message. Goodbye.";
+}
+
+const char *hilo_i18n_call(const char *lang, const char *what)
+{
+    int es = strcmp(lang, "es") == 0;
+    if (strcmp(what, "incoming") == 0)
+        return es ? "Llamada entrante" : "Incoming call";
+    if (strcmp(what, "voicemail") == 0)
+        return es ? "Mensaje de voz" : "Voicemail";
+    return es ? "Llamada terminada" : "Call ended";
+}

@@ -6,6 +6,7 @@
 
 #include "hilo/keys.h"
 #include "hilo/log.h"
+#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
@@ -95,6 +96,9 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     o.name = "pubsub";
     s->sub = hilo_redis_new(loop, &o);
     if (!s->sub)
+        return -1;
+    s->outbox = hilo_outbox_new(s);
+    if (!s->outbox)
         return -1;
     uv_timer_init(loop, &s->timers);
     s->timers.data = s;

@@ -18,7 +18,7 @@
 #include "hilo/redis.h"
 #include "hilo/server.h"
 
-#define MAX_BODY 65536
+#define MAX_BODY (4 << 20) /* WhatsApp batches up to 3 MB */
 
 struct ws_pss {
     struct hilo_conn *conn;
@@ -35,6 +35,7 @@ struct hilo_http {
     char *cookie;
     char *args[16];  /* URL query arguments "name=value", decoded */
     int nargs;
+    char *hdr[4];    /* the headers webhooks need, see hdr_names */
     struct hilo_buf body;
     int body_too_big;
     /* response */
@@ -63,6 +64,8 @@ static void req_unref(struct hilo_http *r)
         return;
     for (int i = 0; i < r->nargs; i++)
         free(r->args[i]);
+    for (int i = 0; i < 4; i++)
+        free(r->hdr[i]);
     hilo_buf_deinit(&r->body);
     free(r->cookie);
     free(r->resp);
@@ -143,8 +146,22 @@ static int write_response(struct hilo_http *r)
 
 /* ---- the request interface of include/hilo/http.h ---- */
 
-void hilo_http_ref(struct hilo_http *r) { r->refs++; }
-void hilo_http_unref(struct hilo_http *r) { req_unref(r); }
+/* Async steps in flight (webhooks, API): shutdown waits for them. */
+static int http_pending;
+
+void hilo_http_ref(struct hilo_http *r)
+{
+    r->refs++;
+    http_pending++;
+}
+
+void hilo_http_unref(struct hilo_http *r)
+{
+    http_pending--;
+    req_unref(r);
+}
+
+int hilo_http_pending(void) { return http_pending; }
 struct hilo_server *hilo_http_server(struct hilo_http *r) { return r->srv; }
 const char *hilo_http_method(struct hilo_http *r) { return r->method; }
 const char *hilo_http_path(struct hilo_http *r) { return r->path; }
@@ -154,6 +171,25 @@ const char *hilo_http_body(struct hilo_http *r, size_t *len)
 {
     *len = r->body.len;
     return r->body_too_big ? NULL : (r->body.p ? r->body.p : "");
+}
+
+static const char *const hdr_names[4] = {"x-hub-signature-256:", "x-twilio-signature:",
+                                         "content-type:", "authorization:"};
+
+const char *hilo_http_header(struct hilo_http *r, const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strncmp(hdr_names[i], name, strlen(name)) == 0 && hdr_names[i][strlen(name)] == ':')
+            return r->hdr[i];
+    return NULL;
+}
+
+int hilo_http_nargs(struct hilo_http *r) { return r->nargs; }
+const char *hilo_http_argn(struct hilo_http *r, int i) { return i < r->nargs ? r->args[i] : NULL; }
+
+void hilo_http_respond(struct hilo_http *r, int status, const char *ctype, const char *body, size_t len)
+{
+    respond(r, status, ctype, body, len);
 }
 
 const char *hilo_http_arg(struct hilo_http *r, const char *name)
@@ -438,6 +474,10 @@ static int route(struct hilo_http *r)
         }
         return 0;
     }
+    if (strncmp(r->path, "/webhooks/", 10) == 0) {
+        hilo_webhook_handle(r);
+        return 0;
+    }
     if (strcmp(r->path, "/api/v1/session") == 0) {
         route_session(r);
         return 0;
@@ -542,6 +582,18 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
                 break;
             r->args[r->nargs++] = strdup(frag);
         }
+        for (int i = 0; i < 4; i++) {
+            int n = lws_hdr_custom_length(wsi, hdr_names[i], (int)strlen(hdr_names[i]));
+            if (n > 0 && n < 4096 && (r->hdr[i] = malloc((size_t)n + 1)) &&
+                lws_hdr_custom_copy(wsi, r->hdr[i], n + 1, hdr_names[i], (int)strlen(hdr_names[i])) < 0) {
+                free(r->hdr[i]);
+                r->hdr[i] = NULL;
+            }
+        }
+        if (!r->hdr[2])
+            r->hdr[2] = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+        if (!r->hdr[3])
+            r->hdr[3] = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
         hilo_buf_init(&r->body, MAX_BODY);
         if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
             strcmp(r->method, "PATCH") == 0)

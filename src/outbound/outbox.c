@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hilo/channels.h"
 #include "hilo/common.h"
@@ -286,11 +287,14 @@ static void sent_cb(const struct hilo_fetch_res *res, void *data)
     else
         ok = hilo_twilio_parse_send_response(res->status, res->body, res->body_len, &pid,
                                              &retryable, err, sizeof err) == 0;
-    if (ok)
+    if (ok) {
         finish(j, "sent", pid, NULL, -1);
-    else
-        finish(j, retryable ? "queued" : "failed", NULL, err,
+    } else {
+        char why[300];
+        snprintf(why, sizeof why, "HTTP %ld: %s", res->status, err);
+        finish(j, retryable ? "queued" : "failed", NULL, why,
                res->status == 429 ? res->retry_after_s : -1);
+    }
     free(pid);
 }
 

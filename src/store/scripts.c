@@ -79,7 +79,8 @@ static const char *const sources[HILO_S_COUNT] = {
      * ARGV 1 chan 2 ref 3 customer 4 channel 5 name 6 text 7 dedupe key
      *      8 client_id 9 locale 10 ack text 11 eta minutes 12 message extra json
      *      13 ack delivery json ('' = none: the ack goes out on the web only)
-     *      14.. ticket field, value pairs (addresses of the channel) */
+     *      14 kind of the first event (message, or call for a phone call)
+     *      15.. ticket field, value pairs (addresses of the channel) */
     [HILO_S_CREATE] = PRELUDE
         "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('HILO exists') end\n"
         "redis.call('DEL', KEYS[4])\n"
@@ -90,19 +91,19 @@ static const char *const sources[HILO_S_COUNT] = {
         "  'resolved_at', 0, 'assignee', '', 'messages', 1, 'channel_switches', 0,\n"
         "  'last_text', preview(ARGV[6]), 'last_role', 'customer', 'team', '', 'follow_up_at', 0,\n"
         "  'mc:' .. ARGV[4], 1)\n"
-        "local mid = add(KEYS[2], ARGV[2], 'p', {k = 'message', ch = ARGV[4], ar = 'customer',\n"
+        "local mid = add(KEYS[2], ARGV[2], 'p', {k = ARGV[14], ch = ARGV[4], ar = 'customer',\n"
         "  ai = ARGV[3], an = ARGV[5], tx = ARGV[6], ci = ARGV[8], x = ARGV[12]})\n"
         "if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], mid) end\n"
         "local aid = add(KEYS[2], ARGV[2], 'p', {k = 'ack', ch = 'system', ar = 'system', an = 'Hilo',\n"
         "  tx = ARGV[10], x = cjson.encode({eta_minutes = tonumber(ARGV[11])})})\n"
         "redis.call('HSET', KEYS[3], 'ack', aid)\n"
-        "if #ARGV >= 15 then redis.call('HSET', KEYS[1], unpack(ARGV, 14)) end\n"
+        "if #ARGV >= 16 then redis.call('HSET', KEYS[1], unpack(ARGV, 15)) end\n"
         "if ARGV[13] ~= '' then set_delivery(KEYS[5], ARGV[2], aid, ARGV[13]) end\n"
         "publish(ARGV[1], ARGV[2], KEYS[1])\n"
         "return {mid, aid}\n",
 
     /* KEYS tk ev dd dl
-     * ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call) 4 channel 5 role
+     * ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail) 4 channel 5 role
      *      6 author id 7 author name 8 text 9 dedupe key 10 client_id
      *      11 extra json 12 required customer ('' = any)
      *      13 delivery json for the new event ('' = none)
@@ -151,8 +152,8 @@ static const char *const sources[HILO_S_COUNT] = {
         "elseif op == 'note' then\n"
         "  ev.k = 'note'\n"
         "  id = add(KEYS[2], ref, 'i', ev)\n"
-        "elseif op == 'call' then\n"
-        "  ev.k = 'call'\n"
+        "elseif op == 'call' or op == 'voicemail' then\n"
+        "  ev.k = op\n"
         "  id = add(KEYS[2], ref, 'p', ev)\n"
         "else\n"
         "  return redis.error_reply('HILO bad op')\n"
