@@ -41,6 +41,7 @@ static void usage(FILE *f)
                "                                  create an agent; prints its password\n"
                "  hilo agent passwd NAME          set a new password; prints it\n"
                "  hilo agent remove NAME | list\n"
+               "  hilo apikey add NAME | remove NAME | list   API keys for integrations\n"
                "  hilo config-doc                 print docs/config.md\n"
                "  hilo --help | --version\n\n",
             HILO_VERSION);
@@ -167,7 +168,8 @@ int main(int argc, char **argv)
         cmd = argv[1];
         argi = 2;
     }
-    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "agent") != 0 && strcmp(cmd, "config-doc") != 0) {
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "agent") != 0 && strcmp(cmd, "apikey") != 0 &&
+        strcmp(cmd, "config-doc") != 0) {
         fprintf(stderr, "hilo: unknown command '%s' (see hilo --help)\n", cmd);
         return 2;
     }
@@ -177,7 +179,7 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (strcmp(cmd, "agent") == 0) {
+    if (strcmp(cmd, "agent") == 0 || strcmp(cmd, "apikey") == 0) {
         /* config flags may stand anywhere among the agent arguments */
         char **rest = calloc((size_t)argc + 1, sizeof *rest);
         int nrest = 0;
@@ -204,7 +206,8 @@ int main(int argc, char **argv)
             rc = 1;
             goto out;
         }
-        rc = hilo_agents_cli(nrest, rest, url, a.cfg.prefix);
+        rc = strcmp(cmd, "agent") == 0 ? hilo_agents_cli(nrest, rest, url, a.cfg.prefix)
+                                        : hilo_apikeys_cli(nrest, rest, url, a.cfg.prefix);
         free(rest);
         goto out;
     }

@@ -34,4 +34,9 @@ int hilo_agents_name_ok(const char *name);
  * Returns a process exit code. */
 int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *prefix);
 
+/* hilo apikey add|remove|list (blocking). Returns a process exit code. */
+int hilo_apikeys_cli(int argc, char **argv, const char *redis_url, const char *prefix);
+/* SHA-256 hex of a token (sessions, API keys). */
+void hilo_token_hash(const char *token, char out[65]);
+
 #endif

@@ -48,6 +48,8 @@ struct hilo_config {
     int outbox_attempts;
     int outbox_backoff_ms;
     int http_timeout_ms;
+    char *webhook_url;
+    char *webhook_secret;
 };
 
 /* Sets every option to its default. Free with hilo_config_deinit. */

@@ -27,10 +27,15 @@ void hilo_outbox_close(struct hilo_outbox *o, void (*done)(void *), void *data);
 int hilo_outbox_route(struct hilo_server *s, const char *want, const struct redisReply *fields,
                       const char *ref, const char *key, const char *text, json_t **entry,
                       char **delivery);
+/* The outbox's HTTP client, for other requests to providers (media). */
+struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o);
 /* Is a provider channel configured? */
 int hilo_outbox_channel_ok(struct hilo_server *s, const char *channel);
 /* Sends XADD of entry (no callback: for use inside MULTI). */
 int hilo_outbox_queue(struct hilo_server *s, json_t *entry);
+/* With a webhook configured, sends XADD of "ticket ref changed" (no
+ * callback: for use inside the MULTI that writes the events). 0 otherwise. */
+int hilo_outbox_webhook(struct hilo_server *s, const char *ref);
 /* Puts a failed delivery back in the outbox. cb(err, data) runs once unless
  * an error is returned. */
 int hilo_outbox_retry(struct hilo_server *s, const char *ref, const char *event_id,

@@ -92,6 +92,10 @@ static const struct opt opts[] = {
      "First retry delay; doubles each attempt (±20 % jitter, at most 5 minutes)."},
     {"http_timeout_ms", I(http_timeout_ms), "10000", 100, 120000, 0,
      "Timeout of one request to a provider."},
+    {"webhook_url", S(webhook_url), "", 0, 0, 0,
+     "URL that receives every change of every ticket's thread (signed POSTs); empty: none."},
+    {"webhook_secret", S(webhook_secret), "", 0, 0, 1,
+     "Key of the webhooks' X-Hilo-Signature (HMAC-SHA256)."},
 };
 
 static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
@@ -247,6 +251,10 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     }
     if (strcmp(c->default_locale, "es") != 0 && strcmp(c->default_locale, "en") != 0) {
         snprintf(err, errlen, "option default_locale: must be es or en");
+        return -1;
+    }
+    if (c->webhook_url[0] && !c->webhook_secret[0]) {
+        snprintf(err, errlen, "option webhook_secret: needed with webhook_url");
         return -1;
     }
     if (c->msg_burst < 1) {

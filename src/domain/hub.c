@@ -1488,6 +1488,8 @@ static void customer_create(struct msg_op *op)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
         }
         if (rc == 0)
+            rc = hilo_outbox_webhook(s, op->ref);
+        if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, create_cb, op, 1, x, NULL);
     }
     if (rc < 0) {
@@ -1570,7 +1572,8 @@ static void send_append(struct msg_op *op)
     call_add(&call, op->delivery ? op->delivery : "");
     for (int i = 0; i < op->nfields; i++)
         call_add(&call, op->fields[i]);
-    if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0 || op->entry) {
+    if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0 || op->entry ||
+        s->cfg->webhook_url[0]) {
         /* the queue index and the outbox change with the ticket, in one
          * transaction */
         char idx[128], now[24];
@@ -1588,6 +1591,8 @@ static void send_append(struct msg_op *op)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
         if (rc == 0 && op->entry)
             rc = hilo_outbox_queue(s, op->entry);
+        if (rc == 0)
+            rc = hilo_outbox_webhook(s, op->ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, append_cb, op, 1, x, NULL);
     } else {
@@ -2069,7 +2074,7 @@ static void set_send(struct set_op *op)
     call_add(&call, c->name ? c->name : "");
     call_add(&call, op->team);
     call_add(&call, op->follow_up[0] ? op->follow_up : "0");
-    if (strcmp(op->op, "status") == 0) {
+    if (strcmp(op->op, "status") == 0 || s->cfg->webhook_url[0]) {
         char idx[128], now[24], timers[128], member[32];
         const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
@@ -2082,12 +2087,14 @@ static void set_send(struct set_op *op)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
         if (rc == 0)
             rc = call_send(s, &call, NULL, NULL);
-        if (rc == 0)
+        if (rc == 0 && strcmp(op->op, "status") == 0)
             rc = strcmp(op->value, "closed") == 0
                      ? hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL)
                      : hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
         if (rc == 0 && op->follow_up[0])
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, tadd, NULL);
+        if (rc == 0)
+            rc = hilo_outbox_webhook(s, op->ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, set_cb, op, 1, x, NULL);
     } else {
@@ -2300,6 +2307,7 @@ void hilo_hub_busy(struct hilo_conn *c, int busy)
 struct timer_op {
     struct hilo_server *s;
     char member[40];
+    int multi;
 };
 
 static void followup_cb(redisReply *reply, void *data)
@@ -2308,6 +2316,8 @@ static void followup_cb(redisReply *reply, void *data)
     struct hilo_server *s = op->s;
     char timers[128];
     hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+    if (op->multi && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0)
+        reply = reply->element[0];
     /* Fired or found nothing to do: done. On an error the lease runs out and
      * some instance tries again. */
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
@@ -2358,7 +2368,18 @@ static void due_cb(redisReply *reply, void *data)
         call_add(&call, "");
         call_add(&call, "");
         call_add(&call, "0");
-        if (call_send(s, &call, followup_cb, op) < 0)
+        /* MULTI so that a webhook hears of it in the same transaction; the
+         * reply is the script's, first of the EXEC array */
+        op->multi = 1;
+        const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
+        int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
+        if (rc == 0)
+            rc = call_send(s, &call, NULL, NULL);
+        if (rc == 0)
+            rc = hilo_outbox_webhook(s, ref);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(s->redis, followup_cb, op, 1, ex, NULL);
+        if (rc < 0)
             free(op);
     }
 }

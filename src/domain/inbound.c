@@ -277,6 +277,8 @@ static void write_append(struct in_op *op, const struct hilo_inbound *m, const c
     if (rc == 0)
         rc = common_writes(op, m, op->tcust, op->ref);
     if (rc == 0)
+        rc = hilo_outbox_webhook(s, op->ref);
+    if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, ex, NULL);
     free(xjs);
     if (rc < 0)
@@ -394,6 +396,8 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
         rc = hilo_outbox_queue(s, entry);
     if (rc == 0)
         rc = common_writes(op, m, cid, op->ref);
+    if (rc == 0)
+        rc = hilo_outbox_webhook(s, op->ref);
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, exx, NULL);
     json_decref(entry);
@@ -999,7 +1003,14 @@ static void voice_followup(struct in_op *op, const char *ref)
     const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_APPEND), "4", tk, ev, dd, dl,
                           s->events_channel, ref, kind, "voice", "customer", "", "", m->text, dkey,
                           m->provider_id, xjs, "", ""};
-    int rc = hilo_redis_cmdargv(s->redis, voice_event_written, op, 20, argv, NULL);
+    const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
+    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 20, argv, NULL);
+    if (rc == 0)
+        rc = hilo_outbox_webhook(s, ref);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, voice_event_written, op, 1, ex, NULL);
     free(xjs);
     if (rc < 0)
         fail(op, -HILO_EUNAVAIL);

@@ -40,7 +40,7 @@ struct hilo_http {
     int body_too_big;
     /* response */
     int status;
-    const char *ctype;
+    char ctype[128];
     char *resp;   /* LWS_PRE + body */
     size_t resp_len;
     char set_cookie[384];
@@ -77,7 +77,7 @@ static void respond(struct hilo_http *r, int status, const char *ctype, const ch
     if (!r->wsi || r->ready)
         return;
     r->status = status;
-    r->ctype = ctype;
+    snprintf(r->ctype, sizeof r->ctype, "%s", ctype);
     r->resp = malloc(LWS_PRE + len + 1);
     if (!r->resp)
         len = 0;

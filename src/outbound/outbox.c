@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "hilo/channels.h"
+#include "hilo/buf.h"
 #include "hilo/common.h"
 #include "hilo/fetch.h"
 #include "hilo/keys.h"
@@ -50,6 +51,8 @@ static const char *f(json_t *e, const char *k)
     const char *v = json_string_value(json_object_get(e, k));
     return v ? v : "";
 }
+
+struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o) { return o->fetch; }
 
 int hilo_outbox_channel_ok(struct hilo_server *s, const char *ch)
 {
@@ -153,6 +156,153 @@ int hilo_outbox_queue(struct hilo_server *s, json_t *entry)
     return hilo_redis_cmdargv(s->redis, NULL, NULL, argc, argv, lens);
 }
 
+int hilo_outbox_webhook(struct hilo_server *s, const char *ref)
+{
+    if (!s->cfg->webhook_url[0])
+        return 0;
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ref", ref, "ch", "webhook", "key", "",
+                          "ev", "-", "attempt", "0");
+    int rc = hilo_outbox_queue(s, e);
+    json_decref(e);
+    return rc;
+}
+
+/* ---- webhooks: the ticket's events after its cursor ---------------------- */
+
+static void webhook_log(struct hilo_outbox *o, struct job *j, const char *status, long http,
+                        const char *error, int nevents)
+{
+    char log[128];
+    hilo_key(log, sizeof log, HILO_K_WEBHOOK_LOG, NULL);
+    json_t *e = json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:i}", "at", (json_int_t)hilo_now_ms(),
+                          "ticket", f(j->e, "ref"), "events", nevents, "status", status,
+                          "http_status", (int)http, "error", error ? error : "", "attempt",
+                          atoi(f(j->e, "attempt")) + 1); /* NOLINT: our own field */
+    char *js = json_dumps(e, JSON_COMPACT);
+    json_decref(e);
+    const char *push[] = {"LPUSH", log, js}, *trim[] = {"LTRIM", log, "0", "199"};
+    hilo_redis_cmdargv(o->s->redis, NULL, NULL, 3, push, NULL);
+    hilo_redis_cmdargv(o->s->redis, NULL, NULL, 4, trim, NULL);
+    free(js);
+}
+
+static void finish(struct job *j, const char *status, const char *pid, const char *error,
+                   long retry_after_s);
+static void job_free(struct job *j);
+
+static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
+{
+    struct job *j = data;
+    char err[300] = "";
+    int n = atoi(f(j->e, "nev")); /* NOLINT: our own field */
+    if (res->ok && res->status >= 200 && res->status < 300) {
+        /* the cursor moves only now: every event is delivered at least once */
+        char tk[128];
+        hilo_key(tk, sizeof tk, HILO_K_TICKET, f(j->e, "ref"));
+        const char *argv[] = {"HSET", tk, "webhook_cursor", f(j->e, "upto")};
+        hilo_redis_cmdargv(j->o->s->redis, NULL, NULL, 4, argv, NULL);
+        webhook_log(j->o, j, "sent", res->status, NULL, n);
+        finish(j, "sent", "", NULL, -1);
+        return;
+    }
+    if (!res->ok)
+        snprintf(err, sizeof err, "network: %s", res->error ? res->error : "failed");
+    else
+        snprintf(err, sizeof err, "HTTP %ld", res->status);
+    int retry = !res->ok || res->status == 429 || res->status >= 500;
+    int last = atoi(f(j->e, "attempt")) + 1 >= j->o->s->cfg->outbox_attempts; /* NOLINT */
+    webhook_log(j->o, j, retry && !last ? "retry" : "failed", res->ok ? res->status : 0, err, n);
+    finish(j, retry ? "queued" : "failed", NULL, err, res->status == 429 ? res->retry_after_s : -1);
+}
+
+static void webhook_events_cb(redisReply *reply, void *data)
+{
+    struct job *j = data;
+    const struct hilo_config *c = j->o->s->cfg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
+        if (reply && reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "unknown_ticket"))
+            finish(j, "sent", "", NULL, -1); /* nothing to tell */
+        else
+            job_free(j); /* claimed again later */
+        return;
+    }
+    size_t n = (reply->elements - 3) / 2;
+    if (n == 0) {
+        finish(j, "sent", "", NULL, -1); /* an earlier POST carried them */
+        return;
+    }
+    struct hilo_buf b;
+    hilo_buf_init(&b, (size_t)8 << 20);
+    hilo_buf_adds(&b, "{\"type\":\"events\",\"ticket\":");
+    hilo_buf_add(&b, reply->element[0]->str, reply->element[0]->len);
+    hilo_buf_adds(&b, ",\"events\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hilo_buf_adds(&b, ",");
+        hilo_buf_add(&b, reply->element[4 + 2 * i]->str, reply->element[4 + 2 * i]->len);
+    }
+    hilo_buf_adds(&b, "]}");
+    json_object_set_new(j->e, "upto", json_string(reply->element[3 + 2 * (n - 1)]->str));
+    char nev[24];
+    snprintf(nev, sizeof nev, "%zu", n);
+    json_object_set_new(j->e, "nev", json_string(nev));
+
+    char ts[24], sig[2 * crypto_auth_hmacsha256_BYTES + 1], tsh[48], sigh[200];
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    snprintf(ts, sizeof ts, "%llu", (unsigned long long)(hilo_now_ms() / 1000));
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)c->webhook_secret, strlen(c->webhook_secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)b.p, b.len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(sig, sizeof sig, mac, sizeof mac);
+    snprintf(tsh, sizeof tsh, "X-Hilo-Timestamp: %s", ts);
+    snprintf(sigh, sizeof sigh, "X-Hilo-Signature: sha256=%s", sig);
+    const char *headers[] = {"Content-Type: application/json", tsh, sigh, NULL};
+    struct hilo_fetch_req req;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.url = c->webhook_url;
+    req.headers = headers;
+    req.body = b.p;
+    req.body_len = b.len;
+    req.timeout_ms = c->http_timeout_ms;
+    if (hilo_fetch_start(j->o->fetch, &req, webhook_sent_cb, j) < 0)
+        finish(j, "queued", NULL, "could not start the request", -1);
+    hilo_buf_deinit(&b);
+}
+
+static void webhook_cursor_cb(redisReply *reply, void *data)
+{
+    struct job *j = data;
+    struct hilo_server *s = j->o->s;
+    char tk[128], ev[128], dl[128];
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        job_free(j);
+        return;
+    }
+    const char *ref = f(j->e, "ref");
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
+    hilo_key(ev, sizeof ev, HILO_K_THREAD, ref);
+    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, ref);
+    const char *after = reply->type == REDIS_REPLY_STRING ? reply->str : "0";
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, after, "0",
+                          "", "200"};
+    if (hilo_redis_cmdargv(s->redis, webhook_events_cb, j, 10, argv, NULL) < 0)
+        job_free(j);
+}
+
+static void webhook_start(struct job *j)
+{
+    char tk[128];
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, f(j->e, "ref"));
+    snprintf(j->provider, sizeof j->provider, "webhook");
+    const char *argv[] = {"HGET", tk, "webhook_cursor"};
+    if (hilo_redis_cmdargv(j->o->s->redis, webhook_cursor_cb, j, 3, argv, NULL) < 0)
+        job_free(j);
+}
+
 /* ---- finishing a send --------------------------------------------------- */
 
 static void job_free(struct job *j)
@@ -202,8 +352,11 @@ static void finish(struct job *j, const char *status, const char *pid, const cha
     const char *ev[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DELIVERY), "3", tk, dl, dd,
                         s->events_channel, ref, "update", j->ev, updjs};
     const char *ack[] = {"XACK", q, "senders", j->id}, *del[] = {"XDEL", q, j->id};
+    int webhook = strcmp(f(j->e, "ch"), "webhook") == 0;
+    if (webhook)
+        snprintf(j->ev, sizeof j->ev, "%s", j->id); /* dead letters are keyed by entry */
     rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
-    if (rc == 0)
+    if (rc == 0 && !webhook)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 11, ev, NULL);
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, ack, NULL);
@@ -212,7 +365,7 @@ static void finish(struct job *j, const char *status, const char *pid, const cha
     snprintf(attempts, sizeof attempts, "%d", attempt);
     json_object_set_new(j->e, "attempt", json_string(attempts));
     json_object_set_new(j->e, "ev", json_string(j->ev));
-    if (rc == 0 && strcmp(status, "sent") == 0 && pid && *pid) {
+    if (rc == 0 && strcmp(status, "sent") == 0 && pid && *pid && !webhook) {
         char pk[300], val[80];
         char arg[260];
         snprintf(arg, sizeof arg, "%s:%s", j->provider, pid);
@@ -426,6 +579,14 @@ static void start_job(struct hilo_outbox *o, const redisReply *entry)
         json_object_set_new(j->e, fl->element[i]->str,
                             json_stringn(fl->element[i + 1]->str, fl->element[i + 1]->len));
     const char *ref = f(j->e, "ref");
+    if (strcmp(f(j->e, "ch"), "webhook") == 0) {
+        if (!s->cfg->webhook_url[0]) {
+            finish(j, "failed", NULL, "no webhook_url configured", -1);
+            return;
+        }
+        webhook_start(j);
+        return;
+    }
     hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
     hilo_key(dl, sizeof dl, HILO_K_DELIVERY, ref);
     hilo_key(dd, sizeof dd, HILO_K_DEDUPE, ref);

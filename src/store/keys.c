@@ -49,6 +49,9 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_PID: r = snprintf(buf, n, "%s:pid:%s", p, arg); break;
     case HILO_K_MSGID: r = snprintf(buf, n, "%s:msgid:%s", p, arg); break;
     case HILO_K_CALL: r = snprintf(buf, n, "%s:call:%s", p, arg); break;
+    case HILO_K_WEBHOOK_LOG: r = snprintf(buf, n, "%s:{ob}:whlog", p); break;
+    case HILO_K_APIKEY: r = snprintf(buf, n, "%s:apikey:%s", p, arg); break;
+    case HILO_K_APIKEYS: r = snprintf(buf, n, "%s:apikeys", p); break;
     case HILO_K_TIMERS: r = snprintf(buf, n, "%s:timers", p); break;
     case HILO_K_SEARCH: r = snprintf(buf, n, "%s:ix:%s", p, arg); break;
     }
