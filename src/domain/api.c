@@ -1106,7 +1106,7 @@ static void dead_items_cb(redisReply *reply, void *data)
         if (reply->element[i]->type != REDIS_REPLY_STRING ||
             !(e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, &je)))
             continue;
-        json_t *item = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "ticket", json_object_get(e, "ref"),
+        json_t *item = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "ticket", json_object_get(e, "ref"),
                                  "event_id", json_object_get(e, "ev"), "channel", json_object_get(e, "ch"),
                                  "to", json_object_get(e, "to"), "error", json_object_get(e, "error"),
                                  "attempts", json_object_get(e, "attempt"));

@@ -112,7 +112,9 @@ static int err_status(int err)
     case HILO_EEXPIRED: return 401;
     case HILO_EFORBIDDEN: return 403;
     case HILO_EBADJSON:
-    case HILO_EBADFRAME: return 400;
+    case HILO_EBADFRAME:
+    case HILO_ETEXTLONG: return 400;
+    case HILO_ERATE: return 429;
     case HILO_ETOOLARGE: return 413;
     default: return 500;
     }

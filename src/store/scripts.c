@@ -124,6 +124,7 @@ static const char *const sources[HILO_S_COUNT] = {
         "local new = st\n"
         "local id\n"
         "local ev = {ch = ARGV[4], ar = ARGV[5], ai = ARGV[6], an = ARGV[7], tx = ARGV[8], ci = ARGV[10], x = ARGV[11]}\n"
+        "if ev.ar == 'customer' and ev.ai == '' then ev.ai = redis.call('HGET', KEYS[1], 'customer') or '' end\n"
         "if op == 'message' then\n"
         "  ev.k = 'message'\n"
         "  id = add(KEYS[2], ref, 'p', ev)\n"
