@@ -1338,6 +1338,7 @@ struct msg_op {
     const char *fields[8]; /* ticket fields to set (unused by the hub) */
     int nfields;
     json_t *entry;       /* outbox entry to queue with the event */
+    json_t *template;    /* WhatsApp template {name, language, params} */
 };
 
 static void msg_free(struct msg_op *op)
@@ -1347,6 +1348,7 @@ static void msg_free(struct msg_op *op)
     free(op->channel);
     free(op->delivery);
     json_decref(op->entry);
+    json_decref(op->template);
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->client_id);
@@ -1935,6 +1937,22 @@ static void reply_route_cb(redisReply *reply, void *data)
         msg_free(op);
         return;
     }
+    if (op->template) {
+        /* templates exist on the WhatsApp Cloud API only */
+        if (!op->entry || strcmp(json_string_value(json_object_get(op->entry, "ch")), "whatsapp") != 0 ||
+            strcmp(json_string_value(json_object_get(op->entry, "via")), "cloud") != 0) {
+            hilo_conn_error(c, -HILO_EBADSTATE, op->req, op->client_id);
+            msg_free(op);
+            return;
+        }
+        json_t *t = op->template;
+        char *params = json_dumps(json_object_get(t, "params") ? json_object_get(t, "params") : json_array(),
+                                  JSON_COMPACT);
+        json_object_set(op->entry, "tpl", json_object_get(t, "name"));
+        json_object_set(op->entry, "tpl_lang", json_object_get(t, "language"));
+        json_object_set_new(op->entry, "tpl_params", json_string(params ? params : "[]"));
+        free(params);
+    }
     send_append(op);
 }
 
@@ -1951,10 +1969,25 @@ static void agent_write(struct hilo_conn *c, json_t *msg, const char *req, const
         hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
         return;
     }
+    json_t *tpl = json_object_get(msg, "template");
+    if (tpl) {
+        json_t *tn = json_object_get(tpl, "name"), *tl = json_object_get(tpl, "language");
+        json_t *tp = json_object_get(tpl, "params");
+        int ok = json_is_object(tpl) && json_is_string(tn) && json_string_length(tn) > 0 &&
+                 json_string_length(tn) <= 512 && json_is_string(tl) && json_string_length(tl) > 0 &&
+                 json_string_length(tl) <= 15 && (!tp || (json_is_array(tp) && json_array_size(tp) <= 10));
+        for (size_t i = 0; ok && tp && i < json_array_size(tp); i++)
+            ok = json_is_string(json_array_get(tp, i)) && json_string_length(json_array_get(tp, i)) <= 1024;
+        if (!ok || strcmp(kind, "note") == 0) {
+            hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
+            return;
+        }
+    }
     op = msg_parse(c, msg, req, kind);
     if (!op)
         return;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
+    op->template = tpl ? json_incref(tpl) : NULL;
     if (strcmp(kind, "note") == 0) {
         send_append(op);
         return;

@@ -471,7 +471,19 @@ static void send_now(struct job *j)
         headers[1] = "Content-Type: application/json";
         char e164[64];
         snprintf(e164, sizeof e164, "%s%s", to[0] == '+' ? "" : "+", to);
-        body = hilo_whatsapp_build_text(e164, text, NULL);
+        if (*f(j->e, "tpl")) {
+            /* an approved template: what may be sent outside the 24-hour window */
+            json_error_t je;
+            json_t *pa = json_loads(f(j->e, "tpl_params"), 0, &je);
+            const char *params[10];
+            size_t np = 0;
+            for (size_t i = 0; json_is_array(pa) && i < json_array_size(pa) && np < 10; i++)
+                params[np++] = json_string_value(json_array_get(pa, i));
+            body = hilo_whatsapp_build_template(e164, f(j->e, "tpl"), f(j->e, "tpl_lang"), params, np);
+            json_decref(pa);
+        } else {
+            body = hilo_whatsapp_build_text(e164, text, NULL);
+        }
     } else if (strcmp(ch, "whatsapp") == 0 || strcmp(ch, "sms") == 0) {
         char dest[80], cb[600];
         int wa = strcmp(ch, "whatsapp") == 0;
