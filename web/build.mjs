@@ -28,8 +28,11 @@ for (const t of targets) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  // Hilo serves the .gz copy to browsers that accept gzip.
+  // Hilo serves the .gz copy to browsers that accept gzip; CSS imported by
+  // the bundle comes out beside it.
   const out = join(web, t.out);
-  writeFileSync(out + '.gz', gzipSync(readFileSync(out), { level: 9 }));
+  for (const f of [out, out.replace(/\.js$/, '.css')]) {
+    if (existsSync(f)) writeFileSync(f + '.gz', gzipSync(readFileSync(f), { level: 9 }));
+  }
   console.log(`built web/${t.out}`);
 }

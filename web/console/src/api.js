@@ -33,3 +33,34 @@ export async function signOut() {
     /* the cookie will expire anyway */
   }
 }
+
+// ---------------------------------------------------------------- REST (docs/rest.md)
+/**
+ * JSON request to /api/v1/<path>. Never throws:
+ * -> {ok:true, status, data} | {ok:false, status, code, message} (status 0 on a network failure).
+ */
+export async function call(method, path, payload) {
+  let res;
+  try {
+    res = await fetch(`/api/v1/${path}`, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: payload !== undefined ? { 'Content-Type': 'application/json' } : {},
+      body: payload !== undefined ? JSON.stringify(payload) : undefined,
+    });
+  } catch (e) {
+    return { ok: false, status: 0, code: 'offline', message: e.message || 'network' };
+  }
+  const b = res.status === 204 ? null : await body(res);
+  if (res.ok) return { ok: true, status: res.status, data: b };
+  return { ok: false, status: res.status, code: b?.error?.code || `http_${res.status}`, message: b?.error?.message || res.statusText };
+}
+
+export const getReports = (from, to) => call('GET', `reports?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+export const search = (q) => call('GET', `search?q=${encodeURIComponent(q)}`);
+export const listAgents = () => call('GET', 'agents');
+export const createAgent = (a) => call('POST', 'agents', a);
+export const updateAgent = (name, patch) => call('PATCH', `agents/${encodeURIComponent(name)}`, patch);
+export const resetPassword = (name) => call('POST', `agents/${encodeURIComponent(name)}/password`);
+export const deleteAgent = (name) => call('DELETE', `agents/${encodeURIComponent(name)}`);

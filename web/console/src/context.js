@@ -1,7 +1,8 @@
 import { html } from 'htm/preact';
-import { t, formatTime, formatFull } from './i18n.js';
+import { t, formatTime, formatFull, statusLabel } from './i18n.js';
+import { openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
-import { ChannelBadge } from './widgets.js';
+import { ChannelBadge, StatusPill } from './widgets.js';
 
 export function ContextCard({ s }) {
   const c = s.current;
@@ -15,6 +16,7 @@ export function ContextCard({ s }) {
   }
   const words = c.events.filter((ev) => ev.kind === 'message' && (ev.author?.role || 'customer') === 'customer').reverse();
   const ids = Array.isArray(cu.identities) ? cu.identities : [];
+  const others = (Array.isArray(cu.tickets) ? cu.tickets : []).filter((x) => x && x.ref && x.ref !== c.ref);
   return html`
     <aside class="context" aria-labelledby="context-title">
       <h2 id="context-title" class="pane-title">${t('context.title')}</h2>
@@ -28,6 +30,19 @@ export function ContextCard({ s }) {
         <dt>${t('context.firstResponse')}</dt><dd>${tk.first_response_at ? formatTime(tk.first_response_at) : t('context.notYet')}</dd>
         ${tk.locale && html`<dt>${t('context.language')}</dt><dd>${tk.locale}</dd>`}
       </dl>
+      <h3 class="pane-sub" id="other-tickets-title">${t('context.otherTickets')}</h3>
+      ${others.length
+        ? html`<ul class="others" aria-labelledby="other-tickets-title">${others.map((o) => html`
+            <li key=${o.ref}>
+              <button type="button" class="other" data-ref=${o.ref} onClick=${() => openFromElsewhere(o.ref)}
+                aria-label=${t('context.openOther', { ref: formatRef(o.ref), status: statusLabel(o.status) })}>
+                <span class="o-row"><span class="o-ref">${formatRef(o.ref)}</span><${StatusPill} status=${o.status} />
+                  <${ChannelBadge} ch=${o.last_channel || o.channel} />
+                  <time class="muted" title=${formatFull(o.updated_at || o.created_at)}>${formatTime(o.updated_at || o.created_at)}</time></span>
+                ${o.last_text && html`<span class="o-text">${o.last_text}</span>`}
+              </button>
+            </li>`)}</ul>`
+        : html`<p class="muted small">${t('context.noOtherTickets')}</p>`}
       <h3 class="pane-sub">${t('context.channels')}</h3>
       ${counts.size
         ? html`<ul class="chips">${[...counts].map(([ch, n]) => html`<li><${ChannelBadge} ch=${ch} /> <span class="muted small">×${n}</span></li>`)}</ul>`

@@ -4,7 +4,7 @@ import { t } from './i18n.js';
 import { closeDialog, updateSettings, toast } from './store.js';
 import { requestDesktopPermission, desktopSupported, unlockAudio, chime } from './notify.js';
 
-function Dialog({ title, id, children, wide }) {
+export function Dialog({ title, id, children, wide, onClose = closeDialog, role = 'dialog', describedBy }) {
   const ref = useRef(null);
   useLayoutEffect(() => {
     const prev = document.activeElement;
@@ -19,7 +19,7 @@ function Dialog({ title, id, children, wide }) {
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
-      closeDialog();
+      onClose();
     } else if (e.key === 'Tab') {
       // keep focus inside the dialog
       const items = [...ref.current.querySelectorAll('button, input, select, textarea, [tabindex="0"]')].filter((x) => !x.disabled);
@@ -31,11 +31,12 @@ function Dialog({ title, id, children, wide }) {
     }
   }
   return html`
-    <div class="backdrop" onMouseDown=${(e) => { if (e.target === e.currentTarget) closeDialog(); }}>
-      <div class=${`dialog${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby=${`${id}-title`} ref=${ref} onKeyDown=${onKeyDown}>
+    <div class="backdrop" onMouseDown=${(e) => { if (e.target === e.currentTarget) onClose(); }}>
+      <div class=${`dialog${wide ? ' wide' : ''}`} role=${role} aria-modal="true" aria-labelledby=${`${id}-title`} aria-describedby=${describedBy}
+        ref=${ref} onKeyDown=${onKeyDown}>
         <div class="dlg-head">
           <h2 id=${`${id}-title`}>${title}</h2>
-          <button type="button" class="btn sm icon dlg-x" onClick=${closeDialog} aria-label=${t('settings.close')}>✕</button>
+          <button type="button" class="btn sm icon dlg-x" onClick=${onClose} aria-label=${t('settings.close')}>✕</button>
         </div>
         ${children}
       </div>
@@ -54,6 +55,7 @@ export function HelpDialog() {
     [['Ctrl', 'Enter'], 'help.send'],
     [['Esc'], 'help.esc'],
     [['f'], 'help.f'],
+    [['/'], 'help.slash'],
     [['?'], 'help.help'],
   ];
   return html`

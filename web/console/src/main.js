@@ -4,6 +4,7 @@ import { useEffect, useState, useErrorBoundary } from 'preact/hooks';
 import { t } from './i18n.js';
 import {
   boot, signOut, openDialog, closeDialog, moveSelection, setComposerMode, assignMe, setStatus, retryNow, dismissToast, getState,
+  setView, isAdmin,
 } from './store.js';
 import { useStore } from './hooks.js';
 import { Login } from './login.js';
@@ -11,6 +12,10 @@ import { Queue } from './queue.js';
 import { TicketView } from './ticket.js';
 import { ContextCard } from './context.js';
 import { HelpDialog, SettingsDialog } from './dialogs.js';
+import { TransferDialog, FollowUpDialog } from './ticket-dialogs.js';
+import { Reports } from './reports.js';
+import { SearchBox, SearchResults } from './search.js';
+import { Admin } from './admin.js';
 import { LangToggle } from './widgets.js';
 import { isTypingTarget } from './util.js';
 import { unlockAudio } from './notify.js';
@@ -42,6 +47,12 @@ function ConnStatus({ conn }) {
     </div>`;
 }
 
+function navItems(s) {
+  const items = [['queue', t('nav.queue')], ['reports', t('nav.reports')]];
+  if (isAdmin(s)) items.push(['admin', t('nav.admin')]);
+  return items;
+}
+
 function Header({ s }) {
   const n = Object.keys(s.tickets).length;
   const agent = s.agent || {};
@@ -49,10 +60,13 @@ function Header({ s }) {
     <header class="topbar">
       <div class="brand" aria-hidden="true"><span class="brand-mark">h</span> Hilo</div>
       <nav aria-label=${t('nav.label')} class="mainnav">
-        <a href="#queue" aria-current="page" class="on">${t('nav.queue')}${s.queueLoaded ? html` <span class="count">${n}</span>` : ''}</a>
+        ${navItems(s).map(([v, label]) => html`
+          <a href=${`#${v}`} aria-current=${s.view === v ? 'page' : undefined} class=${s.view === v ? 'on' : ''} data-nav=${v}
+            onClick=${(e) => { e.preventDefault(); setView(v); }}>${label}${v === 'queue' && s.queueLoaded ? html` <span class="count">${n}</span>` : ''}</a>`)}
       </nav>
       <${ConnStatus} conn=${s.conn} />
       <div class="spacer"></div>
+      <${SearchBox} s=${s} />
       <${LangToggle} lang=${s.settings.lang} />
       <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings">⚙ ${t('header.settings')}</button>
       <button type="button" class="btn sm ghost" onClick=${() => openDialog('help')} aria-label=${t('header.help')} title=${t('header.help')} data-action="help">?</button>
@@ -75,19 +89,31 @@ function Toasts({ toasts }) {
     </div>`;
 }
 
+function Screen({ s }) {
+  const view = s.view === 'admin' && !isAdmin(s) ? 'queue' : s.view;
+  if (view === 'reports') return html`<main class="screen-wrap" id="main"><${Safe} name="reports"><${Reports} /><//></main>`;
+  if (view === 'search') return html`<main class="screen-wrap" id="main"><${Safe} name="search"><${SearchResults} s=${s} /><//></main>`;
+  if (view === 'admin') return html`<main class="screen-wrap" id="main"><${Safe} name="admin"><${Admin} s=${s} /><//></main>`;
+  return html`
+    <main class="workspace" id="main">
+      <${Safe} name="queue"><${Queue} s=${s} /><//>
+      <${Safe} name="ticket"><${TicketView} s=${s} /><//>
+      <${Safe} name="context"><${ContextCard} s=${s} /><//>
+    </main>`;
+}
+
 function Workspace({ s }) {
+  const inTicket = s.view === 'queue' && s.current && !s.current.error;
   return html`
     <div class="shell">
-      <a class="skip" href="#composer-text">${t('composer.label')}</a>
+      <a class="skip" href=${inTicket ? '#composer-text' : '#main'}>${inTicket ? t('composer.label') : t('nav.label')}</a>
       <${Header} s=${s} />
-      <main class="workspace" id="queue">
-        <${Safe} name="queue"><${Queue} s=${s} /><//>
-        <${Safe} name="ticket"><${TicketView} s=${s} /><//>
-        <${Safe} name="context"><${ContextCard} s=${s} /><//>
-      </main>
+      <${Screen} s=${s} />
       <${Toasts} toasts=${s.toasts} />
       ${s.dialog === 'help' && html`<${HelpDialog} />`}
       ${s.dialog === 'settings' && html`<${SettingsDialog} s=${s} />`}
+      ${s.dialog === 'transfer' && inTicket && html`<${TransferDialog} s=${s} />`}
+      ${s.dialog === 'followup' && inTicket && html`<${FollowUpDialog} s=${s} />`}
     </div>`;
 }
 
@@ -113,6 +139,17 @@ function onGlobalKey(e) {
   }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (isTypingTarget(e.target)) return;
+  if (e.key === '/') {
+    e.preventDefault();
+    document.getElementById('search-q')?.focus();
+    return;
+  }
+  if (e.key === '?') {
+    e.preventDefault();
+    openDialog('help');
+    return;
+  }
+  if (s.view !== 'queue') return; // the ticket shortcuts belong to the queue screen
   const has = !!s.current && !s.current.error;
   const status = s.current?.ticket?.status;
   let handled = true;

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { memo } from 'preact/compat';
 import { getLang } from './i18n.js';
-import { t, statusLabel, channelLabel } from './i18n.js';
+import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import { visibleTickets, openTicket, setFilter } from './store.js';
 import { formatDuration, waitLevel, formatRef } from './util.js';
 import { ChannelBadge } from './widgets.js';
@@ -12,6 +12,9 @@ export function Queue({ s }) {
   const f = s.settings.filters;
   const channels = [...new Set(Object.values(s.tickets).flatMap((tk) => [tk.channel, tk.last_channel]).filter(Boolean))].sort();
   if (f.channel !== 'all' && !channels.includes(f.channel)) channels.push(f.channel);
+  const teams = [...new Set(Object.values(s.tickets).map((tk) => tk.team).filter(Boolean))].sort();
+  const team = f.team || 'all';
+  if (team !== 'all' && team !== 'none' && !teams.includes(team)) teams.push(team);
   const current = s.current?.ref;
   const countText = list.length === 1 ? t('queue.count1') : t('queue.count', { n: list.length });
 
@@ -43,6 +46,14 @@ export function Queue({ s }) {
               ${channels.map((ch) => html`<option value=${ch}>${channelLabel(ch)}</option>`)}
             </select>
           </label>
+          <label class="sel">
+            <span class="sr">${t('queue.team')}</span>
+            <select aria-label=${t('queue.team')} value=${team} onChange=${(e) => setFilter('team', e.currentTarget.value)} data-filter="team">
+              <option value="all">${t('queue.team')}: ${t('queue.any')}</option>
+              ${teams.map((x) => html`<option value=${x}>${x}</option>`)}
+              <option value="none">${t('queue.noTeam')}</option>
+            </select>
+          </label>
         </div>
       </div>
       ${!s.queueLoaded
@@ -62,12 +73,15 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
   const level = waitLevel(tk, now, amberMin, redMin);
   const waitText = tk.waiting_since ? formatDuration(now - tk.waiting_since) : '';
   const mine = !!me && tk.assignee === me;
+  const fu = tk.status === 'pending' && tk.follow_up_at ? tk.follow_up_at : 0;
   const label = [
     tk.name || formatRef(tk.ref),
     `#${formatRef(tk.ref)}`,
     statusLabel(tk.status),
     tk.waiting_since ? t('queue.waiting', { d: waitText }) : t('queue.answered'),
     tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned'),
+    tk.team ? t('ticket.team', { team: tk.team }) : '',
+    fu ? t('queue.followUp', { t: formatTime(fu) }) : '',
     unseen ? t('queue.new') : '',
   ].filter(Boolean).join(', ');
   return html`
@@ -85,8 +99,10 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
           <${ChannelBadge} ch=${tk.last_channel || tk.channel} />
           <span class=${`st st-${tk.status}`}>${statusLabel(tk.status)}</span>
           <span class="ref">${formatRef(tk.ref)}</span>
-          <span class=${`who${mine ? ' mine' : ''}`}>${tk.assignee || '—'}</span>
+          <span class=${`who${mine ? ' mine' : ''}`}>${tk.assignee || '—'}${tk.team ? html`<span class="qteam"> · ${tk.team}</span>` : ''}</span>
         </span>
+        ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
+          <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}
         <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
       </button>
     </li>`;

@@ -3,8 +3,9 @@
 import { Connection, wsUrl } from './conn.js';
 import * as api from './api.js';
 import { cmpId, newClientId, formatRef, queueOrder } from './util.js';
+import { mergeDelivery } from './delivery.js';
 import { loadSettings, saveSettings } from './storage.js';
-import { setLang, t } from './i18n.js';
+import { setLang, t, channelLabel } from './i18n.js';
 import { notifyActivity, unlockAudio } from './notify.js';
 
 const TYPING_TTL = 8000;
@@ -21,12 +22,23 @@ const initial = () => ({
   selected: null, // ref under the queue cursor
   current: null, // open ticket, see openTicket()
   outbox: [], // {client_id, frame, ticket, kind, text, acked, sentOnce}
-  dialog: null, // 'settings' | 'help' | null
+  dialog: null, // 'settings' | 'help' | 'transfer' | 'followup' | null
+  view: viewFromHash(), // queue | search | reports | admin
+  searchQuery: '',
+  search: { q: '', loading: false, results: null, error: null },
+  agents: [], // GET /api/v1/agents: [{name, display, role, team}]
+  agentsLoaded: false,
   composer: { mode: 'reply', focus: 0, draft: null },
   toasts: [],
   now: Date.now(),
   settings: loadSettings(),
 });
+
+const VIEWS = ['queue', 'search', 'reports', 'admin'];
+function viewFromHash() {
+  const h = (typeof location !== 'undefined' ? location.hash : '').replace(/^#/, '').split('?')[0];
+  return VIEWS.includes(h) ? h : 'queue';
+}
 
 let state = initial();
 setLang(state.settings.lang);
@@ -192,10 +204,11 @@ function startApp(agent, expiresAt) {
       }
     },
     onDisconnect: () => {
-      setCurrent((c) => ({ typing: {} }));
+      setCurrent(() => ({ typing: {}, viewers: {} }));
     },
   });
   conn.start();
+  loadAgents();
 }
 
 export function retryNow() {
@@ -225,6 +238,12 @@ function onFrame(f) {
       break;
     case 'typing':
       onTyping(f);
+      break;
+    case 'presence':
+      onPresence(f);
+      break;
+    case 'delivery':
+      onDelivery(f);
       break;
     case 'error':
       onError(f);
@@ -327,7 +346,19 @@ function onThread(f) {
     lastId = ev.id;
   }
   if (add.length) events = [...events, ...add];
-  setCurrent({ loading: false, ticket: f.ticket, customer: f.customer || c.customer, events, lastId, error: null, early: [] });
+  const deliveries = { ...(c.deliveries || {}) };
+  for (const ev of f.events || []) {
+    if (ev && ev.id && ev.delivery) deliveries[ev.id] = mergeDelivery(deliveries[ev.id], ev.delivery);
+  }
+  // viewers: the other agents who have the ticket open (login names)
+  const viewers = {};
+  for (const v of Array.isArray(f.viewers) ? f.viewers : []) {
+    const name = typeof v === 'string' ? v : v?.agent || v?.name;
+    if (name && name !== state.agent?.name) viewers[name] = { agent: name, name: (typeof v === 'object' && v?.name) || '' };
+  }
+  setCurrent({
+    loading: false, ticket: f.ticket, customer: f.customer || c.customer, events, lastId, error: null, early: [], deliveries, viewers,
+  });
   settleOutbox(add);
 }
 
@@ -341,6 +372,7 @@ function onEvent(ev) {
   }
   if (c.lastId && cmpId(ev.id, c.lastId) <= 0) return; // never twice
   const patch = { events: [...c.events, ev], lastId: ev.id };
+  if (ev.delivery) patch.deliveries = { ...(c.deliveries || {}), [ev.id]: mergeDelivery(c.deliveries?.[ev.id], ev.delivery) };
   const tk = { ...(c.ticket || {}) };
   if (ev.kind === 'assign') tk.assignee = ev.assignee ?? '';
   if (ev.kind === 'status' && ev.status) tk.status = ev.status;
@@ -364,6 +396,39 @@ function onTyping(f) {
   else delete typing[key];
   setCurrent({ typing });
   setTimeout(expireTyping, TYPING_TTL + 50);
+}
+
+function onPresence(f) {
+  const c = state.current;
+  if (!c || f.ticket !== c.ref || !f.agent || f.agent === state.agent?.name) return;
+  const viewers = { ...(c.viewers || {}) };
+  if (f.viewing) viewers[f.agent] = { agent: f.agent, name: f.name || '' };
+  else delete viewers[f.agent];
+  setCurrent({ viewers });
+}
+
+function onDelivery(f) {
+  const c = state.current;
+  if (!c || f.ticket !== c.ref || !f.event_id) return;
+  const { type: _t, ticket: _k, event_id: id, ...dl } = f;
+  setCurrent({ deliveries: { ...(c.deliveries || {}), [id]: mergeDelivery(c.deliveries?.[id], dl) } });
+}
+
+/** Put a failed delivery back in the outbox (delivery.retry). */
+export function retryDelivery(eventId) {
+  const c = state.current;
+  if (!c) return Promise.resolve(false);
+  if (!conn?.online) {
+    toast(t('error.offline'), 'error');
+    return Promise.resolve(false);
+  }
+  return conn.request({ type: 'delivery.retry', ticket: c.ref, event_id: eventId }).then(() => {
+    toast(t('ok.retry'), 'ok', 2500);
+    return true;
+  }, (e) => {
+    toast(e.code === 'bad_state' ? t('delivery.retryRefused') : errorText(e), 'error', 8000);
+    return false;
+  });
 }
 
 function expireTyping() {
@@ -393,7 +458,9 @@ function onError(f) {
     const item = state.outbox.find((o) => o.client_id === f.client_id);
     set((s) => ({ outbox: s.outbox.filter((o) => o.client_id !== f.client_id) }));
     if (item) {
-      toast(errorText(f), 'error', 8000);
+      const ch = item.frame.channel;
+      toast(ch && ch !== 'web' && (f.code === 'bad_state' || f.code === 'bad_frame')
+        ? t('error.channelRefused', { ch: channelLabel(ch) }) : errorText(f), 'error', 8000);
       // Give the text back so nothing the agent wrote is lost.
       if (state.current?.ref === item.ticket) set({ composer: { ...state.composer, mode: item.kind, draft: item.text, focus: state.composer.focus + 1 } });
     }
@@ -420,6 +487,9 @@ export function visibleTickets(s = state) {
       if (filters.assignee === 'unassigned' && tk.assignee) return false;
       if (filters.status !== 'all' && tk.status !== filters.status) return false;
       if (filters.channel !== 'all' && tk.channel !== filters.channel && tk.last_channel !== filters.channel) return false;
+      if (filters.team && filters.team !== 'all') {
+        if (filters.team === 'none' ? !!tk.team : tk.team !== filters.team) return false;
+      }
       return true;
     })
     .sort(queueOrder);
@@ -448,7 +518,9 @@ export function openTicket(ref) {
   if (c && conn) conn.send({ type: 'ticket.close', ticket: c.ref });
   const summary = state.tickets[ref] || null;
   set({
-    current: { ref, loading: true, ticket: summary, customer: null, events: [], lastId: '', error: null, typing: {}, early: [] },
+    current: {
+      ref, loading: true, ticket: summary, customer: null, events: [], lastId: '', error: null, typing: {}, early: [], deliveries: {}, viewers: {},
+    },
     composer: { mode: 'reply', focus: state.composer.focus, draft: null },
     outbox: state.outbox.filter((o) => !o.acked || o.ticket === ref),
   });
@@ -465,13 +537,14 @@ export function closeTicket() {
 
 // ---------------------------------------------------------------- sending
 /** kind: 'reply' | 'note' | 'resolution'. Returns true when accepted (sent or queued). */
-export function sendText(kind, text) {
+export function sendText(kind, text, channel) {
   const c = state.current;
   const body = String(text || '').trim();
   if (!c || !body) return false;
   const type = kind === 'resolution' ? 'resolve' : kind;
   const client_id = newClientId(type[0]);
   const frame = { type, ticket: c.ref, client_id, text: body };
+  if (channel && kind !== 'note') frame.channel = channel;
   const item = { client_id, frame, ticket: c.ref, kind, text: body, acked: false, at: Date.now() };
   set((s) => ({ outbox: [...s.outbox, item] }));
   if (kind !== 'note') stopTyping();
@@ -541,20 +614,109 @@ async function act(frame, okText, vars) {
   }
 }
 
-export function assign(agentName) {
+export function assign(agentName, team) {
   const c = state.current;
   if (!c) return Promise.resolve(false);
-  return act({ type: 'assign', ticket: c.ref, agent: agentName }, t('ok.assigned'), { name: agentName });
+  const frame = { type: 'assign', ticket: c.ref, agent: agentName };
+  if (team != null) frame.team = team;
+  return act(frame, t('ok.assigned'), { name: agentName });
+}
+
+/** Transfer: an internal note for the next agent, then the assignment. */
+export async function transfer(agentName, team, note) {
+  const c = state.current;
+  const text = String(note || '').trim();
+  if (!c || !text) return false;
+  if (!conn?.online) {
+    toast(t('error.offline'), 'error');
+    return false;
+  }
+  try {
+    await conn.request({ type: 'note', ticket: c.ref, client_id: newClientId('n'), text });
+  } catch (e) {
+    toast(errorText(e), 'error', 8000);
+    return false;
+  }
+  const frame = { type: 'assign', ticket: c.ref, agent: agentName };
+  if (team != null) frame.team = team;
+  try {
+    await conn.request(frame);
+  } catch (e) {
+    toast(t('error.transferAssign', { msg: errorText(e, { name: agentName }) }), 'error', 10000);
+    return false;
+  }
+  toast(t('ok.transferred'), 'ok', 2500);
+  return true;
 }
 export function assignMe() {
   const me = state.agent?.name || '';
   if (!me || state.current?.ticket?.assignee === me) return Promise.resolve(false);
   return assign(me);
 }
-export function setStatus(status) {
+export function setStatus(status, followUpAt) {
   const c = state.current;
   if (!c) return Promise.resolve(false);
-  return act({ type: 'status', ticket: c.ref, status }, t('ok.status'));
+  const frame = { type: 'status', ticket: c.ref, status };
+  if (status === 'pending' && followUpAt) frame.follow_up_at = Math.round(followUpAt);
+  return act(frame, followUpAt ? t('ok.followUp') : t('ok.status'));
+}
+
+// ---------------------------------------------------------------- views
+export function setView(view, { replace = false } = {}) {
+  const v = VIEWS.includes(view) ? view : 'queue';
+  if (typeof location !== 'undefined' && location.hash !== `#${v}`) {
+    if (replace) history.replaceState(null, '', `#${v}`);
+    else history.pushState(null, '', `#${v}`);
+  }
+  set({ view: v, dialog: null });
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('hashchange', () => {
+    const h = location.hash.replace(/^#/, '');
+    if (VIEWS.includes(h)) set({ view: h });
+  });
+  window.addEventListener('popstate', () => set({ view: viewFromHash() }));
+}
+
+let searchSeq = 0;
+export async function runSearch(q) {
+  const query = String(q || '').trim();
+  set({ searchQuery: query });
+  if (state.view !== 'search') setView('search');
+  if (query.length < 2) {
+    set({ search: { q: query, loading: false, results: null, error: query ? t('search.tooShort') : null } });
+    return;
+  }
+  searchSeq += 1;
+  const mine = searchSeq;
+  set({ search: { q: query, loading: true, results: state.search.q === query ? state.search.results : null, error: null } });
+  const r = await api.search(query);
+  if (mine !== searchSeq) return; // a newer search won
+  if (r.status === 401) {
+    checkSession();
+    return;
+  }
+  if (!r.ok) set({ search: { q: query, loading: false, results: null, error: errorText(r) } });
+  else set({ search: { q: query, loading: false, results: Array.isArray(r.data?.tickets) ? r.data.tickets : [], error: null } });
+}
+
+/** Open a ticket from anywhere (search, other tickets of the customer) in the queue view. */
+export function openFromElsewhere(ref) {
+  if (state.view !== 'queue') setView('queue');
+  openTicket(ref);
+}
+
+// ---------------------------------------------------------------- agents
+export async function loadAgents() {
+  const r = await api.listAgents();
+  if (r.ok && Array.isArray(r.data?.agents)) set({ agents: r.data.agents, agentsLoaded: true });
+  else if (r.status === 401) checkSession();
+  return r;
+}
+
+export function isAdmin(s = state) {
+  return s.agent?.role === 'admin';
 }
 
 export function setComposerMode(mode, focus = true) {

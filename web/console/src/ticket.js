@@ -4,9 +4,10 @@ import { getLang } from './i18n.js';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import {
-  assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket,
+  assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket, openDialog, retryDelivery, loadAgents,
 } from './store.js';
-import { formatRef, formatDuration, waitLevel, fillPlaceholders } from './util.js';
+import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf } from './util.js';
+import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 
 export function TicketView({ s }) {
@@ -27,6 +28,7 @@ export function TicketView({ s }) {
   return html`
     <section class="ticket" aria-labelledby="ticket-title">
       <${TicketHeader} s=${s} tk=${tk} />
+      <${Collision} s=${s} c=${c} />
       <${Thread} s=${s} c=${c} />
       <${Typing} c=${c} />
       <${Composer} s=${s} c=${c} tk=${tk} />
@@ -40,9 +42,13 @@ function customerName(c) {
 function TicketHeader({ s, tk }) {
   const [assigning, setAssigning] = useState(false);
   const [who, setWho] = useState('');
+  const [team, setTeam] = useState('');
   const inputRef = useRef(null);
   useEffect(() => {
-    if (assigning) inputRef.current?.focus();
+    if (assigning) {
+      inputRef.current?.focus();
+      loadAgents();
+    }
   }, [assigning]);
   useEffect(() => {
     setAssigning(false);
@@ -50,14 +56,17 @@ function TicketHeader({ s, tk }) {
   const me = s.agent?.name;
   const level = waitLevel(tk, s.now, s.settings.amberMin, s.settings.redMin);
   const status = tk.status || 'open';
+  const teams = teamsOf(s.agents, Object.values(s.tickets), [tk]);
+  const fu = status === 'pending' && tk.follow_up_at ? tk.follow_up_at : 0;
 
   async function submitAssign(e) {
     e.preventDefault();
     const name = who.trim();
-    if (!name) return;
-    if (await assign(name)) {
+    if (!name && !team) return;
+    if (await assign(name, team ? (team === '-' ? '' : team) : undefined)) {
       setAssigning(false);
       setWho('');
+      setTeam('');
     }
   }
 
@@ -71,6 +80,9 @@ function TicketHeader({ s, tk }) {
         <div class="th-meta">
           <${StatusPill} status=${status} />
           <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned')}</span>
+          ${tk.team && html`<span class="team" data-team=${tk.team}>${t('ticket.team', { team: tk.team })}</span>`}
+          ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
+            <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
           ${tk.waiting_since ? html`<span class=${`wait wait-${level}`}>${t('ticket.waiting', { d: formatDuration(s.now - tk.waiting_since) })}</span>` : ''}
         </div>
       </div>
@@ -80,17 +92,29 @@ function TicketHeader({ s, tk }) {
             <form class="assign-form" onSubmit=${submitAssign}>
               <label class="sr" for="assign-name">${t('ticket.assignName')}</label>
               <input id="assign-name" ref=${inputRef} placeholder=${t('ticket.assignName')} autocomplete="off" spellcheck="false"
-                value=${who} onInput=${(e) => setWho(e.currentTarget.value)}
+                list="agent-options" value=${who} onInput=${(e) => setWho(e.currentTarget.value)}
                 onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); setAssigning(false); } }} />
+              <datalist id="agent-options">
+                ${s.agents.map((a) => html`<option value=${a.name} label=${`${a.display || a.name}${a.team ? ` · ${a.team}` : ''}`}></option>`)}
+              </datalist>
+              <label class="sr" for="assign-team">${t('ticket.assignTeam')}</label>
+              <select id="assign-team" value=${team} onChange=${(e) => setTeam(e.currentTarget.value)}
+                onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); setAssigning(false); } }}>
+                <option value="">${t('ticket.teamOfAgent')}</option>
+                ${teams.map((x) => html`<option value=${x}>${x}</option>`)}
+                <option value="-">${t('ticket.teamNone')}</option>
+              </select>
               <button type="submit" class="btn sm primary">${t('ticket.assignGo')}</button>
               <button type="button" class="btn sm" onClick=${() => setAssigning(false)}>${t('ticket.cancel')}</button>
             </form>`
           : html`
             ${tk.assignee !== me && html`<button type="button" class="btn sm" onClick=${assignMe} data-action="assign-me" aria-keyshortcuts="a">${t('ticket.assignMe')}</button>`}
             ${tk.assignee && html`<button type="button" class="btn sm" onClick=${() => assign('')} data-action="unassign">${t('ticket.unassign')}</button>`}
-            <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>`}
+            <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>
+            <button type="button" class="btn sm" onClick=${() => openDialog('transfer')} data-action="transfer">${t('ticket.transfer')}</button>`}
         <span class="sep" aria-hidden="true"></span>
         ${status === 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('pending')} data-action="pending" aria-keyshortcuts="p">${t('ticket.pending')}</button>`}
+        ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
         ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
         ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
         <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
@@ -123,7 +147,7 @@ function Thread({ s, c }) {
           ? html`<p class="muted center">${t('ticket.emptyThread')}</p>`
           : ''}
       <ol class="events">
-        ${c.events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} lang=${getLang()} />`)}
+        ${c.events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} lang=${getLang()} dl=${c.deliveries?.[ev.id] || ev.delivery || null} />`)}
         ${pending.map((o) => html`<${PendingEvent} key=${o.client_id} o=${o} online=${s.conn.state === 'online'} />`)}
       </ol>
     </div>`;
@@ -145,8 +169,43 @@ function EventHead({ ev, label }) {
     </div>`;
 }
 
-// Events never change once written: re-render only on a language switch.
-const Event = memo(({ ev }) => {
+function Delivery({ ev, dl }) {
+  const v = deliveryView(dl);
+  if (!v) return null;
+  const details = [
+    v.channel && v.channel !== ev.channel ? channelLabel(v.channel) : '',
+    v.to ? t('delivery.to', { to: v.to }) : '',
+    v.status === 'queued' && v.attempts > 0 ? t('delivery.attempt', { n: v.attempts + 1 }) : '',
+    v.status === 'queued' && v.error ? t('delivery.lastError', { e: v.error }) : '',
+  ].filter(Boolean).join(' · ');
+  return html`
+    <div class=${`dl dl-${v.status}`} data-delivery=${v.status}>
+      <span class="dl-icon" aria-hidden="true">${v.icon}</span>
+      <span class="dl-text"><span class="sr">${t('delivery.label')}: </span>${t(v.key)}${v.status === 'failed' && v.error ? html`: <span class="dl-error">${v.error}</span>` : ''}</span>
+      ${details && html`<span class="dl-details muted">${details}</span>`}
+      ${v.canRetry && html`<button type="button" class="btn sm dl-retry" onClick=${() => retryDelivery(ev.id)}
+        aria-label=${t('delivery.retryLabel')} data-action="retry-delivery">${t('delivery.retry')}</button>`}
+    </div>`;
+}
+
+function statusText(ev) {
+  if (ev.reason === 'follow_up') {
+    return html`<span class="fu-due"><span aria-hidden="true">⏰ </span><strong>${t('queue.followUpDue')}</strong></span>
+      <span>${t('ev.followUpReopened', { from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>`;
+  }
+  const base = t('ev.status', { who: who(ev), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') });
+  return html`<span>${base}${ev.follow_up_at ? ` · ${t('ev.pendingUntil', { t: formatTime(ev.follow_up_at) })}` : ''}</span>`;
+}
+
+function assignText(ev) {
+  if (ev.assignee && ev.team) return t('ev.assignTeam', { who: who(ev), name: ev.assignee, team: ev.team });
+  if (ev.assignee) return t('ev.assign', { who: who(ev), name: ev.assignee });
+  if (ev.team) return t('ev.assignTeamOnly', { who: who(ev), team: ev.team });
+  return t('ev.unassign', { who: who(ev) });
+}
+
+// Events never change once written: re-render only on a language switch or a delivery update.
+const Event = memo(({ ev, dl }) => {
   const kind = ev.kind;
   const role = ev.author?.role || 'customer';
   const common = { 'data-id': ev.id, 'data-kind': kind };
@@ -156,7 +215,7 @@ const Event = memo(({ ev }) => {
         <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div></li>`;
     case 'reply':
       return html`<li class="ev ev-reply" ...${common}>
-        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div></li>`;
+        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /></li>`;
     case 'note':
       return html`<li class="ev ev-note" ...${common}>
         <${EventHead} ev=${ev} label=${html`<span class="lock" aria-hidden="true"></span>${t('ev.note')}`} /><div class="ev-text">${ev.text}</div></li>`;
@@ -166,14 +225,15 @@ const Event = memo(({ ev }) => {
         <div class="ev-text">${ev.text}</div></li>`;
     case 'resolution':
       return html`<li class="ev ev-resolution" ...${common}>
-        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div></li>`;
+        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div>
+        <${Delivery} ev=${ev} dl=${dl} /></li>`;
     case 'assign':
       return html`<li class="ev ev-sys" ...${common}>
-        <span>${ev.assignee ? t('ev.assign', { who: who(ev), name: ev.assignee }) : t('ev.unassign', { who: who(ev) })}</span>
+        <span>${assignText(ev)}</span>
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     case 'status':
-      return html`<li class="ev ev-sys" ...${common}>
-        <span>${t('ev.status', { who: who(ev), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>
+      return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
+        ${statusText(ev)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     default:
       return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
@@ -189,12 +249,31 @@ function PendingEvent({ o, online }) {
 }
 
 function Typing({ c }) {
-  const entries = Object.values(c.typing || {}).filter(Boolean);
+  const entries = Object.values(c.typing || {}).filter((e) => e && e.role === 'customer');
   const text = entries
     .map((e) => (e.role === 'customer' ? t('ticket.typing', { name: e.name || customerName(c) || t('ev.customer') }) : t('ticket.agentTyping', { name: e.name })))
     .join(' · ');
   return html`<div class="typing" role="status" aria-live="polite">
     ${text && html`<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>`}<span class="typing-text">${text}</span></div>`;
+}
+
+function displayOf(s, name) {
+  const a = s.agents.find((x) => x.name === name);
+  return a?.display || name;
+}
+
+/** Who else has this ticket open, and who else is writing a reply. */
+function Collision({ s, c }) {
+  const viewers = Object.values(c.viewers || {}).map((v) => v.name || displayOf(s, v.agent));
+  const typing = Object.values(c.typing || {}).filter((e) => e && e.role === 'agent').map((e) => e.name).filter(Boolean);
+  const show = viewers.length > 0 || typing.length > 0;
+  return html`
+    <div class=${`collision${show ? ' on' : ''}${typing.length ? ' typing-agents' : ''}`} role="status" aria-live="polite"
+      aria-label=${t('ticket.collision')} data-collision>
+      ${viewers.length > 0 && html`<span class="viewers" data-viewers=${viewers.join(',')}><span aria-hidden="true">👁 </span>${t('ticket.viewing', { names: viewers.join(', ') })}</span>`}
+      ${typing.length > 0 && html`<span class="agents-typing"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
+        ${t('ticket.agentsTyping', { names: typing.join(', ') })}</span>`}
+    </div>`;
 }
 
 function Composer({ s, c, tk }) {
@@ -204,7 +283,13 @@ function Composer({ s, c, tk }) {
   const name = customerName(c);
   const status = tk.status || 'open';
 
-  useEffect(() => setTexts({ reply: '', note: '', resolution: '' }), [c.ref]);
+  const channels = replyChannels(c.events, tk);
+  const [channel, setChannel] = useState('');
+  const chosen = channel && channels.includes(channel) ? channel : defaultReplyChannel(c.events, tk);
+  useEffect(() => {
+    setTexts({ reply: '', note: '', resolution: '' });
+    setChannel('');
+  }, [c.ref]);
   useEffect(() => {
     if (s.composer.focus) area.current?.focus();
   }, [s.composer.focus]);
@@ -222,7 +307,7 @@ function Composer({ s, c, tk }) {
   }
   function send() {
     if (!text.trim()) return;
-    if (sendText(mode, text)) {
+    if (sendText(mode, text, mode === 'note' ? undefined : chosen)) {
       setText('');
       if (mode === 'resolution') setComposerMode('reply', false);
     }
@@ -280,9 +365,12 @@ function Composer({ s, c, tk }) {
         disabled=${closed} onBlur=${() => stopTyping()}
         placeholder=${closed ? t('composer.closed') : t(`composer.placeholder.${mode}`, { name: name || t('ev.customer') })}></textarea>
       <div class="composer-foot">
-        <span class="muted small">
-          ${mode === 'note' ? html`<span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}` : t('composer.via', { ch: channelLabel(tk.last_channel || tk.channel || 'web') })}
-        </span>
+        ${mode === 'note'
+          ? html`<span class="muted small"><span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}</span>`
+          : html`<label class="via small"><span>${t('composer.channel')}</span>
+              <select id="composer-channel" value=${chosen} onChange=${(e) => setChannel(e.currentTarget.value)} disabled=${closed}>
+                ${channels.map((ch) => html`<option value=${ch}>${channelLabel(ch)}</option>`)}
+              </select></label>`}
         <button type="submit" class=${`btn ${mode === 'note' ? 'note' : mode === 'resolution' ? 'ok' : 'primary'}`}
           disabled=${closed || !text.trim()} data-send=${mode}>
           ${t(`composer.send.${mode}`)} <kbd aria-hidden="true">Ctrl+↵</kbd>

@@ -84,3 +84,86 @@ export function isTypingTarget(el) {
   const tag = el.tagName;
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
 }
+
+/** A duration for reports: "—" when there is none (null, undefined). */
+export function formatDurationOrDash(ms) {
+  if (ms == null || !Number.isFinite(Number(ms))) return '—';
+  return Number(ms) < 1000 ? '< 1 s' : formatDuration(Number(ms));
+}
+
+const DAY = 86400000;
+
+/** Local midnight of the day holding ms. */
+export function startOfDay(ms) {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** "YYYY-MM-DD" for <input type="date"> (local time). */
+export function toDateInput(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** "YYYY-MM-DDTHH:MM" for <input type="datetime-local"> (local time). */
+export function toDateTimeInput(ms) {
+  const d = new Date(ms);
+  return `${toDateInput(ms)}T${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Parse a date / datetime-local input value as local time; NaN when invalid. */
+export function parseLocalInput(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/.exec(String(v || ''));
+  if (!m) return NaN;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] || 0), Number(m[5] || 0));
+  return d.getMonth() === Number(m[2]) - 1 ? d.getTime() : NaN;
+}
+
+/**
+ * Report period -> {from, to} in ms, `to` exclusive. kind: '7d' | '30d' | 'custom'
+ * (custom: fromDay/toDay "YYYY-MM-DD", both days included). null when invalid.
+ */
+export function periodRange(kind, now, fromDay, toDay) {
+  if (kind === '7d' || kind === '30d') {
+    const days = kind === '7d' ? 7 : 30;
+    const end = startOfDay(now) + DAY; // through the end of today
+    return { from: end - days * DAY, to: end };
+  }
+  const f = parseLocalInput(fromDay);
+  const t = parseLocalInput(toDay);
+  if (!Number.isFinite(f) || !Number.isFinite(t) || t < f) return null;
+  const to = new Date(t);
+  to.setDate(to.getDate() + 1);
+  return { from: f, to: to.getTime() };
+}
+
+/**
+ * Every UTC day of [from, to) with its counts (days the report leaves out are 0).
+ * daily: [{day:"YYYY-MM-DD", created, resolved}]. At most 400 days.
+ */
+export function fillDays(daily, from, to) {
+  const byDay = new Map((daily || []).filter((d) => d && d.day).map((d) => [d.day, d]));
+  const out = [];
+  let t = Math.floor(from / DAY) * DAY;
+  for (let i = 0; t < to && i < 400; i++, t += DAY) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const d = byDay.get(day);
+    out.push({ day, created: Number(d?.created) || 0, resolved: Number(d?.resolved) || 0 });
+  }
+  // days the server has outside the computed span (time zones) are kept
+  for (const d of byDay.values()) if (!out.some((o) => o.day === d.day)) out.push({ day: d.day, created: Number(d.created) || 0, resolved: Number(d.resolved) || 0 });
+  return out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}
+
+/** Teams named in agents and ticket summaries, sorted, without "". */
+export function teamsOf(...lists) {
+  const set = new Set();
+  for (const list of lists) for (const x of list || []) if (x && typeof x.team === 'string' && x.team) set.add(x.team);
+  return [...set].sort((a, b) => a.localeCompare(b));
+}
+
+/** Agent names are 1-64 characters of a-z 0-9 . _ - (docs/rest.md). */
+export function validAgentName(name) {
+  return /^[a-z0-9._-]{1,64}$/.test(String(name || ''));
+}
