@@ -273,6 +273,13 @@ static void report_build(struct api *a)
                                 json_integer(json_integer_value(json_object_get(dr, "resolved")) + 1));
         }
     }
+    /* every UTC day of the range, with or without activity (at most 400) */
+    for (uint64_t d = from - from % 86400000u; d < to && json_object_size(days) < 400; d += 86400000u) {
+        char day[11];
+        day_of(d, day);
+        if (!json_object_get(days, day))
+            json_object_set_new(days, day, json_pack("{s:s, s:i, s:i}", "day", day, "created", 0, "resolved", 0));
+    }
     /* days in order */
     json_t *daily = json_array();
     const char **keys = calloc(json_object_size(days) + 1, sizeof *keys);
