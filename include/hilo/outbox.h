@@ -9,7 +9,6 @@
 
 struct hilo_server;
 struct hilo_outbox;
-struct redisReply;
 
 /* Ticket fields a reply's route depends on, in the order hilo_outbox_route
  * expects them (HMGET). */
@@ -23,10 +22,11 @@ void hilo_outbox_close(struct hilo_outbox *o, void (*done)(void *), void *data);
  * (NULL: the customer's last channel). Returns 0 with *entry (outbox fields,
  * caller owns) and *delivery (json, caller frees) when a provider must carry
  * it; 0 with both NULL for the web; -HILO_EBADSTATE when `want` cannot reach
- * the customer. fields: the HMGET reply of hilo_outbox_ticket_fields. */
-int hilo_outbox_route(struct hilo_server *s, const char *want, const struct redisReply *fields,
-                      const char *ref, const char *key, const char *text, json_t **entry,
-                      char **delivery);
+ * the customer. fields: the values of hilo_outbox_ticket_fields ("" when
+ * unset). */
+int hilo_outbox_route(struct hilo_server *s, const char *want,
+                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
+                      const char *key, const char *text, json_t **entry, char **delivery);
 /* The outbox's HTTP client, for other requests to providers (media). */
 struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o);
 /* Is a provider channel configured? */

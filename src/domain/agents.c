@@ -33,9 +33,6 @@ int hilo_agents_name_ok(const char *name)
     return 1;
 }
 
-void hilo_token_hash(const char *token, char out[65]);
-#define token_hash hilo_token_hash
-
 void hilo_token_hash(const char *token, char out[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -96,7 +93,7 @@ static void verify_after(uv_work_t *w, int status)
     sodium_bin2base64(b64, sizeof b64, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     snprintf(op->si.token, sizeof op->si.token, "s1.%llu.%s", (unsigned long long)op->si.exp_ms,
              b64);
-    token_hash(op->si.token, th);
+    hilo_token_hash(op->si.token, th);
     hilo_key(key, sizeof key, HILO_K_SESSION, th);
     snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->si.exp_ms);
     snprintf(px, sizeof px, "%llu", (unsigned long long)op->si.exp_ms);
@@ -247,7 +244,7 @@ int hilo_agents_check(struct hilo_server *s, const char *token, hilo_auth_cb cb,
     op->s = s;
     op->cb = cb;
     op->data = data;
-    token_hash(token, th);
+    hilo_token_hash(token, th);
     hilo_key(key, sizeof key, HILO_K_SESSION, th);
     const char *argv[] = {"HGETALL", key};
     int rc = hilo_redis_cmdargv(s->redis, session_loaded_cb, op, 2, argv, NULL);
@@ -274,7 +271,7 @@ int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb
     op->s = s;
     op->cb = cb;
     op->data = data;
-    token_hash(token, th);
+    hilo_token_hash(token, th);
     hilo_key(key, sizeof key, HILO_K_SESSION, th);
     const char *argv[] = {"DEL", key};
     int rc = hilo_redis_cmdargv(s->redis, logout_cb, op, 2, argv, NULL);
@@ -562,7 +559,7 @@ int hilo_apikeys_cli(int argc, char **argv, const char *redis_url, const char *p
         randombytes_buf(rnd, sizeof rnd);
         sodium_bin2base64(b64, sizeof b64, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         snprintf(tok, sizeof tok, "hk_%s", b64);
-        token_hash(tok, hex);
+        hilo_token_hash(tok, hex);
         hilo_key(key, sizeof key, HILO_K_APIKEY, hex);
         freeReplyObject(redisCommand(rc, "MULTI"));
         freeReplyObject(redisCommand(rc, "SET %s %s", key, name));

@@ -166,8 +166,9 @@ static void fetch_summaries(struct api *a, void (*then)(struct api *a))
                 hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
                 api_free(a);
             } else {
+                /* replies of the ones sent still come, in order */
                 a->failed = 1;
-                a->n = i + (size_t)0; /* later replies map onto the sent ones */
+                a->n = i;
             }
             return;
         }

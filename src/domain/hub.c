@@ -1929,8 +1929,13 @@ static void reply_route_cb(redisReply *reply, void *data)
         msg_free(op);
         return;
     }
+    const char *fields[HILO_OUTBOX_NFIELDS];
+    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+        fields[i] = (size_t)i < reply->elements && reply->element[i]->type == REDIS_REPLY_STRING
+                        ? reply->element[i]->str
+                        : "";
     snprintf(dkey, sizeof dkey, "a:%s:%s", c->id, op->client_id);
-    rc = hilo_outbox_route(c->srv, op->channel, reply, op->ref, dkey, op->text, &op->entry,
+    rc = hilo_outbox_route(c->srv, op->channel, fields, op->ref, dkey, op->text, &op->entry,
                            &op->delivery);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);

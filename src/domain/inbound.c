@@ -32,6 +32,7 @@ struct in_op {
     struct hilo_inbound *msgs, *cur;
     struct hilo_delivery *statuses, *curst;
     enum answer answer;
+    const char *provider;  /* of the statuses: "whatsapp" or "twilio" */
     /* per message */
     char identity[300];
     char cid[40];        /* the sender's customer, if known */
@@ -322,33 +323,18 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
     /* The acknowledgement goes back on the channel the message came from
      * (spoken, for a call). */
     if (!op->voice) {
-        const redisReply *none = NULL;
-        (void)none;
-        redisReply fake, *el[10], vals[10];
-        const char *vv[10] = {m->channel, "", "", "", "", "", m->subject, m->message_id,
-                              m->references, op->locale};
-        memset(vals, 0, sizeof vals);
-        for (int i = 0; i < 10; i++) {
-            vals[i].type = REDIS_REPLY_STRING;
-            vals[i].str = (char *)vv[i];
-            vals[i].len = strlen(vv[i]);
-            el[i] = &vals[i];
-        }
+        /* the new ticket's fields, as the outbox reads them from a ticket */
+        const char *f[HILO_OUTBOX_NFIELDS] = {m->channel, "", "", "", "", "", m->subject,
+                                              m->message_id, m->references, op->locale};
         if (strcmp(m->channel, "whatsapp") == 0) {
-            vals[1].str = m->from;
-            vals[5].str = strcmp(m->provider, "whatsapp") == 0 ? "cloud" : "twilio";
+            f[1] = m->from;
+            f[5] = strcmp(m->provider, "whatsapp") == 0 ? "cloud" : "twilio";
         } else if (strcmp(m->channel, "sms") == 0) {
-            vals[2].str = m->from;
+            f[2] = m->from;
         } else if (strcmp(m->channel, "email") == 0) {
-            vals[4].str = m->from;
+            f[4] = m->from;
         }
-        for (int i = 0; i < 10; i++)
-            vals[i].len = strlen(vals[i].str);
-        memset(&fake, 0, sizeof fake);
-        fake.type = REDIS_REPLY_ARRAY;
-        fake.elements = 10;
-        fake.element = el;
-        hilo_outbox_route(s, NULL, &fake, op->ref, "ack", ack, &entry, &delivery);
+        hilo_outbox_route(s, NULL, f, op->ref, "ack", ack, &entry, &delivery);
     }
     tkey(tk, sizeof tk, HILO_K_TICKET, op->ref);
     tkey(ev, sizeof ev, HILO_K_THREAD, op->ref);
@@ -640,8 +626,7 @@ static void next_status(struct in_op *op)
         done(op);
         return;
     }
-    snprintf(arg, sizeof arg, "%s:%s", op->answer == ANSWER_TWIML_EMPTY ? "twilio" : "whatsapp",
-             d->provider_id);
+    snprintf(arg, sizeof arg, "%s:%s", op->provider, d->provider_id);
     hilo_key(pk, sizeof pk, HILO_K_PID, arg);
     const char *argv[] = {"GET", pk};
     if (hilo_redis_cmdargv(op->s->redis, status_found_cb, op, 2, argv, NULL) < 0)
@@ -714,6 +699,7 @@ static void whatsapp(struct hilo_http *r)
     op = op_new(r, ANSWER_OK);
     if (!op)
         return;
+    op->provider = "whatsapp";
     if (hilo_whatsapp_parse(body, len, &op->msgs, &op->statuses, err, sizeof err) < 0) {
         answer_error(r, 400, "bad_json", err);
         op_free(op);
@@ -775,6 +761,7 @@ static void twilio_messaging(struct hilo_http *r, int status_cb)
         hilo_form_free(&form);
         return;
     }
+    op->provider = "twilio";
     int rc = status_cb ? hilo_twilio_parse_status(&form, &op->statuses)
                        : hilo_twilio_parse_message(&form, &op->msgs);
     hilo_form_free(&form);

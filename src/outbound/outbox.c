@@ -67,17 +67,11 @@ int hilo_outbox_channel_ok(struct hilo_server *s, const char *ch)
     return 0;
 }
 
-static const char *field_at(const redisReply *r, int i)
-{
-    if (!r || r->type != REDIS_REPLY_ARRAY || (size_t)i >= r->elements ||
-        r->element[i]->type != REDIS_REPLY_STRING)
-        return "";
-    return r->element[i]->str;
-}
+static const char *field_at(const char *const fields[], int i) { return fields[i] ? fields[i] : ""; }
 
-int hilo_outbox_route(struct hilo_server *s, const char *want, const struct redisReply *fields,
-                      const char *ref, const char *key, const char *text, json_t **entry,
-                      char **delivery)
+int hilo_outbox_route(struct hilo_server *s, const char *want,
+                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
+                      const char *key, const char *text, json_t **entry, char **delivery)
 {
     const char *ch = want && *want ? want : field_at(fields, 0);
     const char *to = "";
