@@ -19,6 +19,8 @@ void hilo_buf_deinit(struct hilo_buf *b)
 
 int hilo_buf_add(struct hilo_buf *b, const void *data, size_t n)
 {
+    if (n == 0)
+        return 0; /* data may be NULL then (an empty HTTP body chunk) */
     if (n > b->max || b->len + n > b->max)
         return -1;
     if (b->len + n + 1 > b->cap) {

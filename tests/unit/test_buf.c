@@ -33,6 +33,16 @@ static void refuses_past_cap(void **state)
     hilo_buf_deinit(&b);
 }
 
+static void adding_nothing_from_null_is_fine(void **state)
+{
+    struct hilo_buf b;
+    (void)state;
+    hilo_buf_init(&b, 10);
+    assert_int_equal(hilo_buf_add(&b, NULL, 0), 0);
+    assert_int_equal(b.len, 0);
+    hilo_buf_deinit(&b);
+}
+
 static void take_of_empty_is_empty_string(void **state)
 {
     struct hilo_buf b;
@@ -49,6 +59,7 @@ int main(void)
         cmocka_unit_test(grows_and_takes),
         cmocka_unit_test(refuses_past_cap),
         cmocka_unit_test(take_of_empty_is_empty_string),
+        cmocka_unit_test(adding_nothing_from_null_is_fine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
