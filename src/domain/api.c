@@ -78,6 +78,13 @@ static void api_free(struct api *a)
     free(a);
 }
 
+/* Answers an error and ends the call. */
+static void api_fail(struct api *a, int err)
+{
+    hilo_http_respond_error(a->r, err);
+    api_free(a);
+}
+
 static void not_found(struct api *a)
 {
     hilo_http_respond_json(a->r, 404, json_pack("{s:{s:s, s:s}}", "error", "code", "not_found",
@@ -163,8 +170,7 @@ static void fetch_summaries(struct api *a, void (*then)(struct api *a))
     for (size_t i = 0; i < a->n; i++)
         if (send_summary(a, a->refs[i], summaries_cb) < 0) {
             if (a->waiting == 0) {
-                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-                api_free(a);
+                api_fail(a, -HILO_EUNAVAIL);
             } else {
                 /* replies of the ones sent still come, in order */
                 a->failed = 1;
@@ -353,8 +359,7 @@ static void report_list_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     for (size_t i = 0; i < a->n; i++)
@@ -372,8 +377,7 @@ static void report_list_cb(redisReply *reply, void *data)
             a->failed = 1;
             a->n = i;
             if (a->waiting == 0) {
-                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-                api_free(a);
+                api_fail(a, -HILO_EUNAVAIL);
             }
             return;
         }
@@ -395,8 +399,7 @@ static void api_reports(struct api *a)
     const char *f = hilo_http_arg(a->r, "from"), *t = hilo_http_arg(a->r, "to");
     char all[128], sfrom[24], sto[24], lim[16];
     if ((f && parse_ms(f, &from) < 0) || (t && parse_ms(t, &to) < 0) || from >= to) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     a->result = json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to);
@@ -406,8 +409,7 @@ static void api_reports(struct api *a)
     snprintf(lim, sizeof lim, "%d", REPORT_MAX);
     const char *argv[] = {"ZRANGEBYSCORE", all, sfrom, sto, "LIMIT", "0", lim};
     if (send_argv(a, report_list_cb, 7, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -453,8 +455,7 @@ static void search_scan_cb(redisReply *reply, void *data)
     if (--a->waiting)
         return;
     if (a->failed) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     /* compact the hits and fetch their summaries */
@@ -476,8 +477,7 @@ static void search_recent_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     for (size_t i = 0; i < a->n; i++)
@@ -500,8 +500,7 @@ static void search_recent_cb(redisReply *reply, void *data)
             a->failed = 1;
             a->n = i;
             if (a->waiting == 0) {
-                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-                api_free(a);
+                api_fail(a, -HILO_EUNAVAIL);
             }
             return;
         }
@@ -521,8 +520,7 @@ static void search_by_identity(struct api *a, const char *ident, const char *ind
         hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, g, NULL) < 0 ||
         hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
         send_argv(a, search_tix_cb, 1, x) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -531,8 +529,7 @@ static void search_tix_list_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     size_t total = 0;
@@ -540,8 +537,7 @@ static void search_tix_list_cb(redisReply *reply, void *data)
         if (reply->element[i]->type == REDIS_REPLY_ARRAY)
             total += reply->element[i]->elements;
     if (alloc_refs(a, total) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-        api_free(a);
+        api_fail(a, -HILO_EINTERNAL);
         return;
     }
     size_t k = 0;
@@ -556,8 +552,7 @@ static void search_tix_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     json_t *ids = json_array();
@@ -590,8 +585,7 @@ static void search_tix_cb(redisReply *reply, void *data)
     if (rc == 0)
         rc = send_argv(a, search_tix_list_cb, 1, x);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -602,8 +596,7 @@ static void api_search(struct api *a)
     size_t n;
 
     if (!q || (n = strlen(q)) < 2 || n > 200) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     if (hilo_ref_normalize(q, ref) == 0) {
@@ -642,8 +635,7 @@ static void api_search(struct api *a)
     snprintf(last, sizeof last, "%d", SEARCH_SCAN - 1);
     const char *argv[] = {"ZREVRANGE", all, "0", last};
     if (send_argv(a, search_recent_cb, 4, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -664,8 +656,7 @@ static void customer_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     redisReply *h = reply->element[0], *ids = reply->element[1], *tix = reply->element[2];
@@ -713,8 +704,7 @@ static void api_customer(struct api *a, const char *id)
         hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
         hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, zr, NULL) < 0 ||
         send_argv(a, customer_cb, 1, x) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -771,8 +761,7 @@ static void agents_names_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     if (a->n == 0) {
@@ -789,8 +778,7 @@ static void agents_names_cb(redisReply *reply, void *data)
             a->failed = 1;
             a->n = i;
             if (a->waiting == 0) {
-                hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-                api_free(a);
+                api_fail(a, -HILO_EUNAVAIL);
             }
             return;
         }
@@ -839,8 +827,7 @@ static void hash_after(uv_work_t *w, int status)
     int rc;
     a->waiting--;
     if (status != 0 || !a->hash[0]) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-        api_free(a);
+        api_fail(a, -HILO_EINTERNAL);
         return;
     }
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
@@ -867,8 +854,7 @@ static void hash_after(uv_work_t *w, int status)
     if (rc == 0)
         rc = send_argv(a, agent_written_cb, 1, x);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -879,8 +865,7 @@ static void start_hash(struct api *a)
     a->password = strdup(pw);
     a->work.data = a;
     if (uv_queue_work(a->s->loop, &a->work, hash_work, hash_after) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-        api_free(a);
+        api_fail(a, -HILO_EINTERNAL);
         return;
     }
     a->waiting++;
@@ -905,8 +890,7 @@ static void agent_exists_cb(redisReply *reply, void *data)
     const char *method = hilo_http_method(a->r);
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     int exists = reply->integer == 1;
@@ -921,8 +905,7 @@ static void agent_exists_cb(redisReply *reply, void *data)
         return;
     }
     if (!exists) {
-        hilo_http_respond_error(a->r, -HILO_EUNKNOWNAGENT);
-        api_free(a);
+        api_fail(a, -HILO_EUNKNOWNAGENT);
         return;
     }
     if (strcmp(method, "POST") == 0) { /* password */
@@ -946,8 +929,7 @@ static void agent_exists_cb(redisReply *reply, void *data)
         if (rc == 0)
             rc = send_argv(a, deleted_cb, 1, x);
         if (rc < 0) {
-            hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-            api_free(a);
+            api_fail(a, -HILO_EUNAVAIL);
         }
         return;
     }
@@ -969,8 +951,7 @@ static void agent_exists_cb(redisReply *reply, void *data)
     if (rc == 0)
         rc = send_argv(a, patched_cb, 2, hg);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1001,8 +982,7 @@ static void api_agents(struct api *a, const char *rest)
         hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
         const char *argv[] = {"SORT", set, "ALPHA"};
         if (send_argv(a, agents_names_cb, 3, argv) < 0) {
-            hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-            api_free(a);
+            api_fail(a, -HILO_EUNAVAIL);
         }
         return;
     }
@@ -1021,8 +1001,7 @@ static void api_agents(struct api *a, const char *rest)
     }
     int self = password && strcmp(a->name, a->who.name) == 0;
     if (!admin && !self) {
-        hilo_http_respond_error(a->r, -HILO_EFORBIDDEN);
-        api_free(a);
+        api_fail(a, -HILO_EFORBIDDEN);
         return;
     }
     if (*rest == '\0') {
@@ -1043,8 +1022,7 @@ static void api_agents(struct api *a, const char *rest)
             (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
                                                 strcmp(json_string_value(role), "admin") != 0))) ||
             !team_ok(team)) {
-            hilo_http_respond_error(a->r, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
-            api_free(a);
+            api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
             return;
         }
         if (!display || !json_string_length(display))
@@ -1056,8 +1034,7 @@ static void api_agents(struct api *a, const char *rest)
         snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
     } else {
         if (!hilo_agents_name_ok(a->name)) {
-            hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-            api_free(a);
+            api_fail(a, -HILO_EBADFRAME);
             return;
         }
         if (password && strcmp(method, "POST") != 0) {
@@ -1082,8 +1059,7 @@ static void api_agents(struct api *a, const char *rest)
                 (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
                                                     strcmp(json_string_value(role), "admin") != 0))) ||
                 !team_ok(json_object_get(a->body, "team"))) {
-                hilo_http_respond_error(a->r, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
-                api_free(a);
+                api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
                 return;
             }
         }
@@ -1091,8 +1067,7 @@ static void api_agents(struct api *a, const char *rest)
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
     const char *argv[] = {"EXISTS", ak};
     if (send_argv(a, agent_exists_cb, 2, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1103,8 +1078,7 @@ static void dead_items_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     json_t *list = json_array();
@@ -1132,8 +1106,7 @@ static void dead_list_cb(redisReply *reply, void *data)
     char deadx[128];
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     if (reply->elements == 0) {
@@ -1148,8 +1121,7 @@ static void dead_list_cb(redisReply *reply, void *data)
     for (size_t i = 0; i < reply->elements; i++)
         argv[2 + i] = reply->element[i]->str;
     if (send_argv(a, dead_items_cb, (int)reply->elements + 2, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
     free(argv);
 }
@@ -1160,8 +1132,7 @@ static void api_dead(struct api *a)
     hilo_key(dead, sizeof dead, HILO_K_OUTBOX_DEAD, NULL);
     const char *argv[] = {"ZREVRANGE", dead, "0", "199"};
     if (send_argv(a, dead_list_cb, 4, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1192,8 +1163,7 @@ static void created_summary_cb(redisReply *reply, void *data)
     a->waiting--;
     json_t *sum = summary_of(reply);
     if (!sum) {
-        hilo_http_respond_error(a->r, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
         return;
     }
     json_object_set_new(a->result, "ticket", sum);
@@ -1211,8 +1181,7 @@ static void ticket_created_cb(redisReply *reply, void *data)
         if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
             reply->element[0]->type == REDIS_REPLY_ERROR)
             hilo_error("api create: %s", reply->element[0]->str);
-        hilo_http_respond_error(a->r, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
         return;
     }
     json_object_set_new(a->result, "event_id", json_string(reply->element[0]->element[0]->str));
@@ -1220,8 +1189,7 @@ static void ticket_created_cb(redisReply *reply, void *data)
     json_object_set_new(json_object_get(a->result, "ack"), "event_id",
                         json_string(reply->element[0]->element[1]->str));
     if (send_summary(a, a->ref, created_summary_cb) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1231,8 +1199,7 @@ static void ticket_dup_cb(redisReply *reply, void *data)
     a->waiting--;
     /* [summary script reply, HGET dd key, HGET dd ack] */
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     json_t *sum = summary_of(reply->element[0]);
@@ -1251,8 +1218,7 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
     a->waiting--;
     /* [GET seen, GET ident...] */
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     if (reply->element[0]->type == REDIS_REPLY_STRING) {
@@ -1270,8 +1236,7 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
             hilo_redis_cmdargv(s->redis, NULL, NULL, 10, h, NULL) < 0 ||
             hilo_redis_cmdargv(s->redis, NULL, NULL, 3, g1, NULL) < 0 ||
             hilo_redis_cmdargv(s->redis, NULL, NULL, 3, g2, NULL) < 0 || send_argv(a, ticket_dup_cb, 1, ex) < 0) {
-            hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-            api_free(a);
+            api_fail(a, -HILO_EUNAVAIL);
         }
         return;
     }
@@ -1287,8 +1252,7 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
     }
     if (hilo_hub_take_ref(s, a->ref) < 0) {
         hilo_hub_fill_pool(s);
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     json_t *b = a->body, *cust = json_object_get(b, "customer");
@@ -1353,8 +1317,7 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
     if (rc == 0)
         rc = send_argv(a, ticket_created_cb, 1, ex);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1365,8 +1328,7 @@ static void api_ticket_create(struct api *a)
     json_error_t je;
     json_t *b, *cust, *ch, *cidc;
     if (!body) {
-        hilo_http_respond_error(a->r, -HILO_ETOOLARGE);
-        api_free(a);
+        api_fail(a, -HILO_ETOOLARGE);
         return;
     }
     a->body = b = json_loadb(body, len, 0, &je);
@@ -1378,8 +1340,7 @@ static void api_ticket_create(struct api *a)
     const char *phone = json_string_value(json_object_get(cust, "phone"));
     json_t *jn = json_object_get(cust, "name"), *loc = json_object_get(b, "locale");
     if (!json_is_object(b)) {
-        hilo_http_respond_error(a->r, -HILO_EBADJSON);
-        api_free(a);
+        api_fail(a, -HILO_EBADJSON);
         return;
     }
     if (!json_is_object(cust) || (!cid_ext && !email && !phone) || (ch && (!json_is_string(ch) ||
@@ -1389,15 +1350,13 @@ static void api_ticket_create(struct api *a)
         (loc && !json_is_string(loc)) || (cid_ext && (strlen(cid_ext) == 0 || strlen(cid_ext) > 128)) ||
         (email && (!strchr(email, '@') || strlen(email) > 254)) ||
         (phone && (phone[0] != '+' || strlen(phone) > 32))) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     if (!text_ok(a, json_object_get(b, "text"))) {
         json_t *t = json_object_get(b, "text");
-        hilo_http_respond_error(a->r, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
+        api_fail(a, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
                                                                                   : -HILO_EBADFRAME);
-        api_free(a);
         return;
     }
     const char *channel = ch ? json_string_value(ch) : "api";
@@ -1452,8 +1411,7 @@ static void api_ticket_create(struct api *a)
     if (rc == 0)
         rc = send_argv(a, ticket_lookup_cb, 1, ex);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1487,28 +1445,24 @@ static void api_ticket_message(struct api *a, const char *refpath)
     json_error_t je;
     char tk[128], ev[128], dd[128], dl[128], idx[128], now[24];
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNKNOWNTICKET);
-        api_free(a);
+        api_fail(a, -HILO_EUNKNOWNTICKET);
         return;
     }
     a->body = body ? json_loadb(body, len, 0, &je) : NULL;
     json_t *ch = json_object_get(a->body, "channel"), *cidc = json_object_get(a->body, "client_id");
     if (!json_is_object(a->body)) {
-        hilo_http_respond_error(a->r, body ? -HILO_EBADJSON : -HILO_ETOOLARGE);
-        api_free(a);
+        api_fail(a, body ? -HILO_EBADJSON : -HILO_ETOOLARGE);
         return;
     }
     if ((ch && (!json_is_string(ch) || !channel_name_ok(json_string_value(ch)))) ||
         (cidc && (!json_is_string(cidc) || json_string_length(cidc) == 0 || json_string_length(cidc) > 64))) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     json_t *t = json_object_get(a->body, "text");
     if (!text_ok(a, t)) {
-        hilo_http_respond_error(a->r, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
+        api_fail(a, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
                                                                                   : -HILO_EBADFRAME);
-        api_free(a);
         return;
     }
     snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "");
@@ -1534,8 +1488,7 @@ static void api_ticket_message(struct api *a, const char *refpath)
     if (rc == 0)
         rc = send_argv(a, message_posted_cb, 1, ex);
     if (rc < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1544,11 +1497,10 @@ static void thread_read_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type == REDIS_REPLY_ERROR || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
-        hilo_http_respond_error(a->r, !reply ? -HILO_EUNAVAIL
+        api_fail(a, !reply ? -HILO_EUNAVAIL
                                       : reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "unknown")
                                           ? -HILO_EUNKNOWNTICKET
                                           : -HILO_EINTERNAL);
-        api_free(a);
         return;
     }
     json_t *sum = summary_of(reply), *evs = json_array();
@@ -1566,8 +1518,7 @@ static void api_ticket_get(struct api *a, const char *refpath)
 {
     char tk[128], ev[128], dl[128];
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNKNOWNTICKET);
-        api_free(a);
+        api_fail(a, -HILO_EUNKNOWNTICKET);
         return;
     }
     hilo_key(tk, sizeof tk, HILO_K_TICKET, a->ref);
@@ -1575,8 +1526,7 @@ static void api_ticket_get(struct api *a, const char *refpath)
     hilo_key(dl, sizeof dl, HILO_K_DELIVERY, a->ref);
     const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "", "10000"};
     if (send_argv(a, thread_read_cb, 10, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1601,8 +1551,7 @@ static void ticket_list_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     for (size_t i = 0; i < a->n; i++)
@@ -1618,8 +1567,7 @@ static void api_ticket_list(struct api *a)
     long l = lim ? strtol(lim, NULL, 10) : 50;
     if (l < 1 || l > 200 || (st && strcmp(st, "open") && strcmp(st, "pending") && strcmp(st, "resolved") &&
                              strcmp(st, "closed")) || (ch && !channel_name_ok(ch))) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     a->limit = (size_t)l;
@@ -1630,8 +1578,7 @@ static void api_ticket_list(struct api *a)
                                                                                    : HILO_K_IDX_ALL, NULL);
     const char *argv[] = {"ZREVRANGE", key, "0", "999"};
     if (send_argv(a, ticket_list_cb, 4, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1642,8 +1589,7 @@ static void webhook_log_cb(redisReply *reply, void *data)
     struct api *a = data;
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     json_t *list = json_array();
@@ -1663,8 +1609,7 @@ static void api_webhook_log(struct api *a)
     hilo_key(log, sizeof log, HILO_K_WEBHOOK_LOG, NULL);
     const char *argv[] = {"LRANGE", log, "0", "199"};
     if (send_argv(a, webhook_log_cb, 4, argv) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
@@ -1706,8 +1651,7 @@ static void media_meta_cb(const struct hilo_fetch_res *res, void *data)
     req.headers = headers;
     req.timeout_ms = c->http_timeout_ms;
     if (hilo_fetch_start(hilo_outbox_fetcher(a->s->outbox), &req, media_bytes_cb, a) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-        api_free(a);
+        api_fail(a, -HILO_EINTERNAL);
     }
 }
 
@@ -1721,8 +1665,7 @@ static void api_media(struct api *a, const char *id)
         return;
     }
     if (!*id || strlen(id) > 64 || strspn(id, "0123456789") != strlen(id)) {
-        hilo_http_respond_error(a->r, -HILO_EBADFRAME);
-        api_free(a);
+        api_fail(a, -HILO_EBADFRAME);
         return;
     }
     snprintf(url, sizeof url, "%s/%s", c->whatsapp_api_base, id);
@@ -1735,8 +1678,7 @@ static void api_media(struct api *a, const char *id)
     req.headers = headers;
     req.timeout_ms = c->http_timeout_ms;
     if (hilo_fetch_start(hilo_outbox_fetcher(a->s->outbox), &req, media_meta_cb, a) < 0) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-        api_free(a);
+        api_fail(a, -HILO_EINTERNAL);
     }
 }
 
@@ -1749,8 +1691,7 @@ static void authed_cb(int err, const struct hilo_session_info *si, void *data)
     const char *method = hilo_http_method(a->r);
 
     if (err) {
-        hilo_http_respond_error(a->r, err);
-        api_free(a);
+        api_fail(a, err);
         return;
     }
     a->who = *si;
@@ -1793,8 +1734,7 @@ static void authed_cb(int err, const struct hilo_session_info *si, void *data)
     }
     if (a->integration) {
         /* API keys reach the integration endpoints only */
-        hilo_http_respond_error(a->r, -HILO_EFORBIDDEN);
-        api_free(a);
+        api_fail(a, -HILO_EFORBIDDEN);
         return;
     }
     if (strncmp(path, "media/whatsapp/", 15) == 0 && strcmp(method, "GET") == 0) {
@@ -1844,13 +1784,11 @@ static void apikey_cb(redisReply *reply, void *data)
     struct hilo_session_info si;
     a->waiting--;
     if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-        api_free(a);
+        api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     if (reply->type == REDIS_REPLY_NIL) {
-        hilo_http_respond_error(a->r, -HILO_EUNAUTH);
-        api_free(a);
+        api_fail(a, -HILO_EUNAUTH);
         return;
     }
     memset(&si, 0, sizeof si);
