@@ -37,7 +37,7 @@ static void usage(FILE *f)
     fprintf(f, "hilo %s: conversation-continuity support hub\n\n"
                "Usage:\n"
                "  hilo [serve] [options]          run the hub\n"
-               "  hilo agent add NAME [--display \"Name\"] [--admin] [options]\n"
+               "  hilo agent add NAME [--display \"Name\"] [--team T] [--admin] [options]\n"
                "                                  create an agent; prints its password\n"
                "  hilo agent passwd NAME          set a new password; prints it\n"
                "  hilo agent remove NAME | list\n"

@@ -420,7 +420,7 @@ static void new_password(char out[21])
 }
 
 static int cli_set_password(redisContext *rc, const char *key, int create, const char *name,
-                            const char *display, int admin)
+                            const char *display, int admin, const char *team)
 {
     char pw[21], hash[crypto_pwhash_STRBYTES], now[24];
     redisReply *r;
@@ -432,8 +432,8 @@ static int cli_set_password(redisContext *rc, const char *key, int create, const
     }
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     if (create)
-        r = redisCommand(rc, "HSET %s name %s display %s role %s pwhash %s created_at %s", key,
-                         name, display, admin ? "admin" : "agent", hash, now);
+        r = redisCommand(rc, "HSET %s name %s display %s role %s team %s pwhash %s created_at %s",
+                         key, name, display, admin ? "admin" : "agent", team, hash, now);
     else
         r = redisCommand(rc, "HSET %s pwhash %s", key, hash);
     if (!r || r->type == REDIS_REPLY_ERROR) {
@@ -450,7 +450,7 @@ int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *pr
 {
     const char *verb = argc > 0 ? argv[0] : "";
     const char *name = argc > 1 ? argv[1] : NULL;
-    const char *display = NULL;
+    const char *display = NULL, *team = "";
     int admin = 0, code = 1;
     char key[160], set[160];
     redisContext *rc = NULL;
@@ -461,13 +461,15 @@ int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *pr
             admin = 1;
         else if (strcmp(argv[i], "--display") == 0 && i + 1 < argc)
             display = argv[++i];
+        else if (strcmp(argv[i], "--team") == 0 && i + 1 < argc && strlen(argv[i + 1]) <= 64)
+            team = argv[++i];
         else {
             fprintf(stderr, "hilo agent: unknown argument %s\n", argv[i]);
             return 2;
         }
     }
     if (strcmp(verb, "list") != 0 && (!name || !hilo_agents_name_ok(name))) {
-        fprintf(stderr, "usage: hilo agent add|passwd|remove NAME [--display \"Name\"] [--admin]\n"
+        fprintf(stderr, "usage: hilo agent add|passwd|remove NAME [--display \"Name\"] [--team T] [--admin]\n"
                         "       hilo agent list\n"
                         "NAME: 1-64 characters of a-z 0-9 . _ -\n");
         return 2;
@@ -488,7 +490,7 @@ int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *pr
             fprintf(stderr, "hilo: agent %s exists (use: hilo agent passwd %s)\n", name, name);
             goto out;
         }
-        code = cli_set_password(rc, key, 1, name, display ? display : name, admin);
+        code = cli_set_password(rc, key, 1, name, display ? display : name, admin, team);
         if (code == 0) {
             freeReplyObject(redisCommand(rc, "SADD %s %s", set, name));
             fprintf(stderr, "agent %s created; the password above is shown only once\n", name);
@@ -499,7 +501,7 @@ int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *pr
             fprintf(stderr, "hilo: no agent %s\n", name);
             goto out;
         }
-        code = cli_set_password(rc, key, 0, name, NULL, 0);
+        code = cli_set_password(rc, key, 0, name, NULL, 0, NULL);
     } else if (strcmp(verb, "remove") == 0) {
         r = redisCommand(rc, "DEL %s", key);
         freeReplyObject(redisCommand(rc, "SREM %s %s", set, name));

@@ -167,3 +167,11 @@ test('SIGTERM closes WebSockets with 1001 and exits 0', withLogs(async () => {
   assert.equal((await a.closed).code, 1001);
   assert.equal(code, 0, h.logs().slice(-2000));
 }));
+
+test('hilo agent add --team puts the agent in that team', withLogs(async () => {
+  const r = await startRedis();
+  const pw = (await runHilo(['agent', 'add', 'teamed', '--team', 'billing', '--display', 'Teamed One', '--redis-url', r.url])).stdout.trim();
+  assert.match(pw, /^\S{20}$/);
+  const team = (await r.cli('HGET', 'hilo:agent:teamed', 'team')).trim();
+  assert.equal(team, 'billing');
+}));
