@@ -486,6 +486,20 @@ Object.assign(en, {
   'ok.retry': 'Sending again.',
   'ok.transferred': 'Ticket transferred.',
   'ok.followUp': 'Pending; follow-up set.',
+  'att.label': 'Attachments',
+  'att.image': 'Image',
+  'att.audio': 'Audio',
+  'att.voice': 'Voice message',
+  'att.video': 'Video',
+  'att.document': 'Document',
+  'att.sticker': 'Sticker',
+  'att.file': 'Attachment',
+  'att.location': 'Location ({lat}, {lon})',
+  'att.openMap': 'Open the location in OpenStreetMap',
+  'att.newTab': '(opens in a new tab)',
+  'att.notStored': 'not stored by Hilo',
+  'att.badUrl': 'link not shown: not an http(s) address',
+  'att.unavailable': 'not available',
 });
 
 Object.assign(es, {
@@ -648,6 +662,20 @@ Object.assign(es, {
   'ok.retry': 'Se vuelve a enviar.',
   'ok.transferred': 'Caso transferido.',
   'ok.followUp': 'Pendiente; seguimiento programado.',
+  'att.label': 'Adjuntos',
+  'att.image': 'Imagen',
+  'att.audio': 'Audio',
+  'att.voice': 'Mensaje de voz',
+  'att.video': 'Vídeo',
+  'att.document': 'Documento',
+  'att.sticker': 'Sticker',
+  'att.file': 'Adjunto',
+  'att.location': 'Ubicación ({lat}, {lon})',
+  'att.openMap': 'Abrir la ubicación en OpenStreetMap',
+  'att.newTab': '(se abre en una pestaña nueva)',
+  'att.notStored': 'Hilo no guarda el archivo',
+  'att.badUrl': 'enlace no mostrado: no es una dirección http(s)',
+  'att.unavailable': 'no disponible',
 });
 
 export const STRINGS = { en, es };

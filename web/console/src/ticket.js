@@ -9,6 +9,7 @@ import {
 import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf } from './util.js';
 import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
+import { Attachments } from './attachments.js';
 
 export function TicketView({ s }) {
   const c = s.current;
@@ -212,7 +213,7 @@ const Event = memo(({ ev, dl }) => {
   switch (kind) {
     case 'message':
       return html`<li class=${`ev ev-message from-${role}`} ...${common}>
-        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div></li>`;
+        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div><${Attachments} ev=${ev} /></li>`;
     case 'reply':
       return html`<li class="ev ev-reply" ...${common}>
         <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /></li>`;
