@@ -18,6 +18,7 @@ struct hilo_watch;
 struct hilo_route;
 struct hilo_deferred;
 struct hilo_outbox;
+struct hilo_ref_waiter;
 
 /* A frame ready to send, shared by all its recipients (refcounted). The
  * payload starts at buf + LWS_PRE so lws can write the header in front. */
@@ -98,7 +99,8 @@ struct hilo_server {
     uint32_t serial;
     int stopping;
     /* reference pool (reserved in Redis ahead of need) */
-    char pool[32][HILO_REF_MAX];
+    char pool[64][HILO_REF_MAX];
+    struct hilo_ref_waiter *ref_waiters, *ref_waiters_tail;
     int npool;
     int pool_filling;
     int timers_busy;
@@ -143,6 +145,10 @@ void hilo_hub_resync(struct hilo_server *s);
 void hilo_hub_fill_pool(struct hilo_server *s);
 /* Takes a reserved, unused reference from the pool: 0, or -1 when empty. */
 int hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX]);
+/* Runs fn(data) once the pool has a reference again (or once refilling
+ * failed: then hilo_hub_take_ref fails again and fn reports it). */
+void hilo_hub_when_ref(struct hilo_server *s, void (*fn)(void *data), void *data);
+void hilo_hub_drain_waiters(struct hilo_server *s, int all);
 /* Takes due durable timers from Redis and fires them (follow-ups). */
 void hilo_hub_timers_tick(struct hilo_server *s);
 /* One parsed frame (msg borrowed) from a connection. */

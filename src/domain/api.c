@@ -53,6 +53,7 @@ struct api {
     char dkey[200];
     char locale[4];
     int step;
+    int waited;                  /* waited once for a reference */
     size_t limit;
     char filter_status[16], filter_channel[40];
 };
@@ -1211,6 +1212,8 @@ static void ticket_dup_cb(redisReply *reply, void *data)
     api_free(a);
 }
 
+static void ticket_create_write(struct api *a);
+
 static void ticket_lookup_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
@@ -1250,8 +1253,21 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
         snprintf(a->cid, sizeof a->cid, "c%s", hex);
     }
+    ticket_create_write(a);
+}
+
+static void ticket_create_again(void *data) { ticket_create_write(data); }
+
+/* The customer is known: take a reference and write the ticket. */
+static void ticket_create_write(struct api *a)
+{
+    struct hilo_server *s = a->s;
     if (hilo_hub_take_ref(s, a->ref) < 0) {
-        hilo_hub_fill_pool(s);
+        if (!a->waited) {
+            a->waited = 1;
+            hilo_hub_when_ref(s, ticket_create_again, a);
+            return;
+        }
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }

@@ -838,6 +838,45 @@ struct reserve_op {
 
 static int reserve_send(struct hilo_server *s, int digits);
 
+struct hilo_ref_waiter {
+    struct hilo_ref_waiter *next;
+    void (*fn)(void *data);
+    void *data;
+};
+
+void hilo_hub_when_ref(struct hilo_server *s, void (*fn)(void *data), void *data)
+{
+    struct hilo_ref_waiter *w = calloc(1, sizeof *w);
+    if (!w) {
+        fn(data); /* fails to take a reference and reports it */
+        return;
+    }
+    w->fn = fn;
+    w->data = data;
+    if (s->ref_waiters_tail)
+        s->ref_waiters_tail->next = w;
+    else
+        s->ref_waiters = w;
+    s->ref_waiters_tail = w;
+    hilo_hub_fill_pool(s);
+    if (!s->pool_filling)
+        hilo_hub_drain_waiters(s, 1); /* nothing will refill: Redis is away */
+}
+
+/* Hands pooled references to those waiting; with `all`, everyone is called
+ * (those who find the pool empty report that they could not create). */
+void hilo_hub_drain_waiters(struct hilo_server *s, int all)
+{
+    while (s->ref_waiters && (s->npool > 0 || all)) {
+        struct hilo_ref_waiter *w = s->ref_waiters;
+        s->ref_waiters = w->next;
+        if (!s->ref_waiters)
+            s->ref_waiters_tail = NULL;
+        w->fn(w->data);
+        free(w);
+    }
+}
+
 static void reserve_cb(redisReply *reply, void *data)
 {
     struct reserve_op *op = data;
@@ -854,8 +893,11 @@ static void reserve_cb(redisReply *reply, void *data)
     }
     s->pool_filling--;
     free(op);
-    if (s->pool_filling == 0 && s->npool < 8 && reply)
+    hilo_hub_drain_waiters(s, 0);
+    if (s->pool_filling == 0 && s->npool < (int)HILO_ARRAY_LEN(s->pool) / 2 && reply)
         hilo_hub_fill_pool(s);
+    if (s->pool_filling == 0)
+        hilo_hub_drain_waiters(s, 1);
 }
 
 static int reserve_send(struct hilo_server *s, int digits)
@@ -886,7 +928,7 @@ static int reserve_send(struct hilo_server *s, int digits)
 void hilo_hub_fill_pool(struct hilo_server *s)
 {
     int want = (int)HILO_ARRAY_LEN(s->pool) - s->npool;
-    if (s->pool_filling || s->npool >= 8 || !hilo_redis_ready(s->redis))
+    if (s->pool_filling || s->npool >= (int)HILO_ARRAY_LEN(s->pool) / 2 || !hilo_redis_ready(s->redis))
         return;
     for (int i = 0; i < want; i++) {
         if (reserve_send(s, 8) < 0)
@@ -1331,6 +1373,7 @@ struct msg_op {
     char ref[HILO_REF_MAX];
     char op[12];
     int creating;
+    int waited;          /* waited once for a reference */
     char *channel;       /* agent replies: the channel asked for, or NULL */
     char *delivery;      /* delivery json for the outbox, or NULL (web) */
     char *outbox[24];    /* outbox entry field/value pairs */
@@ -1403,6 +1446,8 @@ out:
         unbusy(c);
 }
 
+static void customer_create_again(void *data) { customer_create(data); }
+
 static void customer_create(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
@@ -1413,9 +1458,18 @@ static void customer_create(struct msg_op *op)
     char act[128], all[128];
     int rc;
 
+    if (!c->wsi) {
+        msg_free(op);
+        return;
+    }
     if (hilo_hub_take_ref(s, op->ref) < 0) {
-        /* Only when tickets are created faster than one pool refill. */
-        hilo_hub_fill_pool(s);
+        if (!op->waited) {
+            /* tickets come faster than the pool refills: wait for it */
+            op->waited = 1;
+            c->busy = 1;
+            hilo_hub_when_ref(s, customer_create_again, op);
+            return;
+        }
         hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
         msg_free(op);
         unbusy(c);

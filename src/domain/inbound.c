@@ -41,6 +41,7 @@ struct in_op {
     char status[16];
     char locale[4];
     int step;
+    int waited;          /* waited once for a reference */
     /* voice */
     struct hilo_call call;
     int voice;
@@ -286,6 +287,14 @@ static void write_append(struct in_op *op, const struct hilo_inbound *m, const c
         fail(op, -HILO_EUNAVAIL);
 }
 
+static void write_create(struct in_op *op, const struct hilo_inbound *m);
+
+static void create_again(void *data)
+{
+    struct in_op *op = data;
+    write_create(op, op->cur);
+}
+
 static void write_create(struct in_op *op, const struct hilo_inbound *m)
 {
     struct hilo_server *s = op->s;
@@ -300,7 +309,11 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
     json_decref(x);
     if (hilo_hub_take_ref(s, op->ref) < 0) {
         free(xjs);
-        hilo_hub_fill_pool(s);
+        if (!op->waited) {
+            op->waited = 1;
+            hilo_hub_when_ref(s, create_again, op);
+            return;
+        }
         fail(op, -HILO_EUNAVAIL);
         return;
     }
