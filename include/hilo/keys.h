@@ -33,6 +33,7 @@ enum hilo_key {
     HILO_K_MSGID,      /* string: sent email Message-ID -> ref  arg: message id */
     HILO_K_CALL,       /* string: Twilio CallSid -> ref    arg: sid */
     HILO_K_WEBHOOK_LOG,/* list: latest webhook attempts    arg: unused */
+    HILO_K_WEBHOOK_LOCK,/* string: who posts a ticket's events  arg: ref */
     HILO_K_APIKEY,     /* string: key sha256 -> name       arg: sha256 hex */
     HILO_K_APIKEYS,    /* hash: name -> key sha256         arg: unused */
     HILO_K_TIMERS,     /* zset: "<kind>:<arg>" by due ms   arg: unused */

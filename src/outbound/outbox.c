@@ -183,6 +183,8 @@ static void webhook_log(struct hilo_outbox *o, struct job *j, const char *status
 static void finish(struct job *j, const char *status, const char *pid, const char *error,
                    long retry_after_s);
 static void job_free(struct job *j);
+static void finished_cb(redisReply *reply, void *data);
+static void webhook_unlock(struct job *j);
 
 static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
 {
@@ -195,6 +197,7 @@ static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
         hilo_key(tk, sizeof tk, HILO_K_TICKET, f(j->e, "ref"));
         const char *argv[] = {"HSET", tk, "webhook_cursor", f(j->e, "upto")};
         hilo_redis_cmdargv(j->o->s->redis, NULL, NULL, 4, argv, NULL);
+        webhook_unlock(j);
         webhook_log(j->o, j, "sent", res->status, NULL, n);
         finish(j, "sent", "", NULL, -1);
         return;
@@ -203,6 +206,7 @@ static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
         snprintf(err, sizeof err, "network: %s", res->error ? res->error : "failed");
     else
         snprintf(err, sizeof err, "HTTP %ld", res->status);
+    webhook_unlock(j);
     int retry = !res->ok || res->status == 429 || res->status >= 500;
     int last = atoi(f(j->e, "attempt")) + 1 >= j->o->s->cfg->outbox_attempts; /* NOLINT */
     webhook_log(j->o, j, retry && !last ? "retry" : "failed", res->ok ? res->status : 0, err, n);
@@ -222,6 +226,7 @@ static void webhook_events_cb(redisReply *reply, void *data)
     }
     size_t n = (reply->elements - 3) / 2;
     if (n == 0) {
+        webhook_unlock(j);
         finish(j, "sent", "", NULL, -1); /* an earlier POST carried them */
         return;
     }
@@ -287,14 +292,73 @@ static void webhook_cursor_cb(redisReply *reply, void *data)
         job_free(j);
 }
 
-static void webhook_start(struct job *j)
+/* Another job (maybe on another instance) is posting this ticket's events:
+ * try again shortly, without counting an attempt. */
+static void webhook_later(struct job *j)
 {
+    struct hilo_server *s = j->o->s;
+    char q[128], due[128], when[24];
+    hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
+    hilo_key(due, sizeof due, HILO_K_OUTBOX_DUE, NULL);
+    snprintf(when, sizeof when, "%llu", (unsigned long long)(hilo_now_ms() + 300));
+    json_object_set_new(j->e, "later", json_integer((json_int_t)hilo_now_ms())); /* unique member */
+    char *js = json_dumps(j->e, JSON_COMPACT | JSON_SORT_KEYS);
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    const char *ack[] = {"XACK", q, "senders", j->id}, *del[] = {"XDEL", q, j->id};
+    const char *z[] = {"ZADD", due, when, js};
+    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, ack, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, del, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, z, NULL);
+    if (rc == 0)
+        rc = hilo_redis_cmdargv(s->redis, finished_cb, j, 1, x, NULL);
+    free(js);
+    if (rc < 0)
+        job_free(j);
+}
+
+static void webhook_locked_cb(redisReply *reply, void *data)
+{
+    struct job *j = data;
     char tk[128];
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        job_free(j);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        webhook_later(j);
+        return;
+    }
     hilo_key(tk, sizeof tk, HILO_K_TICKET, f(j->e, "ref"));
-    snprintf(j->provider, sizeof j->provider, "webhook");
     const char *argv[] = {"HGET", tk, "webhook_cursor"};
     if (hilo_redis_cmdargv(j->o->s->redis, webhook_cursor_cb, j, 3, argv, NULL) < 0)
         job_free(j);
+}
+
+/* One poster per ticket at a time, across instances, so that POSTs carry
+ * each event once and in order. The lock expires if its holder dies. */
+static void webhook_start(struct job *j)
+{
+    char lk[128];
+    hilo_key(lk, sizeof lk, HILO_K_WEBHOOK_LOCK, f(j->e, "ref"));
+    snprintf(j->provider, sizeof j->provider, "webhook");
+    const char *argv[] = {"SET", lk, j->id, "NX", "PX", "60000"};
+    if (hilo_redis_cmdargv(j->o->s->redis, webhook_locked_cb, j, 6, argv, NULL) < 0)
+        job_free(j);
+}
+
+static void webhook_unlock(struct job *j)
+{
+    char lk[128];
+    hilo_key(lk, sizeof lk, HILO_K_WEBHOOK_LOCK, f(j->e, "ref"));
+    const char *argv[] = {"EVAL",
+                          "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                          "return redis.call('DEL', KEYS[1]) end return 0",
+                          "1", lk, j->id};
+    hilo_redis_cmdargv(j->o->s->redis, NULL, NULL, 5, argv, NULL);
 }
 
 /* ---- finishing a send --------------------------------------------------- */

@@ -50,6 +50,7 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_MSGID: r = snprintf(buf, n, "%s:msgid:%s", p, arg); break;
     case HILO_K_CALL: r = snprintf(buf, n, "%s:call:%s", p, arg); break;
     case HILO_K_WEBHOOK_LOG: r = snprintf(buf, n, "%s:{ob}:whlog", p); break;
+    case HILO_K_WEBHOOK_LOCK: r = snprintf(buf, n, "%s:{t:%s}:whl", p, arg); break;
     case HILO_K_APIKEY: r = snprintf(buf, n, "%s:apikey:%s", p, arg); break;
     case HILO_K_APIKEYS: r = snprintf(buf, n, "%s:apikeys", p); break;
     case HILO_K_TIMERS: r = snprintf(buf, n, "%s:timers", p); break;
