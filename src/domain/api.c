@@ -1072,6 +1072,20 @@ static void api_agents(struct api *a, const char *rest)
     }
 }
 
+/* The JSON objects stored as the strings of an array reply (others skipped). */
+static json_t *json_of_strings(const redisReply *reply)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < reply->elements; i++) {
+        json_error_t je;
+        json_t *e;
+        if (reply->element[i]->type == REDIS_REPLY_STRING &&
+            (e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, &je)))
+            json_array_append_new(list, e);
+    }
+    return list;
+}
+
 /* ---- dead letters ---------------------------------------------------------------- */
 
 static void dead_items_cb(redisReply *reply, void *data)
@@ -1082,21 +1096,17 @@ static void dead_items_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < reply->elements; i++) {
-        json_error_t je;
-        json_t *e;
-        if (reply->element[i]->type != REDIS_REPLY_STRING ||
-            !(e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, &je)))
-            continue;
+    json_t *entries = json_of_strings(reply), *list = json_array(), *e;
+    size_t i;
+    json_array_foreach(entries, i, e) {
         json_t *item = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "ticket", json_object_get(e, "ref"),
                                  "event_id", json_object_get(e, "ev"), "channel", json_object_get(e, "ch"),
                                  "to", json_object_get(e, "to"), "error", json_object_get(e, "error"),
                                  "attempts", json_object_get(e, "attempt"));
         if (item)
             json_array_append_new(list, item);
-        json_decref(e);
     }
+    json_decref(entries);
     hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "dead", list));
     api_free(a);
 }
@@ -1608,14 +1618,7 @@ static void webhook_log_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < reply->elements; i++) {
-        json_error_t je;
-        json_t *e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, &je);
-        if (e)
-            json_array_append_new(list, e);
-    }
-    hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "log", list));
+    hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "log", json_of_strings(reply)));
     api_free(a);
 }
 
