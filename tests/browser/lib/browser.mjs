@@ -122,7 +122,12 @@ export async function startProxy(targetPort, { host = '127.0.0.1' } = {}) {
 
 export function collectConsole(page) {
   const out = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    // Chromium asks the host page's server for a favicon at its own pace;
+    // its 404 says nothing about the widget.
+    if (/\/favicon\.ico$/.test(m.location()?.url || '')) return;
+    if (m.type() === 'error' || m.type() === 'warning') out.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => out.push(`pageerror: ${e.message}`));
   return out;
 }
