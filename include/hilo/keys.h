@@ -40,6 +40,12 @@ enum hilo_key {
     HILO_K_SEARCH,     /* set: customer ids                arg: "email:<addr>" */
 };
 
+/* Every key of one ticket, built at once. */
+struct hilo_ticket_keys {
+    char tk[128], ev[128], dd[128], rsv[128], dl[128];
+};
+void hilo_ticket_keys(struct hilo_ticket_keys *k, const char *ref);
+
 /* Sets the prefix (copied). Call once at start-up. */
 int hilo_keys_init(const char *prefix);
 void hilo_keys_deinit(void);

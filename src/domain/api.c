@@ -107,6 +107,27 @@ static int alloc_refs(struct api *a, size_t n)
     return a->refs && a->items ? 0 : -1;
 }
 
+/* The strings of an array reply become a->refs. -1 when the reply is not
+ * one (or memory runs out). */
+static int take_refs(struct api *a, const redisReply *reply)
+{
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0)
+        return -1;
+    for (size_t i = 0; i < a->n; i++)
+        a->refs[i] = strdup(reply->element[i]->str);
+    return 0;
+}
+
+/* A command of a batch (one per ref) could not be sent: the replies of those
+ * sent still come, in order, and the last one answers. */
+static void batch_broken(struct api *a, size_t sent)
+{
+    a->failed = 1;
+    a->n = sent;
+    if (a->waiting == 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
 static int send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv)
 {
     int rc = hilo_redis_cmdargv(a->s->redis, cb, a, argc, argv, NULL);
@@ -170,13 +191,7 @@ static void fetch_summaries(struct api *a, void (*then)(struct api *a))
     }
     for (size_t i = 0; i < a->n; i++)
         if (send_summary(a, a->refs[i], summaries_cb) < 0) {
-            if (a->waiting == 0) {
-                api_fail(a, -HILO_EUNAVAIL);
-            } else {
-                /* replies of the ones sent still come, in order */
-                a->failed = 1;
-                a->n = i;
-            }
+            batch_broken(a, i);
             return;
         }
 }
@@ -359,12 +374,10 @@ static void report_list_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+    if (take_refs(a, reply) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    for (size_t i = 0; i < a->n; i++)
-        a->refs[i] = strdup(reply->element[i]->str);
     if (a->n == 0) {
         report_build(a);
         api_free(a);
@@ -375,11 +388,7 @@ static void report_list_cb(redisReply *reply, void *data)
         hilo_key(tk, sizeof tk, HILO_K_TICKET, a->refs[i]);
         const char *argv[] = {"HGETALL", tk};
         if (send_argv(a, report_ticket_cb, 2, argv) < 0) {
-            a->failed = 1;
-            a->n = i;
-            if (a->waiting == 0) {
-                api_fail(a, -HILO_EUNAVAIL);
-            }
+            batch_broken(a, i);
             return;
         }
     }
@@ -477,12 +486,10 @@ static void search_recent_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+    if (take_refs(a, reply) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    for (size_t i = 0; i < a->n; i++)
-        a->refs[i] = strdup(reply->element[i]->str);
     if (a->n == 0) {
         respond_tickets(a);
         api_free(a);
@@ -498,11 +505,7 @@ static void search_recent_cb(redisReply *reply, void *data)
             hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, hg, NULL) < 0 ||
             hilo_redis_cmdargv(a->s->redis, NULL, NULL, 6, xr, NULL) < 0 ||
             send_argv(a, search_scan_cb, 1, x) < 0) {
-            a->failed = 1;
-            a->n = i;
-            if (a->waiting == 0) {
-                api_fail(a, -HILO_EUNAVAIL);
-            }
+            batch_broken(a, i);
             return;
         }
     }
@@ -761,7 +764,7 @@ static void agents_names_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+    if (take_refs(a, reply) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
@@ -772,15 +775,10 @@ static void agents_names_cb(redisReply *reply, void *data)
     }
     for (size_t i = 0; i < a->n; i++) {
         char ak[160];
-        a->refs[i] = strdup(reply->element[i]->str);
         hilo_key(ak, sizeof ak, HILO_K_AGENT, a->refs[i]);
         const char *argv[] = {"HGETALL", ak};
         if (send_argv(a, agents_list_cb, 2, argv) < 0) {
-            a->failed = 1;
-            a->n = i;
-            if (a->waiting == 0) {
-                api_fail(a, -HILO_EUNAVAIL);
-            }
+            batch_broken(a, i);
             return;
         }
     }
@@ -1576,12 +1574,10 @@ static void ticket_list_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || alloc_refs(a, reply->elements) < 0) {
+    if (take_refs(a, reply) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    for (size_t i = 0; i < a->n; i++)
-        a->refs[i] = strdup(reply->element[i]->str);
     fetch_summaries(a, respond_ticket_list);
 }
 

@@ -156,20 +156,6 @@ static int call_send(struct hilo_server *s, struct call *k, hilo_redis_cb cb, vo
     return hilo_redis_cmdargv(s->redis, cb, data, k->argc, k->argv, k->lens);
 }
 
-/* Ticket keys: tk, ev, dd, rsv */
-struct tkeys {
-    char tk[128], ev[128], dd[128], rsv[128], dl[128];
-};
-
-static void tkeys_make(struct tkeys *t, const char *ref)
-{
-    hilo_key(t->tk, sizeof t->tk, HILO_K_TICKET, ref);
-    hilo_key(t->ev, sizeof t->ev, HILO_K_THREAD, ref);
-    hilo_key(t->dd, sizeof t->dd, HILO_K_DEDUPE, ref);
-    hilo_key(t->rsv, sizeof t->rsv, HILO_K_RESERVE, ref);
-    hilo_key(t->dl, sizeof t->dl, HILO_K_DELIVERY, ref);
-}
-
 /* ---- routing ---------------------------------------------------------- */
 
 static struct hilo_route *route_find(struct hilo_server *s, const char *ref, int create)
@@ -635,11 +621,11 @@ static void thread_customer_cb(redisReply *reply, void *data)
     if (tix->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < tix->elements && others < 10; i++) {
             const char *ref = tix->element[i]->str;
-            struct tkeys k;
+            struct hilo_ticket_keys k;
             struct call call;
             if (strcmp(ref, op->ref) == 0 || strlen(ref) >= HILO_REF_MAX)
                 continue;
-            tkeys_make(&k, ref);
+            hilo_ticket_keys(&k, ref);
             call_init(&call, HILO_S_HISTORY, 3);
             call_add(&call, k.tk);
             call_add(&call, k.ev);
@@ -757,12 +743,12 @@ static void sync_cb(redisReply *reply, void *data)
 static void sync_page(struct sync_op *op)
 {
     struct hilo_conn *c = op->c;
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call call;
     char count[16];
     int agent = c->role == HILO_ROLE_AGENT;
 
-    tkeys_make(&k, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     snprintf(count, sizeof count, "%d", op->mode == SYNC_THREAD ? 1000 : HISTORY_PAGE);
     call_init(&call, HILO_S_HISTORY, 3);
     call_add(&call, k.tk);
@@ -903,13 +889,13 @@ static void reserve_cb(redisReply *reply, void *data)
 static int reserve_send(struct hilo_server *s, int digits)
 {
     struct reserve_op *op = calloc(1, sizeof *op);
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call call;
     if (!op)
         return -ENOMEM;
     op->s = s;
     hilo_ref_generate(op->ref, digits);
-    tkeys_make(&k, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     call_init(&call, HILO_S_RESERVE, 2);
     call_add(&call, k.tk);
     call_add(&call, k.rsv);
@@ -1076,14 +1062,14 @@ static void hello_cb(redisReply *reply, void *data);
 static void hello_summary(struct hello_op *op)
 {
     struct hilo_conn *c = op->c;
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call call;
     if (!c->ticket[0]) {
         hello_finish(op, NULL, 0);
         return;
     }
     op->step = 3;
-    tkeys_make(&k, c->ticket);
+    hilo_ticket_keys(&k, c->ticket);
     call_init(&call, HILO_S_HISTORY, 3);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
@@ -1452,7 +1438,7 @@ static void customer_create(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_server *s = c->srv;
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call create, cust;
     char ack[512], eta[16], now[24], cu[160], ids[160], tix[160], ik[160], dkey[200];
     char act[128], all[128];
@@ -1479,7 +1465,7 @@ static void customer_create(struct msg_op *op)
     c->busy = 1; /* later messages wait for the ticket to exist */
     /* Route before writing, so the published events find this connection. */
     watch_get(c, op->ref);
-    tkeys_make(&k, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     hilo_i18n_ack(c->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
     snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
@@ -1601,12 +1587,12 @@ static void send_append(struct msg_op *op)
     struct hilo_conn *c = op->c;
     struct hilo_server *s = c->srv;
     int agent = c->role == HILO_ROLE_AGENT;
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call call;
     char dkey[200];
     int rc;
 
-    tkeys_make(&k, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', c->id, op->client_id);
     call_init(&call, HILO_S_APPEND, 4);
     call_add(&call, k.tk);
@@ -1863,9 +1849,9 @@ static void queue_list_cb(redisReply *reply, void *data)
     /* one pipelined batch: every summary in the same round trip */
     size_t n = q->n;
     for (size_t i = 0; i < n; i++) {
-        struct tkeys k;
+        struct hilo_ticket_keys k;
         struct call call;
-        tkeys_make(&k, q->refs[i]);
+        hilo_ticket_keys(&k, q->refs[i]);
         call_init(&call, HILO_S_HISTORY, 3);
         call_add(&call, k.tk);
         call_add(&call, k.ev);
@@ -2151,10 +2137,10 @@ static void set_send(struct set_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_server *s = c->srv;
-    struct tkeys k;
+    struct hilo_ticket_keys k;
     struct call call;
     int rc;
-    tkeys_make(&k, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     call_init(&call, HILO_S_SET, 2);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
@@ -2438,7 +2424,7 @@ static void due_cb(redisReply *reply, void *data)
     for (size_t i = 0; i < reply->elements; i++) {
         const char *m = reply->element[i]->str;
         char ref[HILO_REF_MAX];
-        struct tkeys k;
+        struct hilo_ticket_keys k;
         struct call call;
         struct timer_op *op;
         if (strncmp(m, "followup:", 9) != 0 || hilo_ref_normalize(m + 9, ref) < 0)
@@ -2448,7 +2434,7 @@ static void due_cb(redisReply *reply, void *data)
             continue;
         op->s = s;
         snprintf(op->member, sizeof op->member, "%s", m);
-        tkeys_make(&k, ref);
+        hilo_ticket_keys(&k, ref);
         call_init(&call, HILO_S_SET, 2);
         call_add(&call, k.tk);
         call_add(&call, k.ev);

@@ -119,8 +119,6 @@ static int find_ref(const char *text, char out[HILO_REF_MAX])
     return -1;
 }
 
-static void tkey(char *out, size_t n, enum hilo_key k, const char *ref) { hilo_key(out, n, k, ref); }
-
 /* ---- writing a message ------------------------------------------------------- */
 
 static void written_cb(redisReply *reply, void *data)
@@ -231,7 +229,8 @@ static int common_writes(struct in_op *op, const struct hilo_inbound *m, const c
 static void write_append(struct in_op *op, const struct hilo_inbound *m, const char *kind)
 {
     struct hilo_server *s = op->s;
-    char tk[128], ev[128], dd[128], dl[128], dkey[300], idx[128], now[24], addrkey[40];
+    struct hilo_ticket_keys k;
+    char dkey[300], idx[128], now[24], addrkey[40];
     const char *fields[12];
     int nf = channel_fields(op, m, fields, addrkey, sizeof addrkey);
     json_t *x = event_extra(m);
@@ -240,20 +239,17 @@ static void write_append(struct in_op *op, const struct hilo_inbound *m, const c
     int rc;
 
     json_decref(x);
-    tkey(tk, sizeof tk, HILO_K_TICKET, op->ref);
-    tkey(ev, sizeof ev, HILO_K_THREAD, op->ref);
-    tkey(dd, sizeof dd, HILO_K_DEDUPE, op->ref);
-    tkey(dl, sizeof dl, HILO_K_DELIVERY, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
     hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     av_add(&a, "EVALSHA");
     av_add(&a, hilo_scripts_sha(HILO_S_APPEND));
     av_add(&a, "4");
-    av_add(&a, tk);
-    av_add(&a, ev);
-    av_add(&a, dd);
-    av_add(&a, dl);
+    av_add(&a, k.tk);
+    av_add(&a, k.ev);
+    av_add(&a, k.dd);
+    av_add(&a, k.dl);
     av_add(&a, s->events_channel);
     av_add(&a, op->ref);
     av_add(&a, kind);
@@ -298,7 +294,8 @@ static void create_again(void *data)
 static void write_create(struct in_op *op, const struct hilo_inbound *m)
 {
     struct hilo_server *s = op->s;
-    char tk[128], ev[128], dd[128], rsv[128], dl[128], dkey[300], act[128], all[128], now[24];
+    struct hilo_ticket_keys k;
+    char dkey[300], act[128], all[128], now[24];
     char ack[600], eta[16], addrkey[40], cid[40];
     const char *fields[12];
     int nf = channel_fields(op, m, fields, addrkey, sizeof addrkey), rc;
@@ -349,11 +346,7 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
         }
         hilo_outbox_route(s, NULL, f, op->ref, "ack", ack, &entry, &delivery);
     }
-    tkey(tk, sizeof tk, HILO_K_TICKET, op->ref);
-    tkey(ev, sizeof ev, HILO_K_THREAD, op->ref);
-    tkey(dd, sizeof dd, HILO_K_DEDUPE, op->ref);
-    tkey(rsv, sizeof rsv, HILO_K_RESERVE, op->ref);
-    tkey(dl, sizeof dl, HILO_K_DELIVERY, op->ref);
+    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
@@ -361,11 +354,11 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
     av_add(&a, "EVALSHA");
     av_add(&a, hilo_scripts_sha(HILO_S_CREATE));
     av_add(&a, "5");
-    av_add(&a, tk);
-    av_add(&a, ev);
-    av_add(&a, dd);
-    av_add(&a, rsv);
-    av_add(&a, dl);
+    av_add(&a, k.tk);
+    av_add(&a, k.ev);
+    av_add(&a, k.dd);
+    av_add(&a, k.rsv);
+    av_add(&a, k.dl);
     av_add(&a, s->events_channel);
     av_add(&a, op->ref);
     av_add(&a, cid);
@@ -412,12 +405,10 @@ static void step_cb(redisReply *reply, void *data);
 
 static int send_summary(struct in_op *op, const char *ref)
 {
-    char tk[128], ev[128], dl[128];
-    tkey(tk, sizeof tk, HILO_K_TICKET, ref);
-    tkey(ev, sizeof ev, HILO_K_THREAD, ref);
-    tkey(dl, sizeof dl, HILO_K_DELIVERY, ref);
+    struct hilo_ticket_keys k;
+    hilo_ticket_keys(&k, ref);
     snprintf(op->ref, sizeof op->ref, "%s", ref);
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "", "0"};
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", k.tk, k.ev, k.dl, "0", "0", "", "0"};
     return hilo_redis_cmdargv(op->s->redis, step_cb, op, 10, argv, NULL);
 }
 
@@ -615,9 +606,9 @@ static void status_found_cb(redisReply *reply, void *data)
         next_status(op);
         return;
     }
-    tkey(tk, sizeof tk, HILO_K_TICKET, ref);
-    tkey(dl, sizeof dl, HILO_K_DELIVERY, ref);
-    tkey(dd, sizeof dd, HILO_K_DEDUPE, ref);
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
+    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, ref);
+    hilo_key(dd, sizeof dd, HILO_K_DEDUPE, ref);
     json_t *u = json_pack("{s:s}", "status", d->status);
     if (d->error && *d->error)
         json_object_set_new(u, "error", json_string(d->error));
@@ -988,11 +979,9 @@ static void voice_followup(struct in_op *op, const char *ref)
     op->msgs = m;
     op->cur = m;
     /* stored like a message of the caller; a transcription is the customer's words */
-    char tk[128], ev[128], dd[128], dl[128], dkey[300];
-    tkey(tk, sizeof tk, HILO_K_TICKET, ref);
-    tkey(ev, sizeof ev, HILO_K_THREAD, ref);
-    tkey(dd, sizeof dd, HILO_K_DEDUPE, ref);
-    tkey(dl, sizeof dl, HILO_K_DELIVERY, ref);
+    struct hilo_ticket_keys k;
+    char dkey[300];
+    hilo_ticket_keys(&k, ref);
     snprintf(dkey, sizeof dkey, "p:twilio:%s", m->provider_id);
     json_t *x = event_extra(m);
     char *xjs = json_dumps(x, JSON_COMPACT);
@@ -1000,7 +989,7 @@ static void voice_followup(struct in_op *op, const char *ref)
     const char *kind = strcmp(op->voice_kind, "transcription") == 0 ? "message"
                        : strcmp(op->voice_kind, "recording") == 0   ? "voicemail"
                                                                      : "call";
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_APPEND), "4", tk, ev, dd, dl,
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_APPEND), "4", k.tk, k.ev, k.dd, k.dl,
                           s->events_channel, ref, kind, "voice", "customer", "", "", m->text, dkey,
                           m->provider_id, xjs, "", ""};
     const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
@@ -1113,7 +1102,7 @@ static void voice_attach_written(redisReply *reply, void *data)
         }
         char tk[128];
         snprintf(op->ref, sizeof op->ref, "%.9s", reply->str);
-        tkey(tk, sizeof tk, HILO_K_TICKET, op->ref);
+        hilo_key(tk, sizeof tk, HILO_K_TICKET, op->ref);
         const char *argv[] = {"HMGET", tk, "status", "locale", "customer"};
         op->step = 102;
         if (hilo_redis_cmdargv(op->s->redis, voice_attach_written, op, 5, argv, NULL) < 0)

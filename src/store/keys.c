@@ -60,3 +60,12 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
         return -1;
     return r;
 }
+
+void hilo_ticket_keys(struct hilo_ticket_keys *k, const char *ref)
+{
+    hilo_key(k->tk, sizeof k->tk, HILO_K_TICKET, ref);
+    hilo_key(k->ev, sizeof k->ev, HILO_K_THREAD, ref);
+    hilo_key(k->dd, sizeof k->dd, HILO_K_DEDUPE, ref);
+    hilo_key(k->rsv, sizeof k->rsv, HILO_K_RESERVE, ref);
+    hilo_key(k->dl, sizeof k->dl, HILO_K_DELIVERY, ref);
+}
