@@ -6,38 +6,52 @@
 #define HILO_OUTBOX_H
 
 #include <jansson.h>
+#include <uv.h>
 
-struct hilo_server;
+#include "hilo/outbound_route.h"
+
+struct hilo_config;
 struct hilo_outbox;
+struct hilo_redis;
 
-/* Ticket fields a reply's route depends on, in the order hilo_outbox_route
- * expects them (HMGET). */
-extern const char *const hilo_outbox_ticket_fields[];
-#define HILO_OUTBOX_NFIELDS 10
+/* What the outbox works with; all borrowed for the outbox's life. */
+struct hilo_outbox_deps {
+    uv_loop_t *loop;
+    struct hilo_redis *redis;       /* the commands connection callers MULTI on */
+    const struct hilo_config *cfg;
+    const char *events_channel;     /* pub/sub channel delivery updates go to */
+    const char *instance;           /* this process's id; names its consumer */
+};
 
-struct hilo_outbox *hilo_outbox_new(struct hilo_server *s);
+/* Starts the worker (a timer on d->loop); d is copied. NULL on failure. */
+struct hilo_outbox *hilo_outbox_start(const struct hilo_outbox_deps *d);
+/* Stops the worker, aborts the sends in flight (they are claimed again
+ * later), frees o, then done(data). */
 void hilo_outbox_close(struct hilo_outbox *o, void (*done)(void *), void *data);
+/* The outbox's HTTP client, for other requests to providers (media). */
+struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o);
+/* Sends XADD of entry's string members (no callback: for use inside the
+ * caller's MULTI on d->redis). */
+int hilo_outbox_add(struct hilo_outbox *o, json_t *entry);
+/* With a webhook configured, sends XADD of "ticket ref changed" (no
+ * callback: for use inside the MULTI that writes the events). 0 otherwise. */
+int hilo_outbox_add_webhook(struct hilo_outbox *o, const char *ref);
+/* Puts a dead letter back in the outbox. cb(err, data) runs once unless an
+ * error is returned; -HILO_EBADSTATE when (ref, event_id) is no dead letter. */
+int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *event_id,
+                        void (*cb)(int err, void *data), void *data);
 
-/* Where a message for the customer goes: `want` is the channel asked for
- * (NULL: the customer's last channel). Returns 0 with *entry (outbox fields,
- * caller owns) and *delivery (json, caller frees) when a provider must carry
- * it; 0 with both NULL for the web; -HILO_EBADSTATE when `want` cannot reach
- * the customer. fields: the values of hilo_outbox_ticket_fields ("" when
- * unset). */
+/* ---- transition: callers that still hand over the whole server ----------
+ * Each forwards to the call above with s->outbox or s->cfg
+ * (src/outbound/compat.c); they go once the domain holds the handles. */
+struct hilo_server;
+struct hilo_outbox *hilo_outbox_new(struct hilo_server *s);
 int hilo_outbox_route(struct hilo_server *s, const char *want,
                       const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
                       const char *key, const char *text, json_t **entry, char **delivery);
-/* The outbox's HTTP client, for other requests to providers (media). */
-struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o);
-/* Is a provider channel configured? */
 int hilo_outbox_channel_ok(struct hilo_server *s, const char *channel);
-/* Sends XADD of entry (no callback: for use inside MULTI). */
 int hilo_outbox_queue(struct hilo_server *s, json_t *entry);
-/* With a webhook configured, sends XADD of "ticket ref changed" (no
- * callback: for use inside the MULTI that writes the events). 0 otherwise. */
 int hilo_outbox_webhook(struct hilo_server *s, const char *ref);
-/* Puts a failed delivery back in the outbox. cb(err, data) runs once unless
- * an error is returned. */
 int hilo_outbox_retry(struct hilo_server *s, const char *ref, const char *event_id,
                       void (*cb)(int err, void *data), void *data);
 

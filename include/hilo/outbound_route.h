@@ -1,0 +1,39 @@
+/* Which channel a message for the customer goes out on: a pure decision
+ * over the ticket's fields and the configuration (unit tested in
+ * tests/unit/test_outbox_route.c), and the outbox entry it makes. See
+ * docs/delivery.md "Replies go out through the outbox". */
+#ifndef HILO_OUTBOUND_ROUTE_H
+#define HILO_OUTBOUND_ROUTE_H
+
+#include <jansson.h>
+
+struct hilo_config;
+
+/* Ticket fields a reply's route depends on, in the order the route
+ * functions expect them (HMGET). */
+extern const char *const hilo_outbox_ticket_fields[];
+#define HILO_OUTBOX_NFIELDS 10
+
+struct hilo_route_choice {
+    const char *channel; /* "whatsapp", "sms" or "email"; NULL: the web carries it */
+    const char *to;      /* the address, borrowed from fields */
+    const char *via;     /* "cloud" or "twilio" for WhatsApp, "" otherwise */
+};
+
+/* Is a provider channel configured? */
+int hilo_route_channel_ok(const struct hilo_config *c, const char *channel);
+/* want: the channel asked for ("" or NULL: the customer's last channel;
+ * voice falls back to SMS). fields: the values of hilo_outbox_ticket_fields
+ * (NULL or "" when unset). 0 and *r filled (r->channel NULL for the web);
+ * -HILO_EBADFRAME for an unknown channel asked for, -HILO_EBADSTATE for one
+ * that cannot reach the customer. Without `want` both fall back to the web. */
+int hilo_route_decide(const struct hilo_config *c, const char *want,
+                      const char *const fields[HILO_OUTBOX_NFIELDS], struct hilo_route_choice *r);
+/* hilo_route_decide, then the outbox entry and its delivery record: 0 with
+ * *entry (outbox fields, caller owns) and *delivery (json, caller frees)
+ * when a provider must carry it; 0 with both NULL for the web. */
+int hilo_route_entry(const struct hilo_config *c, const char *want,
+                     const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
+                     const char *key, const char *text, json_t **entry, char **delivery);
+
+#endif
