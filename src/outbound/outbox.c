@@ -167,11 +167,13 @@ void ob_finish(struct ob_job *j, enum hilo_verdict v, const char *pid, const cha
     snprintf(attempts, sizeof attempts, "%d", attempt);
     json_object_set_new(j->e, "attempt", json_string(attempts));
     json_object_set_new(j->e, "ev", json_string(j->ev));
+    /* a success is never a dead letter: webhook POSTs (and a provider that
+     * answers without an id) have no provider id to record */
     if (rc == 0 && v == HILO_V_SENT && pid && *pid && !webhook)
         rc = record_pid(j, ref, pid);
     else if (rc == 0 && v == HILO_V_RETRY)
         rc = schedule_retry(j, attempt, retry_after_s);
-    else if (rc == 0)
+    else if (rc == 0 && hilo_retry_is_dead(v))
         rc = bury(j, ref, error);
     if (rc == 0)
         rc = hilo_redis_cmdargv(r, ob_finished_cb, j, 1, x, NULL);

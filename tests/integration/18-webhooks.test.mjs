@@ -182,6 +182,22 @@ test('a customer message: a signed POST with the summary and the message + ack e
   await c.close();
 }));
 
+// Regression ("Reach the customer"): a POST the receiver accepted carries no
+// provider message id, and the outbox used to file every such success as a
+// dead letter. Dead letters hold real failures only.
+test('accepted POSTs leave no dead letters: the dead-letter list stays empty', withLogs(async () => {
+  assert.ok(firstRef, 'depends on the first test');
+  const { c, ref, msg, ack } = await webTicket(marker('no dead letter for me'));
+  await waitDelivered(ref, [msg.id, ack.id]);
+  await sleep(400); // the outbox records a result after the POST's answer
+  assert.equal(await redis.cli('ZCARD', 'hilo:{ob}:dead'), '0', 'hilo:{ob}:dead after successful POSTs only');
+  assert.equal(await redis.cli('HLEN', 'hilo:{ob}:deadx'), '0', 'hilo:{ob}:deadx after successful POSTs only');
+  const dead = await httpGet(`${hilo.url}/api/v1/outbox/dead`, { headers: { cookie } });
+  assert.equal(dead.status, 200, dead.body.slice(0, 300));
+  assert.deepEqual(dead.json, { dead: [] });
+  await c.close();
+}));
+
 test('agent reply, note, assign, status, resolve: further POSTs carry exactly the new events, none twice', withLogs(async () => {
   const { c, ref, msg, ack } = await webTicket(marker('Order missing'));
   await waitDelivered(ref, [msg.id, ack.id]);
@@ -302,6 +318,11 @@ test('receiver answers 400: not retried, dead-lettered, the log shows failed wit
   const dead = await httpGet(`${hilo.url}/api/v1/outbox/dead`, { headers: { cookie } });
   assert.equal(dead.status, 200, dead.body.slice(0, 300));
   assert.ok(dead.body.includes(ref), `dead letters lack ${ref}: ${dead.body.slice(0, 500)}`);
+  const mine = dead.json.dead.filter((d) => d.ticket === ref);
+  assert.equal(mine.length, 1, `one dead letter for ${ref}: ${dead.body.slice(0, 500)}`);
+  assert.equal(mine[0].channel, 'webhook');
+  assert.equal(mine[0].error, 'HTTP 400');
+  assert.ok(dead.json.dead.every((d) => d.error !== ''), `a dead letter without an error: ${dead.body.slice(0, 500)}`);
   const cursor = await redis.cli('HGET', `hilo:{t:${ref}}:tk`, 'webhook_cursor');
   assert.ok(!posts[0].body.events.some((e) => e.id === cursor), `the cursor moved without a 2xx: ${cursor}`);
   await c.close();

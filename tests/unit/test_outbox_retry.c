@@ -55,6 +55,19 @@ static void last_attempt_fails(void **state)
     assert_int_equal(hilo_retry_settle(HILO_V_FAILED, 1, 3), HILO_V_FAILED);
 }
 
+/* Regression ("Reach the customer"): successes were dead-lettered when they
+ * carried no provider id (webhook POSTs). Only failures are. */
+static void dead_letters_hold_failures_only(void **state)
+{
+    (void)state;
+    assert_false(hilo_retry_is_dead(HILO_V_SENT));
+    assert_false(hilo_retry_is_dead(HILO_V_RETRY));
+    assert_true(hilo_retry_is_dead(HILO_V_FAILED));
+    assert_false(hilo_retry_is_dead(hilo_retry_settle(hilo_retry_http(1, 200), 3, 3)));
+    assert_true(hilo_retry_is_dead(hilo_retry_settle(hilo_retry_http(1, 503), 3, 3)));
+    assert_true(hilo_retry_is_dead(hilo_retry_settle(hilo_retry_http(1, 400), 1, 3)));
+}
+
 static void status_names(void **state)
 {
     (void)state;
@@ -128,6 +141,7 @@ int main(void)
         cmocka_unit_test(smtp_answers),
         cmocka_unit_test(provider_answers),
         cmocka_unit_test(last_attempt_fails),
+        cmocka_unit_test(dead_letters_hold_failures_only),
         cmocka_unit_test(status_names),
         cmocka_unit_test(backoff_doubles_and_is_capped),
         cmocka_unit_test(jitter_is_plus_minus_20_percent),
