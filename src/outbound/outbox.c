@@ -283,7 +283,8 @@ static void claim_cb(redisReply *reply, void *data)
 static void group_cb(redisReply *reply, void *data)
 {
     struct hilo_outbox *o = data;
-    if (reply && (reply->type != REDIS_REPLY_ERROR || strstr(reply->str, "BUSYGROUP")))
+    /* "BUSYGROUP Consumer Group name already exists": made by an earlier run */
+    if (reply && (reply->type != REDIS_REPLY_ERROR || strncmp(reply->str, "BUSYGROUP ", 10) == 0))
         o->group_ok = 1;
 }
 
