@@ -113,7 +113,7 @@ static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata)
     (void)ac;
     list_unlink(p);
     r->npending--;
-    r->last_activity = hilo_now_ms();
+    r->last_activity = hilo_mono_ms();
     if (p->cb)
         p->cb(reply, p->data);
     free(p);
@@ -128,7 +128,7 @@ static int send_argv(struct hilo_redis *r, hilo_redis_cb cb, void *data, int arg
     p->r = r;
     p->cb = cb;
     p->data = data;
-    p->sent_ms = hilo_now_ms();
+    p->sent_ms = hilo_mono_ms();
     p->prev = r->list.prev;
     p->next = &r->list;
     r->list.prev->next = p;
@@ -181,7 +181,7 @@ int hilo_redis_cmd(struct hilo_redis *r, hilo_redis_cb cb, void *data, const cha
     p->r = r;
     p->cb = cb;
     p->data = data;
-    p->sent_ms = hilo_now_ms();
+    p->sent_ms = hilo_mono_ms();
     p->prev = r->list.prev;
     p->next = &r->list;
     r->list.prev->next = p;
@@ -203,7 +203,7 @@ int hilo_redis_pending(const struct hilo_redis *r) { return r->npending; }
 
 static void schedule_retry(struct hilo_redis *r)
 {
-    uint64_t now = hilo_now_ms();
+    uint64_t now = hilo_mono_ms();
     int jitter = r->backoff_ms > 1 ? (int)randombytes_uniform((uint32_t)r->backoff_ms / 2 + 1) : 0;
     r->next_attempt = now + (uint64_t)r->backoff_ms + (uint64_t)jitter;
     r->backoff_ms = r->backoff_ms * 2 > 2000 ? 2000 : r->backoff_ms * 2;
@@ -265,7 +265,7 @@ static void sub_cb(redisAsyncContext *ac, void *reply_, void *privdata)
     (void)ac;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3)
         return;
-    r->last_activity = hilo_now_ms();
+    r->last_activity = hilo_mono_ms();
     const redisReply *kind = reply->element[0];
     if (kind->type != REDIS_REPLY_STRING)
         return;
@@ -352,7 +352,7 @@ static void start_connect(struct hilo_redis *r)
     redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     r->ac = ac;
     r->state = ST_CONNECTING;
-    r->connect_started = hilo_now_ms();
+    r->connect_started = hilo_mono_ms();
 }
 
 static void closed_cb(uv_handle_t *h)
@@ -377,7 +377,7 @@ static void health_cb(redisReply *reply, void *data)
 static void tick_cb(uv_timer_t *t)
 {
     struct hilo_redis *r = t->data;
-    uint64_t now = hilo_now_ms();
+    uint64_t now = hilo_mono_ms();
 
     switch (r->state) {
     case ST_CLOSING:
