@@ -1,7 +1,9 @@
 #include "hilo/redis.h"
 
+#include <arpa/inet.h>
 #include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
+#include <netdb.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #include "hilo/log.h"
 #include "internal.h"
 
-enum state { ST_DOWN, ST_CONNECTING, ST_INIT, ST_READY, ST_CLOSING };
+enum state { ST_DOWN, ST_RESOLVING, ST_CONNECTING, ST_INIT, ST_READY, ST_CLOSING };
 
 struct pending {
     struct pending *prev, *next;
@@ -49,6 +51,11 @@ struct hilo_redis {
     int in_multi, tx_count;   /* the MULTI block being sent */
     struct pending *tx_head;  /* its EVALSHAs */
     uint64_t connect_started;
+    /* hiredis resolves names with a blocking getaddrinfo: we resolve on the
+     * thread pool first and hand it a numeric address. */
+    uv_getaddrinfo_t gai;
+    int resolving; /* gai in flight: the client cannot be freed yet */
+    int family;    /* AF_INET, then AF_INET6 as hiredis does */
     uint64_t next_attempt;
     uint64_t last_activity;
     int backoff_ms;
@@ -574,26 +581,26 @@ static void disconnect_cb(const redisAsyncContext *ac, int status)
     went_down(r, ac->errstr[0] ? ac->errstr : "closed by server");
 }
 
-static void start_connect(struct hilo_redis *r)
+static void connect_to(struct hilo_redis *r, const char *host)
 {
     redisAsyncContext *ac;
     if (r->url.path)
         ac = redisAsyncConnectUnix(r->url.path);
     else
-        ac = redisAsyncConnect(r->url.host, r->url.port);
+        ac = redisAsyncConnect(host, r->url.port);
     if (!ac) {
-        schedule_retry(r);
+        went_down(r, "out of memory");
         return;
     }
     if (ac->err) {
         hilo_debug("redis %s: connect: %s", r->name, ac->errstr);
         redisAsyncFree(ac);
-        schedule_retry(r);
+        went_down(r, "connect failed");
         return;
     }
     if (redisLibuvAttach(ac, r->loop) != REDIS_OK) {
         redisAsyncFree(ac);
-        schedule_retry(r);
+        went_down(r, "connect failed");
         return;
     }
     ac->data = r;
@@ -601,7 +608,67 @@ static void start_connect(struct hilo_redis *r)
     redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     r->ac = ac;
     r->state = ST_CONNECTING;
+}
+
+static int resolve(struct hilo_redis *r);
+
+static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct hilo_redis *r = req->data;
+    char ip[INET6_ADDRSTRLEN] = "";
+    r->resolving = 0;
+    if (status == 0 && res) {
+        if (res->ai_family == AF_INET)
+            uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof ip);
+        else
+            uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof ip);
+    }
+    uv_freeaddrinfo(res);
+    if (r->state != ST_RESOLVING)
+        return; /* closing, or timed out and cancelled */
+    if (!ip[0] && status != UV_EAI_CANCELED && r->family == AF_INET) {
+        r->family = AF_INET6;
+        if (resolve(r) == 0)
+            return;
+    }
+    if (!ip[0]) {
+        hilo_debug("redis %s: cannot resolve %s: %s", r->name, r->url.host,
+                   status ? uv_strerror(status) : "no address");
+        went_down(r, "cannot resolve the host");
+        return;
+    }
+    connect_to(r, ip);
+}
+
+static int resolve(struct hilo_redis *r)
+{
+    struct addrinfo hints = {0};
+    hints.ai_family = r->family;
+    hints.ai_socktype = SOCK_STREAM;
+    r->gai.data = r;
+    if (uv_getaddrinfo(r->loop, &r->gai, resolved_cb, r->url.host, NULL, &hints) < 0)
+        return -1;
+    r->resolving = 1;
+    return 0;
+}
+
+static int numeric(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static void start_connect(struct hilo_redis *r)
+{
     r->connect_started = hilo_mono_ms();
+    if (r->url.path || numeric(r->url.host)) {
+        connect_to(r, r->url.host);
+        return;
+    }
+    r->state = ST_RESOLVING;
+    r->family = AF_INET;
+    if (resolve(r) < 0)
+        went_down(r, "cannot resolve the host");
 }
 
 static void closed_cb(uv_handle_t *h)
@@ -630,6 +697,10 @@ static void tick_cb(uv_timer_t *t)
 
     switch (r->state) {
     case ST_CLOSING:
+        if (r->resolving) {
+            uv_cancel((uv_req_t *)&r->gai); /* its callback runs, then we close */
+            return;
+        }
         if (r->ac) {
             redisAsyncContext *ac = r->ac;
             r->ac = NULL;
@@ -640,8 +711,18 @@ static void tick_cb(uv_timer_t *t)
         uv_close((uv_handle_t *)&r->tick, closed_cb);
         return;
     case ST_DOWN:
-        if (now >= r->next_attempt)
+        if (now >= r->next_attempt && !r->resolving)
             start_connect(r);
+        return;
+    case ST_RESOLVING:
+        if (now - r->connect_started > (uint64_t)r->o.connect_timeout_ms) {
+            hilo_debug("redis %s: resolving %s timed out", r->name, r->url.host);
+            /* a running lookup cannot be cancelled: its result is ignored
+             * and the next attempt waits until it has finished */
+            if (r->resolving)
+                uv_cancel((uv_req_t *)&r->gai);
+            went_down(r, "resolve timed out");
+        }
         return;
     case ST_CONNECTING:
         if (r->connect_started == 0 ||
