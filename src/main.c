@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "hilo/agents.h"
+#include "hilo/cli.h"
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/embedded.h"
@@ -206,8 +207,8 @@ int main(int argc, char **argv)
             rc = 1;
             goto out;
         }
-        rc = strcmp(cmd, "agent") == 0 ? hilo_agents_cli(nrest, rest, url, a.cfg.prefix)
-                                        : hilo_apikeys_cli(nrest, rest, url, a.cfg.prefix);
+        rc = strcmp(cmd, "agent") == 0 ? hilo_cli_agent(nrest, rest, url, a.cfg.prefix)
+                                        : hilo_cli_apikey(nrest, rest, url, a.cfg.prefix);
         free(rest);
         goto out;
     }

@@ -30,12 +30,8 @@ int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb
 /* Agent names: 1-64 of [a-z0-9._-]. */
 int hilo_agents_name_ok(const char *name);
 
-/* CLI (blocking; not for the event loop). Prints the new password on stdout.
- * Returns a process exit code. */
-int hilo_agents_cli(int argc, char **argv, const char *redis_url, const char *prefix);
-
-/* hilo apikey add|remove|list (blocking). Returns a process exit code. */
-int hilo_apikeys_cli(int argc, char **argv, const char *redis_url, const char *prefix);
+/* A new random password: 20 characters of [a-zA-Z2-9] without look-alikes. */
+void hilo_agents_new_password(char out[21]);
 /* SHA-256 hex of a token (sessions, API keys). */
 void hilo_token_hash(const char *token, char out[65]);
 

@@ -39,8 +39,12 @@ void hilo_err_count(int err);
 /* Number of occurrences counted for err. */
 uint64_t hilo_err_counted(int err);
 
-/* Wall clock in milliseconds since the Unix epoch. */
+/* Wall clock in milliseconds since the Unix epoch: for times that are stored
+ * or shown. It can jump (NTP, an operator), so never measure a delay with it. */
 uint64_t hilo_now_ms(void);
+/* Monotonic clock in milliseconds from an arbitrary origin: for deadlines,
+ * timeouts and elapsed times within this process. */
+uint64_t hilo_mono_ms(void);
 
 #define HILO_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

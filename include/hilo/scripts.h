@@ -1,7 +1,10 @@
 /* Lua scripts run by Redis. Each touches the keys of one hash slot only (one
  * ticket's {t:<ref>} keys, or one customer's {c:<id>} keys); events are
  * published from inside the script, so publication order is stream order.
- * Loaded with SCRIPT LOAD on every (re)connect, called with EVALSHA. */
+ * Loaded with SCRIPT LOAD on every (re)connect, called with EVALSHA; an
+ * EVALSHA answered NOSCRIPT (SCRIPT FLUSH, failover) is reloaded and retried
+ * once by the Redis client, so callers never see NOSCRIPT outside MULTI.
+ * Sources: the .lua files in src/store/lua, embedded at build time. */
 #ifndef HILO_SCRIPTS_H
 #define HILO_SCRIPTS_H
 

@@ -1,7 +1,9 @@
 #include "hilo/redis.h"
 
+#include <arpa/inet.h>
 #include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
+#include <netdb.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,8 +11,9 @@
 
 #include "hilo/common.h"
 #include "hilo/log.h"
+#include "internal.h"
 
-enum state { ST_DOWN, ST_CONNECTING, ST_INIT, ST_READY, ST_CLOSING };
+enum state { ST_DOWN, ST_RESOLVING, ST_CONNECTING, ST_INIT, ST_READY, ST_CLOSING };
 
 struct pending {
     struct pending *prev, *next;
@@ -18,6 +21,20 @@ struct pending {
     hilo_redis_cb cb;
     void *data;
     uint64_t sent_ms;
+    /* EVALSHA only: the formatted command, kept for a NOSCRIPT retry. */
+    char *cmd;
+    int cmdlen;
+    int retried;
+    /* An EVALSHA inside MULTI: queued (block still being sent), owned by its
+     * EXEC (freed with it), or being retried for its EXEC (owner). */
+    enum { TX_NONE, TX_QUEUED, TX_OWNED, TX_RETRY } tx;
+    int tx_index; /* position in the block = index in the EXEC reply */
+    struct pending *tx_prev, *tx_next, *owner;
+    /* EXEC only: the block's EVALSHAs, and while retrying them a copy of the
+     * reply that their answers patch. */
+    struct pending *scripts;
+    redisReply *copy;
+    int waiting, failed;
 };
 
 struct hilo_redis {
@@ -31,7 +48,14 @@ struct hilo_redis {
     char *name;
     struct pending list; /* sentinel: list.next is the oldest */
     int npending;
+    int in_multi, tx_count;   /* the MULTI block being sent */
+    struct pending *tx_head;  /* its EVALSHAs */
     uint64_t connect_started;
+    /* hiredis resolves names with a blocking getaddrinfo: we resolve on the
+     * thread pool first and hand it a numeric address. */
+    uv_getaddrinfo_t gai;
+    int resolving; /* gai in flight: the client cannot be freed yet */
+    int family;    /* AF_INET, then AF_INET6 as hiredis does */
     uint64_t next_attempt;
     uint64_t last_activity;
     int backoff_ms;
@@ -42,68 +66,212 @@ struct hilo_redis {
 
 static void start_connect(struct hilo_redis *r);
 
-void hilo_redis_url_free(struct hilo_redis_url *u)
-{
-    free(u->host);
-    free(u->path);
-    free(u->password);
-    memset(u, 0, sizeof *u);
-}
-
-int hilo_redis_url_parse(const char *url, struct hilo_redis_url *out)
-{
-    const char *p;
-    memset(out, 0, sizeof *out);
-    if (strncmp(url, "unix://", 7) == 0) {
-        if (url[7] != '/')
-            return -1;
-        out->path = strdup(url + 7);
-        return out->path ? 0 : -1;
-    }
-    if (strncmp(url, "redis://", 8) != 0)
-        return -1;
-    p = url + 8;
-    const char *at = strchr(p, '@');
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *pw = colon ? colon + 1 : p;
-        if (at > pw)
-            out->password = strndup(pw, (size_t)(at - pw));
-        p = at + 1;
-    }
-    const char *slash = strchr(p, '/');
-    const char *hostend = slash ? slash : p + strlen(p);
-    const char *colon = memchr(p, ':', (size_t)(hostend - p));
-    out->port = 6379;
-    if (colon) {
-        char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (end != hostend || port <= 0 || port > 65535)
-            goto fail;
-        out->port = (int)port;
-    } else {
-        colon = hostend;
-    }
-    if (colon == p)
-        goto fail;
-    out->host = strndup(p, (size_t)(colon - p));
-    if (slash && slash[1]) {
-        char *end;
-        long db = strtol(slash + 1, &end, 10);
-        if (*end || db < 0 || db > 1000)
-            goto fail;
-        out->db = (int)db;
-    }
-    return out->host ? 0 : -1;
-fail:
-    hilo_redis_url_free(out);
-    return -1;
-}
-
 static void list_unlink(struct pending *p)
 {
     p->prev->next = p->next;
     p->next->prev = p->prev;
+}
+
+static void list_append(struct hilo_redis *r, struct pending *p)
+{
+    p->prev = r->list.prev;
+    p->next = &r->list;
+    r->list.prev->next = p;
+    r->list.prev = p;
+}
+
+static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata);
+
+/* ---- NOSCRIPT: the server lost its scripts (SCRIPT FLUSH, failover to a
+ * server that never loaded them). The store loads them again and sends the
+ * failed EVALSHA once more, so callers only ever see the second answer. An
+ * EVALSHA keeps its formatted command until its reply for this; formatting
+ * it here rather than in hiredis costs no extra allocation. */
+
+static int is_noscript(const redisReply *x)
+{
+    return x && x->type == REDIS_REPLY_ERROR && strncmp(x->str, "NOSCRIPT", 8) == 0;
+}
+
+static void free_pending(struct pending *p)
+{
+    struct pending *s = p->scripts;
+    while (s) {
+        struct pending *n = s->tx_next;
+        free(s->cmd);
+        free(s);
+        s = n;
+    }
+    if (p->copy)
+        freeReplyObject(p->copy);
+    free(p->cmd);
+    free(p);
+}
+
+static int resend(struct hilo_redis *r, struct pending *p)
+{
+    if (!r->ac || (r->state != ST_INIT && r->state != ST_READY) || !p->cmd)
+        return -1;
+    if (redisAsyncFormattedCommand(r->ac, reply_cb, p, p->cmd, (size_t)p->cmdlen) != REDIS_OK)
+        return -1;
+    p->retried = 1;
+    p->sent_ms = hilo_mono_ms();
+    list_append(r, p);
+    r->npending++;
+    return 0;
+}
+
+static void reload(struct hilo_redis *r)
+{
+    hilo_warn("redis %s: the server lost its scripts (NOSCRIPT); reloading", r->name);
+    hilo_scripts_reload(r);
+}
+
+/* A lone EVALSHA: pipelined behind the SCRIPT LOAD. */
+static int retry_noscript(struct hilo_redis *r, struct pending *p)
+{
+    if (!r->ac || (r->state != ST_INIT && r->state != ST_READY))
+        return 0;
+    reload(r);
+    return resend(r, p) == 0;
+}
+
+static redisReply *reply_dup(const redisReply *x)
+{
+    redisReply *y = calloc(1, sizeof *y);
+    if (!y)
+        return NULL;
+    y->type = x->type;
+    y->integer = x->integer;
+    if (x->str) {
+        y->str = malloc(x->len + 1);
+        if (!y->str)
+            goto fail;
+        memcpy(y->str, x->str, x->len + 1);
+        y->len = x->len;
+    }
+    if (x->elements) {
+        y->element = calloc(x->elements, sizeof *y->element);
+        if (!y->element)
+            goto fail;
+        y->elements = x->elements;
+        for (size_t i = 0; i < x->elements; i++)
+            if (!(y->element[i] = reply_dup(x->element[i])))
+                goto fail;
+    }
+    return y;
+fail:
+    freeReplyObject(y);
+    return NULL;
+}
+
+/* Inside MULTI the rest of the block has run; the EVALSHAs that failed are
+ * sent again alone (not atomically with the block, which is acceptable for
+ * this rare recovery: the other commands of our blocks are idempotent index
+ * updates or queue appends), and their answers replace the NOSCRIPT elements
+ * of a copy of the EXEC reply. Returns 1 if the caller's callback waits. */
+static int exec_retry(struct hilo_redis *r, struct pending *pe, const redisReply *x)
+{
+    struct pending *s;
+    int lost = 0;
+    if (!x || x->type != REDIS_REPLY_ARRAY)
+        return 0;
+    for (s = pe->scripts; s; s = s->tx_next)
+        if ((size_t)s->tx_index < x->elements && is_noscript(x->element[s->tx_index]))
+            lost = 1;
+    if (!lost || !r->ac || r->state != ST_READY || !(pe->copy = reply_dup(x)))
+        return 0;
+    reload(r);
+    for (s = pe->scripts; s; s = s->tx_next) {
+        if ((size_t)s->tx_index >= x->elements || !is_noscript(x->element[s->tx_index]))
+            continue;
+        s->tx = TX_RETRY;
+        s->owner = pe;
+        if (resend(r, s) == 0)
+            pe->waiting++;
+    }
+    return pe->waiting > 0;
+}
+
+static void retry_done(struct pending *s, redisReply *reply)
+{
+    struct pending *pe = s->owner;
+    redisReply **slot = &pe->copy->element[s->tx_index];
+    redisReply *y = reply ? reply_dup(reply) : NULL;
+    if (y) {
+        freeReplyObject(*slot);
+        *slot = y;
+    } else {
+        pe->failed = 1;
+    }
+    if (--pe->waiting > 0)
+        return;
+    if (pe->cb)
+        pe->cb(pe->failed ? NULL : pe->copy, pe->data);
+    free_pending(pe);
+}
+
+/* The EVALSHAs of the MULTI block being sent, so that EXEC can retry them. */
+static void chain_unlink(struct hilo_redis *r, struct pending *p)
+{
+    if (p->tx_prev)
+        p->tx_prev->tx_next = p->tx_next;
+    else
+        r->tx_head = p->tx_next;
+    if (p->tx_next)
+        p->tx_next->tx_prev = p->tx_prev;
+    p->tx_prev = p->tx_next = NULL;
+}
+
+static void chain_detach(struct hilo_redis *r)
+{
+    while (r->tx_head) {
+        r->tx_head->tx = TX_NONE;
+        chain_unlink(r, r->tx_head);
+    }
+    r->in_multi = 0;
+}
+
+enum kind { K_OTHER, K_EVALSHA, K_MULTI, K_EXEC };
+
+static enum kind kind_of(const char *name, size_t len)
+{
+    if (len == 7 && memcmp(name, "EVALSHA", 7) == 0)
+        return K_EVALSHA;
+    if (len == 5 && memcmp(name, "MULTI", 5) == 0)
+        return K_MULTI;
+    if (len == 4 && memcmp(name, "EXEC", 4) == 0)
+        return K_EXEC;
+    return K_OTHER;
+}
+
+/* Called once a command is handed to hiredis. */
+static void track(struct hilo_redis *r, struct pending *p, enum kind k)
+{
+    if (k == K_MULTI) {
+        chain_detach(r);
+        r->in_multi = 1;
+        r->tx_count = 0;
+    } else if (k == K_EXEC) {
+        if (r->in_multi) {
+            p->scripts = r->tx_head;
+            for (struct pending *s = r->tx_head; s; s = s->tx_next)
+                s->tx = TX_OWNED;
+            r->tx_head = NULL;
+        }
+        r->in_multi = 0;
+    } else if (r->in_multi) {
+        int index = r->tx_count++;
+        if (k == K_EVALSHA && p->cmd) {
+            p->tx = TX_QUEUED;
+            p->tx_index = index;
+            p->tx_prev = NULL;
+            p->tx_next = r->tx_head;
+            if (r->tx_head)
+                r->tx_head->tx_prev = p;
+            r->tx_head = p;
+        }
+    }
 }
 
 static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata)
@@ -113,33 +281,69 @@ static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata)
     (void)ac;
     list_unlink(p);
     r->npending--;
-    r->last_activity = hilo_now_ms();
+    r->last_activity = hilo_mono_ms();
+    switch (p->tx) {
+    case TX_OWNED: /* "QUEUED"; the EXEC frees it */
+        if (p->cb)
+            p->cb(reply, p->data);
+        return;
+    case TX_RETRY:
+        retry_done(p, reply);
+        return;
+    case TX_QUEUED: /* its block never reached EXEC */
+        chain_unlink(r, p);
+        p->tx = TX_NONE;
+        break;
+    case TX_NONE:
+        if (p->cmd && !p->retried && is_noscript(reply) && retry_noscript(r, p))
+            return;
+        if (p->scripts && exec_retry(r, p, reply))
+            return;
+        break;
+    }
     if (p->cb)
         p->cb(reply, p->data);
-    free(p);
+    free_pending(p);
+}
+
+static struct pending *pending_new(struct hilo_redis *r, hilo_redis_cb cb, void *data)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->r = r;
+    p->cb = cb;
+    p->data = data;
+    p->sent_ms = hilo_mono_ms();
+    list_append(r, p);
+    r->npending++;
+    return p;
 }
 
 static int send_argv(struct hilo_redis *r, hilo_redis_cb cb, void *data, int argc,
                      const char **argv, const size_t *lens)
 {
-    struct pending *p = malloc(sizeof *p);
+    struct pending *p = pending_new(r, cb, data);
+    enum kind k;
+    int rc;
     if (!p)
         return -ENOMEM;
-    p->r = r;
-    p->cb = cb;
-    p->data = data;
-    p->sent_ms = hilo_now_ms();
-    p->prev = r->list.prev;
-    p->next = &r->list;
-    r->list.prev->next = p;
-    r->list.prev = p;
-    r->npending++;
-    if (redisAsyncCommandArgv(r->ac, reply_cb, p, argc, argv, lens) != REDIS_OK) {
+    k = argc > 0 ? kind_of(argv[0], lens ? lens[0] : strlen(argv[0])) : K_OTHER;
+    if (k == K_EVALSHA) {
+        p->cmdlen = redisFormatCommandArgv(&p->cmd, argc, argv, lens);
+        rc = p->cmdlen < 0 ? REDIS_ERR
+                           : redisAsyncFormattedCommand(r->ac, reply_cb, p, p->cmd, (size_t)p->cmdlen);
+    } else {
+        rc = redisAsyncCommandArgv(r->ac, reply_cb, p, argc, argv, lens);
+    }
+    if (rc != REDIS_OK) {
         list_unlink(p);
         r->npending--;
+        free(p->cmd);
         free(p);
         return -HILO_EUNAVAIL;
     }
+    track(r, p, k);
     return 0;
 }
 
@@ -173,20 +377,11 @@ int hilo_redis_cmd(struct hilo_redis *r, hilo_redis_cb cb, void *data, const cha
     va_end(ap);
     if (len < 0)
         return -ENOMEM;
-    p = malloc(sizeof *p);
+    p = pending_new(r, cb, data);
     if (!p) {
         free(cmd);
         return -ENOMEM;
     }
-    p->r = r;
-    p->cb = cb;
-    p->data = data;
-    p->sent_ms = hilo_now_ms();
-    p->prev = r->list.prev;
-    p->next = &r->list;
-    r->list.prev->next = p;
-    r->list.prev = p;
-    r->npending++;
     rc = redisAsyncFormattedCommand(r->ac, reply_cb, p, cmd, (size_t)len);
     free(cmd);
     if (rc != REDIS_OK) {
@@ -195,6 +390,8 @@ int hilo_redis_cmd(struct hilo_redis *r, hilo_redis_cb cb, void *data, const cha
         free(p);
         return -HILO_EUNAVAIL;
     }
+    /* Not an EVALSHA (not kept for a retry), but it counts in a MULTI block. */
+    track(r, p, kind_of(fmt, strcspn(fmt, " ")));
     return 0;
 }
 
@@ -203,7 +400,7 @@ int hilo_redis_pending(const struct hilo_redis *r) { return r->npending; }
 
 static void schedule_retry(struct hilo_redis *r)
 {
-    uint64_t now = hilo_now_ms();
+    uint64_t now = hilo_mono_ms();
     int jitter = r->backoff_ms > 1 ? (int)randombytes_uniform((uint32_t)r->backoff_ms / 2 + 1) : 0;
     r->next_attempt = now + (uint64_t)r->backoff_ms + (uint64_t)jitter;
     r->backoff_ms = r->backoff_ms * 2 > 2000 ? 2000 : r->backoff_ms * 2;
@@ -265,7 +462,7 @@ static void sub_cb(redisAsyncContext *ac, void *reply_, void *privdata)
     (void)ac;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3)
         return;
-    r->last_activity = hilo_now_ms();
+    r->last_activity = hilo_mono_ms();
     const redisReply *kind = reply->element[0];
     if (kind->type != REDIS_REPLY_STRING)
         return;
@@ -295,6 +492,7 @@ static void connect_cb(const redisAsyncContext *ac, int status)
         return;
     }
     r->state = ST_INIT;
+    chain_detach(r);
     if (r->url.password) {
         const char *argv[] = {"AUTH", r->url.password};
         send_argv(r, NULL, NULL, 2, argv, NULL);
@@ -325,26 +523,26 @@ static void disconnect_cb(const redisAsyncContext *ac, int status)
     went_down(r, ac->errstr[0] ? ac->errstr : "closed by server");
 }
 
-static void start_connect(struct hilo_redis *r)
+static void connect_to(struct hilo_redis *r, const char *host)
 {
     redisAsyncContext *ac;
     if (r->url.path)
         ac = redisAsyncConnectUnix(r->url.path);
     else
-        ac = redisAsyncConnect(r->url.host, r->url.port);
+        ac = redisAsyncConnect(host, r->url.port);
     if (!ac) {
-        schedule_retry(r);
+        went_down(r, "out of memory");
         return;
     }
     if (ac->err) {
         hilo_debug("redis %s: connect: %s", r->name, ac->errstr);
         redisAsyncFree(ac);
-        schedule_retry(r);
+        went_down(r, "connect failed");
         return;
     }
     if (redisLibuvAttach(ac, r->loop) != REDIS_OK) {
         redisAsyncFree(ac);
-        schedule_retry(r);
+        went_down(r, "connect failed");
         return;
     }
     ac->data = r;
@@ -352,7 +550,67 @@ static void start_connect(struct hilo_redis *r)
     redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     r->ac = ac;
     r->state = ST_CONNECTING;
-    r->connect_started = hilo_now_ms();
+}
+
+static int resolve(struct hilo_redis *r);
+
+static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct hilo_redis *r = req->data;
+    char ip[INET6_ADDRSTRLEN] = "";
+    r->resolving = 0;
+    if (status == 0 && res) {
+        if (res->ai_family == AF_INET)
+            uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof ip);
+        else
+            uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof ip);
+    }
+    uv_freeaddrinfo(res);
+    if (r->state != ST_RESOLVING)
+        return; /* closing, or timed out and cancelled */
+    if (!ip[0] && status != UV_EAI_CANCELED && r->family == AF_INET) {
+        r->family = AF_INET6;
+        if (resolve(r) == 0)
+            return;
+    }
+    if (!ip[0]) {
+        hilo_debug("redis %s: cannot resolve %s: %s", r->name, r->url.host,
+                   status ? uv_strerror(status) : "no address");
+        went_down(r, "cannot resolve the host");
+        return;
+    }
+    connect_to(r, ip);
+}
+
+static int resolve(struct hilo_redis *r)
+{
+    struct addrinfo hints = {0};
+    hints.ai_family = r->family;
+    hints.ai_socktype = SOCK_STREAM;
+    r->gai.data = r;
+    if (uv_getaddrinfo(r->loop, &r->gai, resolved_cb, r->url.host, NULL, &hints) < 0)
+        return -1;
+    r->resolving = 1;
+    return 0;
+}
+
+static int numeric(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static void start_connect(struct hilo_redis *r)
+{
+    r->connect_started = hilo_mono_ms();
+    if (r->url.path || numeric(r->url.host)) {
+        connect_to(r, r->url.host);
+        return;
+    }
+    r->state = ST_RESOLVING;
+    r->family = AF_INET;
+    if (resolve(r) < 0)
+        went_down(r, "cannot resolve the host");
 }
 
 static void closed_cb(uv_handle_t *h)
@@ -377,10 +635,14 @@ static void health_cb(redisReply *reply, void *data)
 static void tick_cb(uv_timer_t *t)
 {
     struct hilo_redis *r = t->data;
-    uint64_t now = hilo_now_ms();
+    uint64_t now = hilo_mono_ms();
 
     switch (r->state) {
     case ST_CLOSING:
+        if (r->resolving) {
+            uv_cancel((uv_req_t *)&r->gai); /* its callback runs, then we close */
+            return;
+        }
         if (r->ac) {
             redisAsyncContext *ac = r->ac;
             r->ac = NULL;
@@ -391,8 +653,18 @@ static void tick_cb(uv_timer_t *t)
         uv_close((uv_handle_t *)&r->tick, closed_cb);
         return;
     case ST_DOWN:
-        if (now >= r->next_attempt)
+        if (now >= r->next_attempt && !r->resolving)
             start_connect(r);
+        return;
+    case ST_RESOLVING:
+        if (now - r->connect_started > (uint64_t)r->o.connect_timeout_ms) {
+            hilo_debug("redis %s: resolving %s timed out", r->name, r->url.host);
+            /* a running lookup cannot be cancelled: its result is ignored
+             * and the next attempt waits until it has finished */
+            if (r->resolving)
+                uv_cancel((uv_req_t *)&r->gai);
+            went_down(r, "resolve timed out");
+        }
         return;
     case ST_CONNECTING:
         if (r->connect_started == 0 ||

@@ -1,0 +1,19 @@
+/* Shared inside src/store only. */
+#ifndef HILO_STORE_INTERNAL_H
+#define HILO_STORE_INTERNAL_H
+
+#include <stddef.h>
+
+/* Lua sources, embedded at build time from src/store/lua/ (lua_gen.c). */
+extern const char hilo_lua_reserve[], hilo_lua_create[], hilo_lua_append[], hilo_lua_set[],
+    hilo_lua_history[], hilo_lua_delivery[], hilo_lua_outbox_due[], hilo_lua_due[],
+    hilo_lua_cust[];
+
+/* Source of the script whose SHA1 is sha (40 hex chars), or NULL. */
+const char *hilo_scripts_by_sha(const char *sha, size_t len);
+struct hilo_redis;
+/* Sends SCRIPT LOAD for every script without forgetting the known SHA1s:
+ * for a server that lost its scripts (SCRIPT FLUSH, failover). */
+void hilo_scripts_reload(struct hilo_redis *r);
+
+#endif

@@ -1,0 +1,26 @@
+-- KEYS tk dl dd
+-- ARGV 1 chan 2 ref 3 op 4 event id or '' 5 json of fields to merge
+-- op 'check': resolves the event id (from the dedupe key in ARGV[5])
+--   -> {event id or '', delivery json or ''}
+-- op 'update': merges fields into the delivery unless that would move
+--   its status backwards (a 'force' field allows failed -> queued)
+--   -> status after, or '' when ignored
+local op, ref = ARGV[3], ARGV[2]
+if op == 'check' then
+  local id = ARGV[4]
+  if id == '' then id = redis.call('HGET', KEYS[3], ARGV[5]) or '' end
+  if id == '' then return {'', ''} end
+  return {id, redis.call('HGET', KEYS[2], id) or ''}
+end
+local cur = redis.call('HGET', KEYS[2], ARGV[4])
+if not cur then return '' end
+local d = cjson.decode(cur)
+local n = cjson.decode(ARGV[5])
+local force = n.force
+n.force = nil
+if n.status and not force and (RANK[n.status] or 0) < (RANK[d.status] or 0) then return '' end
+if n.status and not force and d.status == 'failed' and n.status ~= 'failed' then return '' end
+for k, v in pairs(n) do d[k] = v end
+set_delivery(KEYS[2], ref, ARGV[4], cjson.encode(d))
+redis.call('PUBLISH', ARGV[1], ref .. '\n' .. table.concat(pub, '\n'))
+return d.status
