@@ -41,18 +41,4 @@ int hilo_outbox_add_webhook(struct hilo_outbox *o, const char *ref);
 int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *event_id,
                         void (*cb)(int err, void *data), void *data);
 
-/* ---- transition: callers that still hand over the whole server ----------
- * Each forwards to the call above with s->outbox or s->cfg
- * (src/outbound/compat.c); they go once the domain holds the handles. */
-struct hilo_server;
-struct hilo_outbox *hilo_outbox_new(struct hilo_server *s);
-int hilo_outbox_route(struct hilo_server *s, const char *want,
-                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
-                      const char *key, const char *text, json_t **entry, char **delivery);
-int hilo_outbox_channel_ok(struct hilo_server *s, const char *channel);
-int hilo_outbox_queue(struct hilo_server *s, json_t *entry);
-int hilo_outbox_webhook(struct hilo_server *s, const char *ref);
-int hilo_outbox_retry(struct hilo_server *s, const char *ref, const char *event_id,
-                      void (*cb)(int err, void *data), void *data);
-
 #endif

@@ -1337,7 +1337,7 @@ static void ticket_create_write(struct api *a)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, set, NULL);
     }
     if (rc == 0)
-        rc = hilo_outbox_webhook(s, a->ref);
+        rc = hilo_outbox_add_webhook(s->outbox, a->ref);
     if (rc == 0)
         rc = send_argv(a, ticket_created_cb, 1, ex);
     if (rc < 0) {
@@ -1508,7 +1508,7 @@ static void api_ticket_message(struct api *a, const char *refpath)
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z, NULL);
     if (rc == 0)
-        rc = hilo_outbox_webhook(s, a->ref);
+        rc = hilo_outbox_add_webhook(s->outbox, a->ref);
     if (rc == 0)
         rc = send_argv(a, message_posted_cb, 1, ex);
     if (rc < 0) {

@@ -1530,7 +1530,7 @@ static void customer_create(struct msg_op *op)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
         }
         if (rc == 0)
-            rc = hilo_outbox_webhook(s, op->ref);
+            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, create_cb, op, 1, x, NULL);
     }
@@ -1632,9 +1632,9 @@ static void send_append(struct msg_op *op)
         else if (rc == 0 && strcmp(op->op, "message") == 0)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
         if (rc == 0 && op->entry)
-            rc = hilo_outbox_queue(s, op->entry);
+            rc = hilo_outbox_add(s->outbox, op->entry);
         if (rc == 0)
-            rc = hilo_outbox_webhook(s, op->ref);
+            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, append_cb, op, 1, x, NULL);
     } else {
@@ -1975,7 +1975,7 @@ static void reply_route_cb(redisReply *reply, void *data)
                         ? reply->element[i]->str
                         : "";
     snprintf(dkey, sizeof dkey, "a:%s:%s", c->id, op->client_id);
-    rc = hilo_outbox_route(c->srv, op->channel, fields, op->ref, dkey, op->text, &op->entry,
+    rc = hilo_route_entry(c->srv->cfg, op->channel, fields, op->ref, dkey, op->text, &op->entry,
                            &op->delivery);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
@@ -2088,7 +2088,7 @@ static void agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *r
     hilo_conn_ref(c);
     f->c = c;
     f->req = req ? strdup(req) : NULL;
-    int rc = hilo_outbox_retry(c->srv, ref, ev, delivery_retried, f);
+    int rc = hilo_outbox_requeue(c->srv->outbox, ref, ev, delivery_retried, f);
     if (rc < 0) {
         hilo_conn_error(c, rc, req, NULL);
         hilo_conn_unref(c);
@@ -2172,7 +2172,7 @@ static void set_send(struct set_op *op)
         if (rc == 0 && op->follow_up[0])
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, tadd, NULL);
         if (rc == 0)
-            rc = hilo_outbox_webhook(s, op->ref);
+            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, set_cb, op, 1, x, NULL);
     } else {
@@ -2454,7 +2454,7 @@ static void due_cb(redisReply *reply, void *data)
         if (rc == 0)
             rc = call_send(s, &call, NULL, NULL);
         if (rc == 0)
-            rc = hilo_outbox_webhook(s, ref);
+            rc = hilo_outbox_add_webhook(s->outbox, ref);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, followup_cb, op, 1, ex, NULL);
         if (rc < 0)

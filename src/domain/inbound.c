@@ -275,7 +275,7 @@ static void write_append(struct in_op *op, const struct hilo_inbound *m, const c
     if (rc == 0)
         rc = common_writes(op, m, op->tcust, op->ref);
     if (rc == 0)
-        rc = hilo_outbox_webhook(s, op->ref);
+        rc = hilo_outbox_add_webhook(s->outbox, op->ref);
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, ex, NULL);
     free(xjs);
@@ -344,7 +344,7 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
         } else if (strcmp(m->channel, "email") == 0) {
             f[4] = m->from;
         }
-        hilo_outbox_route(s, NULL, f, op->ref, "ack", ack, &entry, &delivery);
+        hilo_route_entry(s->cfg, NULL, f, op->ref, "ack", ack, &entry, &delivery);
     }
     hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
@@ -385,11 +385,11 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
     if (rc == 0 && entry)
-        rc = hilo_outbox_queue(s, entry);
+        rc = hilo_outbox_add(s->outbox, entry);
     if (rc == 0)
         rc = common_writes(op, m, cid, op->ref);
     if (rc == 0)
-        rc = hilo_outbox_webhook(s, op->ref);
+        rc = hilo_outbox_add_webhook(s->outbox, op->ref);
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, exx, NULL);
     json_decref(entry);
@@ -997,7 +997,7 @@ static void voice_followup(struct in_op *op, const char *ref)
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 20, argv, NULL);
     if (rc == 0)
-        rc = hilo_outbox_webhook(s, ref);
+        rc = hilo_outbox_add_webhook(s->outbox, ref);
     if (rc == 0)
         rc = hilo_redis_cmdargv(s->redis, voice_event_written, op, 1, ex, NULL);
     free(xjs);

@@ -97,7 +97,14 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     s->sub = hilo_redis_new(loop, &o);
     if (!s->sub)
         return -1;
-    s->outbox = hilo_outbox_new(s);
+    struct hilo_outbox_deps deps = {
+        .loop = s->loop,
+        .redis = s->redis,
+        .cfg = s->cfg,
+        .events_channel = s->events_channel,
+        .instance = s->instance,
+    };
+    s->outbox = hilo_outbox_start(&deps);
     if (!s->outbox)
         return -1;
     uv_timer_init(loop, &s->timers);

@@ -151,7 +151,7 @@ describe('agent console', { skip, timeout: 180000 }, () => {
     await page.locator('body').press('r');
     const box = page.locator('#composer-text');
     await box.waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'composer-text');
+    await page.waitForFunction(() => document.activeElement?.id === 'composer-text');
     await box.fill('Let me check that invoice for you.');
     await box.press('Control+Enter');
     const reply = await cu.next((f) => f.type === 'event' && f.event.kind === 'reply');
@@ -285,7 +285,8 @@ describe('agent console', { skip, timeout: 180000 }, () => {
     await page.locator(`.qi.active[data-ref="${ref2}"]`).waitFor();
     await page.keyboard.press('k');
     await page.locator(`.qi.active[data-ref="${ref}"]`).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset.ref), ref);
+    // focus follows the selection once the queue has re-rendered (a task later)
+    await page.waitForFunction((r) => document.activeElement?.dataset.ref === r, ref);
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
     await page.keyboard.press('Escape');
