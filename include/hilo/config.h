@@ -44,6 +44,7 @@ struct hilo_config {
     char *smtp_url;
     char *smtp_user;
     char *smtp_password;
+    int smtp_plain; /* 1: SMTP without TLS allowed (local relays, test sinks) */
     char *support_email;
     int outbox_attempts;
     int outbox_backoff_ms;

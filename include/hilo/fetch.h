@@ -33,6 +33,9 @@ struct hilo_fetch_res {
 typedef void (*hilo_fetch_cb)(const struct hilo_fetch_res *res, void *data);
 
 struct hilo_fetch *hilo_fetch_new(uv_loop_t *loop);
+/* smtp:// requires STARTTLS unless plain SMTP is allowed (off by default):
+ * credentials and mail never cross the network in clear by accident. */
+void hilo_fetch_allow_plain_smtp(struct hilo_fetch *f, int allow);
 /* Async rule: 0 and cb runs once, or an error and cb never runs. The
  * request's strings are copied. */
 int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hilo_fetch_cb cb,

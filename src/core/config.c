@@ -80,9 +80,14 @@ static const struct opt opts[] = {
     {"mailgun_signing_key", S(mailgun_signing_key), "", 0, 0, 1,
      "Mailgun HTTP webhook signing key (inbound email)."},
     {"smtp_url", S(smtp_url), "", 0, 0, 0,
-     "Outbound email server: smtp://host:port (STARTTLS when offered) or smtps://host:port."},
+     "Outbound email server: smtp://host:port (STARTTLS required, see smtp_plain) or "
+     "smtps://host:port (TLS from the start)."},
     {"smtp_user", S(smtp_user), "", 0, 0, 0, "SMTP user name."},
     {"smtp_password", S(smtp_password), "", 0, 0, 1, "SMTP password."},
+    {"smtp_plain", I(smtp_plain), "0", 0, 1, 0,
+     "1: allow smtp:// without TLS when the server offers no STARTTLS (a local relay or test "
+     "sink only). 0 (default): STARTTLS is required; a server without it is refused before "
+     "AUTH or any mail is sent."},
     {"support_email", S(support_email), "", 0, 0, 0,
      "Support address (support@example.com): From of outbound email; replies go to "
      "support+<reference>@example.com."},

@@ -20,6 +20,7 @@ struct hilo_fetch {
     int active;
     int closing;
     int handles; /* uv handles still open */
+    int plain_smtp; /* 1: smtp:// may go without STARTTLS */
     void (*done)(void *);
     void *done_data;
 };
@@ -216,6 +217,11 @@ struct hilo_fetch *hilo_fetch_new(uv_loop_t *loop)
     return f;
 }
 
+void hilo_fetch_allow_plain_smtp(struct hilo_fetch *f, int allow)
+{
+    f->plain_smtp = allow ? 1 : 0;
+}
+
 int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hilo_fetch_cb cb,
                      void *data)
 {
@@ -267,8 +273,11 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
         curl_easy_setopt(j->easy, CURLOPT_READDATA, j);
         curl_easy_setopt(j->easy, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(j->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->body_len);
-        /* STARTTLS when the server offers it; smtps:// is TLS from the start */
-        curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+        /* STARTTLS is required (curl refuses before AUTH when the server
+         * does not offer it) unless plain SMTP was allowed; smtps:// is TLS
+         * from the start either way */
+        curl_easy_setopt(j->easy, CURLOPT_USE_SSL,
+                         (long)(f->plain_smtp ? CURLUSESSL_TRY : CURLUSESSL_ALL));
     } else {
         curl_easy_setopt(j->easy, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
         if (j->body) {

@@ -348,6 +348,7 @@ struct hilo_outbox *hilo_outbox_start(const struct hilo_outbox_deps *d)
         free(o);
         return NULL;
     }
+    hilo_fetch_allow_plain_smtp(o->fetch, d->cfg->smtp_plain);
     snprintf(o->consumer, sizeof o->consumer, "hilo-%s", d->instance);
     uv_timer_init(d->loop, &o->tick);
     o->tick.data = o;

@@ -13,7 +13,7 @@
 //   Fake: {port, url, whatsappBase (url + '/v21.0'), twilioBase (url),
 //          smtpPort, smtpUrl,
 //          whatsapp: [Req], twilio: [Req]   accepted requests (answered 2xx)
-//          attempts: {whatsapp: [Req], twilio: [Req], smtp: [Att]} every
+//          attempts: {whatsapp: [Req], twilio: [Req], smtp: [Att], smtpAuth: [{user}]} every
 //                    well-formed request, including the ones failed on purpose
 //          rejected: [Req]                  requests refused as malformed/unauthorised
 //          mails: [Mail]                    accepted messages
@@ -60,7 +60,7 @@ export async function startFakeProvider({
 } = {}) {
   const f = {
     whatsapp: [], twilio: [], mails: [], rejected: [],
-    attempts: { whatsapp: [], twilio: [], smtp: [] },
+    attempts: { whatsapp: [], twilio: [], smtp: [], smtpAuth: [] },
     modes: { whatsapp: [], twilio: [], smtp: [] }, // queue of one-shot modes
     sticky: { whatsapp: null, twilio: null, smtp: null },
     waiters: [], sockets: new Set(), hung: [],
@@ -235,9 +235,9 @@ export async function startFakeProvider({
   if (smtp) {
     const smtpErr = (code, msg) => Object.assign(new Error(msg), { responseCode: code });
     smtpServer = new SMTPServer({
-      disabledCommands: ['STARTTLS'], authOptional: true, logger: false, banner: 'fake smtp sink',
+      disabledCommands: ['STARTTLS'], authOptional: true, allowInsecureAuth: true, logger: false, banner: 'fake smtp sink',
       size: 10 << 20,
-      onAuth(auth, session, cb) { cb(null, { user: auth.username }); },
+      onAuth(auth, session, cb) { f.attempts.smtpAuth.push({ user: auth.username, at: Date.now() }); notify(); cb(null, { user: auth.username }); },
       onData(stream, session, cb) {
         const chunks = [];
         stream.on('data', (c) => chunks.push(c));
@@ -293,7 +293,8 @@ export function channelArgs(fake, {
       '--twilio-from', twilioFrom, '--twilio-whatsapp-from', twilioWaFrom, '--twilio-api-base', fake.twilioBase);
   }
   if (only.includes('email')) {
-    a.push('--mailgun-signing-key', mgKey, '--smtp-url', fake.smtpUrl, '--support-email', 'support@example.com');
+    // the sink offers no STARTTLS: plain SMTP must be allowed explicitly
+    a.push('--mailgun-signing-key', mgKey, '--smtp-url', fake.smtpUrl, '--smtp-plain', '1', '--support-email', 'support@example.com');
   }
   a.push('--outbox-backoff-ms', String(backoffMs), '--outbox-attempts', String(attempts), '--http-timeout-ms', String(timeoutMs));
   return a;
