@@ -2,6 +2,8 @@
 #ifndef HILO_LOG_H
 #define HILO_LOG_H
 
+#include <stddef.h>
+
 enum hilo_log_level { HILO_LOG_DEBUG, HILO_LOG_INFO, HILO_LOG_WARN, HILO_LOG_ERROR };
 
 void hilo_log_set_level(enum hilo_log_level level);
@@ -9,6 +11,11 @@ void hilo_log_set_level(enum hilo_log_level level);
 int hilo_log_parse_level(const char *s, enum hilo_log_level *out);
 void hilo_log(enum hilo_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Copies url to out with the password of its user-info replaced by "***"
+ * (redis://:pw@host -> redis://:***@host), for logging a URL that may hold
+ * a secret. Returns out. */
+const char *hilo_log_redact_url(const char *url, char *out, size_t n);
 
 #define hilo_debug(...) hilo_log(HILO_LOG_DEBUG, __VA_ARGS__)
 #define hilo_info(...) hilo_log(HILO_LOG_INFO, __VA_ARGS__)

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hilo/log.h"
 
@@ -106,6 +108,14 @@ static const struct opt opts[] = {
 static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
 static int *int_at(struct hilo_config *c, const struct opt *o) { return (int *)((char *)c + o->off); }
 
+/* Secrets read from files do not linger in freed memory. */
+static void sodium_like_wipe(char *p, size_t n)
+{
+    volatile char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
 static int set_opt(struct hilo_config *c, const struct opt *o, const char *v, char *err, size_t errlen)
 {
     if (o->type == OPT_STR) {
@@ -164,6 +174,139 @@ static void env_name(const struct opt *o, char *out, size_t n)
             *p = (char)(*p - 'a' + 'A');
 }
 
+/* Reads a whole small file (options and secrets, not data). */
+static char *read_small(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    struct stat st;
+
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+        snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
+        goto fail;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    n = fread(buf, 1, (size_t)st.st_size, f);
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read %s", path);
+        goto fail;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        snprintf(err, errlen, "%s: contains a NUL byte", path);
+        goto fail;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+static int set_from_file(struct hilo_config *c, const struct opt *o, const char *path, char *err,
+                         size_t errlen)
+{
+    size_t n;
+    char *v = read_small(path, 65536, &n, err, errlen);
+    if (!v)
+        return -1;
+    if (n && v[n - 1] == '\n')
+        v[--n] = '\0';
+    if (n && v[n - 1] == '\r')
+        v[--n] = '\0';
+    int r = set_opt(c, o, v, err, errlen);
+    sodium_like_wipe(v, n);
+    free(v);
+    return r;
+}
+
+static const struct opt *find_opt(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const char *nm = opts[i].name;
+        if (strlen(nm) != len)
+            continue;
+        size_t j = 0;
+        for (; j < len; j++)
+            if (!(key[j] == nm[j] || (key[j] == '-' && nm[j] == '_')))
+                break;
+        if (j == len)
+            return &opts[i];
+    }
+    return NULL;
+}
+
+/* --config FILE: "name = value" per line, name as the option's flag without
+ * the dashes (redis-url or redis_url); '#' starts a comment line; a value may
+ * be wrapped in double quotes. Errors name the file and line, never a value. */
+static int load_file(struct hilo_config *c, const char *path, char *err, size_t errlen)
+{
+    size_t n;
+    char *buf = read_small(path, 1 << 20, &n, err, errlen);
+    int lineno = 0, rc = 0;
+    char *save = NULL;
+
+    if (!buf)
+        return -1;
+    for (char *line = buf; line && rc == 0; line = save) {
+        char *nl = strchr(line, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+            line[--len] = '\0';
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (*line == '\0' || *line == '#')
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected name = value", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *kend = eq;
+        while (kend > line && (kend[-1] == ' ' || kend[-1] == '\t'))
+            kend--;
+        const struct opt *o = find_opt(line, (size_t)(kend - line));
+        if (!o) {
+            snprintf(err, errlen, "%s:%d: unknown option %.*s", path, lineno,
+                     (int)(kend - line) > 40 ? 40 : (int)(kend - line), line);
+            rc = -1;
+            break;
+        }
+        char *v = eq + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t vlen = strlen(v);
+        if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+            v[vlen - 1] = '\0';
+            v++;
+        }
+        char sub[256];
+        if (set_opt(c, o, v, sub, sizeof sub) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
+            rc = -1;
+        }
+    }
+    sodium_like_wipe(buf, n);
+    free(buf);
+    return rc;
+}
+
 int hilo_config_load(struct hilo_config *c, char **envp, int argc, char **argv, int *argi,
                      char *err, size_t errlen)
 {
@@ -177,6 +320,21 @@ int hilo_config_load(struct hilo_config *c, char **envp, int argc, char **argv, 
             size_t n = strlen(name);
             if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
                 if (set_opt(c, &opts[i], *e + n + 1, err, errlen) < 0)
+                    return -1;
+            }
+        }
+    }
+    /* HILO_<NAME>_FILE wins over HILO_<NAME>: the value is the file's content
+     * (one trailing newline dropped), so secrets stay out of the environment
+     * listing too (systemd credentials, Docker/Kubernetes secrets). */
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp(*e, "HILO_", 5) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+            env_name(&opts[i], name, sizeof name);
+            size_t n = strlen(name);
+            if (strncmp(*e, name, n) == 0 && strncmp(*e + n, "_FILE=", 6) == 0) {
+                if (set_from_file(c, &opts[i], *e + n + 6, err, errlen) < 0)
                     return -1;
             }
         }
@@ -206,23 +364,35 @@ int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, ch
     size_t alen = eq ? (size_t)(eq - a) : strlen(a);
     const struct opt *o = NULL;
 
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+    int is_config = alen == 8 && strncmp(a, "--config", 8) == 0;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0] && !is_config; i++) {
         flag_name(&opts[i], name, sizeof name);
         if (strlen(name) == alen && strncmp(name, a, alen) == 0)
             o = &opts[i];
     }
-    if (!o)
+    if (!o && !is_config)
         return 0;
     const char *v = eq ? eq + 1 : NULL;
     if (!v) {
         if (*argi + 1 >= argc) {
-            snprintf(err, errlen, "option %s needs a value", a);
+            snprintf(err, errlen, "option %.*s needs a value", (int)alen, a);
             return -1;
         }
         v = argv[++*argi];
     }
-    if (set_opt(c, o, v, err, errlen) < 0)
-        return -1;
+    if (is_config) {
+        if (load_file(c, v, err, errlen) < 0)
+            return -1;
+    } else {
+        if (set_opt(c, o, v, err, errlen) < 0)
+            return -1;
+        /* argv is readable by every local user in /proc/<pid>/cmdline */
+        if (o->secret && v[0]) {
+            env_name(o, name, sizeof name);
+            hilo_warn("option %.*s: a secret on the command line is visible to other local "
+                      "users; use %s_FILE, %s or --config", (int)alen, a, name, name);
+        }
+    }
     ++*argi;
     return 1;
 }
@@ -272,7 +442,11 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
 void hilo_config_print_help(FILE *f)
 {
     char flag[64], env[64];
-    fprintf(f, "Options (flag, or environment variable):\n");
+    fprintf(f, "Options (flag, or environment variable; HILO_<NAME>_FILE reads the value "
+               "from a file):\n"
+               "  --config FILE\n"
+               "      Reads 'name = value' lines (name as the flag without dashes); later "
+               "flags override it.\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         flag_name(&opts[i], flag, sizeof flag);
         env_name(&opts[i], env, sizeof env);
@@ -291,6 +465,17 @@ void hilo_config_print_markdown(FILE *f)
                "wins over the environment, which wins over the default. Bad values stop\n"
                "Hilo at start-up with a message naming the option. Secret options are\n"
                "never logged.\n\n"
+               "Secrets (marked *secret*) should not be given as flags: the command line\n"
+               "is readable by every local user in `/proc`, and Hilo warns when one is.\n"
+               "Give them instead\n\n"
+               "* as `HILO_<NAME>_FILE=/path/to/file`: the value is the file's content\n"
+               "  (one trailing newline dropped); this wins over `HILO_<NAME>`. It suits\n"
+               "  systemd credentials and Docker or Kubernetes secrets; or\n"
+               "* in a file given with `--config FILE`: one `name = value` per line, the\n"
+               "  name as the flag without its dashes (`redis-url` or `redis_url`), `#`\n"
+               "  starts a comment line, a value may be wrapped in double quotes. Flags\n"
+               "  after `--config` override the file; errors name the file and line, never\n"
+               "  a secret's value. Keep the file readable by Hilo's user only.\n\n"
                "| flag | environment | default | range | what |\n"
                "|------|-------------|---------|-------|------|\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {

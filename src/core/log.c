@@ -40,3 +40,25 @@ void hilo_log(enum hilo_log_level level, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
 }
+
+const char *hilo_log_redact_url(const char *url, char *out, size_t n)
+{
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme ? scheme + 3 : url;
+    const char *end = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+
+    if (n == 0)
+        return out;
+    /* the user-info ends at the last '@' before the path */
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) {
+        snprintf(out, n, "%s", url);
+        return out;
+    }
+    snprintf(out, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
+    return out;
+}

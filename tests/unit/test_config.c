@@ -6,7 +6,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "hilo/config.h"
+#include "hilo/log.h"
 
 static void defaults(void **state)
 {
@@ -107,10 +110,93 @@ static void markdown_lists_every_flag(void **state)
     free(text);
 }
 
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void config_file_and_file_env(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    char conf[] = "/tmp/hilo-test-conf-XXXXXX";
+    char sec[] = "/tmp/hilo-test-secret-XXXXXX";
+    int fd1 = mkstemp(conf), fd2 = mkstemp(sec);
+    (void)state;
+    assert_true(fd1 >= 0 && fd2 >= 0);
+    close(fd1);
+    close(fd2);
+    write_file(conf, "# comment\n\n  prefix = fromfile\nmax-text=33\n"
+                     "webhook_secret = \"s3cr3t with spaces\"\r\n");
+    write_file(sec, "pw-from-file\n");
+    char envfile[128];
+    snprintf(envfile, sizeof envfile, "HILO_SMTP_PASSWORD_FILE=%s", sec);
+    char *env[] = {envfile, "HILO_SMTP_PASSWORD=from-env", NULL};
+    char *argv[] = {"hilo", "--config", conf, "--max-text", "44", NULL};
+    int argi = 0;
+
+    hilo_config_init(&c);
+    /* the _FILE variable wins over the plain one, whatever the order */
+    assert_int_equal(hilo_config_load(&c, env, 0, NULL, &argi, err, sizeof err), 0);
+    assert_string_equal(c.smtp_password, "pw-from-file");
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 5, argv, &argi, err, sizeof err), 0);
+    assert_string_equal(c.prefix, "fromfile");
+    assert_string_equal(c.webhook_secret, "s3cr3t with spaces");
+    assert_int_equal(c.max_text, 44); /* a later flag overrides the file */
+    hilo_config_deinit(&c);
+
+    /* errors name file and line, never the value */
+    write_file(conf, "prefix = ok\nwebhook_secret\n");
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, argv, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2:"));
+    write_file(conf, "max_text = hunter2\n");
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, argv, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1:"));
+    write_file(conf, "no_such = 1\n");
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, argv, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown option no_such"));
+    char *missing[] = {"hilo", "--config", "/nonexistent/hilo.conf", NULL};
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 3, missing, &argi, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/hilo.conf"));
+    hilo_config_deinit(&c);
+    unlink(conf);
+    unlink(sec);
+}
+
+static void redact_url(void **state)
+{
+    char out[128];
+    (void)state;
+    assert_string_equal(hilo_log_redact_url("redis://:pw@host:6379/0", out, sizeof out),
+                        "redis://:***@host:6379/0");
+    assert_string_equal(hilo_log_redact_url("redis://user:p@ss@h:1", out, sizeof out),
+                        "redis://user:***@h:1");
+    assert_string_equal(hilo_log_redact_url("redis://host:6379", out, sizeof out),
+                        "redis://host:6379");
+    assert_string_equal(hilo_log_redact_url("redis://user@host", out, sizeof out),
+                        "redis://user@host");
+    assert_string_equal(hilo_log_redact_url("unix:///tmp/r.sock", out, sizeof out),
+                        "unix:///tmp/r.sock");
+    assert_string_equal(hilo_log_redact_url("smtp://u:secret@mail/x@y", out, sizeof out),
+                        "smtp://u:***@mail/x@y");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
+        cmocka_unit_test(config_file_and_file_env),
+        cmocka_unit_test(redact_url),
         cmocka_unit_test(env_then_flags),
         cmocka_unit_test(bad_values_name_the_option),
         cmocka_unit_test(validate_listen_and_level),
