@@ -3,6 +3,8 @@
 -- functions, so they cannot drift apart. Prepended at build time.
 local function now_ms() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
 local function fields_of(a) local f = {} for i = 1, #a, 2 do f[a[i]] = a[i + 1] end return f end
+local OWNF = {id = 1, ticket = 1, kind = 1, channel = 1, author = 1, ts = 1, text = 1,
+  client_id = 1, delivery = 1}
 local function ev_obj(ref, id, f)
   local e = {id = id, ticket = ref, kind = f.k, channel = f.ch,
     author = {role = f.ar, id = f.ai or '', name = f.an or ''}, ts = tonumber(string.match(id, '^(%d+)'))}
@@ -10,7 +12,13 @@ local function ev_obj(ref, id, f)
   if f.ci and f.ci ~= '' then e.client_id = f.ci end
   if f.x and f.x ~= '' then
     local ok, extra = pcall(cjson.decode, f.x)
-    if ok and type(extra) == 'table' then for k, v in pairs(extra) do e[k] = v end end
+    -- provider data adds fields; it never names the event's own (an inbound
+    -- WhatsApp type called "kind", "author" or "id" must not forge them)
+    if ok and type(extra) == 'table' then
+      for k, v in pairs(extra) do
+        if e[k] == nil and not OWNF[k] then e[k] = v end
+      end
+    end
   end
   return e
 end
