@@ -29,6 +29,7 @@ struct hilo_config {
     int identity_max_age;
     char *public_url;
     char *log_level;
+    char *log_format;
     char *default_locale;
     char *whatsapp_verify_token;
     char *whatsapp_app_secret;

@@ -6,7 +6,14 @@
 
 enum hilo_log_level { HILO_LOG_DEBUG, HILO_LOG_INFO, HILO_LOG_WARN, HILO_LOG_ERROR };
 
+enum hilo_log_format { HILO_LOG_TEXT, HILO_LOG_JSON };
+
 void hilo_log_set_level(enum hilo_log_level level);
+/* text: "2026-12-02T10:00:00.000Z I message"; json: one object per line,
+ * {"ts","level","msg"}. */
+void hilo_log_set_format(enum hilo_log_format f);
+/* Parses "text|json"; returns 0 or -1. */
+int hilo_log_parse_format(const char *s, enum hilo_log_format *out);
 /* Parses "debug|info|warn|error"; returns 0 or -1. */
 int hilo_log_parse_level(const char *s, enum hilo_log_level *out);
 void hilo_log(enum hilo_log_level level, const char *fmt, ...)

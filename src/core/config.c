@@ -60,6 +60,8 @@ static const struct opt opts[] = {
      "URL Hilo is reached at from outside (e.g. https://support.example.com); "
      "https makes session cookies Secure."},
     {"log_level", S(log_level), "info", 0, 0, 0, "debug, info, warn or error."},
+    {"log_format", S(log_format), "text", 0, 0, 0,
+     "text (one readable line per message) or json (one object per line: ts, level, msg)."},
     {"default_locale", S(default_locale), "en", 0, 0, 0,
      "Language (es or en) for customers whose language is unknown (phone, SMS, WhatsApp) "
      "when their text does not tell."},
@@ -418,6 +420,11 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     c->listen_port = (int)port;
     if (hilo_log_parse_level(c->log_level, &lvl) < 0) {
         snprintf(err, errlen, "option log_level: '%s' is not debug, info, warn or error", c->log_level);
+        return -1;
+    }
+    enum hilo_log_format fmt;
+    if (hilo_log_parse_format(c->log_format, &fmt) < 0) {
+        snprintf(err, errlen, "option log_format: '%s' is not text or json", c->log_format);
         return -1;
     }
     if (c->prefix[0] == '\0' || strpbrk(c->prefix, " {}\r\n")) {

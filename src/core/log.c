@@ -21,10 +21,60 @@ int hilo_log_parse_level(const char *s, enum hilo_log_level *out)
     return -1;
 }
 
+static enum hilo_log_format format = HILO_LOG_TEXT;
+
+void hilo_log_set_format(enum hilo_log_format f) { format = f; }
+
+int hilo_log_parse_format(const char *s, enum hilo_log_format *out)
+{
+    if (strcmp(s, "text") == 0)
+        *out = HILO_LOG_TEXT;
+    else if (strcmp(s, "json") == 0)
+        *out = HILO_LOG_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+/* JSON string body of s (no quotes): escapes what RFC 8259 requires and
+ * replaces bytes that are not valid UTF-8 leads with U+FFFD's escape, so a
+ * log shipper never gets a line it cannot parse. */
+static void json_escape(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char ch = *p;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch == '\t')
+            fputs("\\t", f);
+        else if (ch < 0x20 || ch == 0x7f)
+            fprintf(f, "\\u%04x", ch);
+        else if (ch < 0x80)
+            fputc(ch, f);
+        else {
+            /* copy a well-formed UTF-8 sequence, else U+FFFD */
+            int n = ch >= 0xf0 && ch < 0xf5 ? 3 : ch >= 0xe0 ? 2 : ch >= 0xc2 && ch < 0xe0 ? 1 : -1;
+            int ok = n > 0;
+            for (int i = 1; ok && i <= n; i++)
+                ok = (p[i] & 0xc0) == 0x80;
+            if (!ok) {
+                fputs("\\ufffd", f);
+                continue;
+            }
+            fwrite(p, 1, (size_t)n + 1, f);
+            p += n;
+        }
+    }
+}
+
 void hilo_log(enum hilo_log_level level, const char *fmt, ...)
 {
     static const char tag[] = "DIWE";
+    static const char *const names[] = {"debug", "info", "warn", "error"};
     char when[32];
+    char msg[2048];
     struct timespec ts;
     struct tm tm;
     va_list ap;
@@ -34,11 +84,20 @@ void hilo_log(enum hilo_log_level level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ %c ", when, ts.tv_nsec / 1000000, tag[level]);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (format == HILO_LOG_JSON) {
+        /* one object per line, for journald/Loki/Elastic shippers */
+        flockfile(stderr);
+        fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
+                ts.tv_nsec / 1000000, names[level]);
+        json_escape(stderr, msg);
+        fputs("\"}\n", stderr);
+        funlockfile(stderr);
+        return;
+    }
+    fprintf(stderr, "%s.%03ldZ %c %s\n", when, ts.tv_nsec / 1000000, tag[level], msg);
 }
 
 const char *hilo_log_redact_url(const char *url, char *out, size_t n)
