@@ -27,6 +27,7 @@ enum hilo_err {
     HILO_EBADSTATE,
     HILO_EUNAVAIL,
     HILO_EINTERNAL,
+    HILO_EUNKNOWNEVENT,
     HILO_ELAST
 };
 

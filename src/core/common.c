@@ -22,6 +22,8 @@ static const struct {
     [HILO_EBADSTATE - HILO_EBASE] = {"bad_state", "Not possible in the ticket's current status."},
     [HILO_EUNAVAIL - HILO_EBASE] = {"unavailable", "Storage is unavailable; nothing was stored. Retry later."},
     [HILO_EINTERNAL - HILO_EBASE] = {"internal", "Internal error; nothing was stored."},
+    [HILO_EUNKNOWNEVENT - HILO_EBASE] = {"unknown_event",
+                                         "No event with that id in this ticket; resume from \"0\"."},
 };
 
 static uint64_t counts[HILO_ELAST - HILO_EBASE];

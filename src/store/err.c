@@ -12,6 +12,7 @@ static const struct {
     {"unknown_ticket", -HILO_EUNKNOWNTICKET},
     {"forbidden", -HILO_EFORBIDDEN},
     {"closed", -HILO_EBADSTATE},
+    {"unknown_event", -HILO_EUNKNOWNEVENT},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */

@@ -5,6 +5,14 @@
 local s = summary(KEYS[1])
 if not s then return redis.error_reply('HILO unknown_ticket') end
 if ARGV[3] ~= '' and s.customer ~= ARGV[3] then return redis.error_reply('HILO forbidden') end
+-- resume only from an event this ticket really has: an id the server never
+-- issued (forged, or from another ticket) would hide every later event
+if ARGV[1] ~= '0' then
+  if not string.match(ARGV[1], '^%d+%-%d+$') or
+     #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1], 'COUNT', 1) == 0 then
+    return redis.error_reply('HILO unknown_event')
+  end
+end
 local out = {cjson.encode(s), 0, ARGV[1]}
 local count = tonumber(ARGV[4])
 if count > 0 then

@@ -468,6 +468,13 @@ function onError(f) {
   }
   if (f.req && f.req.startsWith('open:')) {
     const ref = f.req.slice(5);
+    if (f.code === 'unknown_event' && state.current?.ref === ref) {
+      // our last event id is not in the ticket any more (storage restored
+      // from a backup): take the whole thread afresh
+      setCurrent({ lastId: '', events: [] });
+      conn.send({ type: 'ticket.open', ticket: ref, req: `open:${ref}` });
+      return;
+    }
     if (state.current?.ref === ref) {
       setCurrent({ loading: false, error: f.code === 'unknown_ticket' ? t('ticket.unknown', { ref: formatRef(ref) }) : errorText(f) });
     }

@@ -462,6 +462,17 @@ export class Chat {
         this.flush();
         return;
       }
+      if (f.code === 'unknown_event' && this.state.ticket) {
+        // The cached thread's last id is not in the ticket (storage restored
+        // from a backup, or a cache written by something else): drop the
+        // cache and take the whole thread afresh.
+        const ref = this.state.ticket;
+        this.store.saveThread(ref, '0', []);
+        for (const k of [...this.byId.keys()]) if (k.startsWith(`${ref}/`)) this.byId.delete(k);
+        this.set({ events: this.state.events.filter((e) => e.ticket !== ref) });
+        this.raw({ type: 'resume', ticket: ref, after: '0' });
+        return;
+      }
       if (RETRYABLE.has(f.code)) {
         this.set({ trouble: 'unavailable' });
         this.drop();
