@@ -47,10 +47,13 @@ test('default: a server without STARTTLS gets no AUTH and no mail; the ack is a 
   assert.match(body, /SSL|TLS/i, 'the dead letter says TLS was the problem');
   assert.equal(fake.attempts.smtpAuth.length, auths, 'no AUTH sent in clear');
   assert.equal(fake.attempts.smtp.length, mails, 'no mail sent in clear');
+  await hilo.stop();
 }));
 
 test('--smtp-plain 1: the same sink gets the ack (a local relay on purpose)', withLogs(async () => {
-  const hilo = await startHilo({ redisUrl: redis.url, args: emailArgs({ plain: true }) });
+  // its own key prefix: the first test's outbox (and any hilo still polling
+  // it) never sees this test's mail
+  const hilo = await startHilo({ redisUrl: redis.url, prefix: 'plain', args: emailArgs({ plain: true }) });
   const mail = mgEmail({ from: 'Tomas <tomas-plain@example.net>', subject: 'Help', text: 'plain relay ok' });
   assert.equal((await mgPost(hilo, mail.fields)).status, 200);
   const [ack] = await fake.waitFor(fake.mails, (m) => m.envelope.rcptTo.includes('tomas-plain@example.net'));
