@@ -326,9 +326,8 @@ static int body_check(struct hilo_http *r)
     if (errno || end == cl || *end || n > HILO_HTTP_MAX_BODY) {
         r->close_after = 1;
         hilo_err_count(-HILO_ETOOLARGE);
-        respond_json(r, 413, json_pack("{s:{s:s, s:s}}", "error", "code",
-                                       hilo_err_code(-HILO_ETOOLARGE), "message",
-                                       hilo_strerror(-HILO_ETOOLARGE)));
+        hilo_net_respond_json_error(r, 413, hilo_err_code(-HILO_ETOOLARGE),
+                                    "The request body is larger than 4 MiB.");
         return 1;
     }
     return 0;
