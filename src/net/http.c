@@ -290,7 +290,11 @@ static const char *method_of(struct lws *wsi)
         return "PUT";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI))
         return "PATCH";
-    return "OTHER";
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
+        return "OPTIONS";
+#endif
+    return "OTHER"; /* matches no route: 405 */
 }
 
 char *hilo_net_copy_header(struct lws *wsi, enum lws_token_indexes h)
