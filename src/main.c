@@ -177,9 +177,9 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, "GET", "/healthz", HILO_ROUTE_EXACT, healthz, NULL);
     rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
     /* providers' webhooks: the handler answers GET (verification) and POST */
-    rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, s);
+    rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
     rc |= hilo_api_session_routes(n, s);
-    rc |= hilo_net_route(n, NULL, "/api/v1/", 0, api, s);
+    rc |= hilo_net_route(n, NULL, "/api/v1/", 0, api, NULL);
     rc |= hilo_net_route(n, NULL, "/api/", 0, hilo_http_not_found, NULL);
     rc |= hilo_net_route(n, NULL, "/ws", HILO_ROUTE_EXACT, hilo_ws_plain_http, NULL);
     /* static files last: everything else */
@@ -208,11 +208,12 @@ static int serve(struct app *a)
     }
     if (hilo_server_init(&a->srv, &a->loop, &a->cfg, url) < 0)
         goto out;
-    if (!(a->net = hilo_net_new(&a->srv)) || routes(a) < 0) {
-        hilo_error("out of memory");
-        goto deinit;
-    }
-    if (hilo_ws_start(&a->srv, a->net) < 0) {
+    a->net = hilo_net_new(&a->srv);
+    if (!a->net || routes(a) < 0) {
+        hilo_error("cannot set up the HTTP routes: out of memory");
+        a->phase = 1;
+        a->shutdown_started = 0; /* close everything at once */
+    } else if (hilo_ws_start(&a->srv, a->net) < 0) {
         a->phase = 1;
         a->shutdown_started = 0; /* close everything at once */
     }
@@ -229,7 +230,6 @@ static int serve(struct app *a)
         rc = 0;
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
-deinit:
     hilo_net_free(a->net);
     a->net = NULL;
     hilo_server_deinit(&a->srv);
