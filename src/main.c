@@ -6,14 +6,19 @@
 #include <string.h>
 #include <uv.h>
 #include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
 
 #include "hilo/agents.h"
+#include "hilo/api_session.h"
 #include "hilo/cli.h"
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/embedded.h"
 #include "hilo/http.h"
 #include "hilo/log.h"
+#include "hilo/loop.h"
+#include "hilo/net.h"
 #include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
@@ -25,6 +30,7 @@ struct app {
     uv_loop_t loop;
     struct hilo_config cfg;
     struct hilo_server srv;
+    struct hilo_net *net;
     struct hilo_embedded *embedded;
     uv_signal_t sigint, sigterm;
     uv_timer_t shutdown;
@@ -71,17 +77,28 @@ static void redis_closed(void *data)
         embedded_done(a);
 }
 
+/* Work that touches Redis when it finishes (a password hash in the thread
+ * pool, an HTTP request between async steps) must be done before Redis is
+ * freed. Such work always ends (hashes finish, Redis commands time out), so
+ * the wait for it outlasts the 5 s given to sockets, up to a safety cap. */
+#define SHUTDOWN_GRACE_MS 5000
+#define SHUTDOWN_WORK_CAP_MS 60000
+
 static void shutdown_tick(uv_timer_t *t)
 {
     struct app *a = t->data;
     struct hilo_server *s = &a->srv;
-    uint64_t waited = hilo_now_ms() - a->shutdown_started;
+    uint64_t waited = hilo_mono_ms() - a->shutdown_started;
 
     if (a->phase == 1) {
         /* sockets closing with 1001; in-flight Redis writes finishing */
-        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0 || hilo_http_pending() > 0) &&
-            waited < 5000)
+        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0 || hilo_loop_pending() > 0) &&
+            waited < SHUTDOWN_GRACE_MS)
             return;
+        if (hilo_loop_pending() > 0 && waited < SHUTDOWN_WORK_CAP_MS && a->shutdown_started)
+            return;
+        if (hilo_loop_pending() > 0)
+            hilo_warn("shutdown: %u pieces of work still pending", hilo_loop_pending());
         a->phase = 2;
         uv_timer_stop(t);
         hilo_ws_stop(s);
@@ -102,9 +119,72 @@ static void on_signal(uv_signal_t *h, int signum)
     hilo_info("signal %d: shutting down", signum);
     a->phase = 1;
     a->srv.stopping = 1;
-    a->shutdown_started = hilo_now_ms();
+    hilo_net_drain(a->net);
+    a->shutdown_started = hilo_mono_ms();
     hilo_server_close_all(&a->srv);
     uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
+}
+
+/* ---- HTTP routes ---- */
+
+static void healthz(void *ctx, struct hilo_http *r)
+{
+    (void)ctx;
+    hilo_http_respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void readyz_cb(redisReply *reply, void *data)
+{
+    struct hilo_http *r = data;
+    if (reply && reply->type != REDIS_REPLY_ERROR)
+        hilo_http_respond_json(r, 200, json_pack("{s:s}", "status", "ready"));
+    else
+        hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
+    hilo_http_unref(r);
+}
+
+static void readyz(void *ctx, struct hilo_http *r)
+{
+    struct hilo_server *s = ctx;
+    const char *argv[] = {"PING"};
+    hilo_http_ref(r);
+    if (hilo_redis_cmdargv(s->redis, readyz_cb, r, 1, argv, NULL) < 0) {
+        hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
+        hilo_http_unref(r);
+    }
+}
+
+static void webhook(void *ctx, struct hilo_http *r)
+{
+    (void)ctx;
+    hilo_webhook_handle(r);
+}
+
+static void api(void *ctx, struct hilo_http *r)
+{
+    (void)ctx;
+    hilo_api_handle(r);
+}
+
+/* Every HTTP route; the longest matching prefix wins, so the order here is
+ * only for the reader. */
+static int routes(struct app *a)
+{
+    struct hilo_net *n = a->net;
+    struct hilo_server *s = &a->srv;
+    int rc = 0;
+
+    rc |= hilo_net_route(n, "GET", "/healthz", HILO_ROUTE_EXACT, healthz, NULL);
+    rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
+    /* providers' webhooks: the handler answers GET (verification) and POST */
+    rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
+    rc |= hilo_api_session_routes(n, s);
+    rc |= hilo_net_route(n, NULL, "/api/v1/", 0, api, NULL);
+    rc |= hilo_net_route(n, NULL, "/api/", 0, hilo_http_not_found, NULL);
+    rc |= hilo_net_route(n, NULL, "/ws", HILO_ROUTE_EXACT, hilo_ws_plain_http, NULL);
+    /* static files last: everything else */
+    rc |= hilo_net_route(n, "GET", "/", 0, hilo_static_serve, a->cfg.web_root);
+    return rc ? -1 : 0;
 }
 
 static int serve(struct app *a)
@@ -128,7 +208,12 @@ static int serve(struct app *a)
     }
     if (hilo_server_init(&a->srv, &a->loop, &a->cfg, url) < 0)
         goto out;
-    if (hilo_ws_start(&a->srv) < 0) {
+    a->net = hilo_net_new(&a->srv);
+    if (!a->net || routes(a) < 0) {
+        hilo_error("cannot set up the HTTP routes: out of memory");
+        a->phase = 1;
+        a->shutdown_started = 0; /* close everything at once */
+    } else if (hilo_ws_start(&a->srv, a->net) < 0) {
         a->phase = 1;
         a->shutdown_started = 0; /* close everything at once */
     }
@@ -145,6 +230,8 @@ static int serve(struct app *a)
         rc = 0;
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
+    hilo_net_free(a->net);
+    a->net = NULL;
     hilo_server_deinit(&a->srv);
     if (rc == 0)
         hilo_info("bye");

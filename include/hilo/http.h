@@ -12,7 +12,8 @@ struct hilo_server;
 
 void hilo_http_ref(struct hilo_http *r);
 void hilo_http_unref(struct hilo_http *r);
-/* References taken with hilo_http_ref and not yet released. */
+/* References taken with hilo_http_ref and not yet released (each is also a
+ * hilo_loop_hold, so shutdown waits for them). */
 int hilo_http_pending(void);
 struct hilo_server *hilo_http_server(struct hilo_http *r);
 const char *hilo_http_method(struct hilo_http *r);
@@ -32,9 +33,12 @@ void hilo_http_respond_json(struct hilo_http *r, int status, json_t *o);
 /* {"error":{code,message}} with the status that fits the error. */
 void hilo_http_respond_error(struct hilo_http *r, int err);
 void hilo_http_respond_empty(struct hilo_http *r, int status);
+/* Sets the response's Set-Cookie header (copied; at most 383 bytes). */
+void hilo_http_set_cookie(struct hilo_http *r, const char *cookie);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);
 
+/* Entry points that main.c registers as routes (see net.h). */
 /* /webhooks/... (domain/inbound.c). */
 void hilo_webhook_handle(struct hilo_http *r);
 /* /api/v1/... except /api/v1/session (domain/api.c). */

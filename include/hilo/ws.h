@@ -1,17 +1,19 @@
-/* The network side: libwebsockets on the server's libuv loop. */
+/* The WebSocket side: libwebsockets on the server's libuv loop. */
 #ifndef HILO_WS_H
 #define HILO_WS_H
 
 #include <stddef.h>
 
 struct hilo_server;
+struct hilo_net;
+struct hilo_http;
 
-/* Creates the lws context listening on cfg->listen. */
-int hilo_ws_start(struct hilo_server *s);
+/* Creates the lws context listening on cfg->listen; plain HTTP requests go
+ * to n's routes. n is borrowed until hilo_ws_stop. */
+int hilo_ws_start(struct hilo_server *s, struct hilo_net *n);
 /* Destroys the lws context; its handles finish closing as the loop runs. */
 void hilo_ws_stop(struct hilo_server *s);
-/* Maps a URL path to a regular file under root (no traversal, no symlink
- * escapes, directories to index.html). 0 or -errno. */
-int hilo_ws_resolve_static(const char *root, const char *url, char *out, size_t n);
+/* A route handler for /ws without an upgrade: 400 naming the subprotocols. */
+void hilo_ws_plain_http(void *ctx, struct hilo_http *r);
 
 #endif

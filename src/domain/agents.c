@@ -11,6 +11,7 @@
 #include "hilo/common.h"
 #include "hilo/keys.h"
 #include "hilo/log.h"
+#include "hilo/loop.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
 
@@ -84,6 +85,9 @@ static void verify_after(uv_work_t *w, int status)
     unsigned char rnd[32];
     char b64[64], th[65], key[160], exp[24], px[24];
 
+    /* Released before the Redis writes below: they count as Redis pending,
+     * so shutdown keeps Redis open for them in this same turn. */
+    hilo_loop_release();
     if (status != 0 || !op->ok) {
         auth_done(op, -HILO_ECREDS);
         return;
@@ -141,8 +145,12 @@ static void agent_loaded_cb(redisReply *reply, void *data)
     fill_si(&op->si, reply, op->hash, sizeof op->hash);
     op->known = op->hash[0] != '\0';
     op->work.data = op;
-    if (uv_queue_work(op->s->loop, &op->work, verify_work, verify_after) < 0)
+    /* verify_after uses Redis: shutdown must not free it while this runs */
+    hilo_loop_hold();
+    if (uv_queue_work(op->s->loop, &op->work, verify_work, verify_after) < 0) {
+        hilo_loop_release();
         auth_done(op, -HILO_EINTERNAL);
+    }
 }
 
 int hilo_agents_login(struct hilo_server *s, const char *name, const char *password,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hilo/ws.h"
+#include "hilo/net.h"
 
 static char root[PATH_MAX], outside[PATH_MAX];
 
@@ -56,27 +56,27 @@ static void serves_files_and_indexes(void **state)
 {
     char out[PATH_MAX], want[PATH_MAX + 32];
     (void)state;
-    assert_int_equal(hilo_ws_resolve_static(root, "/", out, sizeof out), 0);
+    assert_int_equal(hilo_static_resolve(root, "/", out, sizeof out), 0);
     snprintf(want, sizeof want, "%s/index.html", root);
     assert_string_equal(out, want);
-    assert_int_equal(hilo_ws_resolve_static(root, "/console", out, sizeof out), 0);
-    assert_int_equal(hilo_ws_resolve_static(root, "/console/", out, sizeof out), 0);
+    assert_int_equal(hilo_static_resolve(root, "/console", out, sizeof out), 0);
+    assert_int_equal(hilo_static_resolve(root, "/console/", out, sizeof out), 0);
     snprintf(want, sizeof want, "%s/console/index.html", root);
     assert_string_equal(out, want);
-    assert_int_equal(hilo_ws_resolve_static(root, "/missing.js", out, sizeof out), -ENOENT);
+    assert_int_equal(hilo_static_resolve(root, "/missing.js", out, sizeof out), -ENOENT);
 }
 
 static void refuses_traversal(void **state)
 {
     char out[PATH_MAX];
     (void)state;
-    assert_int_equal(hilo_ws_resolve_static(root, "/../etc/passwd", out, sizeof out), -EACCES);
-    assert_int_equal(hilo_ws_resolve_static(root, "/console/../../x", out, sizeof out), -EACCES);
-    assert_int_equal(hilo_ws_resolve_static(root, "//etc/passwd", out, sizeof out), -EACCES);
-    assert_int_equal(hilo_ws_resolve_static(root, "/a\\b", out, sizeof out), -EACCES);
-    assert_int_equal(hilo_ws_resolve_static(root, "relative", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "/../etc/passwd", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "/console/../../x", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "//etc/passwd", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "/a\\b", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "relative", out, sizeof out), -EACCES);
     /* a symlink inside the root must not lead outside it */
-    assert_int_equal(hilo_ws_resolve_static(root, "/escape/secret.txt", out, sizeof out), -EACCES);
+    assert_int_equal(hilo_static_resolve(root, "/escape/secret.txt", out, sizeof out), -EACCES);
 }
 
 int main(void)

@@ -1,0 +1,423 @@
+/* Plain HTTP on the lws "http" protocol: builds struct hilo_http from the
+ * request, enforces the body limits, hands the request to the route table,
+ * and writes the response a handler gives (now or after an async step).
+ * Knows no domain: handlers come from hilo_net_route. */
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/buf.h"
+#include "hilo/common.h"
+#include "hilo/http.h"
+#include "hilo/log.h"
+#include "hilo/loop.h"
+#include "internal.h"
+
+struct http_pss {
+    struct hilo_http *req;
+};
+
+size_t hilo_net_http_pss_size(void) { return sizeof(struct http_pss); }
+
+/* ---- the net ---- */
+
+struct hilo_net *hilo_net_new(struct hilo_server *srv)
+{
+    struct hilo_net *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->srv = srv;
+    hilo_router_init(&n->routes);
+    return n;
+}
+
+void hilo_net_free(struct hilo_net *n)
+{
+    if (!n)
+        return;
+    hilo_router_deinit(&n->routes);
+    free(n);
+}
+
+int hilo_net_route(struct hilo_net *n, const char *method, const char *prefix, unsigned flags,
+                   hilo_http_handler h, void *ctx)
+{
+    return hilo_router_add(&n->routes, method, prefix, flags, h, ctx);
+}
+
+void hilo_net_drain(struct hilo_net *n) { n->draining = 1; }
+
+/* ---- responses ---- */
+
+static void req_unref(struct hilo_http *r)
+{
+    if (--r->refs)
+        return;
+    for (int i = 0; i < r->nargs; i++)
+        free(r->args[i]);
+    for (int i = 0; i < 4; i++)
+        free(r->hdr[i]);
+    hilo_buf_deinit(&r->body);
+    free(r->cookie);
+    free(r->resp);
+    free(r);
+}
+
+static void respond(struct hilo_http *r, int status, const char *ctype, const char *body, size_t len)
+{
+    if (!r->wsi || r->ready)
+        return;
+    r->status = status;
+    snprintf(r->ctype, sizeof r->ctype, "%s", ctype);
+    r->resp = malloc(LWS_PRE + len + 1);
+    if (!r->resp)
+        len = 0;
+    else
+        memcpy(r->resp + LWS_PRE, body, len);
+    r->resp_len = len;
+    r->ready = 1;
+    lws_callback_on_writable(r->wsi);
+}
+
+static void respond_json(struct hilo_http *r, int status, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    respond(r, status, "application/json", s ? s : "{}", s ? strlen(s) : 2);
+    free(s);
+    json_decref(o);
+}
+
+void hilo_net_respond_json_error(struct hilo_http *r, int status, const char *code,
+                                 const char *message)
+{
+    respond_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+static int err_status(int err)
+{
+    switch (-err) {
+    case HILO_EUNAVAIL: return 503;
+    case HILO_ECREDS:
+    case HILO_EUNAUTH:
+    case HILO_EEXPIRED: return 401;
+    case HILO_EFORBIDDEN: return 403;
+    case HILO_EBADJSON:
+    case HILO_EBADFRAME:
+    case HILO_ETEXTLONG: return 400;
+    case HILO_ERATE: return 429;
+    case HILO_ETOOLARGE: return 413;
+    case HILO_EUNKNOWNTICKET:
+    case HILO_EUNKNOWNAGENT: return 404;
+    case HILO_EBADSTATE: return 409;
+    default: return 500;
+    }
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+                      unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+static int write_response(struct hilo_http *r)
+{
+    struct lws *wsi = r->wsi;
+    unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+
+    if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->ctype, r->resp_len, &p, end) ||
+        add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+        add_header(wsi, "cache-control:", "no-store", &p, end))
+        return -1;
+    if (r->set_cookie[0] && add_header(wsi, "set-cookie:", r->set_cookie, &p, end))
+        return -1;
+    if (r->allow[0] && add_header(wsi, "allow:", r->allow, &p, end))
+        return -1;
+    if (r->close_after && add_header(wsi, "connection:", "close", &p, end))
+        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    if (r->resp_len &&
+        lws_write(wsi, (unsigned char *)r->resp + LWS_PRE, r->resp_len, LWS_WRITE_HTTP_FINAL) !=
+            (int)r->resp_len)
+        return -1;
+    /* a refused body is still on its way: no next request can follow it */
+    if (r->close_after)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- the request interface of include/hilo/http.h ---- */
+
+/* Async steps in flight (webhooks, API): shutdown waits for them. */
+static int http_pending;
+
+void hilo_http_ref(struct hilo_http *r)
+{
+    r->refs++;
+    http_pending++;
+    hilo_loop_hold();
+}
+
+void hilo_http_unref(struct hilo_http *r)
+{
+    http_pending--;
+    hilo_loop_release();
+    req_unref(r);
+}
+
+int hilo_http_pending(void) { return http_pending; }
+struct hilo_server *hilo_http_server(struct hilo_http *r) { return r->net->srv; }
+const char *hilo_http_method(struct hilo_http *r) { return r->method; }
+const char *hilo_http_path(struct hilo_http *r) { return r->path; }
+const char *hilo_http_cookie(struct hilo_http *r) { return r->cookie; }
+
+const char *hilo_http_body(struct hilo_http *r, size_t *len)
+{
+    *len = r->body.len;
+    return r->body_too_big ? NULL : (r->body.p ? r->body.p : "");
+}
+
+static const char *const hdr_names[4] = {"x-hub-signature-256:", "x-twilio-signature:",
+                                         "content-type:", "authorization:"};
+
+const char *hilo_http_header(struct hilo_http *r, const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strncmp(hdr_names[i], name, strlen(name)) == 0 && hdr_names[i][strlen(name)] == ':')
+            return r->hdr[i];
+    return NULL;
+}
+
+int hilo_http_nargs(struct hilo_http *r) { return r->nargs; }
+const char *hilo_http_argn(struct hilo_http *r, int i) { return i < r->nargs ? r->args[i] : NULL; }
+
+const char *hilo_http_arg(struct hilo_http *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < r->nargs; i++)
+        if (strncmp(r->args[i], name, n) == 0 && r->args[i][n] == '=')
+            return r->args[i] + n + 1;
+    return NULL;
+}
+
+void hilo_http_respond(struct hilo_http *r, int status, const char *ctype, const char *body, size_t len)
+{
+    respond(r, status, ctype, body, len);
+}
+
+void hilo_http_respond_json(struct hilo_http *r, int status, json_t *o) { respond_json(r, status, o); }
+
+void hilo_http_respond_error(struct hilo_http *r, int err)
+{
+    hilo_err_count(err);
+    respond_json(r, err_status(err), json_pack("{s:{s:s, s:s}}", "error", "code", hilo_err_code(err),
+                                               "message", hilo_strerror(err)));
+}
+
+void hilo_http_respond_empty(struct hilo_http *r, int status) { respond(r, status, "application/json", "", 0); }
+
+void hilo_http_set_cookie(struct hilo_http *r, const char *cookie)
+{
+    snprintf(r->set_cookie, sizeof r->set_cookie, "%s", cookie);
+}
+
+/* Extracts hilo_session=... from a Cookie header into out. */
+int hilo_http_cookie_token(const char *cookies, char *out, size_t n)
+{
+    const char *p = cookies;
+    while (p && *p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        if (strncmp(p, "hilo_session=", 13) == 0) {
+            const char *v = p + 13, *e = strchr(v, ';');
+            size_t len = e ? (size_t)(e - v) : strlen(v);
+            if (len == 0 || len >= n)
+                return -1;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return 0;
+        }
+        p = strchr(p, ';');
+    }
+    return -1;
+}
+
+void hilo_http_not_found(void *ctx, struct hilo_http *r)
+{
+    (void)ctx;
+    hilo_net_respond_json_error(r, 404, "not_found", "No such endpoint.");
+}
+
+/* ---- lws glue ---- */
+
+/* Called when the request (and its body, if any) is complete. */
+static int dispatch(struct hilo_http *r)
+{
+    char allow[sizeof r->allow];
+    int status = 404;
+    const struct hilo_http_route *rt =
+        hilo_router_match(&r->net->routes, r->method, r->path, allow, sizeof allow, &status);
+
+    if (!rt) {
+        if (status == 405) {
+            char msg[sizeof allow + 8];
+            snprintf(r->allow, sizeof r->allow, "%s", allow);
+            snprintf(msg, sizeof msg, "Use %s.", allow);
+            hilo_net_respond_json_error(r, 405, "method_not_allowed", msg);
+        } else {
+            hilo_http_not_found(NULL, r);
+        }
+        return 0;
+    }
+    rt->h(rt->ctx, r);
+    return r->fail ? -1 : 0;
+}
+
+static const char *method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return "GET";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+        return "POST";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
+        return "HEAD";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+        return "DELETE";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+        return "PUT";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI))
+        return "PATCH";
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
+        return "OPTIONS";
+#endif
+    return "OTHER"; /* matches no route: 405 */
+}
+
+char *hilo_net_copy_header(struct lws *wsi, enum lws_token_indexes h)
+{
+    int n = lws_hdr_total_length(wsi, h);
+    char *v;
+    if (n <= 0)
+        return NULL;
+    v = malloc((size_t)n + 1);
+    if (v && lws_hdr_copy(wsi, v, n + 1, h) < 0) {
+        free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/* Checks the declared body size before any of it is read: a body must say
+ * how long it is (lws reads none otherwise), and one over the limit is
+ * refused without being buffered. 0 to read the body, 1 when answered. */
+static int body_check(struct hilo_http *r)
+{
+    char cl[32], *end;
+    unsigned long long n;
+
+    if (lws_hdr_copy(r->wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+        r->close_after = 1;
+        hilo_net_respond_json_error(r, 411, "length_required",
+                                    "A request body needs a Content-Length.");
+        return 1;
+    }
+    errno = 0;
+    n = strtoull(cl, &end, 10);
+    if (errno || end == cl || *end || n > HILO_HTTP_MAX_BODY) {
+        r->close_after = 1;
+        hilo_err_count(-HILO_ETOOLARGE);
+        hilo_net_respond_json_error(r, 413, hilo_err_code(-HILO_ETOOLARGE),
+                                    "The request body is larger than 4 MiB.");
+        return 1;
+    }
+    return 0;
+}
+
+static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char *path)
+{
+    struct hilo_http *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->wsi = wsi;
+    r->net = n;
+    r->refs = 1;
+    snprintf(r->method, sizeof r->method, "%s", method_of(wsi));
+    snprintf(r->path, sizeof r->path, "%s", path);
+    r->cookie = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
+    for (int i = 0; i < (int)HILO_ARRAY_LEN(r->args); i++) {
+        char frag[512];
+        if (lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+            break;
+        if (!(r->args[r->nargs] = strdup(frag)))
+            break;
+        r->nargs++;
+    }
+    for (int i = 0; i < 4; i++) {
+        int len = lws_hdr_custom_length(wsi, hdr_names[i], (int)strlen(hdr_names[i]));
+        if (len > 0 && len < 4096 && (r->hdr[i] = malloc((size_t)len + 1)) &&
+            lws_hdr_custom_copy(wsi, r->hdr[i], len + 1, hdr_names[i], (int)strlen(hdr_names[i])) < 0) {
+            free(r->hdr[i]);
+            r->hdr[i] = NULL;
+        }
+    }
+    if (!r->hdr[2])
+        r->hdr[2] = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    if (!r->hdr[3])
+        r->hdr[3] = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    hilo_buf_init(&r->body, HILO_HTTP_MAX_BODY);
+    return r;
+}
+
+int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
+{
+    struct http_pss *pss = user;
+    struct hilo_http *r = pss ? pss->req : NULL;
+    const struct lws_protocols *proto = lws_get_protocol(wsi);
+    struct hilo_net *n;
+
+    /* a connection just accepted may not have its protocol bound yet */
+    if (!proto && lws_get_vhost(wsi))
+        proto = lws_vhost_name_to_protocol(lws_get_vhost(wsi), "http");
+    n = proto ? proto->user : NULL;
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return n && n->draining ? -1 : 0;
+    case LWS_CALLBACK_HTTP:
+        if (!n || !(r = req_new(wsi, n, in)))
+            return -1;
+        pss->req = r;
+        if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+            strcmp(r->method, "PATCH") == 0)
+            return body_check(r), 0; /* answered, or wait for the body */
+        return dispatch(r);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (r && !r->close_after && hilo_buf_add(&r->body, in, len) < 0)
+            r->body_too_big = 1;
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (r && r->close_after)
+            return 0;
+        return r ? dispatch(r) : -1;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!r || !r->ready)
+            return 0;
+        return write_response(r);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (r) {
+            r->wsi = NULL;
+            pss->req = NULL;
+            req_unref(r);
+        }
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
