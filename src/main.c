@@ -195,6 +195,10 @@ static int serve(struct app *a)
 
     hilo_log_parse_level(a->cfg.log_level, &lvl);
     hilo_log_set_level(lvl);
+    enum hilo_log_format fmt;
+    hilo_log_parse_format(a->cfg.log_format, &fmt);
+    hilo_log_set_format(fmt);
+    hilo_config_warn(&a->cfg);
     signal(SIGPIPE, SIG_IGN);
     if (uv_loop_init(&a->loop) < 0)
         return 1;

@@ -52,6 +52,7 @@ struct hilo_config {
     int http_timeout_ms;
     char *webhook_url;
     char *webhook_secret;
+    unsigned long long argv_secrets; /* options given as flags that are secrets */
 };
 
 /* Sets every option to its default. Free with hilo_config_deinit. */
@@ -69,6 +70,10 @@ int hilo_config_load(struct hilo_config *c, char **envp, int argc, char **argv,
  * consumed, 0 when argv[*argi] is not one of ours, -1 on a bad value. */
 int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, char *err,
                      size_t errlen);
+
+/* Logs a warning for each secret that came from the command line (call
+ * once logging is set up). */
+void hilo_config_warn(const struct hilo_config *c);
 
 /* Checks cross-field rules and derives listen_host/listen_port. */
 int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen);

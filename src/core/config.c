@@ -107,6 +107,8 @@ static const struct opt opts[] = {
      "Key of the webhooks' X-Hilo-Signature (HMAC-SHA256)."},
 };
 
+_Static_assert(sizeof opts / sizeof opts[0] <= 64, "argv_secrets is a 64-bit mask");
+
 static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
 static int *int_at(struct hilo_config *c, const struct opt *o) { return (int *)((char *)c + o->off); }
 
@@ -389,14 +391,24 @@ int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, ch
         if (set_opt(c, o, v, err, errlen) < 0)
             return -1;
         /* argv is readable by every local user in /proc/<pid>/cmdline */
-        if (o->secret && v[0]) {
-            env_name(o, name, sizeof name);
-            hilo_warn("option %.*s: a secret on the command line is visible to other local "
-                      "users; use %s_FILE, %s or --config", (int)alen, a, name, name);
-        }
+        if (o->secret && v[0])
+            c->argv_secrets |= 1ull << (o - opts);
     }
     ++*argi;
     return 1;
+}
+
+void hilo_config_warn(const struct hilo_config *c)
+{
+    char flag[64], env[64];
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (!(c->argv_secrets & (1ull << i)))
+            continue;
+        flag_name(&opts[i], flag, sizeof flag);
+        env_name(&opts[i], env, sizeof env);
+        hilo_warn("option %s: a secret on the command line is visible to other local users; "
+                  "use %s_FILE, %s or --config", flag, env, env);
+    }
 }
 
 int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
