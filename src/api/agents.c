@@ -1,0 +1,369 @@
+/* /api/v1/agents: list, create, edit and remove agents; new passwords
+ * (hashed on the thread pool). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/common.h"
+#include "hilo/http.h"
+#include "hilo/keys.h"
+
+#include "internal.h"
+
+/* ---- agents ------------------------------------------------------------------ */
+
+static json_t *agent_json(const redisReply *h)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "name", "", "display", "", "role", "agent", "team", "");
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *k = h->element[i]->str;
+        if (strcmp(k, "name") == 0 || strcmp(k, "display") == 0 || strcmp(k, "role") == 0 ||
+            strcmp(k, "team") == 0)
+            json_object_set_new(o, k, json_string(h->element[i + 1]->str));
+    }
+    return o;
+}
+
+static int cmp_agent(const void *x, const void *y)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)x, "name")),
+                  json_string_value(json_object_get(*(json_t *const *)y, "name")));
+}
+
+static void agents_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = api_next_index(a);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        a->failed = 1;
+    else if (i < a->n && reply->elements)
+        a->items[i] = agent_json(reply);
+    if (--a->waiting)
+        return;
+    if (a->failed) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    } else {
+        json_t **v = calloc(a->n + 1, sizeof *v);
+        size_t k = 0;
+        for (size_t j = 0; j < a->n; j++)
+            if (a->items[j])
+                v[k++] = a->items[j];
+        qsort(v, k, sizeof *v, cmp_agent);
+        json_t *list = json_array();
+        for (size_t j = 0; j < k; j++)
+            json_array_append(list, v[j]);
+        free(v);
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agents", list));
+    }
+    api_free(a);
+}
+
+static void agents_names_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (api_take_refs(a, reply) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    if (a->n == 0) {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:[]}", "agents"));
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        char ak[160];
+        hilo_key(ak, sizeof ak, HILO_K_AGENT, a->refs[i]);
+        const char *argv[] = {"HGETALL", ak};
+        if (api_send_argv(a, agents_list_cb, 2, argv) < 0) {
+            api_batch_broken(a, i);
+            return;
+        }
+    }
+}
+
+static void new_password(char out[21])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+}
+
+static void hash_work(uv_work_t *w)
+{
+    struct api *a = w->data;
+    if (crypto_pwhash_str(a->hash, a->password, strlen(a->password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        a->hash[0] = '\0';
+}
+
+static void agent_written_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    } else if (json_object_get(a->body, "name")) {
+        /* created */
+        json_t *ag = json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(a->body, "name"),
+                               "display", json_object_get(a->body, "display"), "role",
+                               json_object_get(a->body, "role"), "team",
+                               json_object_get(a->body, "team"));
+        hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password", a->password));
+    } else {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password", a->password));
+    }
+    api_free(a);
+}
+
+static void hash_after(uv_work_t *w, int status)
+{
+    struct api *a = w->data;
+    char ak[160], set[128], now[24];
+    int rc;
+    a->waiting--;
+    if (status != 0 || !a->hash[0]) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+    if (json_object_get(a->body, "name")) {
+        const char *hs[] = {"HSET", ak, "name", a->name,
+                            "display", json_string_value(json_object_get(a->body, "display")),
+                            "role", json_string_value(json_object_get(a->body, "role")),
+                            "team", json_string_value(json_object_get(a->body, "team")),
+                            "pwhash", a->hash, "created_at", now};
+        const char *sa[] = {"SADD", set, a->name};
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 14, hs, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, sa, NULL);
+    } else {
+        const char *hs[] = {"HSET", ak, "pwhash", a->hash};
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, hs, NULL);
+    }
+    if (rc == 0)
+        rc = api_send_argv(a, agent_written_cb, 1, x);
+    if (rc < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}
+
+static void start_hash(struct api *a)
+{
+    char pw[21];
+    new_password(pw);
+    a->password = strdup(pw);
+    a->work.data = a;
+    if (uv_queue_work(a->s->loop, &a->work, hash_work, hash_after) < 0) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    a->waiting++;
+}
+
+static void patched_cb(redisReply *reply, void *data);
+
+static void deleted_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_empty(a->r, 204);
+    api_free(a);
+}
+
+static void agent_exists_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    const char *method = hilo_http_method(a->r);
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    int exists = reply->integer == 1;
+    if (strcmp(method, "POST") == 0 && json_object_get(a->body, "name")) {
+        if (exists) {
+            hilo_http_respond_json(a->r, 409, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_state",
+                                                        "message", "An agent with that name exists."));
+            api_free(a);
+            return;
+        }
+        start_hash(a);
+        return;
+    }
+    if (!exists) {
+        api_fail(a, -HILO_EUNKNOWNAGENT);
+        return;
+    }
+    if (strcmp(method, "POST") == 0) { /* password */
+        start_hash(a);
+        return;
+    }
+    char ak[160], set[128];
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    int rc;
+    if (strcmp(method, "DELETE") == 0) {
+        /* Sessions of a removed agent are refused at their next check
+         * (hilo_agents_check looks the agent up). */
+        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+        const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
+        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, d1, NULL);
+        if (rc == 0)
+            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, d2, NULL);
+        if (rc == 0)
+            rc = api_send_argv(a, deleted_cb, 1, x);
+        if (rc < 0) {
+            api_fail(a, -HILO_EUNAVAIL);
+        }
+        return;
+    }
+    /* PATCH */
+    const char *argv[10];
+    int argc = 0;
+    argv[argc++] = "HSET";
+    argv[argc++] = ak;
+    static const char *fields[] = {"display", "role", "team"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(a->body, fields[i]);
+        if (v) {
+            argv[argc++] = fields[i];
+            argv[argc++] = json_string_value(v);
+        }
+    }
+    const char *hg[] = {"HGETALL", ak};
+    rc = argc > 2 ? hilo_redis_cmdargv(a->s->redis, NULL, NULL, argc, argv, NULL) : 0;
+    if (rc == 0)
+        rc = api_send_argv(a, patched_cb, 2, hg);
+    if (rc < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}
+
+static void patched_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
+    api_free(a);
+}
+
+static int team_ok(json_t *v)
+{
+    return !v || (json_is_string(v) && json_string_length(v) <= 64 && !strpbrk(json_string_value(v), "\r\n"));
+}
+
+void api_agents(struct api *a, const char *rest)
+{
+    const char *method = hilo_http_method(a->r);
+    int admin = strcmp(a->who.role, "admin") == 0;
+    char ak[160];
+
+    if (*rest == '\0' && strcmp(method, "GET") == 0) {
+        char set[128];
+        hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+        const char *argv[] = {"SORT", set, "ALPHA"};
+        if (api_send_argv(a, agents_names_cb, 3, argv) < 0) {
+            api_fail(a, -HILO_EUNAVAIL);
+        }
+        return;
+    }
+    /* everything else changes agents */
+    const char *slash = strchr(rest, '/');
+    int password = slash && strcmp(slash, "/password") == 0;
+    if (*rest) {
+        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+        if (n >= sizeof a->name || (slash && !password)) {
+            api_not_found(a);
+            api_free(a);
+            return;
+        }
+        memcpy(a->name, rest, n);
+        a->name[n] = '\0';
+    }
+    int self = password && strcmp(a->name, a->who.name) == 0;
+    if (!admin && !self) {
+        api_fail(a, -HILO_EFORBIDDEN);
+        return;
+    }
+    if (*rest == '\0') {
+        size_t len;
+        const char *body = strcmp(method, "POST") == 0 ? hilo_http_body(a->r, &len) : NULL;
+        json_error_t je;
+        if (!body) {
+            api_method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        a->body = json_loadb(body, len, 0, &je);
+        json_t *name = json_object_get(a->body, "name"), *display = json_object_get(a->body, "display");
+        json_t *role = json_object_get(a->body, "role"), *team = json_object_get(a->body, "team");
+        if (!json_is_object(a->body) || !json_is_string(name) ||
+            !hilo_agents_name_ok(json_string_value(name)) ||
+            (display && (!json_is_string(display) || json_string_length(display) > 128)) ||
+            (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
+                                                strcmp(json_string_value(role), "admin") != 0))) ||
+            !team_ok(team)) {
+            api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+            return;
+        }
+        if (!display || !json_string_length(display))
+            json_object_set(a->body, "display", name);
+        if (!role)
+            json_object_set_new(a->body, "role", json_string("agent"));
+        if (!team)
+            json_object_set_new(a->body, "team", json_string(""));
+        snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
+    } else {
+        if (!hilo_agents_name_ok(a->name)) {
+            api_fail(a, -HILO_EBADFRAME);
+            return;
+        }
+        if (password && strcmp(method, "POST") != 0) {
+            api_method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        if (!password && strcmp(method, "PATCH") != 0 && strcmp(method, "DELETE") != 0) {
+            api_method_not_allowed(a);
+            api_free(a);
+            return;
+        }
+        if (strcmp(method, "PATCH") == 0) {
+            size_t len;
+            const char *body = hilo_http_body(a->r, &len);
+            json_error_t je;
+            a->body = body ? json_loadb(body, len, 0, &je) : NULL;
+            json_t *display = json_object_get(a->body, "display"), *role = json_object_get(a->body, "role");
+            if (!json_is_object(a->body) ||
+                (display && (!json_is_string(display) || json_string_length(display) > 128 ||
+                             json_string_length(display) == 0)) ||
+                (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
+                                                    strcmp(json_string_value(role), "admin") != 0))) ||
+                !team_ok(json_object_get(a->body, "team"))) {
+                api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+                return;
+            }
+        }
+    }
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    const char *argv[] = {"EXISTS", ak};
+    if (api_send_argv(a, agent_exists_cb, 2, argv) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}
