@@ -268,102 +268,101 @@ static int team_ok(json_t *v)
     return !v || (json_is_string(v) && json_string_length(v) <= 64 && !strpbrk(json_string_value(v), "\r\n"));
 }
 
-void api_agents(struct api *a, const char *rest)
+static int role_ok(json_t *v)
 {
-    const char *method = hilo_http_method(a->r);
-    int admin = strcmp(a->who.role, "admin") == 0;
-    char ak[160];
+    return !v || (json_is_string(v) && (strcmp(json_string_value(v), "agent") == 0 ||
+                                        strcmp(json_string_value(v), "admin") == 0));
+}
 
-    if (*rest == '\0' && strcmp(method, "GET") == 0) {
-        char set[128];
-        hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
-        const char *argv[] = {"SORT", set, "ALPHA"};
-        if (api_send_argv(a, agents_names_cb, 3, argv) < 0) {
-            api_fail(a, -HILO_EUNAVAIL);
-        }
-        return;
-    }
-    /* everything else changes agents */
-    const char *slash = strchr(rest, '/');
-    int password = slash && strcmp(slash, "/password") == 0;
-    if (*rest) {
-        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-        if (n >= sizeof a->name || (slash && !password)) {
-            api_not_found(a);
-            api_free(a);
-            return;
-        }
-        memcpy(a->name, rest, n);
-        a->name[n] = '\0';
-    }
-    int self = password && strcmp(a->name, a->who.name) == 0;
-    if (!admin && !self) {
-        api_fail(a, -HILO_EFORBIDDEN);
-        return;
-    }
-    if (*rest == '\0') {
-        size_t len;
-        const char *body = strcmp(method, "POST") == 0 ? hilo_http_body(a->r, &len) : NULL;
-        json_error_t je;
-        if (!body) {
-            api_method_not_allowed(a);
-            api_free(a);
-            return;
-        }
-        a->body = json_loadb(body, len, 0, &je);
-        json_t *name = json_object_get(a->body, "name"), *display = json_object_get(a->body, "display");
-        json_t *role = json_object_get(a->body, "role"), *team = json_object_get(a->body, "team");
-        if (!json_is_object(a->body) || !json_is_string(name) ||
-            !hilo_agents_name_ok(json_string_value(name)) ||
-            (display && (!json_is_string(display) || json_string_length(display) > 128)) ||
-            (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
-                                                strcmp(json_string_value(role), "admin") != 0))) ||
-            !team_ok(team)) {
-            api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
-            return;
-        }
-        if (!display || !json_string_length(display))
-            json_object_set(a->body, "display", name);
-        if (!role)
-            json_object_set_new(a->body, "role", json_string("agent"));
-        if (!team)
-            json_object_set_new(a->body, "team", json_string(""));
-        snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
-    } else {
-        if (!hilo_agents_name_ok(a->name)) {
-            api_fail(a, -HILO_EBADFRAME);
-            return;
-        }
-        if (password && strcmp(method, "POST") != 0) {
-            api_method_not_allowed(a);
-            api_free(a);
-            return;
-        }
-        if (!password && strcmp(method, "PATCH") != 0 && strcmp(method, "DELETE") != 0) {
-            api_method_not_allowed(a);
-            api_free(a);
-            return;
-        }
-        if (strcmp(method, "PATCH") == 0) {
-            size_t len;
-            const char *body = hilo_http_body(a->r, &len);
-            json_error_t je;
-            a->body = body ? json_loadb(body, len, 0, &je) : NULL;
-            json_t *display = json_object_get(a->body, "display"), *role = json_object_get(a->body, "role");
-            if (!json_is_object(a->body) ||
-                (display && (!json_is_string(display) || json_string_length(display) > 128 ||
-                             json_string_length(display) == 0)) ||
-                (role && (!json_is_string(role) || (strcmp(json_string_value(role), "agent") != 0 &&
-                                                    strcmp(json_string_value(role), "admin") != 0))) ||
-                !team_ok(json_object_get(a->body, "team"))) {
-                api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
-                return;
-            }
-        }
-    }
+/* Every change starts by checking the agent exists; agent_exists_cb goes on
+ * by method (and, for POST, by whether the body names a new agent). */
+static void check_exists(struct api *a)
+{
+    char ak[160];
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
     const char *argv[] = {"EXISTS", ak};
-    if (api_send_argv(a, agent_exists_cb, 2, argv) < 0) {
+    if (api_send_argv(a, agent_exists_cb, 2, argv) < 0)
         api_fail(a, -HILO_EUNAVAIL);
+}
+
+/* The :name of the path into a->name; 0, or -1 after answering. */
+static int path_name(struct api *a)
+{
+    const char *name = api_param(&a->params, "name");
+    if (!name || strlen(name) >= sizeof a->name || !hilo_agents_name_ok(name)) {
+        api_fail(a, -HILO_EBADFRAME);
+        return -1;
     }
+    snprintf(a->name, sizeof a->name, "%s", name);
+    return 0;
+}
+
+void api_agents_list(struct api *a)
+{
+    char set[128];
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    const char *argv[] = {"SORT", set, "ALPHA"};
+    if (api_send_argv(a, agents_names_cb, 3, argv) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+void api_agent_create(struct api *a)
+{
+    size_t len;
+    const char *body = hilo_http_body(a->r, &len);
+    json_error_t je;
+    if (!body) {
+        api_fail(a, -HILO_ETOOLARGE);
+        return;
+    }
+    a->body = json_loadb(body, len, 0, &je);
+    json_t *name = json_object_get(a->body, "name"), *display = json_object_get(a->body, "display");
+    json_t *role = json_object_get(a->body, "role"), *team = json_object_get(a->body, "team");
+    if (!json_is_object(a->body) || !json_is_string(name) ||
+        !hilo_agents_name_ok(json_string_value(name)) ||
+        (display && (!json_is_string(display) || json_string_length(display) > 128)) ||
+        !role_ok(role) || !team_ok(team)) {
+        api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+        return;
+    }
+    if (!display || !json_string_length(display))
+        json_object_set(a->body, "display", name);
+    if (!role)
+        json_object_set_new(a->body, "role", json_string("agent"));
+    if (!team)
+        json_object_set_new(a->body, "team", json_string(""));
+    snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
+    check_exists(a);
+}
+
+void api_agent_patch(struct api *a)
+{
+    size_t len;
+    const char *body;
+    json_error_t je;
+    if (path_name(a) < 0)
+        return;
+    body = hilo_http_body(a->r, &len);
+    a->body = body ? json_loadb(body, len, 0, &je) : NULL;
+    json_t *display = json_object_get(a->body, "display");
+    if (!json_is_object(a->body) ||
+        (display && (!json_is_string(display) || json_string_length(display) > 128 ||
+                     json_string_length(display) == 0)) ||
+        !role_ok(json_object_get(a->body, "role")) || !team_ok(json_object_get(a->body, "team"))) {
+        api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+        return;
+    }
+    check_exists(a);
+}
+
+void api_agent_delete(struct api *a)
+{
+    if (path_name(a) == 0)
+        check_exists(a);
+}
+
+void api_agent_password(struct api *a)
+{
+    if (path_name(a) == 0)
+        check_exists(a);
 }

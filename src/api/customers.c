@@ -55,8 +55,9 @@ static void customer_cb(redisReply *reply, void *data)
     api_fetch_summaries(a, respond_customer);
 }
 
-void api_customer(struct api *a, const char *id)
+void api_customer(struct api *a)
 {
+    const char *id = api_param(&a->params, "id");
     char cu[160], ids[160], tix[160];
     if (strlen(id) == 0 || strlen(id) > 64 || strpbrk(id, "{}:/ ")) {
         api_not_found(a);

@@ -52,8 +52,9 @@ static void media_meta_cb(const struct hilo_fetch_res *res, void *data)
     }
 }
 
-void api_media(struct api *a, const char *id)
+void api_media(struct api *a)
 {
+    const char *id = api_param(&a->params, "id");
     const struct hilo_config *c = a->s->cfg;
     char url[1024], auth[600];
     if (!c->whatsapp_token[0]) {

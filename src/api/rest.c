@@ -48,13 +48,6 @@ void api_not_found(struct api *a)
                                                 "message", "No such resource."));
 }
 
-void api_method_not_allowed(struct api *a)
-{
-    hilo_http_respond_json(a->r, 405, json_pack("{s:{s:s, s:s}}", "error", "code",
-                                                "method_not_allowed", "message",
-                                                "Method not allowed here."));
-}
-
 int api_alloc_refs(struct api *a, size_t n)
 {
     a->n = n;
@@ -177,98 +170,71 @@ json_t *api_json_of_strings(const redisReply *reply)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* Who may call what. Paths are relative to /api/v1/; /api/v1/session is
+ * routed before this module (src/api/session.c). */
+static const struct api_route routes[] = {
+    {"GET", "tickets", R_AGENT | R_APIKEY, api_ticket_list},
+    {"POST", "tickets", R_AGENT | R_APIKEY, api_ticket_create},
+    {"GET", "tickets/:ref", R_AGENT | R_APIKEY, api_ticket_get},
+    {"POST", "tickets/:ref/messages", R_AGENT | R_APIKEY, api_ticket_message},
+    {"GET", "webhooks/log", R_AGENT | R_APIKEY, api_webhook_log},
+    {"GET", "media/whatsapp/:id", R_AGENT, api_media},
+    {"GET", "reports", R_AGENT, api_reports},
+    {"GET", "search", R_AGENT, api_search},
+    {"GET", "outbox/dead", R_AGENT, api_dead},
+    {"GET", "customers/:id", R_AGENT, api_customer},
+    {"GET", "agents", R_AGENT, api_agents_list},
+    {"POST", "agents", R_ADMIN, api_agent_create},
+    {"PATCH", "agents/:name", R_ADMIN, api_agent_patch},
+    {"DELETE", "agents/:name", R_ADMIN, api_agent_delete},
+    {"POST", "agents/:name/password", R_ADMIN | R_SELF, api_agent_password},
+};
+
+static int allowed(const struct api *a, const struct api_route *row)
+{
+    const char *name;
+    if (a->integration)
+        return (row->flags & R_APIKEY) != 0;
+    if (row->flags & R_AGENT)
+        return 1;
+    if ((row->flags & R_ADMIN) && strcmp(a->who.role, "admin") == 0)
+        return 1;
+    name = api_param(&a->params, "name");
+    return (row->flags & R_SELF) && name && strcmp(name, a->who.name) == 0;
+}
+
+/* The one place that refuses a request: 401 (err from authentication), then
+ * 404 (no such path), 405 (the path has other methods), 403 (the route's
+ * flags exclude the caller). Otherwise the handler answers. */
 static void authed_cb(int err, const struct hilo_session_info *si, void *data)
 {
     struct api *a = data;
-    const char *path = hilo_http_path(a->r) + 8; /* after /api/v1/ */
-    const char *method = hilo_http_method(a->r);
+    const struct api_route *row;
+    char allow[64];
+    int rc;
 
     if (err) {
         api_fail(a, err);
         return;
     }
     a->who = *si;
-    if (strcmp(path, "tickets") == 0) {
-        if (strcmp(method, "POST") == 0)
-            api_ticket_create(a);
-        else if (strcmp(method, "GET") == 0)
-            api_ticket_list(a);
-        else {
-            api_method_not_allowed(a);
-            api_free(a);
-        }
-        return;
-    }
-    if (strncmp(path, "tickets/", 8) == 0) {
-        const char *rest = path + 8, *slash = strchr(rest, '/');
-        char ref[32];
-        if (slash && strcmp(slash, "/messages") == 0 && (size_t)(slash - rest) < sizeof ref) {
-            snprintf(ref, sizeof ref, "%.*s", (int)(slash - rest), rest);
-            if (strcmp(method, "POST") == 0)
-                api_ticket_message(a, ref);
-            else {
-                api_method_not_allowed(a);
-                api_free(a);
-            }
-        } else if (!slash && strcmp(method, "GET") == 0) {
-            api_ticket_get(a, rest);
-        } else if (!slash) {
-            api_method_not_allowed(a);
-            api_free(a);
-        } else {
-            api_not_found(a);
-            api_free(a);
-        }
-        return;
-    }
-    if (strcmp(path, "webhooks/log") == 0 && strcmp(method, "GET") == 0) {
-        api_webhook_log(a);
-        return;
-    }
-    if (a->integration) {
-        /* API keys reach the integration endpoints only */
+    rc = api_route_find(routes, HILO_ARRAY_LEN(routes), hilo_http_method(a->r),
+                        hilo_http_path(a->r) + 8 /* after /api/v1/ */, &row, &a->params, allow,
+                        sizeof allow);
+    if (rc == API_ROUTE_NOT_FOUND) {
+        api_not_found(a);
+        api_free(a);
+    } else if (rc == API_ROUTE_BAD_METHOD) {
+        /* hilo_http cannot set an Allow header: the methods go in the body */
+        hilo_http_respond_json(a->r, 405, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+                                                    "method_not_allowed", "message",
+                                                    "Method not allowed here.", "allow", allow));
+        api_free(a);
+    } else if (!allowed(a, row)) {
         api_fail(a, -HILO_EFORBIDDEN);
-        return;
+    } else {
+        row->fn(a);
     }
-    if (strncmp(path, "media/whatsapp/", 15) == 0 && strcmp(method, "GET") == 0) {
-        api_media(a, path + 15);
-        return;
-    }
-    if (strcmp(path, "reports") == 0 || strcmp(path, "search") == 0) {
-        if (strcmp(method, "GET") != 0) {
-            api_method_not_allowed(a);
-            api_free(a);
-        } else if (path[0] == 'r') {
-            api_reports(a);
-        } else {
-            api_search(a);
-        }
-        return;
-    }
-    if (strcmp(path, "outbox/dead") == 0) {
-        if (strcmp(method, "GET") != 0) {
-            api_method_not_allowed(a);
-            api_free(a);
-        } else {
-            api_dead(a);
-        }
-        return;
-    }
-    if (strncmp(path, "customers/", 10) == 0) {
-        if (strcmp(method, "GET") != 0) {
-            api_method_not_allowed(a);
-            api_free(a);
-            return;
-        }
-        api_customer(a, path + 10);
-        return;
-    }
-    if (strcmp(path, "agents") == 0 || strncmp(path, "agents/", 7) == 0) {
-        api_agents(a, path[6] == '/' ? path + 7 : "");
-        return;
-    }
-    api_not_found(a);
-    api_free(a);
 }
 
 static void apikey_cb(redisReply *reply, void *data)
@@ -277,11 +243,11 @@ static void apikey_cb(redisReply *reply, void *data)
     struct hilo_session_info si;
     a->waiting--;
     if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
-        api_fail(a, -HILO_EUNAVAIL);
+        authed_cb(-HILO_EUNAVAIL, NULL, a);
         return;
     }
     if (reply->type == REDIS_REPLY_NIL) {
-        api_fail(a, -HILO_EUNAUTH);
+        authed_cb(-HILO_EUNAUTH, NULL, a);
         return;
     }
     memset(&si, 0, sizeof si);
@@ -291,49 +257,27 @@ static void apikey_cb(redisReply *reply, void *data)
     authed_cb(0, &si, a);
 }
 
-static void apikey_auth(struct hilo_http *r, const char *key)
+/* Looks the key up by its SHA-256; apikey_cb answers. */
+static int apikey_auth(struct api *a, const char *key)
 {
-    struct hilo_server *s = hilo_http_server(r);
     char hex[65], k[160];
-    struct api *a;
-    if (strncmp(key, "hk_", 3) != 0 || strlen(key) > 128) {
-        hilo_http_respond_error(r, -HILO_EUNAUTH);
-        return;
-    }
-    a = calloc(1, sizeof *a);
-    if (!a) {
-        hilo_http_respond_error(r, -HILO_EINTERNAL);
-        return;
-    }
-    hilo_http_ref(r);
-    a->r = r;
-    a->s = s;
+    if (strncmp(key, "hk_", 3) != 0 || strlen(key) > 128)
+        return -HILO_EUNAUTH;
     hilo_token_hash(key, hex);
     hilo_key(k, sizeof k, HILO_K_APIKEY, hex);
     const char *argv[] = {"GET", k};
-    if (api_send_argv(a, apikey_cb, 2, argv) < 0) {
-        hilo_http_respond_error(r, -HILO_EUNAVAIL);
-        api_free(a);
-    }
+    return api_send_argv(a, apikey_cb, 2, argv) < 0 ? -HILO_EUNAVAIL : 0;
 }
 
 void hilo_api_handle(struct hilo_http *r)
 {
     struct hilo_server *s = hilo_http_server(r);
     const char *cookies = hilo_http_cookie(r);
+    const char *authz = hilo_http_header(r, "authorization");
     char tok[256];
     struct api *a;
     int rc;
 
-    const char *authz = hilo_http_header(r, "authorization");
-    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-        apikey_auth(r, authz + 7);
-        return;
-    }
-    if (!cookies || hilo_http_cookie_token(cookies, tok, sizeof tok) < 0) {
-        hilo_http_respond_error(r, -HILO_EUNAUTH);
-        return;
-    }
     a = calloc(1, sizeof *a);
     if (!a) {
         hilo_http_respond_error(r, -HILO_EINTERNAL);
@@ -342,9 +286,13 @@ void hilo_api_handle(struct hilo_http *r)
     hilo_http_ref(r);
     a->r = r;
     a->s = s;
-    rc = hilo_agents_check(s, tok, authed_cb, a);
-    if (rc < 0) {
-        hilo_http_respond_error(r, rc);
-        api_free(a);
-    }
+    /* an API key, else the agent session in the cookie */
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0)
+        rc = apikey_auth(a, authz + 7);
+    else if (!cookies || hilo_http_cookie_token(cookies, tok, sizeof tok) < 0)
+        rc = -HILO_EUNAUTH;
+    else
+        rc = hilo_agents_check(s, tok, authed_cb, a);
+    if (rc < 0)
+        authed_cb(rc, NULL, a); /* the callbacks never run: answer here */
 }

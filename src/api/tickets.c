@@ -330,8 +330,9 @@ static void message_posted_cb(redisReply *reply, void *data)
     api_free(a);
 }
 
-void api_ticket_message(struct api *a, const char *refpath)
+void api_ticket_message(struct api *a)
 {
+    const char *refpath = api_param(&a->params, "ref");
     struct hilo_server *s = a->s;
     size_t len;
     const char *body = hilo_http_body(a->r, &len);
@@ -407,8 +408,9 @@ static void thread_read_cb(redisReply *reply, void *data)
     api_free(a);
 }
 
-void api_ticket_get(struct api *a, const char *refpath)
+void api_ticket_get(struct api *a)
 {
+    const char *refpath = api_param(&a->params, "ref");
     char tk[128], ev[128], dl[128];
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
         api_fail(a, -HILO_EUNKNOWNTICKET);
