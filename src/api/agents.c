@@ -102,8 +102,9 @@ static void agent_written_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    int err = hilo_store_err(reply);
+    if (err) {
+        hilo_http_respond_error(a->r, err);
     } else if (json_object_get(a->body, "name")) {
         /* created */
         json_t *ag = json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(a->body, "name"),
@@ -121,7 +122,7 @@ static void hash_after(uv_work_t *w, int status)
 {
     struct api *a = w->data;
     char ak[160], set[128], now[24];
-    int rc;
+    struct hilo_tx tx;
     a->waiting--;
     if (status != 0 || !a->hash[0]) {
         api_fail(a, -HILO_EINTERNAL);
@@ -130,8 +131,7 @@ static void hash_after(uv_work_t *w, int status)
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
     hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
+    hilo_tx_begin(&tx, a->s->redis);
     if (json_object_get(a->body, "name")) {
         const char *hs[] = {"HSET", ak, "name", a->name,
                             "display", json_string_value(json_object_get(a->body, "display")),
@@ -139,20 +139,14 @@ static void hash_after(uv_work_t *w, int status)
                             "team", json_string_value(json_object_get(a->body, "team")),
                             "pwhash", a->hash, "created_at", now};
         const char *sa[] = {"SADD", set, a->name};
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 14, hs, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, sa, NULL);
+        hilo_tx_add(&tx, 14, hs, NULL);
+        hilo_tx_add(&tx, 3, sa, NULL);
     } else {
         const char *hs[] = {"HSET", ak, "pwhash", a->hash};
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, hs, NULL);
+        hilo_tx_add(&tx, 4, hs, NULL);
     }
-    if (rc == 0)
-        rc = api_send_argv(a, agent_written_cb, 1, x);
-    if (rc < 0) {
+    if (api_tx_commit(a, &tx, agent_written_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
-    }
 }
 
 static void start_hash(struct api *a)
@@ -216,18 +210,13 @@ static void agent_exists_cb(redisReply *reply, void *data)
     if (strcmp(method, "DELETE") == 0) {
         /* Sessions of a removed agent are refused at their next check
          * (hilo_agents_check looks the agent up). */
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
-        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, d1, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, d2, NULL);
-        if (rc == 0)
-            rc = api_send_argv(a, deleted_cb, 1, x);
-        if (rc < 0) {
+        struct hilo_tx tx;
+        hilo_tx_begin(&tx, a->s->redis);
+        hilo_tx_add(&tx, 2, d1, NULL);
+        hilo_tx_add(&tx, 3, d2, NULL);
+        if (api_tx_commit(a, &tx, deleted_cb) < 0)
             api_fail(a, -HILO_EUNAVAIL);
-        }
         return;
     }
     /* PATCH */

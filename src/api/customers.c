@@ -68,13 +68,13 @@ void api_customer(struct api *a)
     hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, id);
     hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, id);
     hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, id);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
     const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids}, *zr[] = {"ZREVRANGE", tix, "0", "19"};
-    if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, hg, NULL) < 0 ||
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, zr, NULL) < 0 ||
-        api_send_argv(a, customer_cb, 1, x) < 0) {
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, a->s->redis);
+    hilo_tx_add(&tx, 2, hg, NULL);
+    hilo_tx_add(&tx, 2, sm, NULL);
+    hilo_tx_add(&tx, 4, zr, NULL);
+    if (api_tx_commit(a, &tx, customer_cb) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "hilo/agents.h"
@@ -15,6 +16,7 @@
 #include "hilo/redis.h"
 #include "hilo/ref.h"
 #include "hilo/server.h"
+#include "hilo/store.h"
 
 #define SEARCH_MAX 50 /* tickets in a search or list answer */
 
@@ -61,6 +63,14 @@ int api_route_find(const struct api_route *t, size_t n, const char *method, cons
 /* The value of parameter name, or NULL. */
 const char *api_param(const struct api_params *p, const char *name);
 
+/* GET tickets' filters. */
+struct api_ticket_query {
+    size_t limit;      /* 1..200, default 50 */
+    char status[16];   /* '' = any */
+    char channel[40];  /* '' = any */
+    int active;        /* read the open+pending index, not every ticket */
+};
+
 /* One API call in progress: the request, who asked, and what is gathered.
  * Owned by the call; api_free ends it (and releases the request). */
 struct api {
@@ -87,8 +97,7 @@ struct api {
     char locale[4];
     int step;
     int waited;                  /* waited once for a reference */
-    size_t limit;
-    char filter_status[16], filter_channel[40];
+    struct api_ticket_query list; /* GET tickets */
     struct api_params params;    /* of the matched route */
 };
 
@@ -110,6 +119,10 @@ int api_take_refs(struct api *a, const redisReply *reply);
 void api_batch_broken(struct api *a, size_t sent);
 /* Sends a command whose reply cb gets with a; counts it in a->waiting. */
 int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv);
+/* Sends a typed store op (hilo_store_send) / commits a transaction
+ * (hilo_tx_commit); on success cb will get a, counted in a->waiting. */
+int api_send_op(struct api *a, const struct hilo_store_argv *op, hilo_redis_cb cb);
+int api_tx_commit(struct api *a, struct hilo_tx *tx, hilo_redis_cb cb);
 /* The HISTORY script for the summary of ref only. */
 int api_send_summary(struct api *a, const char *ref, hilo_redis_cb cb);
 /* The summary JSON in a HISTORY reply, or NULL. */
@@ -123,6 +136,54 @@ void api_fetch_summaries(struct api *a, void (*then)(struct api *a));
 void api_respond_tickets(struct api *a);
 /* The JSON objects stored as the strings of an array reply (others skipped). */
 json_t *api_json_of_strings(const redisReply *reply);
+
+/* ---- query.c: checks of queries and bodies (pure) ------------------------ */
+#define API_REPORT_DEFAULT_MS (7ull * 86400000u) /* reports: the last 7 days */
+#define API_SEARCH_QMAX 200
+
+/* Milliseconds: 1-19 decimal digits, nothing else. 0 or -1. */
+int api_parse_ms(const char *s, uint64_t *out);
+/* Reports' [from, to): each defaults (the 7 days before now); from < to.
+ * 0 or -1. */
+int api_report_range(const char *from, const char *to, uint64_t now, uint64_t *f, uint64_t *t);
+/* A limit: NULL -> def; else digits only, 1..max. 0 or -1. */
+int api_parse_limit(const char *s, size_t def, size_t max, size_t *out);
+/* open, pending, resolved or closed. */
+int api_status_ok(const char *s);
+/* 1-32 characters of a-z 0-9 _ -. */
+int api_channel_name_ok(const char *c);
+
+int api_ticket_query(const char *status, const char *channel, const char *limit,
+                     struct api_ticket_query *q);
+/* 1 if a ticket with this status and channel (NULL = none) passes q. */
+int api_ticket_query_match(const struct api_ticket_query *q, const char *status,
+                           const char *channel);
+
+/* Identities: "email:<lowercased address>", "phone:+<digits>" (the phone
+ * must start with '+'; other characters are dropped). 0, or -1 when it does
+ * not fit in n. */
+int api_ident_email(const char *addr, char *out, size_t n);
+int api_ident_phone(const char *phone, char *out, size_t n);
+
+/* What a search query is; out gets the reference, the identity, or the
+ * lowercased text. API_SEARCH_BAD: shorter than 2 or longer than
+ * API_SEARCH_QMAX bytes (or out too small). */
+enum { API_SEARCH_BAD = -1, API_SEARCH_REF, API_SEARCH_EMAIL, API_SEARCH_PHONE, API_SEARCH_TEXT };
+int api_search_parse(const char *q, char *out, size_t n);
+
+/* ---- stats.c: the reports' maths (pure) ------------------------------------ */
+/* Ticket summary from a ticket hash (HGETALL reply): *_at fields and
+ * channel_switches as numbers, mc:<channel> counters under "_mc". */
+json_t *api_stats_ticket(const redisReply *h);
+/* {count, median_ms, p90_ms} by nearest rank (nulls when n is 0); sorts v. */
+json_t *api_stats_percentiles(uint64_t *v, size_t n);
+/* "YYYY-MM-DD" of a UTC time in ms. */
+void api_stats_day(uint64_t ms, char out[11]);
+/* The report's fields over tickets (summaries from api_stats_ticket; NULL
+ * entries skipped) created in [from, to): tickets, first_response,
+ * resolution, by_channel, messages_by_channel, channel_switches, status,
+ * daily. NULL when memory runs out. */
+json_t *api_stats_report(json_t *const *tickets, size_t n, uint64_t from, uint64_t to);
 
 /* ---- the endpoints: each answers and frees the call ------------------------
  * Route handlers: authorization is checked before they run (rest.c). */

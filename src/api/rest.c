@@ -10,7 +10,6 @@
 #include "hilo/http.h"
 #include "hilo/keys.h"
 #include "hilo/log.h"
-#include "hilo/scripts.h"
 
 #include "internal.h"
 
@@ -85,16 +84,28 @@ int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv)
     return rc;
 }
 
-/* EVALSHA history <ref> summary only. */
+int api_send_op(struct api *a, const struct hilo_store_argv *op, hilo_redis_cb cb)
+{
+    int rc = hilo_store_send(a->s->redis, op, cb, a);
+    if (rc == 0)
+        a->waiting++;
+    return rc;
+}
+
+int api_tx_commit(struct api *a, struct hilo_tx *tx, hilo_redis_cb cb)
+{
+    int rc = hilo_tx_commit(tx, cb, a);
+    if (rc == 0)
+        a->waiting++;
+    return rc;
+}
+
 int api_send_summary(struct api *a, const char *ref, hilo_redis_cb cb)
 {
-    char tk[128], ev[128], dl[128];
-    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
-    hilo_key(ev, sizeof ev, HILO_K_THREAD, ref);
-    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, ref);
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "",
-                          "0"};
-    return api_send_argv(a, cb, 10, argv);
+    struct hilo_store_argv op;
+    struct hilo_store_history h = {.ref = ref, .customer = "", .count = 0};
+    int rc = hilo_store_history_argv(&op, &h);
+    return rc < 0 ? rc : api_send_op(a, &op, cb);
 }
 
 json_t *api_summary_of(const redisReply *reply)

@@ -85,15 +85,14 @@ static void search_recent_cb(redisReply *reply, void *data)
         return;
     }
     for (size_t i = 0; i < a->n; i++) {
-        char tk[128], ev[128];
-        hilo_key(tk, sizeof tk, HILO_K_TICKET, a->refs[i]);
-        hilo_key(ev, sizeof ev, HILO_K_THREAD, a->refs[i]);
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-        const char *hg[] = {"HGET", tk, "name"}, *xr[] = {"XRANGE", ev, "-", "+", "COUNT", "1000"};
-        if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
-            hilo_redis_cmdargv(a->s->redis, NULL, NULL, 3, hg, NULL) < 0 ||
-            hilo_redis_cmdargv(a->s->redis, NULL, NULL, 6, xr, NULL) < 0 ||
-            api_send_argv(a, search_scan_cb, 1, x) < 0) {
+        struct hilo_ticket_keys k;
+        struct hilo_tx tx;
+        hilo_ticket_keys(&k, a->refs[i]);
+        const char *hg[] = {"HGET", k.tk, "name"}, *xr[] = {"XRANGE", k.ev, "-", "+", "COUNT", "1000"};
+        hilo_tx_begin(&tx, a->s->redis);
+        hilo_tx_add(&tx, 3, hg, NULL);
+        hilo_tx_add(&tx, 6, xr, NULL);
+        if (api_tx_commit(a, &tx, search_scan_cb) < 0) {
             api_batch_broken(a, i);
             return;
         }
@@ -107,12 +106,12 @@ static void search_by_identity(struct api *a, const char *ident, const char *ind
     char ik[400], ix[400];
     hilo_key(ik, sizeof ik, HILO_K_IDENT, ident);
     hilo_key(ix, sizeof ix, HILO_K_SEARCH, index);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
     const char *g[] = {"GET", ik}, *sm[] = {"SMEMBERS", ix};
-    if (hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL) < 0 ||
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, g, NULL) < 0 ||
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, sm, NULL) < 0 ||
-        api_send_argv(a, search_tix_cb, 1, x) < 0) {
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, a->s->redis);
+    hilo_tx_add(&tx, 2, g, NULL);
+    hilo_tx_add(&tx, 2, sm, NULL);
+    if (api_tx_commit(a, &tx, search_tix_cb) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }
@@ -166,63 +165,43 @@ static void search_tix_cb(redisReply *reply, void *data)
         api_free(a);
         return;
     }
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    int rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, m, NULL);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, a->s->redis);
+    for (size_t i = 0; i < n; i++) {
         char tix[160];
         hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, json_string_value(json_array_get(ids, i)));
         const char *zr[] = {"ZREVRANGE", tix, "0", "49"};
-        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 4, zr, NULL);
+        hilo_tx_add(&tx, 4, zr, NULL);
     }
     json_decref(ids);
-    if (rc == 0)
-        rc = api_send_argv(a, search_tix_list_cb, 1, x);
-    if (rc < 0) {
+    if (api_tx_commit(a, &tx, search_tix_list_cb) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }
 
 void api_search(struct api *a)
 {
-    const char *q = hilo_http_arg(a->r, "q");
-    char ref[HILO_REF_MAX];
-    size_t n;
-
-    if (!q || (n = strlen(q)) < 2 || n > 200) {
+    char what[API_SEARCH_QMAX + 16];
+    switch (api_search_parse(hilo_http_arg(a->r, "q"), what, sizeof what)) {
+    case API_SEARCH_REF:
+        if (api_alloc_refs(a, 1) < 0) {
+            api_fail(a, -HILO_EINTERNAL);
+            return;
+        }
+        a->refs[0] = strdup(what);
+        api_fetch_summaries(a, api_respond_tickets);
+        return;
+    case API_SEARCH_EMAIL:
+    case API_SEARCH_PHONE:
+        search_by_identity(a, what, what);
+        return;
+    case API_SEARCH_TEXT:
+        break;
+    default:
         api_fail(a, -HILO_EBADFRAME);
         return;
     }
-    if (hilo_ref_normalize(q, ref) == 0) {
-        if (api_alloc_refs(a, 1) < 0) {
-            api_free(a);
-            return;
-        }
-        a->refs[0] = strdup(ref);
-        api_fetch_summaries(a, api_respond_tickets);
-        return;
-    }
-    if (strchr(q, '@')) {
-        char low[256], ident[280];
-        size_t i;
-        for (i = 0; q[i] && i < sizeof low - 1; i++)
-            low[i] = (char)tolower((unsigned char)q[i]);
-        low[i] = '\0';
-        snprintf(ident, sizeof ident, "email:%s", low);
-        search_by_identity(a, ident, ident);
-        return;
-    }
-    if (q[0] == '+' && strspn(q + 1, "0123456789 -") == n - 1) {
-        char phone[64] = "phone:+", *p = phone + 7;
-        for (const char *c = q + 1; *c && p < phone + sizeof phone - 1; c++)
-            if (*c >= '0' && *c <= '9')
-                *p++ = *c;
-        *p = '\0';
-        search_by_identity(a, phone, phone);
-        return;
-    }
-    a->text = strdup(q);
-    for (char *c = a->text; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+    a->text = strdup(what);
     char all[128], last[16];
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
     snprintf(last, sizeof last, "%d", SEARCH_SCAN - 1);

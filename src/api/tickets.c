@@ -11,22 +11,10 @@
 #include "hilo/log.h"
 #include "hilo/outbox.h"
 #include "hilo/proto.h"
-#include "hilo/scripts.h"
 
 #include "internal.h"
 
 /* ---- integrations: tickets ---------------------------------------------------- */
-
-static int channel_name_ok(const char *c)
-{
-    size_t n = strlen(c);
-    if (n == 0 || n > 32)
-        return 0;
-    for (; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
-            return 0;
-    return 1;
-}
 
 static int text_ok(struct api *a, json_t *t)
 {
@@ -54,12 +42,16 @@ static void ticket_created_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements != 2) {
-        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-            reply->element[0]->type == REDIS_REPLY_ERROR)
-            hilo_error("api create: %s", reply->element[0]->str);
-        api_fail(a, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
+    /* [CREATE reply, ...]: the script's own error, else the EXEC's */
+    int err = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
+                  ? hilo_store_err(reply->element[0])
+                  : hilo_store_err(reply);
+    if (!err && (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+                 reply->element[0]->type != REDIS_REPLY_ARRAY ||
+                 reply->element[0]->elements != 2))
+        err = -HILO_EINTERNAL;
+    if (err) {
+        api_fail(a, err);
         return;
     }
     json_object_set_new(a->result, "event_id", json_string(reply->element[0]->element[0]->str));
@@ -94,7 +86,6 @@ static void ticket_create_write(struct api *a);
 static void ticket_lookup_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
-    struct hilo_server *s = a->s;
     a->waiting--;
     /* [GET seen, GET ident...] */
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
@@ -103,21 +94,23 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
     }
     if (reply->element[0]->type == REDIS_REPLY_STRING) {
         /* the same client_id again: the same ticket */
-        char tk[128], ev[128], dl[128], dd[128];
+        struct hilo_store_argv op;
+        struct hilo_tx tx;
         snprintf(a->ref, sizeof a->ref, "%.9s", reply->element[0]->str);
-        hilo_key(tk, sizeof tk, HILO_K_TICKET, a->ref);
-        hilo_key(ev, sizeof ev, HILO_K_THREAD, a->ref);
-        hilo_key(dl, sizeof dl, HILO_K_DELIVERY, a->ref);
-        hilo_key(dd, sizeof dd, HILO_K_DEDUPE, a->ref);
-        const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
-        const char *h[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "", "0"};
-        const char *g1[] = {"HGET", dd, a->dkey}, *g2[] = {"HGET", dd, "ack"};
-        if (hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL) < 0 ||
-            hilo_redis_cmdargv(s->redis, NULL, NULL, 10, h, NULL) < 0 ||
-            hilo_redis_cmdargv(s->redis, NULL, NULL, 3, g1, NULL) < 0 ||
-            hilo_redis_cmdargv(s->redis, NULL, NULL, 3, g2, NULL) < 0 || api_send_argv(a, ticket_dup_cb, 1, ex) < 0) {
-            api_fail(a, -HILO_EUNAVAIL);
+        struct hilo_store_history h = {.ref = a->ref, .customer = "", .count = 0};
+        int rc = hilo_store_history_argv(&op, &h);
+        if (rc < 0) {
+            api_fail(a, rc);
+            return;
         }
+        /* the ops's keys include the dedupe hash the HGETs read */
+        const char *g1[] = {"HGET", op.k.dd, a->dkey}, *g2[] = {"HGET", op.k.dd, "ack"};
+        hilo_tx_begin(&tx, a->s->redis);
+        hilo_tx_add_argv(&tx, &op);
+        hilo_tx_add(&tx, 3, g1, NULL);
+        hilo_tx_add(&tx, 3, g2, NULL);
+        if (api_tx_commit(a, &tx, ticket_dup_cb) < 0)
+            api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     for (size_t i = 1; i < reply->elements && !a->cid[0]; i++)
@@ -154,64 +147,58 @@ static void ticket_create_write(struct api *a)
     const char *name = json_string_value(json_object_get(cust, "name"));
     const char *email = json_string_value(json_object_get(a->result, "email"));
     const char *cidc = json_string_value(json_object_get(b, "client_id"));
-    char ack[600], eta[16], tk[128], ev[128], dd[128], rsv[128], dl[128], act[128], all[128], now[24];
-    char cu[160], ids[160], tix[160], seen[400];
+    char ack[600], act[128], all[128], now[24], ids[160], seen[400];
+    struct hilo_store_argv cr, cs;
+    struct hilo_tx tx;
     hilo_i18n_ack(a->locale, a->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     json_object_set_new(a->result, "ack", json_pack("{s:s}", "text", ack));
-    hilo_key(tk, sizeof tk, HILO_K_TICKET, a->ref);
-    hilo_key(ev, sizeof ev, HILO_K_THREAD, a->ref);
-    hilo_key(dd, sizeof dd, HILO_K_DEDUPE, a->ref);
-    hilo_key(rsv, sizeof rsv, HILO_K_RESERVE, a->ref);
-    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, a->ref);
+    struct hilo_store_create create = {
+        .chan = s->events_channel, .ref = a->ref, .customer = a->cid, .channel = channel,
+        .name = name, .text = text, .dedupe = a->dkey, .client_id = cidc, .locale = a->locale,
+        .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes, .kind = "message"};
+    struct hilo_store_cust cust_op = {.customer = a->cid, .name = name, .email = email,
+                                      .locale = a->locale, .ref = a->ref};
+    int rc = hilo_store_create_argv(&cr, &create);
+    if (rc == 0)
+        rc = hilo_store_cust_argv(&cs, &cust_op);
+    if (rc < 0) {
+        api_fail(a, rc);
+        return;
+    }
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, a->cid);
     hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, a->cid);
-    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, a->cid);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *cr[] = {"EVALSHA", hilo_scripts_sha(HILO_S_CREATE), "5", tk, ev, dd, rsv, dl,
-                        s->events_channel, a->ref, a->cid, channel, name ? name : "", text, a->dkey,
-                        cidc ? cidc : "", a->locale, ack, eta, "", "", "message"};
-    const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
     const char *z1[] = {"ZADD", act, "NX", now, a->ref}, *z2[] = {"ZADD", all, "NX", now, a->ref};
-    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 22, cr, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z1, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &cr);
+    hilo_tx_add(&tx, 5, z1, NULL);
+    hilo_tx_add(&tx, 5, z2, NULL);
     /* every identity given points at this customer unless it is someone's */
     json_t *idl = json_object_get(a->result, "identities");
-    for (size_t i = 0; rc == 0 && i < json_array_size(idl); i++) {
+    for (size_t i = 0; i < json_array_size(idl); i++) {
         char ik[400];
         const char *id = json_string_value(json_array_get(idl, i));
         hilo_key(ik, sizeof ik, HILO_K_IDENT, id);
         const char *set[] = {"SET", ik, a->cid, "NX"};
         const char *sadd[] = {"SADD", ids, id};
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, set, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
+        hilo_tx_add(&tx, 4, set, NULL);
+        hilo_tx_add(&tx, 3, sadd, NULL);
     }
-    const char *cs[] = {"EVALSHA", hilo_scripts_sha(HILO_S_CUST), "3", cu, ids, tix, a->cid, "",
-                        name ? name : "", email ? email : "", a->locale, a->ref, ""};
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 13, cs, NULL);
-    if (rc == 0 && cidc) {
+    hilo_tx_add_argv(&tx, &cs);
+    if (cidc) {
         char arg[300];
         snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc);
         hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
         const char *set[] = {"SET", seen, a->ref, "EX", "2592000"};
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, set, NULL);
+        hilo_tx_add(&tx, 5, set, NULL);
     }
-    if (rc == 0)
-        rc = hilo_outbox_add_webhook(s->outbox, a->ref);
-    if (rc == 0)
-        rc = api_send_argv(a, ticket_created_cb, 1, ex);
-    if (rc < 0) {
+    /* the outbox queues its entry on the same connection, so inside the
+     * open MULTI; only while the block is still good */
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
+    if (api_tx_commit(a, &tx, ticket_created_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
-    }
 }
 
 void api_ticket_create(struct api *a)
@@ -237,7 +224,7 @@ void api_ticket_create(struct api *a)
         return;
     }
     if (!json_is_object(cust) || (!cid_ext && !email && !phone) || (ch && (!json_is_string(ch) ||
-        !channel_name_ok(json_string_value(ch)))) || (cidc && (!json_is_string(cidc) ||
+        !api_channel_name_ok(json_string_value(ch)))) || (cidc && (!json_is_string(cidc) ||
         json_string_length(cidc) == 0 || json_string_length(cidc) > 64)) ||
         (jn && (!json_is_string(jn) || json_string_length(jn) > 200)) ||
         (loc && !json_is_string(loc)) || (cid_ext && (strlen(cid_ext) == 0 || strlen(cid_ext) > 128)) ||
@@ -263,26 +250,13 @@ void api_ticket_create(struct api *a)
         snprintf(buf, sizeof buf, "ext:%s:%s", channel, cid_ext);
         json_array_append_new(idl, json_string(buf));
     }
-    if (email) {
-        char low[260];
-        size_t i;
-        for (i = 0; email[i] && i < sizeof low - 1; i++)
-            low[i] = (char)tolower((unsigned char)email[i]);
-        low[i] = '\0';
-        snprintf(buf, sizeof buf, "email:%s", low);
+    /* lengths were checked above: both fit in buf */
+    if (email && api_ident_email(email, buf, sizeof buf) == 0) {
         json_array_append_new(idl, json_string(buf));
-        json_object_set_new(a->result, "email", json_string(low));
+        json_object_set_new(a->result, "email", json_string(buf + 6)); /* after "email:" */
     }
-    if (phone) {
-        char p[40] = "+";
-        size_t k = 1;
-        for (const char *c = phone + 1; *c && k < sizeof p - 1; c++)
-            if (*c >= '0' && *c <= '9')
-                p[k++] = *c;
-        p[k] = '\0';
-        snprintf(buf, sizeof buf, "phone:%s", p);
+    if (phone && api_ident_phone(phone, buf, sizeof buf) == 0)
         json_array_append_new(idl, json_string(buf));
-    }
     json_object_set_new(a->result, "identities", idl);
     snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name,
              cidc ? json_string_value(cidc) : "");
@@ -290,35 +264,28 @@ void api_ticket_create(struct api *a)
     char seen[400], arg[300];
     snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "-");
     hilo_key(seen, sizeof seen, HILO_K_SEEN, cidc ? arg : "-:-");
-    const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
-    int rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 1, mu, NULL);
     const char *g[] = {"GET", seen};
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, g, NULL);
-    for (size_t i = 0; rc == 0 && i < json_array_size(idl); i++) {
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, a->s->redis);
+    hilo_tx_add(&tx, 2, g, NULL);
+    for (size_t i = 0; i < json_array_size(idl); i++) {
         char ik[400];
         hilo_key(ik, sizeof ik, HILO_K_IDENT, json_string_value(json_array_get(idl, i)));
         const char *gi[] = {"GET", ik};
-        rc = hilo_redis_cmdargv(a->s->redis, NULL, NULL, 2, gi, NULL);
+        hilo_tx_add(&tx, 2, gi, NULL);
     }
-    if (rc == 0)
-        rc = api_send_argv(a, ticket_lookup_cb, 1, ex);
-    if (rc < 0) {
+    if (api_tx_commit(a, &tx, ticket_lookup_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
-    }
 }
 
 static void message_posted_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
+    /* [APPEND reply, ZADD, ...]: the script's own error, else the EXEC's */
     redisReply *res = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? reply->element[0] : NULL;
-    if (!reply) {
-        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-    } else if (res && res->type == REDIS_REPLY_ERROR) {
-        int err = strstr(res->str, "unknown_ticket") ? -HILO_EUNKNOWNTICKET
-                  : strstr(res->str, "closed")       ? -HILO_EBADSTATE
-                                                     : -HILO_EINTERNAL;
+    int err = res ? hilo_store_err(res) : hilo_store_err(reply);
+    if (err) {
         hilo_http_respond_error(a->r, err);
     } else if (!res || res->type != REDIS_REPLY_ARRAY || res->elements != 3) {
         hilo_http_respond_error(a->r, -HILO_EINTERNAL);
@@ -337,7 +304,9 @@ void api_ticket_message(struct api *a)
     size_t len;
     const char *body = hilo_http_body(a->r, &len);
     json_error_t je;
-    char tk[128], ev[128], dd[128], dl[128], idx[128], now[24];
+    char idx[128], now[24];
+    struct hilo_store_argv ap;
+    struct hilo_tx tx;
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
         api_fail(a, -HILO_EUNKNOWNTICKET);
         return;
@@ -348,7 +317,7 @@ void api_ticket_message(struct api *a)
         api_fail(a, body ? -HILO_EBADJSON : -HILO_ETOOLARGE);
         return;
     }
-    if ((ch && (!json_is_string(ch) || !channel_name_ok(json_string_value(ch)))) ||
+    if ((ch && (!json_is_string(ch) || !api_channel_name_ok(json_string_value(ch)))) ||
         (cidc && (!json_is_string(cidc) || json_string_length(cidc) == 0 || json_string_length(cidc) > 64))) {
         api_fail(a, -HILO_EBADFRAME);
         return;
@@ -360,41 +329,38 @@ void api_ticket_message(struct api *a)
         return;
     }
     snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "");
-    hilo_key(tk, sizeof tk, HILO_K_TICKET, a->ref);
-    hilo_key(ev, sizeof ev, HILO_K_THREAD, a->ref);
-    hilo_key(dd, sizeof dd, HILO_K_DEDUPE, a->ref);
-    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, a->ref);
+    struct hilo_store_append op = {
+        .chan = s->events_channel, .ref = a->ref, .op = HILO_APPEND_MESSAGE,
+        .channel = ch ? json_string_value(ch) : "api", .role = "customer",
+        .text = json_string_value(t), .dedupe = a->dkey,
+        .client_id = cidc ? json_string_value(cidc) : ""};
+    int rc = hilo_store_append_argv(&ap, &op);
+    if (rc < 0) {
+        api_fail(a, rc);
+        return;
+    }
     hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *ap[] = {"EVALSHA", hilo_scripts_sha(HILO_S_APPEND), "4", tk, ev, dd, dl,
-                        s->events_channel, a->ref, "message", ch ? json_string_value(ch) : "api",
-                        "customer", "", "", json_string_value(t), a->dkey,
-                        cidc ? json_string_value(cidc) : "", "", "", ""};
-    const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
     const char *z[] = {"ZADD", idx, "NX", now, a->ref};
-    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 20, ap, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z, NULL);
-    if (rc == 0)
-        rc = hilo_outbox_add_webhook(s->outbox, a->ref);
-    if (rc == 0)
-        rc = api_send_argv(a, message_posted_cb, 1, ex);
-    if (rc < 0) {
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &ap);
+    hilo_tx_add(&tx, 5, z, NULL);
+    /* queued by the outbox on the same connection: inside this MULTI */
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
+    if (api_tx_commit(a, &tx, message_posted_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
-    }
 }
 
 static void thread_read_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type == REDIS_REPLY_ERROR || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
-        api_fail(a, !reply ? -HILO_EUNAVAIL
-                                      : reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "unknown")
-                                          ? -HILO_EUNKNOWNTICKET
-                                          : -HILO_EINTERNAL);
+    int err = hilo_store_err(reply);
+    if (!err && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
+        err = -HILO_EINTERNAL;
+    if (err) {
+        api_fail(a, err);
         return;
     }
     json_t *sum = api_summary_of(reply), *evs = json_array();
@@ -411,32 +377,27 @@ static void thread_read_cb(redisReply *reply, void *data)
 void api_ticket_get(struct api *a)
 {
     const char *refpath = api_param(&a->params, "ref");
-    char tk[128], ev[128], dl[128];
+    struct hilo_store_argv op;
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
         api_fail(a, -HILO_EUNKNOWNTICKET);
         return;
     }
-    hilo_key(tk, sizeof tk, HILO_K_TICKET, a->ref);
-    hilo_key(ev, sizeof ev, HILO_K_THREAD, a->ref);
-    hilo_key(dl, sizeof dl, HILO_K_DELIVERY, a->ref);
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", tk, ev, dl, "0", "0", "", "10000"};
-    if (api_send_argv(a, thread_read_cb, 10, argv) < 0) {
-        api_fail(a, -HILO_EUNAVAIL);
-    }
+    struct hilo_store_history h = {.ref = a->ref, .customer = "", .count = 10000};
+    int rc = hilo_store_history_argv(&op, &h);
+    if (rc == 0)
+        rc = api_send_op(a, &op, thread_read_cb);
+    if (rc < 0)
+        api_fail(a, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
 }
 
 static void respond_ticket_list(struct api *a)
 {
     json_t *list = json_array();
-    for (size_t i = 0; i < a->n && json_array_size(list) < a->limit; i++) {
+    for (size_t i = 0; i < a->n && json_array_size(list) < a->list.limit; i++) {
         json_t *t = a->items[i];
-        if (!t)
-            continue;
-        if (a->filter_status[0] && strcmp(json_string_value(json_object_get(t, "status")), a->filter_status) != 0)
-            continue;
-        if (a->filter_channel[0] && strcmp(json_string_value(json_object_get(t, "channel")), a->filter_channel) != 0)
-            continue;
-        json_array_append(list, t);
+        if (t && api_ticket_query_match(&a->list, json_string_value(json_object_get(t, "status")),
+                                        json_string_value(json_object_get(t, "channel"))))
+            json_array_append(list, t);
     }
     hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "tickets", list));
 }
@@ -454,21 +415,13 @@ static void ticket_list_cb(redisReply *reply, void *data)
 
 void api_ticket_list(struct api *a)
 {
-    const char *st = hilo_http_arg(a->r, "status"), *ch = hilo_http_arg(a->r, "channel");
-    const char *lim = hilo_http_arg(a->r, "limit");
     char key[128];
-    long l = lim ? strtol(lim, NULL, 10) : 50;
-    if (l < 1 || l > 200 || (st && strcmp(st, "open") && strcmp(st, "pending") && strcmp(st, "resolved") &&
-                             strcmp(st, "closed")) || (ch && !channel_name_ok(ch))) {
+    if (api_ticket_query(hilo_http_arg(a->r, "status"), hilo_http_arg(a->r, "channel"),
+                         hilo_http_arg(a->r, "limit"), &a->list) < 0) {
         api_fail(a, -HILO_EBADFRAME);
         return;
     }
-    a->limit = (size_t)l;
-    snprintf(a->filter_status, sizeof a->filter_status, "%s", st ? st : "");
-    snprintf(a->filter_channel, sizeof a->filter_channel, "%s", ch ? ch : "");
-    /* open and pending are in the queue index; others are read from all */
-    hilo_key(key, sizeof key, st && (!strcmp(st, "open") || !strcmp(st, "pending")) ? HILO_K_IDX_ACTIVE
-                                                                                   : HILO_K_IDX_ALL, NULL);
+    hilo_key(key, sizeof key, a->list.active ? HILO_K_IDX_ACTIVE : HILO_K_IDX_ALL, NULL);
     const char *argv[] = {"ZREVRANGE", key, "0", "999"};
     if (api_send_argv(a, ticket_list_cb, 4, argv) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
