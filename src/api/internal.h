@@ -60,6 +60,10 @@ enum { API_ROUTE_OK, API_ROUTE_NOT_FOUND, API_ROUTE_BAD_METHOD };
 int api_route_find(const struct api_route *t, size_t n, const char *method, const char *path,
                    const struct api_route **row, struct api_params *p, char *allow,
                    size_t allow_n);
+/* 1 if a row with these flags lets the caller in: an integration (API key)
+ * or an agent with role and name; p are the row's parameters (R_SELF). */
+int api_route_allows(unsigned flags, int integration, const char *role, const char *name,
+                     const struct api_params *p);
 /* The value of parameter name, or NULL. */
 const char *api_param(const struct api_params *p, const char *name);
 
@@ -95,7 +99,6 @@ struct api {
     char cid[40];
     char dkey[200];
     char locale[4];
-    int step;
     int waited;                  /* waited once for a reference */
     struct api_ticket_query list; /* GET tickets */
     struct api_params params;    /* of the matched route */

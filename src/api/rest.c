@@ -9,7 +9,6 @@
 #include "hilo/common.h"
 #include "hilo/http.h"
 #include "hilo/keys.h"
-#include "hilo/log.h"
 
 #include "internal.h"
 
@@ -201,19 +200,6 @@ static const struct api_route routes[] = {
     {"POST", "agents/:name/password", R_ADMIN | R_SELF, api_agent_password},
 };
 
-static int allowed(const struct api *a, const struct api_route *row)
-{
-    const char *name;
-    if (a->integration)
-        return (row->flags & R_APIKEY) != 0;
-    if (row->flags & R_AGENT)
-        return 1;
-    if ((row->flags & R_ADMIN) && strcmp(a->who.role, "admin") == 0)
-        return 1;
-    name = api_param(&a->params, "name");
-    return (row->flags & R_SELF) && name && strcmp(name, a->who.name) == 0;
-}
-
 /* The one place that refuses a request: 401 (err from authentication), then
  * 404 (no such path), 405 (the path has other methods), 403 (the route's
  * flags exclude the caller). Otherwise the handler answers. */
@@ -241,7 +227,8 @@ static void authed_cb(int err, const struct hilo_session_info *si, void *data)
                                                     "method_not_allowed", "message",
                                                     "Method not allowed here.", "allow", allow));
         api_free(a);
-    } else if (!allowed(a, row)) {
+    } else if (!api_route_allows(row->flags, a->integration, a->who.role, a->who.name,
+                                 &a->params)) {
         api_fail(a, -HILO_EFORBIDDEN);
     } else {
         row->fn(a);

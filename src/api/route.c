@@ -72,6 +72,20 @@ int api_route_find(const struct api_route *t, size_t n, const char *method, cons
     return found ? API_ROUTE_BAD_METHOD : API_ROUTE_NOT_FOUND;
 }
 
+int api_route_allows(unsigned flags, int integration, const char *role, const char *name,
+                     const struct api_params *p)
+{
+    const char *target;
+    if (integration)
+        return (flags & R_APIKEY) != 0;
+    if (flags & R_AGENT)
+        return 1;
+    if ((flags & R_ADMIN) && strcmp(role, "admin") == 0)
+        return 1;
+    target = api_param(p, "name");
+    return (flags & R_SELF) && target && strcmp(target, name) == 0;
+}
+
 const char *api_param(const struct api_params *p, const char *name)
 {
     size_t n = strlen(name);

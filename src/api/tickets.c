@@ -1,5 +1,4 @@
 /* /api/v1/tickets for integrations: create, list, read, post a message. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +7,6 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
-#include "hilo/log.h"
 #include "hilo/outbox.h"
 #include "hilo/proto.h"
 

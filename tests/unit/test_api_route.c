@@ -133,6 +133,31 @@ static void a_small_allow_buffer_is_cut_not_overrun(void **state)
     assert_int_equal(allow[5], 'x');
 }
 
+static void flags_decide_who_gets_in(void **state)
+{
+    const struct api_route *row;
+    struct api_params p;
+    char allow[64];
+    assert_int_equal(find("GET", "tickets", &row, &p, allow), API_ROUTE_OK);
+    assert_true(api_route_allows(row->flags, 1, "integration", "shop", &p));
+    assert_true(api_route_allows(row->flags, 0, "agent", "ana", &p));
+    assert_int_equal(find("GET", "tickets/1", &row, &p, allow), API_ROUTE_OK);
+    assert_false(api_route_allows(row->flags, 1, "integration", "shop", &p)); /* no R_APIKEY */
+    assert_true(api_route_allows(row->flags, 0, "agent", "ana", &p));
+    /* admin, or the agent named in the path */
+    assert_int_equal(find("POST", "agents/ana/password", &row, &p, allow), API_ROUTE_OK);
+    assert_true(api_route_allows(row->flags, 0, "admin", "root", &p));
+    assert_true(api_route_allows(row->flags, 0, "agent", "ana", &p));
+    assert_false(api_route_allows(row->flags, 0, "agent", "bob", &p));
+    assert_false(api_route_allows(row->flags, 0, "agent", "an", &p));
+    /* an API key named like the agent is still not the agent */
+    assert_false(api_route_allows(row->flags, 1, "integration", "ana", &p));
+    /* R_ADMIN alone */
+    assert_true(api_route_allows(R_ADMIN, 0, "admin", "root", &p));
+    assert_false(api_route_allows(R_ADMIN, 0, "agent", "ana", &p));
+    assert_false(api_route_allows(R_ADMIN, 0, "Admin", "ana", &p));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +168,7 @@ int main(void)
         cmocka_unit_test(unknown_method_is_405_with_the_allowed_ones),
         cmocka_unit_test(long_parameters_are_refused),
         cmocka_unit_test(a_small_allow_buffer_is_cut_not_overrun),
+        cmocka_unit_test(flags_decide_who_gets_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
