@@ -1,8 +1,10 @@
 /* /api/v1/agents: list, create, edit and remove agents; new passwords
  * (hashed on the thread pool). */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "hilo/common.h"
 #include "hilo/http.h"
@@ -90,12 +92,27 @@ static void new_password(char out[21])
     out[20] = '\0';
 }
 
+/* A new password and its hash, made on the thread pool. Owned by the call
+ * (a->job), freed with it; the password is wiped. */
+struct pw_job {
+    struct api *a;
+    char password[21];
+    char hash[crypto_pwhash_STRBYTES];
+    uv_work_t work;
+};
+
+static void pw_job_free(void *p)
+{
+    sodium_memzero(p, sizeof(struct pw_job));
+    free(p);
+}
+
 static void hash_work(uv_work_t *w)
 {
-    struct api *a = w->data;
-    if (crypto_pwhash_str(a->hash, a->password, strlen(a->password),
+    struct pw_job *j = w->data;
+    if (crypto_pwhash_str(j->hash, j->password, strlen(j->password),
                           crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        a->hash[0] = '\0';
+        j->hash[0] = '\0';
 }
 
 static void agent_written_cb(redisReply *reply, void *data)
@@ -111,20 +128,23 @@ static void agent_written_cb(redisReply *reply, void *data)
                                "display", json_object_get(a->body, "display"), "role",
                                json_object_get(a->body, "role"), "team",
                                json_object_get(a->body, "team"));
-        hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password", a->password));
+        hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password",
+                                                    ((struct pw_job *)a->job)->password));
     } else {
-        hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password", a->password));
+        hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password",
+                                                    ((struct pw_job *)a->job)->password));
     }
     api_free(a);
 }
 
 static void hash_after(uv_work_t *w, int status)
 {
-    struct api *a = w->data;
+    struct pw_job *j = w->data;
+    struct api *a = j->a;
     char ak[160], set[128], now[24];
     struct hilo_tx tx;
     a->waiting--;
-    if (status != 0 || !a->hash[0]) {
+    if (status != 0 || !j->hash[0]) {
         api_fail(a, -HILO_EINTERNAL);
         return;
     }
@@ -137,12 +157,12 @@ static void hash_after(uv_work_t *w, int status)
                             "display", json_string_value(json_object_get(a->body, "display")),
                             "role", json_string_value(json_object_get(a->body, "role")),
                             "team", json_string_value(json_object_get(a->body, "team")),
-                            "pwhash", a->hash, "created_at", now};
+                            "pwhash", j->hash, "created_at", now};
         const char *sa[] = {"SADD", set, a->name};
         hilo_tx_add(&tx, 14, hs, NULL);
         hilo_tx_add(&tx, 3, sa, NULL);
     } else {
-        const char *hs[] = {"HSET", ak, "pwhash", a->hash};
+        const char *hs[] = {"HSET", ak, "pwhash", j->hash};
         hilo_tx_add(&tx, 4, hs, NULL);
     }
     if (api_tx_commit(a, &tx, agent_written_cb) < 0)
@@ -151,11 +171,17 @@ static void hash_after(uv_work_t *w, int status)
 
 static void start_hash(struct api *a)
 {
-    char pw[21];
-    new_password(pw);
-    a->password = strdup(pw);
-    a->work.data = a;
-    if (uv_queue_work(a->s->loop, &a->work, hash_work, hash_after) < 0) {
+    struct pw_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    j->a = a;
+    new_password(j->password);
+    j->work.data = j;
+    a->job = j;
+    a->job_free = pw_job_free;
+    if (uv_queue_work(a->s->loop, &j->work, hash_work, hash_after) < 0) {
         api_fail(a, -HILO_EINTERNAL);
         return;
     }

@@ -6,10 +6,8 @@
 #define HILO_API_INTERNAL_H
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "hilo/agents.h"
 #include "hilo/api.h"
@@ -89,10 +87,9 @@ struct api {
     json_t *result;
     char *text;             /* search: lowercased query */
     char name[65];          /* agents: the agent in the path */
-    char *password;         /* agents: new password, once hashed */
-    char hash[crypto_pwhash_STRBYTES];
     json_t *body;
-    uv_work_t work;
+    void *job;                   /* an endpoint's own state, freed by job_free */
+    void (*job_free)(void *job);
     void (*then)(struct api *a); /* after api_fetch_summaries */
     int integration;             /* authenticated by an API key */
     char ref[HILO_REF_MAX];

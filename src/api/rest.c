@@ -25,10 +25,8 @@ void api_free(struct api *a)
     json_decref(a->result);
     json_decref(a->body);
     free(a->text);
-    if (a->password) {
-        sodium_memzero(a->password, strlen(a->password));
-        free(a->password);
-    }
+    if (a->job_free)
+        a->job_free(a->job);
     hilo_http_unref(a->r);
     free(a);
 }

@@ -1,4 +1,5 @@
 /* /api/v1/tickets for integrations: create, list, read, post a message. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
