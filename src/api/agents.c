@@ -1,0 +1,383 @@
+/* /api/v1/agents: list, create, edit and remove agents; new passwords
+ * (hashed on the thread pool). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "hilo/common.h"
+#include "hilo/http.h"
+#include "hilo/keys.h"
+
+#include "internal.h"
+
+/* ---- agents ------------------------------------------------------------------ */
+
+static json_t *agent_json(const redisReply *h)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "name", "", "display", "", "role", "agent", "team", "");
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *k = h->element[i]->str;
+        if (strcmp(k, "name") == 0 || strcmp(k, "display") == 0 || strcmp(k, "role") == 0 ||
+            strcmp(k, "team") == 0)
+            json_object_set_new(o, k, json_string(h->element[i + 1]->str));
+    }
+    return o;
+}
+
+static int cmp_agent(const void *x, const void *y)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)x, "name")),
+                  json_string_value(json_object_get(*(json_t *const *)y, "name")));
+}
+
+static void agents_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    size_t i = api_next_index(a);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        a->failed = 1;
+    else if (i < a->n && reply->elements)
+        a->items[i] = agent_json(reply);
+    if (--a->waiting)
+        return;
+    if (a->failed) {
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    } else {
+        json_t **v = calloc(a->n + 1, sizeof *v);
+        size_t k = 0;
+        for (size_t j = 0; j < a->n; j++)
+            if (a->items[j])
+                v[k++] = a->items[j];
+        qsort(v, k, sizeof *v, cmp_agent);
+        json_t *list = json_array();
+        for (size_t j = 0; j < k; j++)
+            json_array_append(list, v[j]);
+        free(v);
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agents", list));
+    }
+    api_free(a);
+}
+
+static void agents_names_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (api_take_refs(a, reply) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    if (a->n == 0) {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:[]}", "agents"));
+        api_free(a);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        char ak[160];
+        hilo_key(ak, sizeof ak, HILO_K_AGENT, a->refs[i]);
+        const char *argv[] = {"HGETALL", ak};
+        if (api_send_argv(a, agents_list_cb, 2, argv) < 0) {
+            api_batch_broken(a, i);
+            return;
+        }
+    }
+}
+
+static void new_password(char out[21])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+}
+
+/* A new password and its hash, made on the thread pool. Owned by the call
+ * (a->job), freed with it; the password is wiped. */
+struct pw_job {
+    struct api *a;
+    char password[21];
+    char hash[crypto_pwhash_STRBYTES];
+    uv_work_t work;
+};
+
+static void pw_job_free(void *p)
+{
+    sodium_memzero(p, sizeof(struct pw_job));
+    free(p);
+}
+
+static void hash_work(uv_work_t *w)
+{
+    struct pw_job *j = w->data;
+    if (crypto_pwhash_str(j->hash, j->password, strlen(j->password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        j->hash[0] = '\0';
+}
+
+static void agent_written_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    int err = hilo_store_err(reply);
+    if (err) {
+        hilo_http_respond_error(a->r, err);
+    } else if (json_object_get(a->body, "name")) {
+        /* created */
+        json_t *ag = json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(a->body, "name"),
+                               "display", json_object_get(a->body, "display"), "role",
+                               json_object_get(a->body, "role"), "team",
+                               json_object_get(a->body, "team"));
+        hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password",
+                                                    ((struct pw_job *)a->job)->password));
+    } else {
+        hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password",
+                                                    ((struct pw_job *)a->job)->password));
+    }
+    api_free(a);
+}
+
+static void hash_after(uv_work_t *w, int status)
+{
+    struct pw_job *j = w->data;
+    struct api *a = j->a;
+    char ak[160], set[128], now[24];
+    struct hilo_tx tx;
+    a->waiting--;
+    if (status != 0 || !j->hash[0]) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    hilo_tx_begin(&tx, a->s->redis);
+    if (json_object_get(a->body, "name")) {
+        const char *hs[] = {"HSET", ak, "name", a->name,
+                            "display", json_string_value(json_object_get(a->body, "display")),
+                            "role", json_string_value(json_object_get(a->body, "role")),
+                            "team", json_string_value(json_object_get(a->body, "team")),
+                            "pwhash", j->hash, "created_at", now};
+        const char *sa[] = {"SADD", set, a->name};
+        hilo_tx_add(&tx, 14, hs, NULL);
+        hilo_tx_add(&tx, 3, sa, NULL);
+    } else {
+        const char *hs[] = {"HSET", ak, "pwhash", j->hash};
+        hilo_tx_add(&tx, 4, hs, NULL);
+    }
+    if (api_tx_commit(a, &tx, agent_written_cb) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+static void start_hash(struct api *a)
+{
+    struct pw_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    j->a = a;
+    new_password(j->password);
+    j->work.data = j;
+    a->job = j;
+    a->job_free = pw_job_free;
+    if (uv_queue_work(a->s->loop, &j->work, hash_work, hash_after) < 0) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    a->waiting++;
+}
+
+static void patched_cb(redisReply *reply, void *data);
+
+static void deleted_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_empty(a->r, 204);
+    api_free(a);
+}
+
+static void agent_exists_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    const char *method = hilo_http_method(a->r);
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    int exists = reply->integer == 1;
+    if (strcmp(method, "POST") == 0 && json_object_get(a->body, "name")) {
+        if (exists) {
+            hilo_http_respond_json(a->r, 409, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_state",
+                                                        "message", "An agent with that name exists."));
+            api_free(a);
+            return;
+        }
+        start_hash(a);
+        return;
+    }
+    if (!exists) {
+        api_fail(a, -HILO_EUNKNOWNAGENT);
+        return;
+    }
+    if (strcmp(method, "POST") == 0) { /* password */
+        start_hash(a);
+        return;
+    }
+    char ak[160], set[128];
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    int rc;
+    if (strcmp(method, "DELETE") == 0) {
+        /* Sessions of a removed agent are refused at their next check
+         * (hilo_agents_check looks the agent up). */
+        const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
+        struct hilo_tx tx;
+        hilo_tx_begin(&tx, a->s->redis);
+        hilo_tx_add(&tx, 2, d1, NULL);
+        hilo_tx_add(&tx, 3, d2, NULL);
+        if (api_tx_commit(a, &tx, deleted_cb) < 0)
+            api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    /* PATCH */
+    const char *argv[10];
+    int argc = 0;
+    argv[argc++] = "HSET";
+    argv[argc++] = ak;
+    static const char *fields[] = {"display", "role", "team"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(a->body, fields[i]);
+        if (v) {
+            argv[argc++] = fields[i];
+            argv[argc++] = json_string_value(v);
+        }
+    }
+    const char *hg[] = {"HGETALL", ak};
+    rc = argc > 2 ? hilo_redis_cmdargv(a->s->redis, NULL, NULL, argc, argv, NULL) : 0;
+    if (rc == 0)
+        rc = api_send_argv(a, patched_cb, 2, hg);
+    if (rc < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}
+
+static void patched_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
+    else
+        hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
+    api_free(a);
+}
+
+static int team_ok(json_t *v)
+{
+    return !v || (json_is_string(v) && json_string_length(v) <= 64 && !strpbrk(json_string_value(v), "\r\n"));
+}
+
+static int role_ok(json_t *v)
+{
+    return !v || (json_is_string(v) && (strcmp(json_string_value(v), "agent") == 0 ||
+                                        strcmp(json_string_value(v), "admin") == 0));
+}
+
+/* Every change starts by checking the agent exists; agent_exists_cb goes on
+ * by method (and, for POST, by whether the body names a new agent). */
+static void check_exists(struct api *a)
+{
+    char ak[160];
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    const char *argv[] = {"EXISTS", ak};
+    if (api_send_argv(a, agent_exists_cb, 2, argv) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+/* The :name of the path into a->name; 0, or -1 after answering. */
+static int path_name(struct api *a)
+{
+    const char *name = api_param(&a->params, "name");
+    if (!name || strlen(name) >= sizeof a->name || !hilo_agents_name_ok(name)) {
+        api_fail(a, -HILO_EBADFRAME);
+        return -1;
+    }
+    snprintf(a->name, sizeof a->name, "%s", name);
+    return 0;
+}
+
+void api_agents_list(struct api *a)
+{
+    char set[128];
+    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
+    const char *argv[] = {"SORT", set, "ALPHA"};
+    if (api_send_argv(a, agents_names_cb, 3, argv) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+void api_agent_create(struct api *a)
+{
+    size_t len;
+    const char *body = hilo_http_body(a->r, &len);
+    json_error_t je;
+    if (!body) {
+        api_fail(a, -HILO_ETOOLARGE);
+        return;
+    }
+    a->body = json_loadb(body, len, 0, &je);
+    json_t *name = json_object_get(a->body, "name"), *display = json_object_get(a->body, "display");
+    json_t *role = json_object_get(a->body, "role"), *team = json_object_get(a->body, "team");
+    if (!json_is_object(a->body) || !json_is_string(name) ||
+        !hilo_agents_name_ok(json_string_value(name)) ||
+        (display && (!json_is_string(display) || json_string_length(display) > 128)) ||
+        !role_ok(role) || !team_ok(team)) {
+        api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+        return;
+    }
+    if (!display || !json_string_length(display))
+        json_object_set(a->body, "display", name);
+    if (!role)
+        json_object_set_new(a->body, "role", json_string("agent"));
+    if (!team)
+        json_object_set_new(a->body, "team", json_string(""));
+    snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
+    check_exists(a);
+}
+
+void api_agent_patch(struct api *a)
+{
+    size_t len;
+    const char *body;
+    json_error_t je;
+    if (path_name(a) < 0)
+        return;
+    body = hilo_http_body(a->r, &len);
+    a->body = body ? json_loadb(body, len, 0, &je) : NULL;
+    json_t *display = json_object_get(a->body, "display");
+    if (!json_is_object(a->body) ||
+        (display && (!json_is_string(display) || json_string_length(display) > 128 ||
+                     json_string_length(display) == 0)) ||
+        !role_ok(json_object_get(a->body, "role")) || !team_ok(json_object_get(a->body, "team"))) {
+        api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
+        return;
+    }
+    check_exists(a);
+}
+
+void api_agent_delete(struct api *a)
+{
+    if (path_name(a) == 0)
+        check_exists(a);
+}
+
+void api_agent_password(struct api *a)
+{
+    if (path_name(a) == 0)
+        check_exists(a);
+}

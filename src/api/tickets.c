@@ -1,0 +1,428 @@
+/* /api/v1/tickets for integrations: create, list, read, post a message. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/common.h"
+#include "hilo/http.h"
+#include "hilo/i18n.h"
+#include "hilo/keys.h"
+#include "hilo/outbox.h"
+#include "hilo/proto.h"
+
+#include "internal.h"
+
+/* ---- integrations: tickets ---------------------------------------------------- */
+
+static int text_ok(struct api *a, json_t *t)
+{
+    return json_is_string(t) && json_string_length(t) > 0 &&
+           hilo_proto_chars(json_string_value(t), json_string_length(t)) <= (size_t)a->s->cfg->max_text;
+}
+
+/* {"ticket": summary, ...extra} once the summary is read */
+static void created_summary_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    json_t *sum = api_summary_of(reply);
+    if (!sum) {
+        api_fail(a, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
+        return;
+    }
+    json_object_set_new(a->result, "ticket", sum);
+    int dup = json_is_true(json_object_get(a->result, "duplicate"));
+    hilo_http_respond_json(a->r, dup ? 200 : 201, json_incref(a->result));
+    api_free(a);
+}
+
+static void ticket_created_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    /* [CREATE reply, ...]: the script's own error, else the EXEC's */
+    int err = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
+                  ? hilo_store_err(reply->element[0])
+                  : hilo_store_err(reply);
+    if (!err && (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+                 reply->element[0]->type != REDIS_REPLY_ARRAY ||
+                 reply->element[0]->elements != 2))
+        err = -HILO_EINTERNAL;
+    if (err) {
+        api_fail(a, err);
+        return;
+    }
+    json_object_set_new(a->result, "event_id", json_string(reply->element[0]->element[0]->str));
+    json_object_set_new(a->result, "duplicate", json_false());
+    json_object_set_new(json_object_get(a->result, "ack"), "event_id",
+                        json_string(reply->element[0]->element[1]->str));
+    if (api_send_summary(a, a->ref, created_summary_cb) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}
+
+static void ticket_dup_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    /* [summary script reply, HGET dd key, HGET dd ack] */
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    json_t *sum = api_summary_of(reply->element[0]);
+    json_t *out = json_pack("{s:o, s:s, s:b, s:{s:s}}", "ticket", sum ? sum : json_null(), "event_id",
+                            reply->element[1]->type == REDIS_REPLY_STRING ? reply->element[1]->str : "",
+                            "duplicate", 1, "ack", "event_id",
+                            reply->element[2]->type == REDIS_REPLY_STRING ? reply->element[2]->str : "");
+    hilo_http_respond_json(a->r, 200, out);
+    api_free(a);
+}
+
+static void ticket_create_write(struct api *a);
+
+static void ticket_lookup_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    /* [GET seen, GET ident...] */
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->element[0]->type == REDIS_REPLY_STRING) {
+        /* the same client_id again: the same ticket */
+        struct hilo_store_argv op;
+        struct hilo_tx tx;
+        snprintf(a->ref, sizeof a->ref, "%.9s", reply->element[0]->str);
+        struct hilo_store_history h = {.ref = a->ref, .customer = "", .count = 0};
+        int rc = hilo_store_history_argv(&op, &h);
+        if (rc < 0) {
+            api_fail(a, rc);
+            return;
+        }
+        /* the ops's keys include the dedupe hash the HGETs read */
+        const char *g1[] = {"HGET", op.k.dd, a->dkey}, *g2[] = {"HGET", op.k.dd, "ack"};
+        hilo_tx_begin(&tx, a->s->redis);
+        hilo_tx_add_argv(&tx, &op);
+        hilo_tx_add(&tx, 3, g1, NULL);
+        hilo_tx_add(&tx, 3, g2, NULL);
+        if (api_tx_commit(a, &tx, ticket_dup_cb) < 0)
+            api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    for (size_t i = 1; i < reply->elements && !a->cid[0]; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING)
+            snprintf(a->cid, sizeof a->cid, "%s", reply->element[i]->str);
+    if (!a->cid[0]) {
+        unsigned char rnd[10];
+        char hex[21];
+        randombytes_buf(rnd, sizeof rnd);
+        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+        snprintf(a->cid, sizeof a->cid, "c%s", hex);
+    }
+    ticket_create_write(a);
+}
+
+static void ticket_create_again(void *data) { ticket_create_write(data); }
+
+/* The customer is known: take a reference and write the ticket. */
+static void ticket_create_write(struct api *a)
+{
+    struct hilo_server *s = a->s;
+    if (hilo_hub_take_ref(s, a->ref) < 0) {
+        if (!a->waited) {
+            a->waited = 1;
+            hilo_hub_when_ref(s, ticket_create_again, a);
+            return;
+        }
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    json_t *b = a->body, *cust = json_object_get(b, "customer");
+    const char *channel = json_string_value(json_object_get(a->result, "channel"));
+    const char *text = json_string_value(json_object_get(b, "text"));
+    const char *name = json_string_value(json_object_get(cust, "name"));
+    const char *email = json_string_value(json_object_get(a->result, "email"));
+    const char *cidc = json_string_value(json_object_get(b, "client_id"));
+    char ack[600], act[128], all[128], now[24], ids[160], seen[400];
+    struct hilo_store_argv cr, cs;
+    struct hilo_tx tx;
+    hilo_i18n_ack(a->locale, a->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
+    json_object_set_new(a->result, "ack", json_pack("{s:s}", "text", ack));
+    struct hilo_store_create create = {
+        .chan = s->events_channel, .ref = a->ref, .customer = a->cid, .channel = channel,
+        .name = name, .text = text, .dedupe = a->dkey, .client_id = cidc, .locale = a->locale,
+        .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes, .kind = "message"};
+    struct hilo_store_cust cust_op = {.customer = a->cid, .name = name, .email = email,
+                                      .locale = a->locale, .ref = a->ref};
+    int rc = hilo_store_create_argv(&cr, &create);
+    if (rc == 0)
+        rc = hilo_store_cust_argv(&cs, &cust_op);
+    if (rc < 0) {
+        api_fail(a, rc);
+        return;
+    }
+    hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
+    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
+    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, a->cid);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *z1[] = {"ZADD", act, "NX", now, a->ref}, *z2[] = {"ZADD", all, "NX", now, a->ref};
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &cr);
+    hilo_tx_add(&tx, 5, z1, NULL);
+    hilo_tx_add(&tx, 5, z2, NULL);
+    /* every identity given points at this customer unless it is someone's */
+    json_t *idl = json_object_get(a->result, "identities");
+    for (size_t i = 0; i < json_array_size(idl); i++) {
+        char ik[400];
+        const char *id = json_string_value(json_array_get(idl, i));
+        hilo_key(ik, sizeof ik, HILO_K_IDENT, id);
+        const char *set[] = {"SET", ik, a->cid, "NX"};
+        const char *sadd[] = {"SADD", ids, id};
+        hilo_tx_add(&tx, 4, set, NULL);
+        hilo_tx_add(&tx, 3, sadd, NULL);
+    }
+    hilo_tx_add_argv(&tx, &cs);
+    if (cidc) {
+        char arg[300];
+        snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc);
+        hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
+        const char *set[] = {"SET", seen, a->ref, "EX", "2592000"};
+        hilo_tx_add(&tx, 5, set, NULL);
+    }
+    /* the outbox queues its entry on the same connection, so inside the
+     * open MULTI; only while the block is still good */
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
+    if (api_tx_commit(a, &tx, ticket_created_cb) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+void api_ticket_create(struct api *a)
+{
+    size_t len;
+    const char *body = hilo_http_body(a->r, &len);
+    json_error_t je;
+    json_t *b, *cust, *ch, *cidc;
+    if (!body) {
+        api_fail(a, -HILO_ETOOLARGE);
+        return;
+    }
+    a->body = b = json_loadb(body, len, 0, &je);
+    cust = json_object_get(b, "customer");
+    ch = json_object_get(b, "channel");
+    cidc = json_object_get(b, "client_id");
+    const char *cid_ext = json_string_value(json_object_get(cust, "id"));
+    const char *email = json_string_value(json_object_get(cust, "email"));
+    const char *phone = json_string_value(json_object_get(cust, "phone"));
+    json_t *jn = json_object_get(cust, "name"), *loc = json_object_get(b, "locale");
+    if (!json_is_object(b)) {
+        api_fail(a, -HILO_EBADJSON);
+        return;
+    }
+    if (!json_is_object(cust) || (!cid_ext && !email && !phone) || (ch && (!json_is_string(ch) ||
+        !api_channel_name_ok(json_string_value(ch)))) || (cidc && (!json_is_string(cidc) ||
+        json_string_length(cidc) == 0 || json_string_length(cidc) > 64)) ||
+        (jn && (!json_is_string(jn) || json_string_length(jn) > 200)) ||
+        (loc && !json_is_string(loc)) || (cid_ext && (strlen(cid_ext) == 0 || strlen(cid_ext) > 128)) ||
+        (email && (!strchr(email, '@') || strlen(email) > 254)) ||
+        (phone && (phone[0] != '+' || strlen(phone) > 32))) {
+        api_fail(a, -HILO_EBADFRAME);
+        return;
+    }
+    if (!text_ok(a, json_object_get(b, "text"))) {
+        json_t *t = json_object_get(b, "text");
+        api_fail(a, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
+                                                                                  : -HILO_EBADFRAME);
+        return;
+    }
+    const char *channel = ch ? json_string_value(ch) : "api";
+    const char *text = json_string_value(json_object_get(b, "text"));
+    snprintf(a->locale, sizeof a->locale, "%s",
+             loc ? hilo_i18n_lang(json_string_value(loc)) : hilo_i18n_guess(text, a->s->cfg->default_locale));
+    a->result = json_pack("{s:s}", "channel", channel);
+    json_t *idl = json_array();
+    char buf[400];
+    if (cid_ext) {
+        snprintf(buf, sizeof buf, "ext:%s:%s", channel, cid_ext);
+        json_array_append_new(idl, json_string(buf));
+    }
+    /* lengths were checked above: both fit in buf */
+    if (email && api_ident_email(email, buf, sizeof buf) == 0) {
+        json_array_append_new(idl, json_string(buf));
+        json_object_set_new(a->result, "email", json_string(buf + 6)); /* after "email:" */
+    }
+    if (phone && api_ident_phone(phone, buf, sizeof buf) == 0)
+        json_array_append_new(idl, json_string(buf));
+    json_object_set_new(a->result, "identities", idl);
+    snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name,
+             cidc ? json_string_value(cidc) : "");
+    /* seen (repeated client_id), then who the customer is */
+    char seen[400], arg[300];
+    snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "-");
+    hilo_key(seen, sizeof seen, HILO_K_SEEN, cidc ? arg : "-:-");
+    const char *g[] = {"GET", seen};
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, a->s->redis);
+    hilo_tx_add(&tx, 2, g, NULL);
+    for (size_t i = 0; i < json_array_size(idl); i++) {
+        char ik[400];
+        hilo_key(ik, sizeof ik, HILO_K_IDENT, json_string_value(json_array_get(idl, i)));
+        const char *gi[] = {"GET", ik};
+        hilo_tx_add(&tx, 2, gi, NULL);
+    }
+    if (api_tx_commit(a, &tx, ticket_lookup_cb) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+static void message_posted_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    /* [APPEND reply, ZADD, ...]: the script's own error, else the EXEC's */
+    redisReply *res = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? reply->element[0] : NULL;
+    int err = res ? hilo_store_err(res) : hilo_store_err(reply);
+    if (err) {
+        hilo_http_respond_error(a->r, err);
+    } else if (!res || res->type != REDIS_REPLY_ARRAY || res->elements != 3) {
+        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
+    } else {
+        int dup = res->element[1]->integer == 1;
+        hilo_http_respond_json(a->r, dup ? 200 : 201,
+                               json_pack("{s:s, s:b}", "event_id", res->element[0]->str, "duplicate", dup));
+    }
+    api_free(a);
+}
+
+void api_ticket_message(struct api *a)
+{
+    const char *refpath = api_param(&a->params, "ref");
+    struct hilo_server *s = a->s;
+    size_t len;
+    const char *body = hilo_http_body(a->r, &len);
+    json_error_t je;
+    char idx[128], now[24];
+    struct hilo_store_argv ap;
+    struct hilo_tx tx;
+    if (hilo_ref_normalize(refpath, a->ref) < 0) {
+        api_fail(a, -HILO_EUNKNOWNTICKET);
+        return;
+    }
+    a->body = body ? json_loadb(body, len, 0, &je) : NULL;
+    json_t *ch = json_object_get(a->body, "channel"), *cidc = json_object_get(a->body, "client_id");
+    if (!json_is_object(a->body)) {
+        api_fail(a, body ? -HILO_EBADJSON : -HILO_ETOOLARGE);
+        return;
+    }
+    if ((ch && (!json_is_string(ch) || !api_channel_name_ok(json_string_value(ch)))) ||
+        (cidc && (!json_is_string(cidc) || json_string_length(cidc) == 0 || json_string_length(cidc) > 64))) {
+        api_fail(a, -HILO_EBADFRAME);
+        return;
+    }
+    json_t *t = json_object_get(a->body, "text");
+    if (!text_ok(a, t)) {
+        api_fail(a, json_is_string(t) && json_string_length(t) ? -HILO_ETEXTLONG
+                                                                                  : -HILO_EBADFRAME);
+        return;
+    }
+    snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "");
+    struct hilo_store_append op = {
+        .chan = s->events_channel, .ref = a->ref, .op = HILO_APPEND_MESSAGE,
+        .channel = ch ? json_string_value(ch) : "api", .role = "customer",
+        .text = json_string_value(t), .dedupe = a->dkey,
+        .client_id = cidc ? json_string_value(cidc) : ""};
+    int rc = hilo_store_append_argv(&ap, &op);
+    if (rc < 0) {
+        api_fail(a, rc);
+        return;
+    }
+    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *z[] = {"ZADD", idx, "NX", now, a->ref};
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &ap);
+    hilo_tx_add(&tx, 5, z, NULL);
+    /* queued by the outbox on the same connection: inside this MULTI */
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
+    if (api_tx_commit(a, &tx, message_posted_cb) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+static void thread_read_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    int err = hilo_store_err(reply);
+    if (!err && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
+        err = -HILO_EINTERNAL;
+    if (err) {
+        api_fail(a, err);
+        return;
+    }
+    json_t *sum = api_summary_of(reply), *evs = json_array();
+    for (size_t i = 3; i + 1 < reply->elements; i += 2) {
+        json_error_t je;
+        json_t *e = json_loadb(reply->element[i + 1]->str, reply->element[i + 1]->len, 0, &je);
+        if (e)
+            json_array_append_new(evs, e);
+    }
+    hilo_http_respond_json(a->r, 200, json_pack("{s:o, s:o}", "ticket", sum ? sum : json_null(), "events", evs));
+    api_free(a);
+}
+
+void api_ticket_get(struct api *a)
+{
+    const char *refpath = api_param(&a->params, "ref");
+    struct hilo_store_argv op;
+    if (hilo_ref_normalize(refpath, a->ref) < 0) {
+        api_fail(a, -HILO_EUNKNOWNTICKET);
+        return;
+    }
+    struct hilo_store_history h = {.ref = a->ref, .customer = "", .count = 10000};
+    int rc = hilo_store_history_argv(&op, &h);
+    if (rc == 0)
+        rc = api_send_op(a, &op, thread_read_cb);
+    if (rc < 0)
+        api_fail(a, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
+}
+
+static void respond_ticket_list(struct api *a)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < a->n && json_array_size(list) < a->list.limit; i++) {
+        json_t *t = a->items[i];
+        if (t && api_ticket_query_match(&a->list, json_string_value(json_object_get(t, "status")),
+                                        json_string_value(json_object_get(t, "channel"))))
+            json_array_append(list, t);
+    }
+    hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "tickets", list));
+}
+
+static void ticket_list_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (api_take_refs(a, reply) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    api_fetch_summaries(a, respond_ticket_list);
+}
+
+void api_ticket_list(struct api *a)
+{
+    char key[128];
+    if (api_ticket_query(hilo_http_arg(a->r, "status"), hilo_http_arg(a->r, "channel"),
+                         hilo_http_arg(a->r, "limit"), &a->list) < 0) {
+        api_fail(a, -HILO_EBADFRAME);
+        return;
+    }
+    hilo_key(key, sizeof key, a->list.active ? HILO_K_IDX_ACTIVE : HILO_K_IDX_ALL, NULL);
+    const char *argv[] = {"ZREVRANGE", key, "0", "999"};
+    if (api_send_argv(a, ticket_list_cb, 4, argv) < 0) {
+        api_fail(a, -HILO_EUNAVAIL);
+    }
+}

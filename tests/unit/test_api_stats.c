@@ -1,0 +1,172 @@
+/* The reports' maths (src/api/stats.c) on made-up tickets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/api/internal.h"
+
+#define DAY 86400000ull
+#define T0 1763251200000ull /* 2025-11-16T00:00:00Z */
+
+static json_int_t geti(json_t *o, const char *path1, const char *path2)
+{
+    json_t *v = json_object_get(o, path1);
+    if (path2)
+        v = json_object_get(v, path2);
+    assert_non_null(v);
+    return json_integer_value(v);
+}
+
+static void percentiles_are_nearest_rank(void **state)
+{
+    uint64_t v[] = {50, 10, 40, 30, 20, 60, 70, 80, 90, 100};
+    json_t *p = api_stats_percentiles(v, 10);
+    assert_int_equal(geti(p, "count", NULL), 10);
+    assert_int_equal(geti(p, "median_ms", NULL), 50); /* rank ceil(0.5*10) = 5 */
+    assert_int_equal(geti(p, "p90_ms", NULL), 90);    /* rank ceil(0.9*10) = 9 */
+    json_decref(p);
+    uint64_t one[] = {7};
+    p = api_stats_percentiles(one, 1);
+    assert_int_equal(geti(p, "median_ms", NULL), 7);
+    assert_int_equal(geti(p, "p90_ms", NULL), 7);
+    json_decref(p);
+    p = api_stats_percentiles(NULL, 0);
+    assert_int_equal(geti(p, "count", NULL), 0);
+    assert_true(json_is_null(json_object_get(p, "median_ms")));
+    assert_true(json_is_null(json_object_get(p, "p90_ms")));
+    json_decref(p);
+}
+
+static void days_are_utc(void **state)
+{
+    char d[11];
+    api_stats_day(T0, d);
+    assert_string_equal(d, "2025-11-16");
+    api_stats_day(T0 - 1, d);
+    assert_string_equal(d, "2025-11-15");
+    api_stats_day(T0 + DAY - 1, d);
+    assert_string_equal(d, "2025-11-16");
+}
+
+static json_t *ticket(uint64_t created, uint64_t first, uint64_t resolved, const char *channel,
+                      const char *status, json_int_t switches)
+{
+    json_t *t = json_pack("{s:I, s:s, s:s, s:I, s:{s:i}}", "created_at", (json_int_t)created,
+                          "channel", channel, "status", status, "channel_switches", switches,
+                          "_mc", channel, 2);
+    if (first)
+        json_object_set_new(t, "first_response_at", json_integer((json_int_t)first));
+    if (resolved)
+        json_object_set_new(t, "resolved_at", json_integer((json_int_t)resolved));
+    return t;
+}
+
+static void report_counts_the_range_only(void **state)
+{
+    json_t *t[5] = {
+        ticket(T0 + 1000, T0 + 61000, T0 + DAY + 1000, "web", "resolved", 0),
+        ticket(T0 + 2000, T0 + 2000 + 120000, 0, "whatsapp", "open", 1),
+        ticket(T0 + DAY + 5, 0, 0, "web", "pending", 4),
+        ticket(T0 - 1, T0 + 10, 0, "web", "open", 0), /* before from: not counted */
+        NULL,                                         /* a ticket that could not be read */
+    };
+    json_t *r = api_stats_report(t, 5, T0, T0 + 3 * DAY);
+    assert_non_null(r);
+    assert_int_equal(geti(r, "tickets", NULL), 3);
+    assert_int_equal(geti(r, "first_response", "count"), 2);
+    assert_int_equal(geti(r, "first_response", "median_ms"), 60000);
+    assert_int_equal(geti(r, "first_response", "p90_ms"), 120000);
+    assert_int_equal(geti(r, "resolution", "count"), 1);
+    assert_int_equal(geti(r, "resolution", "median_ms"), DAY);
+    assert_int_equal(geti(r, "by_channel", "web"), 2);
+    assert_int_equal(geti(r, "by_channel", "whatsapp"), 1);
+    assert_int_equal(geti(r, "messages_by_channel", "web"), 4);
+    assert_int_equal(geti(r, "status", "open"), 1);
+    assert_int_equal(geti(r, "status", "pending"), 1);
+    assert_int_equal(geti(r, "status", "resolved"), 1);
+    assert_int_equal(geti(r, "status", "closed"), 0);
+    json_t *cs = json_object_get(r, "channel_switches");
+    assert_int_equal(geti(cs, "total", NULL), 5);
+    assert_int_equal(geti(cs, "tickets_with_switches", NULL), 2);
+    assert_int_equal(geti(cs, "histogram", "0"), 1);
+    assert_int_equal(geti(cs, "histogram", "1"), 1);
+    assert_int_equal(geti(cs, "histogram", "3+"), 1);
+    /* every day of the range, in order, with its created and resolved */
+    json_t *daily = json_object_get(r, "daily");
+    assert_int_equal(json_array_size(daily), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(daily, 0), "day")),
+                        "2025-11-16");
+    assert_int_equal(geti(json_array_get(daily, 0), "created", NULL), 2);
+    assert_int_equal(geti(json_array_get(daily, 1), "created", NULL), 1);
+    assert_int_equal(geti(json_array_get(daily, 1), "resolved", NULL), 1);
+    assert_int_equal(geti(json_array_get(daily, 2), "created", NULL), 0);
+    json_decref(r);
+    for (int i = 0; i < 5; i++)
+        json_decref(t[i]);
+}
+
+static void empty_report(void **state)
+{
+    json_t *r = api_stats_report(NULL, 0, T0, T0 + DAY);
+    assert_non_null(r);
+    assert_int_equal(geti(r, "tickets", NULL), 0);
+    assert_true(json_is_null(json_object_get(json_object_get(r, "resolution"), "median_ms")));
+    assert_int_equal(json_array_size(json_object_get(r, "daily")), 1);
+    assert_true(json_real_value(json_object_get(json_object_get(r, "channel_switches"),
+                                                "per_ticket")) == 0.0);
+    json_decref(r);
+}
+
+/* A damaged hash with a negative channel_switches once indexed hist[-1]. */
+static void negative_switches_count_as_none(void **state)
+{
+    json_t *t[1] = {ticket(T0 + 1, 0, 0, "web", "open", -1)};
+    json_t *r = api_stats_report(t, 1, T0, T0 + DAY);
+    json_t *cs = json_object_get(r, "channel_switches");
+    assert_int_equal(geti(cs, "histogram", "0"), 1);
+    assert_int_equal(geti(cs, "total", NULL), 0);
+    assert_int_equal(geti(cs, "tickets_with_switches", NULL), 0);
+    json_decref(r);
+    json_decref(t[0]);
+}
+
+static void ticket_hash_fields(void **state)
+{
+    const char *kv[] = {"created_at", "1000", "channel", "web", "mc:web", "3",
+                        "channel_switches", "2", "name", "Ana"};
+    redisReply el[10], *pel[10], h;
+    memset(&h, 0, sizeof h);
+    for (int i = 0; i < 10; i++) {
+        memset(&el[i], 0, sizeof el[i]);
+        el[i].type = REDIS_REPLY_STRING;
+        el[i].str = (char *)kv[i];
+        el[i].len = strlen(kv[i]);
+        pel[i] = &el[i];
+    }
+    h.type = REDIS_REPLY_ARRAY;
+    h.elements = 10;
+    h.element = pel;
+    json_t *t = api_stats_ticket(&h);
+    assert_int_equal(geti(t, "created_at", NULL), 1000);
+    assert_int_equal(geti(t, "channel_switches", NULL), 2);
+    assert_int_equal(geti(t, "_mc", "web"), 3);
+    assert_string_equal(json_string_value(json_object_get(t, "channel")), "web");
+    assert_string_equal(json_string_value(json_object_get(t, "name")), "Ana");
+    json_decref(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(percentiles_are_nearest_rank),
+        cmocka_unit_test(days_are_utc),
+        cmocka_unit_test(report_counts_the_range_only),
+        cmocka_unit_test(empty_report),
+        cmocka_unit_test(negative_switches_count_as_none),
+        cmocka_unit_test(ticket_hash_fields),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
