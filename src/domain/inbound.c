@@ -20,6 +20,7 @@
 #include "hilo/ref.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/store.h"
 
 #define SEEN_TTL "2592000"
 
@@ -121,19 +122,9 @@ static int find_ref(const char *text, char out[HILO_REF_MAX])
 
 /* ---- writing a message ------------------------------------------------------- */
 
-static void written_cb(redisReply *reply, void *data)
+/* The message is stored: a call also remembers its ticket and is answered. */
+static void stored(struct in_op *op)
 {
-    struct in_op *op = data;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        fail(op, reply ? -HILO_EINTERNAL : -HILO_EUNAVAIL);
-        return;
-    }
-    for (size_t i = 0; i < reply->elements; i++)
-        if (reply->element[i]->type == REDIS_REPLY_ERROR && !strstr(reply->element[i]->str, "closed")) {
-            hilo_error("webhook write: %s", reply->element[i]->str);
-            fail(op, -HILO_EINTERNAL);
-            return;
-        }
     if (op->voice) {
         remember_call(op);
         answer_twiml(op->r, hilo_twiml_say_then_record(op->locale, op->twiml_text,
@@ -144,6 +135,43 @@ static void written_cb(redisReply *reply, void *data)
     }
     op->cur = op->cur->next;
     next_message(op);
+}
+
+/* Every element of a transaction's EXEC reply succeeded: 0, or -HILO_E*. */
+static int exec_err(const redisReply *reply)
+{
+    if (!reply)
+        return -HILO_EUNAVAIL;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return -HILO_EINTERNAL;
+    for (size_t i = 0; i < reply->elements; i++) {
+        int err = hilo_store_err(reply->element[i]);
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+/* The last write of a message: after it the provider may get its 200. */
+static void written_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    int err = exec_err(reply);
+    if (err < 0) {
+        fail(op, err == -HILO_EUNAVAIL ? err : -HILO_EINTERNAL);
+        return;
+    }
+    stored(op);
+}
+
+static void seen_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    if (!reply || hilo_store_err(reply) < 0) {
+        fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    stored(op);
 }
 
 /* Fields the ticket keeps to reach the customer on this channel again. */
@@ -185,31 +213,25 @@ static json_t *event_extra(const struct hilo_inbound *m)
     return x;
 }
 
-/* argv helper */
-struct av {
-    const char *v[48];
-    size_t l[48];
-    int n;
-};
-
-static void av_add(struct av *a, const char *s) { a->v[a->n] = s ? s : ""; a->l[a->n++] = s ? strlen(s) : 0; }
-
-static int av_send(struct hilo_server *s, struct av *a, hilo_redis_cb cb, void *data)
+/* The dedupe mark: this provider message is stored on ref. Set only once
+ * the message is (issue #8): a mark beside a refused write would drop the
+ * provider's redelivery of a message stored nowhere. */
+static int mark_seen(struct in_op *op, const struct hilo_inbound *m, const char *ref, hilo_redis_cb cb)
 {
-    return hilo_redis_cmdargv(s->redis, cb, data, a->n, a->v, a->l);
-}
-
-/* The parts every write shares: dedupe mark, identity link, customer. */
-static int common_writes(struct in_op *op, const struct hilo_inbound *m, const char *cust, const char *ref)
-{
-    struct hilo_server *s = op->s;
-    char seen[400], ik[400], cu[160], ids[160], tix[160], arg[300], email[300] = "";
-    int rc;
+    char seen[400], arg[300];
     snprintf(arg, sizeof arg, "%s:%s", m->provider, m->provider_id);
     hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
     const char *set[] = {"SET", seen, ref, "EX", SEEN_TTL};
-    rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, set, NULL);
-    if (rc == 0 && !op->cid[0]) {
+    return hilo_redis_cmdargv(op->s->redis, cb, cb ? op : NULL, 5, set, NULL);
+}
+
+/* The parts every write shares: identity link, customer. */
+static int common_writes(struct in_op *op, const struct hilo_inbound *m, const char *cust, const char *ref)
+{
+    struct hilo_server *s = op->s;
+    char ik[400], cu[160], ids[160], tix[160], email[300] = "";
+    int rc = 0;
+    if (!op->cid[0]) {
         hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
         const char *link[] = {"SET", ik, cust, "NX"};
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, link, NULL);
@@ -226,64 +248,71 @@ static int common_writes(struct in_op *op, const struct hilo_inbound *m, const c
     return rc;
 }
 
+static void write_create(struct in_op *op, const struct hilo_inbound *m);
+
+/* The append's outcome decides what follows: stored (or a duplicate of a
+ * stored one) -> the writes that go with a stored message, the dedupe mark
+ * last; the ticket was closed after it was chosen -> a new ticket, as for
+ * any message to a closed ticket. */
+static void appended_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    const struct hilo_inbound *m = op->cur;
+    char idx[128], now[24];
+    int err = reply ? hilo_store_err(reply) : -HILO_EUNAVAIL, rc;
+    if (err == -HILO_EBADSTATE) {
+        op->tcust[0] = '\0';
+        write_create(op, m);
+        return;
+    }
+    if (err == 0 && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
+        err = -HILO_EINTERNAL;
+    if (err < 0) {
+        fail(op, err);
+        return;
+    }
+    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *z[] = {"ZADD", idx, "NX", now, op->ref};
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, op->s->redis);
+    if (!op->voice)
+        hilo_tx_add(&tx, 5, z, NULL);
+    if (tx.rc == 0)
+        tx.rc = common_writes(op, m, op->tcust, op->ref);
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(op->s->outbox, op->ref);
+    if (tx.rc == 0)
+        tx.rc = mark_seen(op, m, op->ref, NULL);
+    rc = hilo_tx_commit(&tx, written_cb, op);
+    if (rc < 0)
+        fail(op, -HILO_EUNAVAIL);
+}
+
 static void write_append(struct in_op *op, const struct hilo_inbound *m, const char *kind)
 {
-    struct hilo_server *s = op->s;
-    struct hilo_ticket_keys k;
-    char dkey[300], idx[128], now[24], addrkey[40];
+    char dkey[300], addrkey[40];
     const char *fields[12];
     int nf = channel_fields(op, m, fields, addrkey, sizeof addrkey);
     json_t *x = event_extra(m);
     char *xjs = json_dumps(x, JSON_COMPACT);
-    struct av a = {.n = 0};
-    int rc;
-
     json_decref(x);
-    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
-    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    av_add(&a, "EVALSHA");
-    av_add(&a, hilo_scripts_sha(HILO_S_APPEND));
-    av_add(&a, "4");
-    av_add(&a, k.tk);
-    av_add(&a, k.ev);
-    av_add(&a, k.dd);
-    av_add(&a, k.dl);
-    av_add(&a, s->events_channel);
-    av_add(&a, op->ref);
-    av_add(&a, kind);
-    av_add(&a, m->channel);
-    av_add(&a, "customer");
-    av_add(&a, op->cid[0] ? op->cid : op->tcust);
-    av_add(&a, m->from_name);
-    av_add(&a, m->text);
-    av_add(&a, dkey);
-    av_add(&a, m->provider_id);
-    av_add(&a, xjs);
-    av_add(&a, "");
-    av_add(&a, "");
-    for (int i = 0; i < nf; i++)
-        av_add(&a, fields[i]);
-    const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
-    const char *z[] = {"ZADD", idx, "NX", now, op->ref};
-    rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
-    if (rc == 0)
-        rc = av_send(s, &a, NULL, NULL);
-    if (rc == 0 && strcmp(kind, "message") == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z, NULL);
-    if (rc == 0)
-        rc = common_writes(op, m, op->tcust, op->ref);
-    if (rc == 0)
-        rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, ex, NULL);
+    struct hilo_store_append ap = {
+        .chan = op->s->events_channel, .ref = op->ref,
+        .op = strcmp(kind, "call") == 0 ? HILO_APPEND_CALL : HILO_APPEND_MESSAGE,
+        .channel = m->channel, .role = "customer", .author_id = op->cid[0] ? op->cid : op->tcust,
+        .author_name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .extra = xjs ? xjs : "{}", .customer = "", .delivery = "", .fields = fields, .nfields = nf,
+    };
+    /* alone, not in a transaction: what else is written depends on it */
+    int rc = hilo_store_append(op->s->redis, &ap, appended_cb, op);
     free(xjs);
     if (rc < 0)
         fail(op, -HILO_EUNAVAIL);
 }
 
-static void write_create(struct in_op *op, const struct hilo_inbound *m);
+
 
 static void create_again(void *data)
 {
@@ -291,17 +320,26 @@ static void create_again(void *data)
     write_create(op, op->cur);
 }
 
+/* The new ticket is written: the dedupe mark follows (see mark_seen). */
+static void created_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    int err = exec_err(reply);
+    if (err < 0 || mark_seen(op, op->cur, op->ref, seen_cb) < 0)
+        fail(op, err == -HILO_EINTERNAL ? err : -HILO_EUNAVAIL);
+}
+
 static void write_create(struct in_op *op, const struct hilo_inbound *m)
 {
     struct hilo_server *s = op->s;
-    struct hilo_ticket_keys k;
     char dkey[300], act[128], all[128], now[24];
-    char ack[600], eta[16], addrkey[40], cid[40];
+    char ack[600], addrkey[40], cid[40];
     const char *fields[12];
     int nf = channel_fields(op, m, fields, addrkey, sizeof addrkey), rc;
     json_t *x = event_extra(m), *entry = NULL;
     char *xjs = json_dumps(x, JSON_COMPACT), *delivery = NULL;
-    struct av a = {.n = 0};
+    struct hilo_store_argv a;
+    struct hilo_tx tx;
 
     json_decref(x);
     if (hilo_hub_take_ref(s, op->ref) < 0) {
@@ -329,7 +367,6 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
         hilo_i18n_voice_new(op->locale, op->ref, s->cfg->ack_eta_minutes, op->twiml_text,
                             sizeof op->twiml_text);
     hilo_i18n_ack(op->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     /* The acknowledgement goes back on the channel the message came from
      * (spoken, for a call). */
     if (!op->voice) {
@@ -346,57 +383,36 @@ static void write_create(struct in_op *op, const struct hilo_inbound *m)
         }
         hilo_route_entry(s->cfg, NULL, f, op->ref, "ack", ack, &entry, &delivery);
     }
-    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    av_add(&a, "EVALSHA");
-    av_add(&a, hilo_scripts_sha(HILO_S_CREATE));
-    av_add(&a, "5");
-    av_add(&a, k.tk);
-    av_add(&a, k.ev);
-    av_add(&a, k.dd);
-    av_add(&a, k.rsv);
-    av_add(&a, k.dl);
-    av_add(&a, s->events_channel);
-    av_add(&a, op->ref);
-    av_add(&a, cid);
-    av_add(&a, m->channel);
-    av_add(&a, m->from_name);
-    av_add(&a, m->text);
-    av_add(&a, dkey);
-    av_add(&a, m->provider_id);
-    av_add(&a, op->locale);
-    av_add(&a, ack);
-    av_add(&a, eta);
-    av_add(&a, xjs);
-    av_add(&a, delivery ? delivery : "");
-    av_add(&a, op->voice ? "call" : "message");
-    for (int i = 0; i < nf; i++)
-        av_add(&a, fields[i]);
-    const char *mu[] = {"MULTI"}, *exx[] = {"EXEC"};
+    struct hilo_store_create cr = {
+        .chan = s->events_channel, .ref = op->ref, .customer = cid, .channel = m->channel,
+        .name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .locale = op->locale, .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes,
+        .extra = xjs ? xjs : "{}", .ack_delivery = delivery ? delivery : "",
+        .kind = op->voice ? "call" : "message", .fields = fields, .nfields = nf,
+    };
     const char *z1[] = {"ZADD", act, "NX", now, op->ref}, *z2[] = {"ZADD", all, "NX", now, op->ref};
-    rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
-    if (rc == 0)
-        rc = av_send(s, &a, NULL, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z1, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
-    if (rc == 0 && entry)
-        rc = hilo_outbox_add(s->outbox, entry);
-    if (rc == 0)
-        rc = common_writes(op, m, cid, op->ref);
-    if (rc == 0)
-        rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, written_cb, op, 1, exx, NULL);
+    hilo_tx_begin(&tx, s->redis);
+    if (hilo_store_create_argv(&a, &cr) < 0)
+        tx.rc = -HILO_EINTERNAL;
+    hilo_tx_add_argv(&tx, &a);
+    hilo_tx_add(&tx, 5, z1, NULL);
+    hilo_tx_add(&tx, 5, z2, NULL);
+    if (tx.rc == 0 && entry)
+        tx.rc = hilo_outbox_add(s->outbox, entry);
+    if (tx.rc == 0)
+        tx.rc = common_writes(op, m, cid, op->ref);
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, op->ref);
+    rc = hilo_tx_commit(&tx, created_cb, op);
     json_decref(entry);
     free(delivery);
     free(xjs);
     if (rc < 0)
-        fail(op, -HILO_EUNAVAIL);
+        fail(op, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
 }
 
 /* ---- choosing the ticket ------------------------------------------------------ */
