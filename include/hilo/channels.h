@@ -331,6 +331,7 @@ enum hilo_channel_transport { HILO_CHANNEL_HTTP, HILO_CHANNEL_SMTP };
 /* Flags of a row. */
 #define HILO_CHANNEL_TWIML 1u /* its webhooks are answered with TwiML */
 #define HILO_CHANNEL_CALLS 2u /* its webhooks drive a call (inbound/voice.c) */
+#define HILO_CHANNEL_THREADS 4u /* messages thread by subject and Message-Id (email) */
 
 struct hilo_channel_ops {
     const char *channel;   /* "whatsapp" | "sms" | "voice" | "email" */
@@ -339,6 +340,7 @@ struct hilo_channel_ops {
                             * "mailgun", "email" (SMTP) */
     const char *via;       /* the ticket's wa_via for this row ("cloud", "twilio"), or "" */
     const char *title;     /* for messages: "WhatsApp", "Twilio", "Inbound email" */
+    const char *identity;  /* the kind of a sender's identity: "phone" or "email" */
     const char *const *hooks; /* NULL-terminated webhook paths it answers, or NULL */
     unsigned flags;
     uint64_t window_ms;    /* customer-service window (WhatsApp 24 h); 0 = none */
@@ -376,6 +378,8 @@ const struct hilo_channel_ops *hilo_channel_at(size_t i);
 /* The row of a channel and via ("" or NULL: the first row of the channel that
  * can send), or NULL. */
 const struct hilo_channel_ops *hilo_channel_find(const char *channel, const char *via);
+/* The row of a message's channel and provider (struct hilo_inbound), or NULL. */
+const struct hilo_channel_ops *hilo_channel_of(const char *channel, const char *provider);
 /* The first row that sends under a provider name ("whatsapp", "twilio",
  * "email"), or NULL. */
 const struct hilo_channel_ops *hilo_channel_by_provider(const char *provider);

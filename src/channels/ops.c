@@ -32,6 +32,14 @@ const struct hilo_channel_ops *hilo_channel_find(const char *channel, const char
     return NULL;
 }
 
+const struct hilo_channel_ops *hilo_channel_of(const char *channel, const char *provider)
+{
+    for (size_t i = 0; i < hilo_channel_count(); i++)
+        if (is(rows[i]->channel, channel) && is(rows[i]->provider, provider))
+            return rows[i];
+    return NULL;
+}
+
 const struct hilo_channel_ops *hilo_channel_by_provider(const char *provider)
 {
     for (size_t i = 0; i < hilo_channel_count(); i++)

@@ -540,6 +540,7 @@ const struct hilo_channel_ops hilo_channel_whatsapp_cloud = {
     .provider = "whatsapp",
     .via = "cloud",
     .title = "WhatsApp",
+    .identity = "phone",
     .hooks = cloud_hooks,
     .window_ms = 24ull * 3600 * 1000,
     .transport = HILO_CHANNEL_HTTP,
