@@ -273,4 +273,128 @@ char *hilo_email_build(const char *from, const char *to, const char *reply_to,
                        const char *subject, const char *body, const char *message_id,
                        const char *in_reply_to, const char *references, int64_t date_s);
 
+/* ------------------------------------------------------------------------ */
+/* Channels behind one table                                                  */
+/*
+ * Each provider file fills a struct hilo_channel_ops; the inbound webhooks
+ * and the outbox reach providers only through it (the way Redis has
+ * ConnectionType and curl vtls/), so adding a provider means adding a row.
+ * Everything stays pure: a request comes in as a plain struct hilo_http_in
+ * view, a send goes out as a struct hilo_channel_req the outbox hands to
+ * libcurl. */
+
+struct hilo_config;
+
+struct hilo_http_header {
+    const char *name;  /* lowercase */
+    const char *value;
+};
+
+/* A webhook request as the channels see it: no lws, no sockets. Every
+ * pointer is borrowed for the duration of the call. */
+struct hilo_http_in {
+    const char *method;      /* "GET", "POST" */
+    const char *path;        /* "/webhooks/twilio/messaging" */
+    const char *query;       /* "a=1&b=2" (form-encoded, decodes to the arguments), "" if none */
+    const struct hilo_http_header *headers;
+    size_t nheaders;
+    const char *body;        /* NULL when the body was larger than accepted */
+    size_t body_len;
+    int64_t now_s;           /* the request's wall-clock time (signature freshness) */
+};
+/* The value of a header (name compared case-insensitively), or NULL. */
+const char *hilo_http_in_header(const struct hilo_http_in *in, const char *name);
+
+/* An outbox entry's fields, as the send builders read them ("" when unset). */
+struct hilo_channel_msg {
+    const char *ref, *to, *text;
+    const char *tpl, *tpl_params, *tpl_lang;   /* WhatsApp template (JSON array params) */
+    const char *subject, *msgid, *irt, *refs;  /* email threading */
+    int64_t now_s;                             /* the Date of an email */
+};
+
+/* A request to a provider, ready for libcurl. Strings point into the struct
+ * itself or into the config (borrowed: the config outlives every send). */
+struct hilo_channel_req {
+    const char *method;          /* "POST"; NULL for SMTP */
+    char url[1024];
+    const char *headers[4];      /* NULL-terminated */
+    char auth[600];              /* storage for an Authorization header */
+    const char *username, *password;
+    char mail_from[320], mail_rcpt[320]; /* SMTP envelope; "" for HTTP */
+    char *body;                  /* malloc'd; hilo_channel_req_deinit frees it */
+};
+void hilo_channel_req_deinit(struct hilo_channel_req *r);
+
+enum hilo_channel_transport { HILO_CHANNEL_HTTP, HILO_CHANNEL_SMTP };
+
+/* Flags of a row. */
+#define HILO_CHANNEL_TWIML 1u /* its webhooks are answered with TwiML */
+#define HILO_CHANNEL_CALLS 2u /* its webhooks drive a call (inbound/voice.c) */
+#define HILO_CHANNEL_THREADS 4u /* messages thread by subject and Message-Id (email) */
+
+struct hilo_channel_ops {
+    const char *channel;   /* "whatsapp" | "sms" | "voice" | "email" */
+    const char *provider;  /* the provider's name in struct hilo_inbound, the dedupe and
+                            * provider-id keys: "whatsapp" (Cloud API), "twilio",
+                            * "mailgun", "email" (SMTP) */
+    const char *via;       /* the ticket's wa_via for this row ("cloud", "twilio"), or "" */
+    const char *title;     /* for messages: "WhatsApp", "Twilio", "Inbound email" */
+    const char *identity;  /* the kind of a sender's identity: "phone" or "email" */
+    const char *const *hooks; /* NULL-terminated webhook paths it answers, or NULL */
+    unsigned flags;
+    uint64_t window_ms;    /* customer-service window (WhatsApp 24 h); 0 = none */
+    enum hilo_channel_transport transport;
+
+    /* Can it send? NULL: this row never sends. */
+    int (*configured)(const struct hilo_config *c);
+    /* Are its webhooks on? NULL: it has none. */
+    int (*hooks_configured)(const struct hilo_config *c);
+    /* A GET subscription handshake: the body to echo (caller frees), or NULL
+     * to refuse with 403. NULL: webhooks are POST only. */
+    char *(*handshake)(const struct hilo_config *c, const struct hilo_http_in *in);
+    /* Is the POST the provider's? 0, or -HILO_EUNAUTH (no signature: 401),
+     * -HILO_EFORBIDDEN (wrong or stale: 403), -HILO_EBADFRAME (unreadable
+     * body: 400), with a reason in err. in->body is not NULL. */
+    int (*verify)(const struct hilo_config *c, const struct hilo_http_in *in, char *err,
+                  size_t errlen);
+    /* The POST's messages and delivery updates (appended; the caller frees
+     * both lists, also after an error). 0, or -HILO_EBADJSON/-HILO_EBADFRAME
+     * with a reason in err. NULL: the webhook is not a message list (calls). */
+    int (*parse)(const struct hilo_http_in *in, struct hilo_inbound **msgs,
+                 struct hilo_delivery **statuses, char *err, size_t errlen);
+    /* Builds the request that sends m. 0, or -1 (no body could be built). */
+    int (*build_send)(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                      struct hilo_channel_req *req);
+    /* Reads the provider's answer to a send (HTTP rows), as
+     * hilo_whatsapp_parse_send_response. NULL for SMTP (the reply code decides). */
+    int (*parse_send)(long status, const char *body, size_t len, char **provider_id,
+                      int *retryable, int *window_closed, char *err, size_t errlen);
+};
+
+/* Rows in preference order (the Cloud API before Twilio for WhatsApp). */
+size_t hilo_channel_count(void);
+const struct hilo_channel_ops *hilo_channel_at(size_t i);
+/* The row of a channel and via ("" or NULL: the first row of the channel that
+ * can send), or NULL. */
+const struct hilo_channel_ops *hilo_channel_find(const char *channel, const char *via);
+/* The row of a message's channel and provider (struct hilo_inbound), or NULL. */
+const struct hilo_channel_ops *hilo_channel_of(const char *channel, const char *provider);
+/* The first row that sends under a provider name ("whatsapp", "twilio",
+ * "email"), or NULL. */
+const struct hilo_channel_ops *hilo_channel_by_provider(const char *provider);
+/* The row answering a webhook path, or NULL. */
+const struct hilo_channel_ops *hilo_channel_by_hook(const char *path);
+/* Can some row of the channel send with this configuration? */
+int hilo_channel_can_send(const struct hilo_config *c, const char *channel);
+/* The configured row to send a channel on: the ticket's via when its row is
+ * configured, else the first configured row of the channel; NULL if none. */
+const struct hilo_channel_ops *hilo_channel_pick(const struct hilo_config *c, const char *channel,
+                                                 const char *via);
+
+/* The rows (defined in the provider files). */
+extern const struct hilo_channel_ops hilo_channel_whatsapp_cloud, hilo_channel_whatsapp_twilio,
+    hilo_channel_sms_twilio, hilo_channel_voice_twilio, hilo_channel_email_mailgun,
+    hilo_channel_email_smtp;
+
 #endif

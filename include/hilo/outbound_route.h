@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 struct hilo_config;
+struct hilo_channel_ops;
 
 /* Ticket fields a reply's route depends on, in the order the route
  * functions expect them (HMGET). */
@@ -18,6 +19,7 @@ struct hilo_route_choice {
     const char *channel; /* "whatsapp", "sms" or "email"; NULL: the web carries it */
     const char *to;      /* the address, borrowed from fields */
     const char *via;     /* "cloud" or "twilio" for WhatsApp, "" otherwise */
+    const struct hilo_channel_ops *ops; /* the row that sends it; NULL for the web */
 };
 
 /* Is a provider channel configured? */

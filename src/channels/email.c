@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "hilo/config.h"
 #include "internal.h"
 
 /* ---- reply trimming ---------------------------------------------------- */
@@ -482,3 +483,51 @@ char *hilo_email_build(const char *from, const char *to, const char *reply_to,
     }
     return hilo_buf_take(&b);
 }
+
+/* ---- the channel row (include/hilo/channels.h) ----------------------------- */
+
+static int smtp_configured(const struct hilo_config *c) { return c->smtp_url[0] && c->support_email[0]; }
+
+/* A reply by mail: Reply-To the ticket's plus-address, the subject tagged
+ * with the reference, threaded under the customer's last message. */
+static int smtp_build_send(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                           struct hilo_channel_req *req)
+{
+    char reply_to[320], subject[600], refs[2048];
+    const char *ref = m->ref ? m->ref : "", *subj = m->subject ? m->subject : "";
+    const char *at = strchr(c->support_email, '@');
+    const char *mrefs = m->refs ? m->refs : "", *irt = m->irt ? m->irt : "";
+
+    snprintf(reply_to, sizeof reply_to, "%.*s+%s%s", at ? (int)(at - c->support_email) : 0,
+             c->support_email, ref, at ? at : "");
+    if (*subj)
+        snprintf(subject, sizeof subject, "%s%s [#%s]", strncasecmp(subj, "re:", 3) ? "Re: " : "",
+                 subj, ref);
+    else
+        snprintf(subject, sizeof subject, "[#%s]", ref);
+    snprintf(refs, sizeof refs, "%s%s%s", mrefs, *mrefs ? " " : "", irt);
+    req->method = NULL;
+    req->headers[0] = NULL;
+    req->body = hilo_email_build(c->support_email, m->to, reply_to, subject, m->text, m->msgid, irt,
+                                 refs, m->now_s);
+    snprintf(req->mail_from, sizeof req->mail_from, "<%s>", c->support_email);
+    snprintf(req->mail_rcpt, sizeof req->mail_rcpt, "<%s>", m->to ? m->to : "");
+    if (c->smtp_user[0]) {
+        req->username = c->smtp_user;
+        req->password = c->smtp_password;
+    }
+    snprintf(req->url, sizeof req->url, "%s", c->smtp_url);
+    return req->body ? 0 : -1;
+}
+
+const struct hilo_channel_ops hilo_channel_email_smtp = {
+    .channel = "email",
+    .provider = "email",
+    .via = "",
+    .title = "Email",
+    .identity = "email",
+    .flags = HILO_CHANNEL_THREADS,
+    .transport = HILO_CHANNEL_SMTP,
+    .configured = smtp_configured,
+    .build_send = smtp_build_send,
+};

@@ -8,6 +8,8 @@
 
 #include <sodium.h>
 
+#include "hilo/common.h"
+#include "hilo/config.h"
 #include "internal.h"
 
 int hilo_mailgun_verify(const char *signing_key, const char *timestamp, const char *token,
@@ -238,3 +240,74 @@ fail:
     free(name);
     return ret;
 }
+
+/* ---- the channel row (include/hilo/channels.h) ----------------------------- */
+
+static int mg_hooks_configured(const struct hilo_config *c) { return c->mailgun_signing_key[0] != '\0'; }
+
+/* Routes post multipart/form-data (with attachments) or a plain form. */
+static int mg_form(const struct hilo_http_in *in, struct hilo_form *form)
+{
+    const char *ctype = hilo_http_in_header(in, "content-type");
+    if (ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0)
+        return hilo_form_parse_multipart(in->body, in->body_len, ctype, form);
+    return hilo_form_parse(in->body, in->body_len, form);
+}
+
+static int mg_verify(const struct hilo_config *c, const struct hilo_http_in *in, char *err,
+                     size_t errlen)
+{
+    struct hilo_form form = {0};
+    int rc = 0;
+    if (mg_form(in, &form) < 0) {
+        hc_err(err, errlen, "Malformed form body.");
+        return -HILO_EBADFRAME;
+    }
+    const char *ts = hilo_form_get(&form, "timestamp"), *tok = hilo_form_get(&form, "token");
+    const char *sig = hilo_form_get(&form, "signature");
+    if (!ts || !tok || !sig) {
+        hc_err(err, errlen, "Missing signature.");
+        rc = -HILO_EUNAUTH;
+    } else if (hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, sig, in->now_s, 300) < 0) {
+        hc_err(err, errlen, "Bad or stale signature.");
+        rc = -HILO_EFORBIDDEN;
+    }
+    hilo_form_free(&form);
+    return rc;
+}
+
+static int mg_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
+                    struct hilo_delivery **statuses, char *err, size_t errlen)
+{
+    struct hilo_form form = {0};
+    int rc;
+    (void)statuses;
+    if (mg_form(in, &form) < 0) {
+        hc_err(err, errlen, "Malformed form body.");
+        return -HILO_EBADFRAME;
+    }
+    rc = hilo_mailgun_parse(&form, msgs);
+    hilo_form_free(&form);
+    if (rc < 0) {
+        hc_err(err, errlen, "Missing sender or message fields.");
+        return -HILO_EBADFRAME;
+    }
+    return 0;
+}
+
+static const char *const mg_hooks[] = {"/webhooks/email", NULL};
+
+/* Receives only: replies go out by SMTP (hilo_channel_email_smtp). */
+const struct hilo_channel_ops hilo_channel_email_mailgun = {
+    .channel = "email",
+    .provider = "mailgun",
+    .via = "",
+    .title = "Inbound email",
+    .identity = "email",
+    .flags = HILO_CHANNEL_THREADS,
+    .hooks = mg_hooks,
+    .transport = HILO_CHANNEL_HTTP,
+    .hooks_configured = mg_hooks_configured,
+    .verify = mg_verify,
+    .parse = mg_parse,
+};

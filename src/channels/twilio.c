@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hilo/common.h"
+#include "hilo/config.h"
 #include "internal.h"
 
 struct kv {
@@ -492,3 +494,157 @@ void hilo_call_free(struct hilo_call *c)
     free(c->transcription_status);
     memset(c, 0, sizeof(*c));
 }
+
+/* ---- the channel rows (include/hilo/channels.h) ----------------------------- */
+
+static int tw_account(const struct hilo_config *c)
+{
+    return c->twilio_account_sid[0] && c->twilio_auth_token[0];
+}
+
+static int tw_sms_configured(const struct hilo_config *c) { return tw_account(c) && c->twilio_from[0]; }
+
+static int tw_wa_configured(const struct hilo_config *c)
+{
+    return tw_account(c) && c->twilio_whatsapp_from[0];
+}
+
+static int tw_hooks_configured(const struct hilo_config *c) { return c->twilio_auth_token[0] != '\0'; }
+
+/* The URL Twilio signed is the public one it was given (never the Host
+ * header), with the path and the query. */
+static int tw_verify(const struct hilo_config *c, const struct hilo_http_in *in, char *err,
+                     size_t errlen)
+{
+    struct hilo_form form = {0};
+    char url[1200];
+    int rc = 0;
+    const char *sig = hilo_http_in_header(in, "x-twilio-signature");
+    if (!sig || !*sig) {
+        hc_err(err, errlen, "Missing X-Twilio-Signature.");
+        return -HILO_EUNAUTH;
+    }
+    if (hilo_form_parse(in->body, in->body_len, &form) < 0) {
+        /* a body we cannot read cannot be verified either */
+        hc_err(err, errlen, "Malformed form body.");
+        return -HILO_EBADFRAME;
+    }
+    snprintf(url, sizeof url, "%s%s%s%s", c->public_url, in->path, in->query && *in->query ? "?" : "",
+             in->query ? in->query : "");
+    if (hilo_twilio_verify_signature(c->twilio_auth_token, url, &form, sig) < 0) {
+        hc_err(err, errlen, "Bad signature.");
+        rc = -HILO_EFORBIDDEN;
+    }
+    hilo_form_free(&form);
+    return rc;
+}
+
+static int tw_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
+                    struct hilo_delivery **statuses, char *err, size_t errlen)
+{
+    struct hilo_form form = {0};
+    size_t n = strlen(in->path), k = strlen("/status");
+    int status = n >= k && strcmp(in->path + n - k, "/status") == 0, rc;
+    if (hilo_form_parse(in->body, in->body_len, &form) < 0) {
+        hc_err(err, errlen, "Malformed form body.");
+        return -HILO_EBADFRAME;
+    }
+    rc = status ? hilo_twilio_parse_status(&form, statuses) : hilo_twilio_parse_message(&form, msgs);
+    hilo_form_free(&form);
+    if (rc < 0) {
+        hc_err(err, errlen, "Missing MessageSid or From.");
+        return -HILO_EBADFRAME;
+    }
+    return 0;
+}
+
+static int tw_build(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                    struct hilo_channel_req *req, int wa)
+{
+    char dest[80], cb[600];
+    req->method = "POST";
+    snprintf(req->url, sizeof req->url, "%s/2010-04-01/Accounts/%s/Messages.json", c->twilio_api_base,
+             c->twilio_account_sid);
+    snprintf(dest, sizeof dest, "%s%s", wa ? "whatsapp:" : "", m->to ? m->to : "");
+    snprintf(cb, sizeof cb, "%s/webhooks/twilio/status", c->public_url);
+    req->headers[0] = "Content-Type: application/x-www-form-urlencoded";
+    req->headers[1] = NULL;
+    req->username = c->twilio_account_sid;
+    req->password = c->twilio_auth_token;
+    req->body = hilo_twilio_build_message(wa ? c->twilio_whatsapp_from : c->twilio_from, dest, m->text,
+                                          c->public_url[0] ? cb : NULL);
+    return req->body ? 0 : -1;
+}
+
+static int tw_sms_build(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                        struct hilo_channel_req *req)
+{
+    return tw_build(c, m, req, 0);
+}
+
+static int tw_wa_build(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                       struct hilo_channel_req *req)
+{
+    return tw_build(c, m, req, 1);
+}
+
+static int tw_parse_send(long status, const char *body, size_t len, char **provider_id,
+                         int *retryable, int *window_closed, char *err, size_t errlen)
+{
+    if (window_closed)
+        *window_closed = 0;
+    return hilo_twilio_parse_send_response(status, body, len, provider_id, retryable, err, errlen);
+}
+
+/* The messaging webhooks carry SMS and WhatsApp alike (the From prefix
+ * tells), so they hang on the SMS row. */
+static const char *const messaging_hooks[] = {"/webhooks/twilio/messaging", "/webhooks/twilio/status",
+                                              NULL};
+static const char *const voice_hooks[] = {"/webhooks/twilio/voice", "/webhooks/twilio/voice/gather",
+                                          "/webhooks/twilio/voice/recording",
+                                          "/webhooks/twilio/voice/transcription",
+                                          "/webhooks/twilio/voice/status", NULL};
+
+const struct hilo_channel_ops hilo_channel_sms_twilio = {
+    .channel = "sms",
+    .provider = "twilio",
+    .via = "",
+    .title = "Twilio",
+    .identity = "phone",
+    .hooks = messaging_hooks,
+    .flags = HILO_CHANNEL_TWIML,
+    .transport = HILO_CHANNEL_HTTP,
+    .configured = tw_sms_configured,
+    .hooks_configured = tw_hooks_configured,
+    .verify = tw_verify,
+    .parse = tw_parse,
+    .build_send = tw_sms_build,
+    .parse_send = tw_parse_send,
+};
+
+const struct hilo_channel_ops hilo_channel_whatsapp_twilio = {
+    .channel = "whatsapp",
+    .provider = "twilio",
+    .via = "twilio",
+    .title = "Twilio",
+    .identity = "phone",
+    .window_ms = 24ull * 3600 * 1000,
+    .transport = HILO_CHANNEL_HTTP,
+    .configured = tw_wa_configured,
+    .build_send = tw_wa_build,
+    .parse_send = tw_parse_send,
+};
+
+/* Calls are answered by inbound/voice.c; the row verifies their webhooks. */
+const struct hilo_channel_ops hilo_channel_voice_twilio = {
+    .channel = "voice",
+    .provider = "twilio",
+    .via = "",
+    .title = "Twilio",
+    .identity = "phone",
+    .hooks = voice_hooks,
+    .flags = HILO_CHANNEL_TWIML | HILO_CHANNEL_CALLS,
+    .transport = HILO_CHANNEL_HTTP,
+    .hooks_configured = tw_hooks_configured,
+    .verify = tw_verify,
+};

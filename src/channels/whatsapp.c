@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "hilo/common.h"
+#include "hilo/config.h"
 #include "internal.h"
 
 int hilo_whatsapp_verify_signature(const char *app_secret, const char *body, size_t len,
@@ -461,3 +463,92 @@ out:
     json_decref(root);
     return ret;
 }
+
+/* ---- the channel row (include/hilo/channels.h) ----------------------------- */
+
+static int cloud_configured(const struct hilo_config *c)
+{
+    return c->whatsapp_token[0] && c->whatsapp_phone_number_id[0];
+}
+
+static int cloud_hooks_configured(const struct hilo_config *c)
+{
+    return c->whatsapp_app_secret[0] || c->whatsapp_verify_token[0];
+}
+
+static char *cloud_handshake(const struct hilo_config *c, const struct hilo_http_in *in)
+{
+    return hilo_whatsapp_verify_handshake(c->whatsapp_verify_token, in->query);
+}
+
+static int cloud_verify(const struct hilo_config *c, const struct hilo_http_in *in, char *err,
+                        size_t errlen)
+{
+    const char *sig = hilo_http_in_header(in, "x-hub-signature-256");
+    if (!sig || !*sig) {
+        hc_err(err, errlen, "Missing X-Hub-Signature-256.");
+        return -HILO_EUNAUTH;
+    }
+    if (hilo_whatsapp_verify_signature(c->whatsapp_app_secret, in->body, in->body_len, sig) < 0) {
+        hc_err(err, errlen, "Bad signature.");
+        return -HILO_EFORBIDDEN;
+    }
+    return 0;
+}
+
+static int cloud_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
+                       struct hilo_delivery **statuses, char *err, size_t errlen)
+{
+    return hilo_whatsapp_parse(in->body, in->body_len, msgs, statuses, err, errlen) < 0
+               ? -HILO_EBADJSON
+               : 0;
+}
+
+/* Free text, or an approved template (what may go outside the 24-hour window). */
+static int cloud_build_send(const struct hilo_config *c, const struct hilo_channel_msg *m,
+                            struct hilo_channel_req *req)
+{
+    char e164[64];
+    const char *to = m->to ? m->to : "";
+    snprintf(e164, sizeof e164, "%s%s", to[0] == '+' ? "" : "+", to);
+    req->method = "POST";
+    snprintf(req->url, sizeof req->url, "%s/%s/messages", c->whatsapp_api_base,
+             c->whatsapp_phone_number_id);
+    snprintf(req->auth, sizeof req->auth, "Authorization: Bearer %s", c->whatsapp_token);
+    req->headers[0] = req->auth;
+    req->headers[1] = "Content-Type: application/json";
+    req->headers[2] = NULL;
+    if (!m->tpl || !*m->tpl) {
+        req->body = hilo_whatsapp_build_text(e164, m->text, NULL);
+    } else {
+        json_error_t je;
+        json_t *pa = json_loads(m->tpl_params ? m->tpl_params : "[]", 0, &je);
+        const char *params[10];
+        size_t np = 0;
+        for (size_t i = 0; json_is_array(pa) && i < json_array_size(pa) && np < 10; i++)
+            params[np++] = json_string_value(json_array_get(pa, i));
+        req->body = hilo_whatsapp_build_template(e164, m->tpl, m->tpl_lang, params, np);
+        json_decref(pa);
+    }
+    return req->body ? 0 : -1;
+}
+
+static const char *const cloud_hooks[] = {"/webhooks/whatsapp", NULL};
+
+const struct hilo_channel_ops hilo_channel_whatsapp_cloud = {
+    .channel = "whatsapp",
+    .provider = "whatsapp",
+    .via = "cloud",
+    .title = "WhatsApp",
+    .identity = "phone",
+    .hooks = cloud_hooks,
+    .window_ms = 24ull * 3600 * 1000,
+    .transport = HILO_CHANNEL_HTTP,
+    .configured = cloud_configured,
+    .hooks_configured = cloud_hooks_configured,
+    .handshake = cloud_handshake,
+    .verify = cloud_verify,
+    .parse = cloud_parse,
+    .build_send = cloud_build_send,
+    .parse_send = hilo_whatsapp_parse_send_response,
+};

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hilo/channels.h"
 #include "hilo/common.h"
 #include "hilo/config.h"
 
@@ -20,57 +21,63 @@ static const char *field_at(const char *const fields[], int i) { return fields[i
 
 int hilo_route_channel_ok(const struct hilo_config *c, const char *ch)
 {
-    if (strcmp(ch, "whatsapp") == 0)
-        return (c->whatsapp_token[0] && c->whatsapp_phone_number_id[0]) ||
-               (c->twilio_account_sid[0] && c->twilio_auth_token[0] && c->twilio_whatsapp_from[0]);
-    if (strcmp(ch, "sms") == 0)
-        return c->twilio_account_sid[0] && c->twilio_auth_token[0] && c->twilio_from[0];
-    if (strcmp(ch, "email") == 0)
-        return c->smtp_url[0] && c->support_email[0];
+    return hilo_channel_can_send(c, ch);
+}
+
+/* The ticket field holding the customer's address on a channel, or -1. */
+static int addr_field(const char *ch)
+{
+    char name[40];
+    snprintf(name, sizeof name, "addr:%s", ch);
+    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+        if (strcmp(hilo_outbox_ticket_fields[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Is ch a channel of calls (which cannot be answered later)? */
+static int is_calls(const char *ch)
+{
+    for (size_t i = 0; i < hilo_channel_count(); i++) {
+        const struct hilo_channel_ops *o = hilo_channel_at(i);
+        if (strcmp(o->channel, ch) == 0 && (o->flags & HILO_CHANNEL_CALLS))
+            return 1;
+    }
     return 0;
 }
 
 int hilo_route_decide(const struct hilo_config *c, const char *want,
                       const char *const fields[HILO_OUTBOX_NFIELDS], struct hilo_route_choice *r)
 {
-    int asked = want && *want;
+    int asked = want && *want, f;
     const char *ch = asked ? want : field_at(fields, F_LAST);
-    const char *to = "";
+    const struct hilo_channel_ops *ops;
+    const char *to;
 
     r->channel = NULL;
+    r->ops = NULL;
     r->to = "";
     r->via = "";
-    if (strcmp(ch, "voice") == 0)
-        ch = "sms"; /* nobody is on the line: the phone gets a text */
-    if (!*ch || strcmp(ch, "web") == 0)
-        return 0;
-    if (strcmp(ch, "whatsapp") == 0) {
-        ch = "whatsapp";
+    /* a channel no row sends on: the web carries it, or (asked) it is unknown */
+    ops = hilo_channel_find(ch, NULL);
+    if (!ops && is_calls(ch))
+        ops = hilo_channel_find("sms", NULL); /* nobody is on the line: the phone gets a text */
+    if (!ops)
+        return asked && *ch && strcmp(ch, "web") != 0 ? -HILO_EBADFRAME : 0;
+    ch = ops->channel;
+    f = addr_field(ch);
+    to = f < 0 ? "" : field_at(fields, f);
+    /* a text reaches any phone number the customer wrote or called from */
+    if (!*to && strcmp(ch, "sms") == 0)
+        to = field_at(fields, F_VOICE);
+    if (!*to && strcmp(ch, "sms") == 0)
         to = field_at(fields, F_WA);
-    } else if (strcmp(ch, "sms") == 0) {
-        ch = "sms";
-        to = field_at(fields, F_SMS);
-        if (!*to)
-            to = field_at(fields, F_VOICE);
-        if (!*to)
-            to = field_at(fields, F_WA);
-    } else if (strcmp(ch, "email") == 0) {
-        ch = "email";
-        to = field_at(fields, F_EMAIL);
-    } else {
-        return asked ? -HILO_EBADFRAME : 0;
-    }
-    if (!*to || !hilo_route_channel_ok(c, ch))
+    ops = hilo_channel_pick(c, ch, field_at(fields, F_VIA));
+    if (!*to || !ops)
         return asked ? -HILO_EBADSTATE : 0;
-    if (strcmp(ch, "whatsapp") == 0) {
-        const char *via = field_at(fields, F_VIA);
-        if (!*via)
-            via = c->whatsapp_token[0] ? "cloud" : "twilio";
-        if (strcmp(via, "cloud") == 0 && !c->whatsapp_token[0])
-            via = "twilio";
-        r->via = via;
-    }
-    r->channel = ch;
+    r->ops = ops;
+    r->via = ops->via;
+    r->channel = ops->channel;
     r->to = to;
     return 0;
 }
@@ -89,7 +96,7 @@ int hilo_route_entry(const struct hilo_config *c, const char *want,
         return rc;
     *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", ref, "key", key, "ch",
                        r.channel, "to", r.to, "via", r.via, "text", text, "attempt", "0");
-    if (strcmp(r.channel, "email") == 0) {
+    if (r.ops->transport == HILO_CHANNEL_SMTP) {
         /* the same Message-ID on every attempt: mail clients show one message */
         unsigned char rnd[8];
         char hex[17], msgid[256];

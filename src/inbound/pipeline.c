@@ -1,0 +1,566 @@
+/* The inbound pipeline: for each message of a webhook, dedupe, choose the
+ * ticket (docs/delivery.md "Which ticket a message joins"), write it, and
+ * only then answer the provider; then apply the delivery updates. The
+ * decisions are in rules.c; see docs/internals/inbound.md. */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/http.h"
+#include "hilo/i18n.h"
+#include "hilo/keys.h"
+#include "hilo/log.h"
+#include "hilo/outbox.h"
+#include "hilo/redis.h"
+#include "hilo/scripts.h"
+#include "hilo/server.h"
+#include "hilo/store.h"
+#include "internal.h"
+
+#define SEEN_TTL "2592000"
+
+static void next_message(struct in_op *op);
+static void next_status(struct in_op *op);
+
+struct in_op *in_op_new(struct hilo_http *r, enum in_answer answer)
+{
+    struct in_op *op = calloc(1, sizeof *op);
+    if (!op)
+        return NULL;
+    hilo_http_ref(r);
+    op->r = r;
+    op->s = hilo_http_server(r);
+    op->answer = answer;
+    return op;
+}
+
+void in_op_free(struct in_op *op)
+{
+    hilo_inbound_free(op->msgs);
+    hilo_delivery_free(op->statuses);
+    if (op->voice)
+        hilo_call_free(&op->call);
+    hilo_http_unref(op->r);
+    free(op);
+}
+
+void in_answer_error(struct hilo_http *r, int status, const char *code, const char *msg)
+{
+    hilo_http_respond_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+}
+
+void in_answer_twiml(struct hilo_http *r, char *xml)
+{
+    if (!xml) {
+        in_answer_error(r, 500, "internal", "Could not build TwiML.");
+        return;
+    }
+    hilo_http_respond(r, 200, "text/xml", xml, strlen(xml));
+    free(xml);
+}
+
+void in_done(struct in_op *op)
+{
+    if (op->answer == IN_ANSWER_TWIML_EMPTY)
+        in_answer_twiml(op->r, hilo_twiml_empty());
+    else
+        hilo_http_respond_json(op->r, 200, json_pack("{s:s}", "status", "ok"));
+    in_op_free(op);
+}
+
+void in_fail(struct in_op *op, int err)
+{
+    /* 503 makes the provider retry: nothing of this message was stored */
+    if (err == -HILO_EUNAVAIL)
+        in_answer_error(op->r, 503, "unavailable", "Storage is unavailable; retry later.");
+    else
+        in_answer_error(op->r, 500, "internal", "Internal error.");
+    in_op_free(op);
+}
+
+void in_run(struct in_op *op)
+{
+    if (!hilo_redis_ready(op->s->redis) || !hilo_scripts_ready()) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    op->cur = op->msgs;
+    next_message(op);
+}
+
+/* ---- writing a message ------------------------------------------------------- */
+
+/* The message is stored: a call is answered, else the next message. */
+static void stored(struct in_op *op)
+{
+    if (op->voice) {
+        in_voice_stored(op);
+        return;
+    }
+    op->cur = op->cur->next;
+    next_message(op);
+}
+
+/* Every element of a transaction's EXEC reply succeeded: 0, or -HILO_E*. */
+static int exec_err(const redisReply *reply)
+{
+    if (!reply)
+        return -HILO_EUNAVAIL;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return -HILO_EINTERNAL;
+    for (size_t i = 0; i < reply->elements; i++) {
+        int err = hilo_store_err(reply->element[i]);
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+/* The last write of a message: after it the provider may get its 200. */
+static void written_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    int err = exec_err(reply);
+    if (err < 0) {
+        in_fail(op, err == -HILO_EUNAVAIL ? err : -HILO_EINTERNAL);
+        return;
+    }
+    stored(op);
+}
+
+static void seen_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    if (!reply || hilo_store_err(reply) < 0) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    stored(op);
+}
+
+char *in_event_extra(const struct hilo_inbound *m)
+{
+    json_error_t je;
+    json_t *x = json_loads(m->extra_json && *m->extra_json ? m->extra_json : "{}", 0, &je);
+    char *js;
+    if (!json_is_object(x)) {
+        json_decref(x);
+        x = json_object();
+    }
+    json_object_set_new(x, "type", json_string(m->type));
+    json_object_set_new(x, "provider", json_string(m->provider));
+    if (*m->subject)
+        json_object_set_new(x, "subject", json_string(m->subject));
+    js = json_dumps(x, JSON_COMPACT);
+    json_decref(x);
+    return js;
+}
+
+/* The dedupe mark: this provider message is stored on ref. Set only once
+ * the message is (issue #8): a mark beside a refused write would drop the
+ * provider's redelivery of a message stored nowhere. */
+static int mark_seen(struct in_op *op, const struct hilo_inbound *m, const char *ref, hilo_redis_cb cb)
+{
+    char seen[400], arg[300];
+    snprintf(arg, sizeof arg, "%s:%s", m->provider, m->provider_id);
+    hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
+    const char *set[] = {"SET", seen, ref, "EX", SEEN_TTL};
+    return hilo_redis_cmdargv(op->s->redis, cb, cb ? op : NULL, 5, set, NULL);
+}
+
+/* The parts every write shares: identity link, customer (in tx). */
+static void common_writes(struct in_op *op, struct hilo_tx *tx, const struct hilo_inbound *m,
+                          const char *cust, const char *ref)
+{
+    const struct hilo_channel_ops *o = hilo_channel_of(m->channel, m->provider);
+    struct hilo_store_argv a;
+    char ik[400];
+    if (!op->cid[0]) {
+        hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
+        const char *link[] = {"SET", ik, cust, "NX"};
+        hilo_tx_add(tx, 4, link, NULL);
+    }
+    struct hilo_store_cust cu = {
+        .customer = cust, .identity = op->identity, .name = m->from_name,
+        .email = o && o->identity && strcmp(o->identity, "email") == 0 ? m->from : "",
+        .locale = "", .ref = ref, .identity2 = "",
+    };
+    if (hilo_store_cust_argv(&a, &cu) < 0)
+        tx->rc = tx->rc ? tx->rc : -HILO_EINTERNAL;
+    hilo_tx_add_argv(tx, &a);
+}
+
+static void write_create(struct in_op *op);
+
+/* The append's outcome decides what follows (hilo_inbound_after_append). */
+static void appended_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    const struct hilo_inbound *m = op->cur;
+    char idx[128], now[24];
+    int err = reply ? hilo_store_err(reply) : -HILO_EUNAVAIL;
+    if (err == 0 && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
+        err = -HILO_EINTERNAL;
+    switch (hilo_inbound_after_append(err)) {
+    case HILO_INBOUND_NEW_TICKET:
+        op->tcust[0] = '\0';
+        write_create(op);
+        return;
+    case HILO_INBOUND_RETRY:
+    case HILO_INBOUND_FAIL:
+        in_fail(op, err);
+        return;
+    case HILO_INBOUND_STORED:
+        break;
+    }
+    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    const char *z[] = {"ZADD", idx, "NX", now, op->ref};
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, op->s->redis);
+    if (!op->voice)
+        hilo_tx_add(&tx, 5, z, NULL);
+    common_writes(op, &tx, m, op->tcust, op->ref);
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(op->s->outbox, op->ref);
+    if (tx.rc == 0)
+        tx.rc = mark_seen(op, m, op->ref, NULL);
+    if (hilo_tx_commit(&tx, written_cb, op) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+void in_write_append(struct in_op *op, enum hilo_append_op kind)
+{
+    const struct hilo_inbound *m = op->cur;
+    char dkey[300], addrkey[40];
+    const char *fields[HILO_INBOUND_MAX_FIELDS];
+    int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey);
+    char *xjs = in_event_extra(m);
+    snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
+    struct hilo_store_append ap = {
+        .chan = op->s->events_channel, .ref = op->ref,
+        .op = kind,
+        .channel = m->channel, .role = "customer", .author_id = op->cid[0] ? op->cid : op->tcust,
+        .author_name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .extra = xjs ? xjs : "{}", .customer = "", .delivery = "", .fields = fields, .nfields = nf,
+    };
+    /* alone, not in a transaction: what else is written depends on it */
+    int rc = hilo_store_append(op->s->redis, &ap, appended_cb, op);
+    free(xjs);
+    if (rc < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+static void create_again(void *data)
+{
+    write_create(data);
+}
+
+/* The new ticket is written: the dedupe mark follows (see mark_seen). */
+static void created_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    int err = exec_err(reply);
+    if (err < 0 || mark_seen(op, op->cur, op->ref, seen_cb) < 0)
+        in_fail(op, err == -HILO_EINTERNAL ? err : -HILO_EUNAVAIL);
+}
+
+/* A new customer id, unless the sender is known. */
+static void customer_id(struct in_op *op, char cid[40])
+{
+    unsigned char rnd[10];
+    char hex[21];
+    if (op->cid[0]) {
+        snprintf(cid, 40, "%s", op->cid);
+        return;
+    }
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    snprintf(cid, 40, "c%s", hex);
+}
+
+static void write_create(struct in_op *op)
+{
+    const struct hilo_inbound *m = op->cur;
+    struct hilo_server *s = op->s;
+    char dkey[300], act[128], all[128], now[24];
+    char ack[600], addrkey[40], cid[40];
+    const char *fields[HILO_INBOUND_MAX_FIELDS];
+    int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey), rc;
+    json_t *entry = NULL;
+    char *xjs = in_event_extra(m), *delivery = NULL;
+    struct hilo_store_argv a;
+    struct hilo_tx tx;
+
+    if (hilo_hub_take_ref(s, op->ref) < 0) {
+        free(xjs);
+        if (!op->waited) {
+            op->waited = 1;
+            hilo_hub_when_ref(s, create_again, op);
+            return;
+        }
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    customer_id(op, cid);
+    snprintf(op->tcust, sizeof op->tcust, "%s", cid);
+    snprintf(op->locale, sizeof op->locale, "%s", hilo_i18n_guess(m->text, s->cfg->default_locale));
+    if (op->voice)
+        hilo_i18n_voice_new(op->locale, op->ref, s->cfg->ack_eta_minutes, op->twiml_text,
+                            sizeof op->twiml_text);
+    hilo_i18n_ack(op->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
+    /* The acknowledgement goes back on the channel the message came from
+     * (spoken, for a call). */
+    if (!op->voice) {
+        const char *f[HILO_OUTBOX_NFIELDS];
+        hilo_inbound_route_fields(m, fields, nf, op->locale, f);
+        hilo_route_entry(s->cfg, NULL, f, op->ref, "ack", ack, &entry, &delivery);
+    }
+    snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
+    hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
+    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    struct hilo_store_create cr = {
+        .chan = s->events_channel, .ref = op->ref, .customer = cid, .channel = m->channel,
+        .name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .locale = op->locale, .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes,
+        .extra = xjs ? xjs : "{}", .ack_delivery = delivery ? delivery : "",
+        .kind = op->voice ? "call" : "message", .fields = fields, .nfields = nf,
+    };
+    const char *z1[] = {"ZADD", act, "NX", now, op->ref}, *z2[] = {"ZADD", all, "NX", now, op->ref};
+    hilo_tx_begin(&tx, s->redis);
+    if (hilo_store_create_argv(&a, &cr) < 0 && tx.rc == 0)
+        tx.rc = -HILO_EINTERNAL;
+    hilo_tx_add_argv(&tx, &a);
+    hilo_tx_add(&tx, 5, z1, NULL);
+    hilo_tx_add(&tx, 5, z2, NULL);
+    if (tx.rc == 0 && entry)
+        tx.rc = hilo_outbox_add(s->outbox, entry);
+    common_writes(op, &tx, m, cid, op->ref);
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, op->ref);
+    rc = hilo_tx_commit(&tx, created_cb, op);
+    json_decref(entry);
+    free(delivery);
+    free(xjs);
+    if (rc < 0)
+        in_fail(op, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
+}
+
+/* ---- choosing the ticket ------------------------------------------------------ */
+
+static void step_cb(redisReply *reply, void *data);
+
+static int send_summary(struct in_op *op, const char *ref)
+{
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    struct hilo_store_history h = {.ref = op->ref, .after = "0", .customer = "", .count = 0};
+    return hilo_store_history(op->s->redis, &h, step_cb, op);
+}
+
+/* The message goes to op->ref (exists, not closed) or to a new ticket. */
+static void decide(struct in_op *op, int target)
+{
+    if (target)
+        in_write_append(op, op->voice ? HILO_APPEND_CALL : HILO_APPEND_MESSAGE);
+    else
+        write_create(op);
+}
+
+/* The sender's current ticket, if any; else a new one. */
+static void current(struct in_op *op)
+{
+    if (op->cid[0]) {
+        char cu[160];
+        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, op->cid);
+        const char *argv[] = {"HGET", cu, "cur"};
+        op->step = IN_STEP_CURRENT_REF;
+        if (hilo_redis_cmdargv(op->s->redis, step_cb, op, 3, argv, NULL) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    decide(op, 0);
+}
+
+/* A summary of the ticket op->ref: does it take the message? */
+static int summary_takes(struct in_op *op, const redisReply *reply)
+{
+    json_error_t je;
+    json_t *sum = NULL;
+    int takes;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
+        reply->element[0]->type == REDIS_REPLY_STRING)
+        sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
+    const char *st = sum ? json_string_value(json_object_get(sum, "status")) : NULL;
+    const char *cu = sum ? json_string_value(json_object_get(sum, "customer")) : NULL;
+    const char *loc = sum ? json_string_value(json_object_get(sum, "locale")) : NULL;
+    takes = st && cu && hilo_inbound_ticket_takes(st, cu);
+    if (takes) {
+        snprintf(op->tcust, sizeof op->tcust, "%s", cu);
+        snprintf(op->status, sizeof op->status, "%s", st);
+        snprintf(op->locale, sizeof op->locale, "%s", loc && *loc ? loc : "en");
+    }
+    json_decref(sum);
+    return takes;
+}
+
+static void step_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    char ref[HILO_REF_MAX];
+
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    switch (op->step) {
+    case IN_STEP_SEEN: /* [seen, ident, msgid] */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+            in_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+        if (reply->element[0]->type == REDIS_REPLY_STRING) {
+            /* a redelivery of a stored message: acknowledged, stored once */
+            op->cur = op->cur->next;
+            next_message(op);
+            return;
+        }
+        op->cid[0] = '\0';
+        if (reply->element[1]->type == REDIS_REPLY_STRING)
+            snprintf(op->cid, sizeof op->cid, "%s", reply->element[1]->str);
+        if (hilo_inbound_quoted_ref(op->cur, reply->element[2]->type == REDIS_REPLY_STRING
+                                                 ? reply->element[2]->str
+                                                 : NULL,
+                                    ref) == 0) {
+            op->step = IN_STEP_QUOTED;
+            if (send_summary(op, ref) < 0)
+                in_fail(op, -HILO_EUNAVAIL);
+            return;
+        }
+        current(op);
+        return;
+    case IN_STEP_QUOTED:
+    case IN_STEP_CURRENT:
+        if (summary_takes(op, reply)) {
+            if (op->voice)
+                hilo_i18n_voice_known(op->locale, op->ref, op->status, op->twiml_text,
+                                      sizeof op->twiml_text);
+            decide(op, 1);
+        } else if (op->step == IN_STEP_CURRENT) {
+            decide(op, 0);
+        } else {
+            current(op);
+        }
+        return;
+    case IN_STEP_CURRENT_REF:
+        if (reply->type == REDIS_REPLY_STRING && strlen(reply->str) < HILO_REF_MAX) {
+            op->step = IN_STEP_CURRENT;
+            if (send_summary(op, reply->str) < 0)
+                in_fail(op, -HILO_EUNAVAIL);
+            return;
+        }
+        decide(op, 0);
+        return;
+    case IN_STEP_NONE:
+        break;
+    }
+    in_fail(op, -HILO_EINTERNAL);
+}
+
+void in_start_message(struct in_op *op)
+{
+    struct hilo_inbound *m = op->cur;
+    char seen[400], ik[400], mk[400], arg[300], reply_id[300];
+    struct hilo_tx tx;
+
+    if (hilo_inbound_fill_text(m) < 0 ||
+        hilo_inbound_identity(m, op->identity, sizeof op->identity) < 0) {
+        in_fail(op, -HILO_EINTERNAL);
+        return;
+    }
+    snprintf(arg, sizeof arg, "%s:%s", m->provider, m->provider_id);
+    hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
+    hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
+    hilo_inbound_reply_id(m, reply_id, sizeof reply_id);
+    hilo_key(mk, sizeof mk, HILO_K_MSGID, reply_id[0] ? reply_id : "-");
+    op->step = IN_STEP_SEEN;
+    const char *g1[] = {"GET", seen}, *g2[] = {"GET", ik}, *g3[] = {"GET", mk};
+    hilo_tx_begin(&tx, op->s->redis);
+    hilo_tx_add(&tx, 2, g1, NULL);
+    hilo_tx_add(&tx, 2, g2, NULL);
+    hilo_tx_add(&tx, 2, g3, NULL);
+    if (hilo_tx_commit(&tx, step_cb, op) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+static void next_message(struct in_op *op)
+{
+    if (op->cur) {
+        in_start_message(op);
+        return;
+    }
+    op->curst = op->statuses;
+    next_status(op);
+}
+
+/* ---- delivery statuses ---------------------------------------------------------- */
+
+static void status_done_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    op->curst = op->curst->next;
+    next_status(op);
+}
+
+static void status_found_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    struct hilo_delivery *d = op->curst;
+    char ref[HILO_REF_MAX], ev[48];
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2 ||
+        strcmp(d->status, "queued") == 0) {
+        /* not one of ours (or not news) */
+        op->curst = d->next;
+        next_status(op);
+        return;
+    }
+    json_t *u = json_pack("{s:s}", "status", d->status);
+    if (d->error && *d->error)
+        json_object_set_new(u, "error", json_string(d->error));
+    char *js = json_dumps(u, JSON_COMPACT);
+    json_decref(u);
+    struct hilo_store_delivery up = {.chan = op->s->events_channel, .ref = ref,
+                                     .op = HILO_DELIVERY_UPDATE, .event_id = ev, .dedupe = "",
+                                     .fields = js ? js : "{}"};
+    int rc = hilo_store_delivery(op->s->redis, &up, status_done_cb, op);
+    free(js);
+    if (rc < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+static void next_status(struct in_op *op)
+{
+    struct hilo_delivery *d = op->curst;
+    char pk[400], arg[300];
+    if (!d) {
+        in_done(op);
+        return;
+    }
+    snprintf(arg, sizeof arg, "%s:%s", op->provider, d->provider_id);
+    hilo_key(pk, sizeof pk, HILO_K_PID, arg);
+    const char *argv[] = {"GET", pk};
+    if (hilo_redis_cmdargv(op->s->redis, status_found_cb, op, 2, argv, NULL) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}

@@ -1,0 +1,343 @@
+/* Twilio Voice: a call from a known number with an open ticket is recorded
+ * there and answered with its status; an unknown caller keys in a
+ * reference or gets a new ticket; recordings, transcriptions and the call's
+ * end follow the call to its ticket (docs/delivery.md "Voice"). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/http.h"
+#include "hilo/i18n.h"
+#include "hilo/keys.h"
+#include "hilo/outbox.h"
+#include "hilo/redis.h"
+#include "hilo/scripts.h"
+#include "hilo/server.h"
+#include "hilo/store.h"
+#include "internal.h"
+
+#define CALL_TTL "86400"
+
+/* A call becomes an inbound item of channel voice; its text is the event's. */
+static struct hilo_inbound *call_item(struct in_op *op, const char *kind, const char *text,
+                                      const char *suffix)
+{
+    struct hilo_inbound *m = calloc(1, sizeof *m);
+    char id[200];
+    if (!m)
+        return NULL;
+    snprintf(id, sizeof id, "%s:%s", op->call.call_sid, suffix);
+    m->channel = strdup("voice");
+    m->provider = strdup("twilio");
+    m->provider_id = strdup(id);
+    m->from = strdup(op->call.from);
+    m->from_name = strdup("");
+    m->to = strdup(op->call.to ? op->call.to : "");
+    m->type = strdup(kind);
+    m->text = strdup(text);
+    json_t *x = json_pack("{s:s, s:s}", "call_sid", op->call.call_sid, "call_status",
+                          op->call.status ? op->call.status : "");
+    if (op->call.recording_url && *op->call.recording_url)
+        json_object_set_new(x, "recording_url", json_string(op->call.recording_url));
+    if (op->call.duration_s > 0)
+        json_object_set_new(x, "duration_s", json_integer(op->call.duration_s));
+    m->extra_json = json_dumps(x, JSON_COMPACT);
+    json_decref(x);
+    m->ref_hint = strdup("");
+    m->subject = strdup("");
+    m->message_id = strdup("");
+    m->in_reply_to = strdup("");
+    m->references = strdup("");
+    if (!m->channel || !m->provider || !m->provider_id || !m->from || !m->from_name || !m->to ||
+        !m->type || !m->text || !m->extra_json || !m->ref_hint || !m->subject || !m->message_id ||
+        !m->in_reply_to || !m->references) {
+        hilo_inbound_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Asks for a reference; no input is an answer too: it opens a new ticket. */
+static void voice_gather(struct in_op *op, int again)
+{
+    const char *lang = op->s->cfg->default_locale;
+    char action[64];
+    snprintf(action, sizeof action, "/webhooks/twilio/voice/gather?n=%d", again + 1);
+    char *xml = hilo_twiml_gather_ref(lang, hilo_i18n_voice_ask_ref(lang, again), action, 9);
+    char *g = xml ? strstr(xml, "<Gather ") : NULL;
+    if (g) {
+        static const char attr[] = "actionOnEmptyResult=\"true\" ";
+        size_t pre = (size_t)(g - xml) + 8, n = strlen(xml) + sizeof attr;
+        char *with = malloc(n);
+        if (with) {
+            snprintf(with, n, "%.*s%s%s", (int)pre, xml, attr, xml + pre);
+            free(xml);
+            xml = with;
+        }
+    }
+    in_answer_twiml(op->r, xml);
+    in_op_free(op);
+}
+
+static void voice_thanks(struct in_op *op)
+{
+    in_answer_twiml(op->r, hilo_twiml_say(op->locale, hilo_i18n_voice_thanks(op->locale)));
+    in_op_free(op);
+}
+
+static void voice_event_written(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (op->voice_kind == HILO_VOICE_RECORDING)
+        voice_thanks(op);
+    else
+        in_done(op);
+}
+
+/* recording / transcription / status of a call already on a ticket */
+static void voice_followup(struct in_op *op, const char *ref)
+{
+    struct hilo_server *s = op->s;
+    struct hilo_inbound *m;
+    enum hilo_append_op kind = HILO_APPEND_CALL;
+    char text[300], dkey[300];
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(op->locale, sizeof op->locale, "%s", s->cfg->default_locale);
+    switch (op->voice_kind) {
+    case HILO_VOICE_RECORDING:
+        snprintf(text, sizeof text, "%s (%d s)", hilo_i18n_call(op->locale, "voicemail"),
+                 op->call.duration_s);
+        m = call_item(op, "voicemail", text, "rec");
+        kind = HILO_APPEND_VOICEMAIL;
+        break;
+    case HILO_VOICE_TRANSCRIPTION:
+        /* the transcription is the customer's words */
+        m = call_item(op, "transcription", op->call.transcription ? op->call.transcription : "", "tr");
+        kind = HILO_APPEND_MESSAGE;
+        break;
+    default:
+        if (!op->call.status || strcmp(op->call.status, "completed") != 0) {
+            in_done(op);
+            return;
+        }
+        snprintf(text, sizeof text, "%s (%d s)", hilo_i18n_call(op->locale, "ended"),
+                 op->call.duration_s);
+        m = call_item(op, "call_end", text, "end");
+        break;
+    }
+    if (!m) {
+        in_fail(op, -HILO_EINTERNAL);
+        return;
+    }
+    op->msgs = m;
+    op->cur = m;
+    snprintf(dkey, sizeof dkey, "p:twilio:%s", m->provider_id);
+    char *xjs = in_event_extra(m);
+    struct hilo_store_append ap = {
+        .chan = s->events_channel, .ref = op->ref, .op = kind, .channel = "voice", .role = "customer",
+        .author_id = "", .author_name = "", .text = m->text, .dedupe = dkey,
+        .client_id = m->provider_id, .extra = xjs ? xjs : "{}", .customer = "", .delivery = "",
+    };
+    struct hilo_store_argv a;
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, s->redis);
+    if (hilo_store_append_argv(&a, &ap) < 0 && tx.rc == 0)
+        tx.rc = -HILO_EINTERNAL;
+    hilo_tx_add_argv(&tx, &a);
+    if (tx.rc == 0)
+        tx.rc = hilo_outbox_add_webhook(s->outbox, op->ref);
+    int rc = hilo_tx_commit(&tx, voice_event_written, op);
+    free(xjs);
+    if (rc < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+static void voice_attach_cb(redisReply *reply, void *data);
+
+/* gather: the digits keyed in name the ticket, or (none, or wrong twice) a
+ * new one. */
+static void voice_gathered(struct in_op *op)
+{
+    const char *lang = op->s->cfg->default_locale;
+    const char *digits = op->call.digits ? op->call.digits : "";
+    const char *n = hilo_http_arg(op->r, "n");
+    int attempt = n ? (int)strtol(n, NULL, 10) : 1;
+    char norm[HILO_REF_MAX];
+    int valid = *digits && hilo_ref_normalize(digits, norm) == 0;
+    if (*digits && !valid && attempt < 2) {
+        voice_gather(op, 1);
+        return;
+    }
+    op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), "start");
+    if (!op->msgs) {
+        in_fail(op, -HILO_EINTERNAL);
+        return;
+    }
+    if (valid) {
+        free(op->msgs->ref_hint);
+        op->msgs->ref_hint = strdup(norm);
+        if (!op->msgs->ref_hint) {
+            in_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+    }
+    op->cur = op->msgs;
+    in_start_message(op);
+}
+
+static void voice_known_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    char ref[HILO_REF_MAX] = "";
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STRING)
+        snprintf(ref, sizeof ref, "%s", reply->str);
+    snprintf(op->locale, sizeof op->locale, "%s", op->s->cfg->default_locale);
+    switch (op->voice_kind) {
+    case HILO_VOICE_GATHER:
+        voice_gathered(op);
+        return;
+    case HILO_VOICE_INCOMING:
+        break;
+    default:
+        if (ref[0])
+            voice_followup(op, ref);
+        else if (op->voice_kind == HILO_VOICE_RECORDING)
+            voice_thanks(op);
+        else
+            in_done(op);
+        return;
+    }
+    /* incoming call: a known number with a ticket is answered with its status */
+    op->msgs = call_item(op, "call", hilo_i18n_call(op->locale, "incoming"), "start");
+    if (!op->msgs) {
+        in_fail(op, -HILO_EINTERNAL);
+        return;
+    }
+    op->cur = op->msgs;
+    char ik[300];
+    snprintf(op->identity, sizeof op->identity, "phone:%s", op->call.from);
+    hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
+    const char *argv[] = {"GET", ik};
+    op->vstep = IN_VOICE_CALLER;
+    if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 2, argv, NULL) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+/* incoming call: is the caller a customer with a ticket that is not closed? */
+static void voice_attach_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    char key[160];
+    if (!reply) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    switch (op->vstep) {
+    case IN_VOICE_CALLER: {
+        if (reply->type != REDIS_REPLY_STRING) {
+            voice_gather(op, 0);
+            return;
+        }
+        snprintf(op->cid, sizeof op->cid, "%s", reply->str);
+        hilo_key(key, sizeof key, HILO_K_CUSTOMER, op->cid);
+        const char *argv[] = {"HGET", key, "cur"};
+        op->vstep = IN_VOICE_CURRENT;
+        if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 3, argv, NULL) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    case IN_VOICE_CURRENT: {
+        if (reply->type != REDIS_REPLY_STRING) {
+            voice_gather(op, 0);
+            return;
+        }
+        snprintf(op->ref, sizeof op->ref, "%.9s", reply->str);
+        hilo_key(key, sizeof key, HILO_K_TICKET, op->ref);
+        const char *argv[] = {"HMGET", key, "status", "locale", "customer"};
+        op->vstep = IN_VOICE_TICKET;
+        if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 5, argv, NULL) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    case IN_VOICE_TICKET: /* [status, locale, customer] */
+        break;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        !hilo_inbound_ticket_takes(reply->element[0]->str, "")) {
+        voice_gather(op, 0);
+        return;
+    }
+    snprintf(op->status, sizeof op->status, "%s", reply->element[0]->str);
+    if (reply->element[1]->type == REDIS_REPLY_STRING && reply->element[1]->str[0])
+        snprintf(op->locale, sizeof op->locale, "%s", reply->element[1]->str);
+    if (reply->element[2]->type == REDIS_REPLY_STRING)
+        snprintf(op->tcust, sizeof op->tcust, "%s", reply->element[2]->str);
+    hilo_i18n_voice_known(op->locale, op->ref, op->status, op->twiml_text, sizeof op->twiml_text);
+    in_write_append(op, HILO_APPEND_CALL);
+}
+
+void in_voice_stored(struct in_op *op)
+{
+    /* remember the call's ticket for its recording, transcription and end */
+    char ck[300];
+    hilo_key(ck, sizeof ck, HILO_K_CALL, op->call.call_sid);
+    const char *argv[] = {"SET", ck, op->ref, "EX", CALL_TTL};
+    hilo_redis_cmdargv(op->s->redis, NULL, NULL, 5, argv, NULL);
+    in_answer_twiml(op->r, hilo_twiml_say_then_record(op->locale, op->twiml_text,
+                                                      "/webhooks/twilio/voice/recording",
+                                                      "/webhooks/twilio/voice/transcription"));
+    in_op_free(op);
+}
+
+void in_voice(struct hilo_http *r, const struct hilo_http_in *in, int kind)
+{
+    struct hilo_server *s = hilo_http_server(r);
+    struct hilo_form form = {0};
+    struct in_op *op;
+    int rc;
+    if (kind < 0) {
+        in_answer_error(r, 404, "not_found", "No such webhook.");
+        return;
+    }
+    if (hilo_form_parse(in->body, in->body_len, &form) < 0) {
+        in_answer_error(r, 400, "bad_frame", "Malformed form body.");
+        return;
+    }
+    op = in_op_new(r, IN_ANSWER_TWIML_EMPTY);
+    if (!op) {
+        hilo_form_free(&form);
+        in_answer_error(r, 500, "internal", "Internal error.");
+        return;
+    }
+    rc = hilo_twilio_parse_call(&form, &op->call);
+    hilo_form_free(&form);
+    if (rc < 0) {
+        in_answer_error(r, 400, "bad_frame", "Missing CallSid.");
+        in_op_free(op);
+        return;
+    }
+    op->voice = 1;
+    op->voice_kind = (enum hilo_voice_kind)kind;
+    if (!hilo_redis_ready(s->redis) || !hilo_scripts_ready()) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    /* which ticket is this call on (set when it was attached) */
+    char ck[300];
+    hilo_key(ck, sizeof ck, HILO_K_CALL, op->call.call_sid);
+    const char *argv[] = {"GET", ck};
+    if (hilo_redis_cmdargv(s->redis, voice_known_cb, op, 2, argv, NULL) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
