@@ -129,6 +129,13 @@ static void went_down(struct hilo_redis *r, const char *why)
     r->next_attempt = now + backoff(&r->backoff_ms);
     if (!r->down_since)
         r->down_since = r->down_warned = now;
+    if (was && r->dependent && r->dependent->o.on_catchup &&
+        r->dependent->state != ST_CLOSING) {
+        /* A catch-up in flight on this link has failed with it: run it
+         * again once both links are back. */
+        r->dependent->catchup_pending = 1;
+        r->dependent->catchup_at = 0;
+    }
     if (was) {
         hilo_warn("redis %s: connection lost (%s); reconnecting", r->name, why);
         if (r->o.on_down)
