@@ -97,9 +97,9 @@ static void catchup(struct hilo_redis *r, uint64_t now)
 static void became_ready(struct hilo_redis *r, const char *what)
 {
     r->state = ST_READY;
-    if (r->down_since)
+    if (r->ever_ready)
         r->reconnects++;
-    r->was_ready = 1;
+    r->ever_ready = r->was_ready = 1;
     r->down_since = 0;
     r->attempts = 0;
     r->backoff_ms = HILO_REDIS_BACKOFF_MIN_MS;

@@ -69,7 +69,7 @@ struct hilo_redis {
     uint64_t ping_sent;       /* subscriber: ping in flight since, or 0 */
     uint64_t down_since, down_warned;
     int backoff_ms;
-    int was_ready;
+    int was_ready, ever_ready;
     unsigned reconnects, attempts;
     char why[128]; /* why the link last went down */
     /* Catch-up (subscriber): pending until it ran with both links ready. */
