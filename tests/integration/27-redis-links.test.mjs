@@ -154,3 +154,21 @@ test('the subscription back before the command link: the catch-up waits and runs
     assert.equal(ev.event.id, ack.event_id);
     await Promise.all([c.close(), a.close()]);
   }));
+
+// /readyz follows the subscription too (needs the /readyz wiring in
+// src/net/ws.c, see docs/internals/store.md; until then a todo).
+test('/readyz is 503 while the subscription is down, 200 once it is back',
+  { todo: process.env.HILO_CATCHUP_WIRED ? false : 'needs hilo_redis_ready(sub) in /readyz (src/net/ws.c)' },
+  withLogs(async () => {
+    const { proxy, hilo } = await setup();
+    proxy.dropAfterAccept(true);
+    const dropped0 = proxy.dropped;
+    assert.equal(proxy.reset((conn) => conn.subscriber), 1);
+    await proxy.waitFor((p) => p.dropped > dropped0, 10000);
+    assert.equal((await httpGet(hilo.url + '/readyz')).status, 503);
+    proxy.dropAfterAccept(false);
+    const deadline = Date.now() + 10000;
+    let st;
+    while ((st = (await httpGet(hilo.url + '/readyz')).status) !== 200 && Date.now() < deadline) await sleep(100);
+    assert.equal(st, 200);
+  }));
