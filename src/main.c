@@ -147,6 +147,14 @@ static void readyz(void *ctx, struct hilo_http *r)
 {
     struct hilo_server *s = ctx;
     const char *argv[] = {"PING"};
+    /* Live delivery needs the subscription, caught up: without it messages
+     * are stored but reach nobody. The command link must be ready too;
+     * answering at once spares a PING into a stalled link. */
+    if (!hilo_redis_ready(s->redis) || !hilo_redis_ready(s->sub) ||
+        hilo_redis_catchup_pending(s->sub)) {
+        hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
+        return;
+    }
     hilo_http_ref(r);
     if (hilo_redis_cmdargv(s->redis, readyz_cb, r, 1, argv, NULL) < 0) {
         hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
