@@ -96,8 +96,9 @@ const char *hilo_dispatch_str(json_t *msg, const char *name, size_t maxlen, int 
 /* Sends a JSON object as a frame (takes ownership of o). */
 void hilo_dispatch_send_json(struct hilo_conn *c, json_t *o);
 void hilo_dispatch_ok(struct hilo_conn *c, const char *req);
-/* The frame's "ticket", normalised into ref: 0, or -1 (error sent). */
-int hilo_dispatch_ticket(struct hilo_conn *c, json_t *msg, const char *req, char ref[HILO_REF_MAX]);
+/* The frame's "ticket", normalised into ref: 0, or -HILO_EBADFRAME /
+ * -HILO_EUNKNOWNTICKET. */
+int hilo_dispatch_ticket(json_t *msg, char ref[HILO_REF_MAX]);
 
 /* ---- live.c: routes and watches ---- */
 
@@ -107,9 +108,10 @@ struct hilo_watch *hilo_live_watch_find(struct hilo_conn *c, const char *ref);
 /* Finds or creates the watch of c on ref (NULL: out of memory). */
 struct hilo_watch *hilo_live_watch_get(struct hilo_conn *c, const char *ref);
 void hilo_live_watch_free(struct hilo_conn *c, struct hilo_watch *w);
-/* Starts catching a watch up from `after` (an id, or "0"). */
-void hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
-                          enum sync_mode mode, const char *req);
+/* Starts catching a watch up from `after` (an id, or "0"): 0, or -HILO_E*
+ * (nothing started, no frame sent). Later errors are sent with req. */
+int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
+                         enum sync_mode mode, const char *req);
 
 /* ---- presence.c ---- */
 
@@ -156,30 +158,38 @@ struct msg_op {
     json_t *template;    /* WhatsApp template {name, language, params} */
 };
 
-/* Validates client_id and text; returns a new op (holding a reference on c)
- * or NULL (error sent). */
-struct msg_op *hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind);
+/* Validates client_id and text: 0 and *out a new op (holding a reference on
+ * c), or -HILO_E* (nothing sent). */
+int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
+                   struct msg_op **out);
 void hilo_msg_free(struct msg_op *op);
 /* Creates the customer's ticket with op's message (takes op). */
 void hilo_tickets_customer_create(struct msg_op *op);
 /* message / reply / note / resolve on op->ref (takes op). */
 void hilo_tickets_append(struct msg_op *op);
 
-/* ---- ws_customer.c / ws_agent.c: frame handlers ---- */
+/* ---- ws_customer.c / ws_agent.c: frame handlers (dispatch.h) ---- */
 
-void hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
 
-void hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);
-void hilo_ws_agent_queue_watch(struct hilo_conn *c, const char *req);
-void hilo_ws_agent_queue_unwatch(struct hilo_conn *c, const char *req);
-void hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind);
-void hilo_ws_agent_set(struct hilo_conn *c, json_t *msg, const char *req, const char *kind);
-void hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req);
-void hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req);
+/* Sends the queue snapshot (req borrowed): 0, or -HILO_E* (nothing sent). */
+int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);
+void hilo_ws_agent_queue_unlink(struct hilo_conn *c);
+int hilo_ws_agent_login_frame(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_auth_frame(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_queue_watch(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_queue_unwatch(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_reply(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_note(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_resolve(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req);
 
 #endif

@@ -540,23 +540,18 @@ static void sync_page(struct sync_op *op)
     }
 }
 
-/* Starts catching a watch up from `after` (an id, or "0"). */
-void hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after, enum sync_mode mode,
-                       const char *req)
+int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
+                         enum sync_mode mode, const char *req)
 {
     struct hilo_watch *w = hilo_live_watch_get(c, ref);
     struct sync_op *op;
     uint64_t ms, seq;
 
-    if (!w || parse_id(after, &ms, &seq) < 0) {
-        hilo_conn_error(c, -HILO_EINTERNAL, req, NULL);
-        return;
-    }
+    if (!w || parse_id(after, &ms, &seq) < 0)
+        return -HILO_EINTERNAL;
     op = calloc(1, sizeof *op);
-    if (!op) {
-        hilo_conn_error(c, -HILO_EINTERNAL, req, NULL);
-        return;
-    }
+    if (!op)
+        return -HILO_EINTERNAL;
     if (mode != SYNC_SILENT) {
         /* The client says what it has seen: trust it. */
         w->ms = ms;
@@ -571,6 +566,7 @@ void hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *afte
     op->req = req ? strdup(req) : NULL;
     hilo_buf_init(&op->events, (size_t)1 << 30);
     sync_page(op);
+    return 0;
 }
 
 void hilo_hub_resync(struct hilo_server *s)
@@ -582,8 +578,14 @@ void hilo_hub_resync(struct hilo_server *s)
                 char after[48];
                 snprintf(after, sizeof after, "%llu-%llu", (unsigned long long)w->ms,
                          (unsigned long long)w->seq);
-                hilo_live_sync_start(w->conn, r->ref, w->ms || w->seq ? after : "0", SYNC_SILENT, NULL);
+                int err = hilo_live_sync_start(w->conn, r->ref, w->ms || w->seq ? after : "0",
+                                               SYNC_SILENT, NULL);
+                if (err)
+                    hilo_conn_error(w->conn, err, NULL, NULL);
             }
-    for (struct hilo_conn *c = s->qw_head; c; c = c->qw_next)
-        hilo_ws_agent_queue_snapshot(c, NULL);
+    for (struct hilo_conn *c = s->qw_head; c; c = c->qw_next) {
+        int err = hilo_ws_agent_queue_snapshot(c, NULL);
+        if (err)
+            hilo_conn_error(c, err, NULL, NULL);
+    }
 }

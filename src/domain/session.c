@@ -10,21 +10,12 @@
 
 void hilo_hub_conn_gone(struct hilo_conn *c)
 {
-    struct hilo_server *s = c->srv;
     while (c->watches) {
         if (c->role == HILO_ROLE_AGENT && c->ready && c->watches->viewing)
             hilo_presence_viewing(c, c->watches->route->ref, 0);
         hilo_live_watch_free(c, c->watches);
     }
-    if (c->queue_watch) {
-        if (c->qw_prev)
-            c->qw_prev->qw_next = c->qw_next;
-        else
-            s->qw_head = c->qw_next;
-        if (c->qw_next)
-            c->qw_next->qw_prev = c->qw_prev;
-        c->queue_watch = 0;
-    }
+    hilo_ws_agent_queue_unlink(c);
     while (c->def_head) {
         struct hilo_deferred *d = c->def_head;
         c->def_head = d->next;
@@ -75,6 +66,7 @@ void hilo_session_unbusy(struct hilo_conn *c)
         free(d);
     }
 }
+
 /* Used by agents.c: login/auth in flight defers other frames. */
 void hilo_hub_busy(struct hilo_conn *c, int busy)
 {

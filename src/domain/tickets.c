@@ -287,28 +287,24 @@ void hilo_tickets_append(struct msg_op *op)
     }
 }
 
-void customer_append(struct msg_op *op) { hilo_tickets_append(op); }
 
-/* Validates client_id and text; returns a new op or NULL (error sent). */
-struct msg_op *hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
+int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
+                   struct msg_op **out)
 {
     int bad = 0;
     const char *cid = hilo_dispatch_str(msg, "client_id", 64, &bad);
     json_t *text = json_object_get(msg, "text");
     struct msg_op *op;
 
-    if (bad || !cid || !*cid || !json_is_string(text) || json_string_length(text) == 0) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, cid);
-        return NULL;
-    }
+    *out = NULL;
+    if (bad || !cid || !*cid || !json_is_string(text) || json_string_length(text) == 0)
+        return -HILO_EBADFRAME;
     if (hilo_proto_chars(json_string_value(text), json_string_length(text)) >
-        (size_t)c->srv->cfg->max_text) {
-        hilo_conn_error(c, -HILO_ETEXTLONG, req, cid);
-        return NULL;
-    }
+        (size_t)c->srv->cfg->max_text)
+        return -HILO_ETEXTLONG;
     op = calloc(1, sizeof *op);
     if (!op)
-        return NULL;
+        return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     op->c = c;
     op->req = req ? strdup(req) : NULL;
@@ -317,5 +313,6 @@ struct msg_op *hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req,
     op->text = malloc(op->text_len + 1);
     memcpy(op->text, json_string_value(text), op->text_len + 1);
     snprintf(op->op, sizeof op->op, "%s", kind);
-    return op;
+    *out = op;
+    return 0;
 }

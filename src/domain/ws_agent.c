@@ -141,24 +141,25 @@ static void queue_list_cb(redisReply *reply, void *data)
     }
 }
 
-void hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req)
+int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req)
 {
     char idx[128];
     struct queue_op *q = calloc(1, sizeof *q);
     if (!q)
-        return;
+        return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     q->c = c;
     q->req = req ? strdup(req) : NULL;
     hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
     const char *argv[] = {"ZRANGE", idx, "0", "999"};
     if (hilo_redis_cmdargv(c->srv->redis, queue_list_cb, q, 4, argv, NULL) < 0) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, req, NULL);
         queue_free(q);
+        return -HILO_EUNAVAIL;
     }
+    return 0;
 }
 
-void hilo_ws_agent_queue_watch(struct hilo_conn *c, const char *req)
+int hilo_ws_agent_queue_watch(struct hilo_conn *c, json_t *msg, const char *req)
 {
     struct hilo_server *s = c->srv;
     if (!c->queue_watch) {
@@ -170,50 +171,60 @@ void hilo_ws_agent_queue_watch(struct hilo_conn *c, const char *req)
             s->qw_head->qw_prev = c;
         s->qw_head = c;
     }
-    hilo_ws_agent_queue_snapshot(c, req);
+    return hilo_ws_agent_queue_snapshot(c, req);
 }
 
-void hilo_ws_agent_queue_unwatch(struct hilo_conn *c, const char *req)
+int hilo_ws_agent_queue_unwatch(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    hilo_ws_agent_queue_unlink(c);
+    hilo_dispatch_ok(c, req);
+    return 0;
+}
+
+/* Takes c off the list of queue watchers (no-op when it is not on it). */
+void hilo_ws_agent_queue_unlink(struct hilo_conn *c)
 {
     struct hilo_server *s = c->srv;
-    if (c->queue_watch) {
-        if (c->qw_prev)
-            c->qw_prev->qw_next = c->qw_next;
-        else
-            s->qw_head = c->qw_next;
-        if (c->qw_next)
-            c->qw_next->qw_prev = c->qw_prev;
-        c->queue_watch = 0;
-    }
-    hilo_dispatch_ok(c, req);
+    if (!c->queue_watch)
+        return;
+    if (c->qw_prev)
+        c->qw_prev->qw_next = c->qw_next;
+    else
+        s->qw_head = c->qw_next;
+    if (c->qw_next)
+        c->qw_next->qw_prev = c->qw_prev;
+    c->queue_watch = 0;
 }
 
-void hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req)
 {
     char ref[HILO_REF_MAX];
     int bad = 0;
     const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
     uint64_t ms, seq;
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
-    if (bad || (after && parse_id(after, &ms, &seq) < 0)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
-    hilo_live_sync_start(c, ref, after ? after : "0", SYNC_THREAD, req);
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || (after && parse_id(after, &ms, &seq) < 0))
+        return -HILO_EBADFRAME;
+    err = hilo_live_sync_start(c, ref, after ? after : "0", SYNC_THREAD, req);
+    if (err)
+        return err;
     struct hilo_watch *w = hilo_live_watch_find(c, ref);
     if (w && !w->viewing) {
         w->viewing = 1;
         hilo_presence_viewing(c, ref, 1);
     }
+    return 0;
 }
 
-void hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req)
 {
     char ref[HILO_REF_MAX];
     struct hilo_watch *w;
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
     w = hilo_live_watch_find(c, ref);
     if (w && w->viewing) {
         w->viewing = 0;
@@ -222,6 +233,7 @@ void hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *re
     if (w && !w->syncing)
         hilo_live_watch_free(c, w);
     hilo_dispatch_ok(c, req);
+    return 0;
 }
 
 /* Where the customer can be reached decides the outbox entry. */
@@ -272,19 +284,18 @@ static void reply_route_cb(redisReply *reply, void *data)
     hilo_tickets_append(op);
 }
 
-void hilo_ws_agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
+static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
 {
     char ref[HILO_REF_MAX], tk[128];
     struct msg_op *op;
     int bad = 0;
     const char *channel = hilo_dispatch_str(msg, "channel", 16, &bad);
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
     if (bad || (channel && strcmp(channel, "web") != 0 && strcmp(channel, "whatsapp") != 0 &&
-                strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+                strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0))
+        return -HILO_EBADFRAME;
     json_t *tpl = json_object_get(msg, "template");
     if (tpl) {
         json_t *tn = json_object_get(tpl, "name"), *tl = json_object_get(tpl, "language");
@@ -294,19 +305,17 @@ void hilo_ws_agent_write(struct hilo_conn *c, json_t *msg, const char *req, cons
                  json_string_length(tl) <= 15 && (!tp || (json_is_array(tp) && json_array_size(tp) <= 10));
         for (size_t i = 0; ok && tp && i < json_array_size(tp); i++)
             ok = json_is_string(json_array_get(tp, i)) && json_string_length(json_array_get(tp, i)) <= 1024;
-        if (!ok || strcmp(kind, "note") == 0) {
-            hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-            return;
-        }
+        if (!ok || strcmp(kind, "note") == 0)
+            return -HILO_EBADFRAME;
     }
-    op = hilo_msg_parse(c, msg, req, kind);
-    if (!op)
-        return;
+    err = hilo_msg_parse(c, msg, req, kind, &op);
+    if (err)
+        return err;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     op->template = tpl ? json_incref(tpl) : NULL;
     if (strcmp(kind, "note") == 0) {
         hilo_tickets_append(op);
-        return;
+        return 0;
     }
     op->channel = channel ? strdup(channel) : NULL;
     hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
@@ -316,9 +325,25 @@ void hilo_ws_agent_write(struct hilo_conn *c, json_t *msg, const char *req, cons
     for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
         argv[2 + i] = hilo_outbox_ticket_fields[i];
     if (hilo_redis_cmdargv(c->srv->redis, reply_route_cb, op, 2 + HILO_OUTBOX_NFIELDS, argv, NULL) < 0) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, req, op->client_id);
         hilo_msg_free(op);
+        return -HILO_EUNAVAIL;
     }
+    return 0;
+}
+
+int hilo_ws_agent_reply(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "reply");
+}
+
+int hilo_ws_agent_note(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "note");
+}
+
+int hilo_ws_agent_resolve(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "resolve");
 }
 
 struct retry_frame {
@@ -340,32 +365,32 @@ static void delivery_retried(int err, void *data)
     free(f);
 }
 
-void hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req)
 {
     char ref[HILO_REF_MAX];
     int bad = 0;
     const char *ev = hilo_dispatch_str(msg, "event_id", 40, &bad);
     uint64_t ms, seq;
     struct retry_frame *f;
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
-    if (bad || !ev || parse_id(ev, &ms, &seq) < 0) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || !ev || parse_id(ev, &ms, &seq) < 0)
+        return -HILO_EBADFRAME;
     f = calloc(1, sizeof *f);
     if (!f)
-        return;
+        return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     f->c = c;
     f->req = req ? strdup(req) : NULL;
     int rc = hilo_outbox_requeue(c->srv->outbox, ref, ev, delivery_retried, f);
     if (rc < 0) {
-        hilo_conn_error(c, rc, req, NULL);
         hilo_conn_unref(c);
         free(f->req);
         free(f);
+        return rc;
     }
+    return 0;
 }
 
 struct set_op {
@@ -478,7 +503,7 @@ static void assign_check_cb(redisReply *reply, void *data)
     set_send(op);
 }
 
-void hilo_ws_agent_set(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
+static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
 {
     char ref[HILO_REF_MAX];
     int bad = 0;
@@ -486,20 +511,19 @@ void hilo_ws_agent_set(struct hilo_conn *c, json_t *msg, const char *req, const 
     const char *team = hilo_dispatch_str(msg, "team", 64, &bad);
     json_t *fu = json_object_get(msg, "follow_up_at");
     struct set_op *op;
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
     if (fu && (!json_is_integer(fu) || json_integer_value(fu) <= 0 || strcmp(kind, "status") != 0 ||
                !v || strcmp(v, "pending") != 0))
         bad = 1;
     if (bad || !v ||
         (strcmp(kind, "status") == 0 && strcmp(v, "open") != 0 && strcmp(v, "pending") != 0 &&
-         strcmp(v, "closed") != 0)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+         strcmp(v, "closed") != 0))
+        return -HILO_EBADFRAME;
     op = calloc(1, sizeof *op);
     if (!op)
-        return;
+        return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     op->c = c;
     op->req = req ? strdup(req) : NULL;
@@ -517,25 +541,57 @@ void hilo_ws_agent_set(struct hilo_conn *c, json_t *msg, const char *req, const 
         hilo_key(ak, sizeof ak, HILO_K_AGENT, v);
         const char *argv[] = {"HMGET", ak, "name", "team"};
         if (hilo_redis_cmdargv(c->srv->redis, assign_check_cb, op, 4, argv, NULL) < 0) {
-            hilo_conn_error(c, -HILO_EUNAVAIL, req, NULL);
             set_free(op);
+            return -HILO_EUNAVAIL;
         }
-        return;
+        return 0;
     }
     set_send(op);
+    return 0;
 }
 
-void hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_set(c, msg, req, "assign");
+}
+
+int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_set(c, msg, req, "status");
+}
+
+int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req)
 {
     char ref[HILO_REF_MAX];
     json_t *st = json_object_get(msg, "state");
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
-    if (!json_is_boolean(st)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (!json_is_boolean(st))
+        return -HILO_EBADFRAME;
     hilo_presence_typing(c, ref, json_is_true(st));
+    return 0;
+}
+
+int hilo_ws_agent_login_frame(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    int bad = 0;
+    const char *name = hilo_dispatch_str(msg, "name", 64, &bad);
+    const char *pw = hilo_dispatch_str(msg, "password", 256, &bad);
+    if (bad || !name || !pw)
+        return -HILO_EBADFRAME;
+    hilo_agent_login(c, name, pw, req);
+    return 0;
+}
+
+int hilo_ws_agent_auth_frame(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    int bad = 0;
+    const char *tok = hilo_dispatch_str(msg, "token", 256, &bad);
+    if (bad || !tok)
+        return -HILO_EBADFRAME;
+    hilo_agent_auth(c, tok, req);
+    return 0;
 }
 
 /* ---- WebSocket side ------------------------------------------------------ */

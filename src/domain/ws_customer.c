@@ -69,8 +69,11 @@ static void hello_finish(struct hello_op *op, const char *summary, size_t slen)
     struct hilo_conn *c = op->c;
     c->ready = 1;
     welcome(c, c->cookie, summary, slen, op->req);
-    if (summary && op->after && c->ticket[0])
-        hilo_live_sync_start(c, c->ticket, op->after, SYNC_RESUME, NULL);
+    if (summary && op->after && c->ticket[0]) {
+        int err = hilo_live_sync_start(c, c->ticket, op->after, SYNC_RESUME, NULL);
+        if (err)
+            hilo_conn_error(c, err, NULL, NULL);
+    }
     hello_free(op);
     hilo_session_unbusy(c);
 }
@@ -233,7 +236,7 @@ static void hello_cb(redisReply *reply, void *data)
     }
 }
 
-void hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
 {
     int bad = 0, err;
     const char *token = hilo_dispatch_str(msg, "token", 128, &bad);
@@ -247,20 +250,12 @@ void hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     uint64_t ms, seq;
     struct hello_op *op;
 
-    if (c->ready) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
-    if (bad || (after && parse_id(after, &ms, &seq) < 0)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+    if (c->ready || bad || (after && parse_id(after, &ms, &seq) < 0))
+        return -HILO_EBADFRAME;
     if (identity && !json_is_null(identity)) {
         err = hilo_identity_check(c->srv, identity, &uid, &iname, &iemail);
-        if (err) {
-            hilo_conn_error(c, err, req, NULL);
-            return;
-        }
+        if (err)
+            return err;
         if (iname && *iname)
             name = iname;
         if (iemail && *iemail)
@@ -291,10 +286,8 @@ void hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
         snprintf(c->id, 23, "c%s", hex);
     }
     op = calloc(1, sizeof *op);
-    if (!op) {
-        hilo_conn_error(c, -HILO_EINTERNAL, req, NULL);
-        return;
-    }
+    if (!op)
+        return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     op->c = c;
     op->req = req ? strdup(req) : NULL;
@@ -322,22 +315,23 @@ void hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     if (rc == 0)
         rc = hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 1, x, NULL);
     if (rc < 0)
-        hello_fail(op, -HILO_EUNAVAIL);
+        hello_fail(op, -HILO_EUNAVAIL); /* sent by hello_fail: it also unbusies */
+    return 0;
 }
 
-void hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
 {
-    struct msg_op *op = hilo_msg_parse(c, msg, req, "message");
-    if (!op)
-        return;
+    struct msg_op *op;
+    int err = hilo_msg_parse(c, msg, req, "message", &op);
+    if (err)
+        return err;
     if (!hilo_redis_ready(c->srv->redis)) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, req, op->client_id);
         hilo_msg_free(op);
-        return;
+        return -HILO_EUNAVAIL;
     }
     if (!c->ticket[0]) {
         hilo_tickets_customer_create(op);
-        return;
+        return 0;
     }
     snprintf(op->ref, sizeof op->ref, "%s", c->ticket);
     if (!hilo_live_watch_find(c, c->ticket)) {
@@ -346,30 +340,29 @@ void hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
         (void)w;
     }
     hilo_tickets_append(op);
+    return 0;
 }
 
-void hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req)
 {
     char ref[HILO_REF_MAX];
     int bad = 0;
     const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
     uint64_t ms, seq;
-    if (hilo_dispatch_ticket(c, msg, req, ref) < 0)
-        return;
-    if (bad || !after || parse_id(after, &ms, &seq) < 0) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
-    hilo_live_sync_start(c, ref, after, SYNC_RESUME, req);
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || !after || parse_id(after, &ms, &seq) < 0)
+        return -HILO_EBADFRAME;
+    return hilo_live_sync_start(c, ref, after, SYNC_RESUME, req);
 }
 
-void hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)
+int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)
 {
     json_t *st = json_object_get(msg, "state");
-    if (!json_is_boolean(st)) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, NULL);
-        return;
-    }
+    if (!json_is_boolean(st))
+        return -HILO_EBADFRAME;
     if (c->ticket[0])
         hilo_presence_typing(c, c->ticket, json_is_true(st));
+    return 0;
 }
