@@ -9,6 +9,7 @@
 
 #include "hilo/config.h"
 #include "hilo/rate.h"
+#include "hilo/reap.h"
 #include "hilo/ref.h"
 
 struct lws;
@@ -41,7 +42,9 @@ struct hilo_qnode {
 
 /* One WebSocket connection. Owned by the server; lws's per-session data
  * points at it from ESTABLISHED to CLOSED. Async operations hold a reference
- * so a reply that arrives after the socket closed finds wsi == NULL. */
+ * so a reply that arrives after the socket closed finds wsi == NULL. The
+ * last reference frees it at the end of the loop turn (reap.h), so code may
+ * still read it after dropping its own reference, until it returns. */
 struct hilo_conn {
     struct lws *wsi;
     struct hilo_server *srv;
@@ -80,6 +83,7 @@ struct hilo_conn {
      * (hello, login, creating the first ticket) was in flight. */
     struct hilo_deferred *def_head, *def_tail;
     uint32_t ndef;
+    struct hilo_reap_node reap;
 };
 
 struct hilo_server {
@@ -105,6 +109,7 @@ struct hilo_server {
     int pool_filling;
     int timers_busy;
     uv_timer_t timers;
+    struct hilo_reap reap; /* connections freed at the end of the turn */
     uint64_t identity_secret_len;
 };
 

@@ -68,12 +68,14 @@ static void create_cb(redisReply *reply, void *data)
     snprintf(c->ticket, sizeof c->ticket, "%s", op->ref);
     send_ack(c, op->client_id, op->ref, reply->element[0]->element[0]->str, 0, op->req);
 out:
+    /* This may drop the last reference: c stays readable until the loop
+     * turn ends (reap.h), and c->wsi says whether the socket is still up. */
     hilo_msg_free(op);
     if (c->wsi)
         hilo_session_unbusy(c);
 }
 
-void customer_create_again(void *data) { hilo_tickets_customer_create(data); }
+static void customer_create_again(void *data) { hilo_tickets_customer_create(data); }
 
 void hilo_tickets_customer_create(struct msg_op *op)
 {

@@ -2,6 +2,7 @@
  * What a frame means is decided in domain/hub.c. */
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,10 +53,9 @@ struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role
 
 void hilo_conn_ref(struct hilo_conn *c) { c->refs++; }
 
-void hilo_conn_unref(struct hilo_conn *c)
+static void conn_free(struct hilo_reap_node *n)
 {
-    if (--c->refs)
-        return;
+    struct hilo_conn *c = (struct hilo_conn *)((char *)n - offsetof(struct hilo_conn, reap));
     free(c->rx);
     free(c->id);
     free(c->name);
@@ -63,6 +63,15 @@ void hilo_conn_unref(struct hilo_conn *c)
     free(c->ident);
     free(c->cookie);
     free(c);
+}
+
+void hilo_conn_unref(struct hilo_conn *c)
+{
+    if (--c->refs)
+        return;
+    /* A callback that dropped the last reference may read c until it returns
+     * (create_cb did: issue 8): free it once the loop turn is over. */
+    hilo_reap_later(&c->srv->reap, &c->reap, conn_free);
 }
 
 static void drop_queue(struct hilo_conn *c)
