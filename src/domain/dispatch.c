@@ -108,24 +108,25 @@ const struct hilo_frame_type *hilo_dispatch_find(const struct hilo_frame_type *t
 void hilo_dispatch_run(struct hilo_conn *c, const struct hilo_frame_type *tab, size_t n,
                        json_t *msg, const char *type, const char *req)
 {
+    struct hilo_session *se = hilo_sess(c);
     const struct hilo_frame_type *ft;
     const char *client_id = NULL;
     int err;
 
-    if (c->busy) {
+    if (se->busy) {
         hilo_session_defer(c, msg);
         return;
     }
-    if (c->role == HILO_ROLE_AGENT && c->ready && hilo_now_ms() >= c->sess_exp_ms) {
+    if (se->role == HILO_ROLE_AGENT && se->ready && hilo_now_ms() >= se->sess_exp_ms) {
         hilo_conn_error(c, -HILO_EEXPIRED, req, NULL);
         hilo_conn_close(c, 4401);
         return;
     }
-    ft = hilo_dispatch_find(tab, n, type, c->role);
+    ft = hilo_dispatch_find(tab, n, type, se->role);
     if (!ft)
         err = -HILO_EUNKNOWNTYPE;
-    else if ((ft->flags & HILO_FT_READY) && !c->ready)
-        err = c->role == HILO_ROLE_AGENT ? -HILO_EUNAUTH : -HILO_EHELLO;
+    else if ((ft->flags & HILO_FT_READY) && !se->ready)
+        err = se->role == HILO_ROLE_AGENT ? -HILO_EUNAUTH : -HILO_EHELLO;
     else if ((err = ft->fn(c, msg, req)) < 0 && (ft->flags & HILO_FT_CLIENT_ID)) {
         json_t *v = json_object_get(msg, "client_id");
         if (json_is_string(v) && json_string_length(v) <= 64)

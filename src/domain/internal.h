@@ -15,6 +15,7 @@
 #include "hilo/ref.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/session.h"
 
 #define HISTORY_PAGE 500
 #define MAX_DEFERRED 64

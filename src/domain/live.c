@@ -63,7 +63,7 @@ static void route_drop_if_empty(struct hilo_server *s, struct hilo_route *r)
 
 struct hilo_watch *hilo_live_watch_find(struct hilo_conn *c, const char *ref)
 {
-    for (struct hilo_watch *w = c->watches; w; w = w->cnext)
+    for (struct hilo_watch *w = hilo_sess(c)->watches; w; w = w->cnext)
         if (strcmp(w->route->ref, ref) == 0)
             return w;
     return NULL;
@@ -87,8 +87,8 @@ struct hilo_watch *hilo_live_watch_get(struct hilo_conn *c, const char *ref)
     w->route = r;
     w->rnext = r->watches;
     r->watches = w;
-    w->cnext = c->watches;
-    c->watches = w;
+    w->cnext = hilo_sess(c)->watches;
+    hilo_sess(c)->watches = w;
     return w;
 }
 
@@ -113,7 +113,7 @@ void hilo_live_watch_free(struct hilo_conn *c, struct hilo_watch *w)
             *pp = w->rnext;
             break;
         }
-    for (struct hilo_watch **pp = &c->watches; *pp; pp = &(*pp)->cnext)
+    for (struct hilo_watch **pp = &hilo_sess(c)->watches; *pp; pp = &(*pp)->cnext)
         if (*pp == w) {
             *pp = w->cnext;
             break;
@@ -203,7 +203,7 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
                 if (parse_id(idbuf, &ms, &seq) == 0) {
                     struct hilo_frame *f = hilo_frame_new(sp + 1, (size_t)(eol - sp - 1));
                     for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
-                        if (vis == 'i' && w->conn->role != HILO_ROLE_AGENT)
+                        if (vis == 'i' && hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
                             continue;
                         deliver(w, f, ms, seq);
                     }
@@ -212,16 +212,16 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
             }
         } else if (kind == 'T') {
             struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
-            for (struct hilo_conn *c = s->qw_head; f && c; c = c->qw_next)
+            for (struct hilo_conn *c = s->qw_head; f && c; c = hilo_sess(c)->qw_next)
                 hilo_conn_send(c, f);
             for (struct hilo_watch *w = route ? route->watches : NULL; f && w; w = w->rnext)
-                if (w->conn->role == HILO_ROLE_AGENT && !w->conn->queue_watch)
+                if (hilo_sess(w->conn)->role == HILO_ROLE_AGENT && !hilo_sess(w->conn)->queue_watch)
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
         } else if (kind == 'D' && route) {
             struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
-                if (w->conn->role == HILO_ROLE_AGENT)
+                if (hilo_sess(w->conn)->role == HILO_ROLE_AGENT)
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
         } else if (kind == 'P' && route) {
@@ -230,11 +230,11 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
                 size_t nlen = (size_t)(sp - line - 1);
                 struct hilo_frame *f = hilo_frame_new(sp + 1, (size_t)(eol - sp - 1));
                 for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
-                    struct hilo_conn *wc = w->conn;
-                    if (wc->role != HILO_ROLE_AGENT ||
-                        (wc->id && strlen(wc->id) == nlen && memcmp(wc->id, line + 1, nlen) == 0))
+                    struct hilo_session *ws = hilo_sess(w->conn);
+                    if (ws->role != HILO_ROLE_AGENT ||
+                        (ws->id && strlen(ws->id) == nlen && memcmp(ws->id, line + 1, nlen) == 0))
                         continue;
-                    hilo_conn_send(wc, f);
+                    hilo_conn_send(w->conn, f);
                 }
                 hilo_frame_unref(f);
             }
@@ -242,7 +242,7 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
-                if (from == 'c' && w->conn->role != HILO_ROLE_AGENT)
+                if (from == 'c' && hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
                     continue;
                 hilo_conn_send(w->conn, f);
             }
@@ -387,7 +387,7 @@ static void thread_customer_cb(redisReply *reply, void *data)
     op->viewers = json_array();
     if (vw->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i + 1 < vw->elements; i += 2)
-            if (strcmp(vw->element[i]->str, c->id) != 0 &&
+            if (strcmp(vw->element[i]->str, hilo_sess(c)->id) != 0 &&
                 strtoull(vw->element[i + 1]->str, NULL, 10) > now)
                 json_array_append_new(op->viewers, json_string(vw->element[i]->str));
     op->others = json_array();
@@ -521,7 +521,7 @@ static void sync_page(struct sync_op *op)
     struct hilo_ticket_keys k;
     struct call call;
     char count[16];
-    int agent = c->role == HILO_ROLE_AGENT;
+    int agent = hilo_sess(c)->role == HILO_ROLE_AGENT;
 
     hilo_ticket_keys(&k, op->ref);
     snprintf(count, sizeof count, "%d", op->mode == SYNC_THREAD ? 1000 : HISTORY_PAGE);
@@ -531,7 +531,7 @@ static void sync_page(struct sync_op *op)
     call_add(&call, k.dl);
     call_add(&call, op->after);
     call_add(&call, agent ? "0" : "1");
-    call_add(&call, agent ? "" : c->id);
+    call_add(&call, agent ? "" : hilo_sess(c)->id);
     call_add(&call, count);
     if (call_send(c->srv, &call, sync_cb, op) < 0) {
         if (op->mode != SYNC_SILENT)
@@ -583,7 +583,7 @@ void hilo_hub_resync(struct hilo_server *s)
                 if (err)
                     hilo_conn_error(w->conn, err, NULL, NULL);
             }
-    for (struct hilo_conn *c = s->qw_head; c; c = c->qw_next) {
+    for (struct hilo_conn *c = s->qw_head; c; c = hilo_sess(c)->qw_next) {
         int err = hilo_ws_agent_queue_snapshot(c, NULL);
         if (err)
             hilo_conn_error(c, err, NULL, NULL);

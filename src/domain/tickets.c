@@ -65,7 +65,7 @@ static void create_cb(redisReply *reply, void *data)
         hilo_conn_error(c, err, op->req, op->client_id);
         goto out;
     }
-    snprintf(c->ticket, sizeof c->ticket, "%s", op->ref);
+    snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", op->ref);
     send_ack(c, op->client_id, op->ref, reply->element[0]->element[0]->str, 0, op->req);
 out:
     /* This may drop the last reference: c stays readable until the loop
@@ -80,6 +80,7 @@ static void customer_create_again(void *data) { hilo_tickets_customer_create(dat
 void hilo_tickets_customer_create(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
     struct hilo_ticket_keys k;
     struct call create, cust;
@@ -95,7 +96,7 @@ void hilo_tickets_customer_create(struct msg_op *op)
         if (!op->waited) {
             /* tickets come faster than the pool refills: wait for it */
             op->waited = 1;
-            c->busy = 1;
+            se->busy = 1;
             hilo_hub_when_ref(s, customer_create_again, op);
             return;
         }
@@ -105,14 +106,14 @@ void hilo_tickets_customer_create(struct msg_op *op)
         return;
     }
     op->creating = 1;
-    c->busy = 1; /* later messages wait for the ticket to exist */
+    se->busy = 1; /* later messages wait for the ticket to exist */
     /* Route before writing, so the published events find this connection. */
     hilo_live_watch_get(c, op->ref);
     hilo_ticket_keys(&k, op->ref);
-    hilo_i18n_ack(c->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
+    hilo_i18n_ack(se->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
     snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    snprintf(dkey, sizeof dkey, "c:%s:%s", c->id, op->client_id);
+    snprintf(dkey, sizeof dkey, "c:%s:%s", se->id, op->client_id);
     call_init(&create, HILO_S_CREATE, 5);
     call_add(&create, k.tk);
     call_add(&create, k.ev);
@@ -121,38 +122,38 @@ void hilo_tickets_customer_create(struct msg_op *op)
     call_add(&create, k.dl);
     call_add(&create, s->events_channel);
     call_add(&create, op->ref);
-    call_add(&create, c->id);
+    call_add(&create, se->id);
     call_add(&create, "web");
-    call_add(&create, c->name ? c->name : "");
+    call_add(&create, se->name ? se->name : "");
     call_addn(&create, op->text, op->text_len);
     call_add(&create, dkey);
     call_add(&create, op->client_id);
-    call_add(&create, c->locale);
+    call_add(&create, se->locale);
     call_add(&create, ack);
     call_add(&create, eta);
     call_add(&create, "");
     call_add(&create, "");
     call_add(&create, "message");
-    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, c->id);
-    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, c->id);
-    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, c->id);
-    hilo_key(ik, sizeof ik, HILO_K_IDENT, c->ident);
+    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
+    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, se->id);
+    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, se->id);
+    hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
     call_init(&cust, HILO_S_CUST, 3);
     call_add(&cust, cu);
     call_add(&cust, ids);
     call_add(&cust, tix);
-    call_add(&cust, c->id);
-    call_add(&cust, c->ident);
-    call_add(&cust, c->name ? c->name : "");
-    call_add(&cust, c->email ? c->email : "");
-    call_add(&cust, c->locale);
+    call_add(&cust, se->id);
+    call_add(&cust, se->ident);
+    call_add(&cust, se->name ? se->name : "");
+    call_add(&cust, se->email ? se->email : "");
+    call_add(&cust, se->locale);
     call_add(&cust, op->ref);
     call_add(&cust, "");
     {
         const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-        const char *set[] = {"SET", ik, c->id, "NX"};
+        const char *set[] = {"SET", ik, se->id, "NX"};
         const char *z1[] = {"ZADD", act, "NX", now, op->ref};
         const char *z2[] = {"ZADD", all, "NX", now, op->ref};
         rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
@@ -166,10 +167,10 @@ void hilo_tickets_customer_create(struct msg_op *op)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z1, NULL);
         if (rc == 0)
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
-        if (rc == 0 && c->email) {
+        if (rc == 0 && se->email) {
             char ix[400];
-            hilo_identity_email_key(c->email, ix, sizeof ix);
-            const char *sadd[] = {"SADD", ix, c->id};
+            hilo_identity_email_key(se->email, ix, sizeof ix);
+            const char *sadd[] = {"SADD", ix, se->id};
             rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
         }
         if (rc == 0)
@@ -191,6 +192,7 @@ static void append_cb(redisReply *reply, void *data)
 {
     struct msg_op *op = data;
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
     redisReply *res = reply;
     int err;
 
@@ -203,14 +205,14 @@ static void append_cb(redisReply *reply, void *data)
         err = -HILO_EINTERNAL;
     if (!c->wsi)
         goto out;
-    if (c->role == HILO_ROLE_CUSTOMER && strcmp(op->op, "message") == 0 &&
+    if (se->role == HILO_ROLE_CUSTOMER && strcmp(op->op, "message") == 0 &&
         (err == -HILO_EBADSTATE || err == -HILO_EUNKNOWNTICKET || err == -HILO_EFORBIDDEN)) {
         /* The current ticket is closed (or gone): this opens a new one. */
         struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
         if (w && !w->syncing)
             hilo_live_watch_free(c, w);
-        c->ticket[0] = '\0';
-        c->busy = 0;
+        se->ticket[0] = '\0';
+        se->busy = 0;
         hilo_tickets_customer_create(op);
         return;
     }
@@ -228,15 +230,16 @@ out:
 void hilo_tickets_append(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    int agent = c->role == HILO_ROLE_AGENT;
+    int agent = se->role == HILO_ROLE_AGENT;
     struct hilo_ticket_keys k;
     struct call call;
     char dkey[200];
     int rc;
 
     hilo_ticket_keys(&k, op->ref);
-    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', c->id, op->client_id);
+    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
     call_init(&call, HILO_S_APPEND, 4);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
@@ -247,13 +250,13 @@ void hilo_tickets_append(struct msg_op *op)
     call_add(&call, op->op);
     call_add(&call, "web");
     call_add(&call, agent ? "agent" : "customer");
-    call_add(&call, c->id);
-    call_add(&call, c->name ? c->name : "");
+    call_add(&call, se->id);
+    call_add(&call, se->name ? se->name : "");
     call_addn(&call, op->text, op->text_len);
     call_add(&call, dkey);
     call_add(&call, op->client_id);
     call_add(&call, "");
-    call_add(&call, agent ? "" : c->id);
+    call_add(&call, agent ? "" : se->id);
     call_add(&call, op->delivery ? op->delivery : "");
     for (int i = 0; i < op->nfields; i++)
         call_add(&call, op->fields[i]);

@@ -161,14 +161,15 @@ int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req)
 
 int hilo_ws_agent_queue_watch(struct hilo_conn *c, json_t *msg, const char *req)
 {
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    if (!c->queue_watch) {
+    if (!se->queue_watch) {
         /* Live first, then the snapshot: clients keep the newer updated_at. */
-        c->queue_watch = 1;
-        c->qw_prev = NULL;
-        c->qw_next = s->qw_head;
+        se->queue_watch = 1;
+        se->qw_prev = NULL;
+        se->qw_next = s->qw_head;
         if (s->qw_head)
-            s->qw_head->qw_prev = c;
+            hilo_sess(s->qw_head)->qw_prev = c;
         s->qw_head = c;
     }
     return hilo_ws_agent_queue_snapshot(c, req);
@@ -184,16 +185,17 @@ int hilo_ws_agent_queue_unwatch(struct hilo_conn *c, json_t *msg, const char *re
 /* Takes c off the list of queue watchers (no-op when it is not on it). */
 void hilo_ws_agent_queue_unlink(struct hilo_conn *c)
 {
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    if (!c->queue_watch)
+    if (!se->queue_watch)
         return;
-    if (c->qw_prev)
-        c->qw_prev->qw_next = c->qw_next;
+    if (se->qw_prev)
+        hilo_sess(se->qw_prev)->qw_next = se->qw_next;
     else
-        s->qw_head = c->qw_next;
-    if (c->qw_next)
-        c->qw_next->qw_prev = c->qw_prev;
-    c->queue_watch = 0;
+        s->qw_head = se->qw_next;
+    if (se->qw_next)
+        hilo_sess(se->qw_next)->qw_prev = se->qw_prev;
+    se->queue_watch = 0;
 }
 
 int hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req)
@@ -257,7 +259,7 @@ static void reply_route_cb(redisReply *reply, void *data)
         fields[i] = (size_t)i < reply->elements && reply->element[i]->type == REDIS_REPLY_STRING
                         ? reply->element[i]->str
                         : "";
-    snprintf(dkey, sizeof dkey, "a:%s:%s", c->id, op->client_id);
+    snprintf(dkey, sizeof dkey, "a:%s:%s", hilo_sess(c)->id, op->client_id);
     rc = hilo_route_entry(c->srv->cfg, op->channel, fields, op->ref, dkey, op->text, &op->entry,
                            &op->delivery);
     if (rc < 0) {
@@ -432,6 +434,7 @@ static void set_cb(redisReply *reply, void *data)
 static void set_send(struct set_op *op)
 {
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
     struct hilo_ticket_keys k;
     struct call call;
@@ -444,8 +447,8 @@ static void set_send(struct set_op *op)
     call_add(&call, op->ref);
     call_add(&call, op->op);
     call_add(&call, op->value);
-    call_add(&call, c->id);
-    call_add(&call, c->name ? c->name : "");
+    call_add(&call, se->id);
+    call_add(&call, se->name ? se->name : "");
     call_add(&call, op->team);
     call_add(&call, op->follow_up[0] ? op->follow_up : "0");
     if (strcmp(op->op, "status") == 0 || s->cfg->webhook_url[0]) {
@@ -606,11 +609,12 @@ static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
 {
     struct ws_auth *a = data;
     struct hilo_conn *c = a->c;
+    struct hilo_session *se = hilo_sess(c);
     if (c->wsi) {
         if (err) {
             hilo_conn_error(c, err, a->req, NULL);
             /* an upgrade made with an expired session cookie ends here */
-            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && c->cookie && !c->ready)
+            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && c->cookie && !se->ready)
                 hilo_conn_close(c, 4401);
         } else {
             json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "type", "session", "expires_at",
@@ -622,13 +626,13 @@ static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
                 json_object_set_new(o, "token", json_string(si->token));
             if (a->req)
                 json_object_set_new(o, "req", json_string(a->req));
-            free(c->id);
-            free(c->name);
-            c->id = strdup(si->name);
-            c->name = strdup(si->display[0] ? si->display : si->name);
-            c->admin = strcmp(si->role, "admin") == 0;
-            c->sess_exp_ms = si->exp_ms;
-            c->ready = 1;
+            free(se->id);
+            free(se->name);
+            se->id = strdup(si->name);
+            se->name = strdup(si->display[0] ? si->display : si->name);
+            se->admin = strcmp(si->role, "admin") == 0;
+            se->sess_exp_ms = si->exp_ms;
+            se->ready = 1;
             js = json_dumps(o, JSON_COMPACT);
             if (js)
                 hilo_conn_send_buf(c, js, strlen(js));

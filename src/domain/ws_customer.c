@@ -40,7 +40,7 @@ static void welcome(struct hilo_conn *c, const char *token, const char *summary,
 {
     struct hilo_buf b;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "welcome", "token", token, "customer",
-                          c->id, "locale", c->locale);
+                          hilo_sess(c)->id, "locale", hilo_sess(c)->locale);
     char *js;
     if (req)
         json_object_set_new(o, "req", json_string(req));
@@ -67,10 +67,11 @@ static void welcome(struct hilo_conn *c, const char *token, const char *summary,
 static void hello_finish(struct hello_op *op, const char *summary, size_t slen)
 {
     struct hilo_conn *c = op->c;
-    c->ready = 1;
-    welcome(c, c->cookie, summary, slen, op->req);
-    if (summary && op->after && c->ticket[0]) {
-        int err = hilo_live_sync_start(c, c->ticket, op->after, SYNC_RESUME, NULL);
+    struct hilo_session *se = hilo_sess(c);
+    se->ready = 1;
+    welcome(c, se->token, summary, slen, op->req);
+    if (summary && op->after && se->ticket[0]) {
+        int err = hilo_live_sync_start(c, se->ticket, op->after, SYNC_RESUME, NULL);
         if (err)
             hilo_conn_error(c, err, NULL, NULL);
     }
@@ -91,21 +92,22 @@ static void hello_cb(redisReply *reply, void *data);
 static void hello_summary(struct hello_op *op)
 {
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
     struct hilo_ticket_keys k;
     struct call call;
-    if (!c->ticket[0]) {
+    if (!se->ticket[0]) {
         hello_finish(op, NULL, 0);
         return;
     }
     op->step = 3;
-    hilo_ticket_keys(&k, c->ticket);
+    hilo_ticket_keys(&k, se->ticket);
     call_init(&call, HILO_S_HISTORY, 3);
     call_add(&call, k.tk);
     call_add(&call, k.ev);
     call_add(&call, k.dl);
     call_add(&call, "0");
     call_add(&call, "1");
-    call_add(&call, c->id);
+    call_add(&call, se->id);
     call_add(&call, "0");
     if (call_send(c->srv, &call, hello_cb, op) < 0)
         hello_fail(op, -HILO_EUNAVAIL);
@@ -115,6 +117,7 @@ static void hello_cb(redisReply *reply, void *data)
 {
     struct hello_op *op = data;
     struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
 
     if (!c->wsi) {
         hello_free(op);
@@ -137,27 +140,27 @@ static void hello_cb(redisReply *reply, void *data)
         if (reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING)
             user = reply->element[1]->str;
         if (user || web) {
-            free(c->id);
-            c->id = strdup(user ? user : web);
+            free(se->id);
+            se->id = strdup(user ? user : web);
         }
         if (op->user_ident || op->name || op->email) {
             /* Signed identity or pre-chat fields: write them now. */
             char ik[160], iu[160], ids[160], tix[160];
             struct call call;
             const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-            hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, c->id);
-            hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, c->id);
-            hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, c->id);
-            hilo_key(ik, sizeof ik, HILO_K_IDENT, c->ident);
+            hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
+            hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, se->id);
+            hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, se->id);
+            hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
             call_init(&call, HILO_S_CUST, 3);
             call_add(&call, cu);
             call_add(&call, ids);
             call_add(&call, tix);
-            call_add(&call, c->id);
-            call_add(&call, c->ident);
+            call_add(&call, se->id);
+            call_add(&call, se->ident);
             call_add(&call, op->name ? op->name : "");
             call_add(&call, op->email ? op->email : "");
-            call_add(&call, c->locale);
+            call_add(&call, se->locale);
             call_add(&call, "");
             call_add(&call, op->user_ident ? op->user_ident : "");
             op->step = 2;
@@ -165,18 +168,18 @@ static void hello_cb(redisReply *reply, void *data)
             if (rc == 0)
                 rc = call_send(c->srv, &call, NULL, NULL);
             if (rc == 0) {
-                const char *set[] = {"SET", ik, c->id};
+                const char *set[] = {"SET", ik, se->id};
                 rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, set, NULL);
             }
             if (rc == 0 && op->email) {
                 char ix[400];
                 hilo_identity_email_key(op->email, ix, sizeof ix);
-                const char *sadd[] = {"SADD", ix, c->id};
+                const char *sadd[] = {"SADD", ix, se->id};
                 rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, sadd, NULL);
             }
             if (rc == 0 && op->user_ident) {
                 hilo_key(iu, sizeof iu, HILO_K_IDENT, op->user_ident);
-                const char *set[] = {"SET", iu, c->id, "NX"};
+                const char *set[] = {"SET", iu, se->id, "NX"};
                 rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 4, set, NULL);
             }
             if (rc == 0) {
@@ -193,7 +196,7 @@ static void hello_cb(redisReply *reply, void *data)
             hello_finish(op, NULL, 0); /* a new visitor: nothing stored yet */
             return;
         }
-        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, c->id);
+        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
         op->step = 2;
         const char *hg[] = {"HGETALL", cu};
         if (hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 2, hg, NULL) < 0)
@@ -213,20 +216,20 @@ static void hello_cb(redisReply *reply, void *data)
         for (size_t i = 0; i + 1 < h->elements; i += 2) {
             const char *key = h->element[i]->str, *v = h->element[i + 1]->str;
             if (strcmp(key, "cur") == 0 && strlen(v) < HILO_REF_MAX)
-                snprintf(c->ticket, sizeof c->ticket, "%s", v);
-            else if (strcmp(key, "name") == 0 && !c->name)
-                c->name = strdup(v);
-            else if (strcmp(key, "email") == 0 && !c->email)
-                c->email = strdup(v);
+                snprintf(se->ticket, sizeof se->ticket, "%s", v);
+            else if (strcmp(key, "name") == 0 && !se->name)
+                se->name = strdup(v);
+            else if (strcmp(key, "email") == 0 && !se->email)
+                se->email = strdup(v);
             else if (strcmp(key, "locale") == 0 && !op->has_locale)
-                snprintf(c->locale, sizeof c->locale, "%s", hilo_i18n_lang(v));
+                snprintf(se->locale, sizeof se->locale, "%s", hilo_i18n_lang(v));
         }
         hello_summary(op);
         return;
     }
     case 3: { /* summary of the current ticket */
         if (hilo_store_err(reply) || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-            c->ticket[0] = '\0';
+            se->ticket[0] = '\0';
             hello_finish(op, NULL, 0);
             return;
         }
@@ -238,6 +241,7 @@ static void hello_cb(redisReply *reply, void *data)
 
 int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
 {
+    struct hilo_session *se = hilo_sess(c);
     int bad = 0, err;
     const char *token = hilo_dispatch_str(msg, "token", 128, &bad);
     const char *locale = hilo_dispatch_str(msg, "locale", 35, &bad);
@@ -250,7 +254,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     uint64_t ms, seq;
     struct hello_op *op;
 
-    if (c->ready || bad || (after && parse_id(after, &ms, &seq) < 0))
+    if (se->ready || bad || (after && parse_id(after, &ms, &seq) < 0))
         return -HILO_EBADFRAME;
     if (identity && !json_is_null(identity)) {
         err = hilo_identity_check(c->srv, identity, &uid, &iname, &iemail);
@@ -267,23 +271,23 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
         hilo_identity_new_token(tok);
     hilo_identity_sha256_hex(tok, hash);
     snprintf(ident, sizeof ident, "web:%.32s", hash);
-    free(c->cookie);
-    c->cookie = strdup(tok); /* for customers: the visitor token */
-    free(c->ident);
-    c->ident = strdup(ident);
-    snprintf(c->locale, sizeof c->locale, "%s", hilo_i18n_lang(locale));
+    free(se->token);
+    se->token = strdup(tok);
+    free(se->ident);
+    se->ident = strdup(ident);
+    snprintf(se->locale, sizeof se->locale, "%s", hilo_i18n_lang(locale));
     if (name && *name)
-        c->name = strdup(name);
+        se->name = strdup(name);
     if (email && *email)
-        c->email = strdup(email);
+        se->email = strdup(email);
     {
         unsigned char rnd[10];
         char hex[21];
         randombytes_buf(rnd, sizeof rnd);
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        free(c->id);
-        c->id = malloc(23);
-        snprintf(c->id, 23, "c%s", hex);
+        free(se->id);
+        se->id = malloc(23);
+        snprintf(se->id, 23, "c%s", hex);
     }
     op = calloc(1, sizeof *op);
     if (!op)
@@ -300,7 +304,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     }
     op->step = 1;
     op->has_locale = locale != NULL;
-    c->busy = 1;
+    se->busy = 1;
     hilo_key(k1, sizeof k1, HILO_K_IDENT, ident);
     const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
     const char *g1[] = {"GET", k1};
@@ -321,6 +325,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
 
 int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
 {
+    struct hilo_session *se = hilo_sess(c);
     struct msg_op *op;
     int err = hilo_msg_parse(c, msg, req, "message", &op);
     if (err)
@@ -329,14 +334,14 @@ int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
         hilo_msg_free(op);
         return -HILO_EUNAVAIL;
     }
-    if (!c->ticket[0]) {
+    if (!se->ticket[0]) {
         hilo_tickets_customer_create(op);
         return 0;
     }
-    snprintf(op->ref, sizeof op->ref, "%s", c->ticket);
-    if (!hilo_live_watch_find(c, c->ticket)) {
+    snprintf(op->ref, sizeof op->ref, "%s", se->ticket);
+    if (!hilo_live_watch_find(c, se->ticket)) {
         /* Live from now on, so the sender sees its own message echoed. */
-        struct hilo_watch *w = hilo_live_watch_get(c, c->ticket);
+        struct hilo_watch *w = hilo_live_watch_get(c, se->ticket);
         (void)w;
     }
     hilo_tickets_append(op);
@@ -362,7 +367,7 @@ int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)
     json_t *st = json_object_get(msg, "state");
     if (!json_is_boolean(st))
         return -HILO_EBADFRAME;
-    if (c->ticket[0])
-        hilo_presence_typing(c, c->ticket, json_is_true(st));
+    if (hilo_sess(c)->ticket[0])
+        hilo_presence_typing(c, hilo_sess(c)->ticket, json_is_true(st));
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "hilo/log.h"
 #include "hilo/rate.h"
 #include "hilo/server.h"
+#include "hilo/session.h"
 
 
 struct hilo_frame *hilo_frame_new(const char *data, size_t len)
@@ -39,10 +40,16 @@ struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role
     c->wsi = wsi;
     c->srv = s;
     c->refs = 1;
-    c->role = (uint8_t)role;
     c->serial = ++s->serial;
     hilo_rate_init(&c->rate, s->cfg->msg_burst, hilo_now_ms());
-    memcpy(c->locale, "en", 3);
+    /* Until net registers the domain's hooks (issue 8, ws_ops), the domain
+     * half is made here. */
+    c->session = hilo_session_new(c, role);
+    if (!c->session) {
+        free(c);
+        return NULL;
+    }
+    c->session_free = hilo_session_free;
     c->all_next = s->all_head;
     if (s->all_head)
         s->all_head->all_prev = c;
@@ -56,11 +63,9 @@ void hilo_conn_ref(struct hilo_conn *c) { c->refs++; }
 static void conn_free(struct hilo_reap_node *n)
 {
     struct hilo_conn *c = (struct hilo_conn *)((char *)n - offsetof(struct hilo_conn, reap));
+    if (c->session_free)
+        c->session_free(c->session);
     free(c->rx);
-    free(c->id);
-    free(c->name);
-    free(c->email);
-    free(c->ident);
     free(c->cookie);
     free(c);
 }

@@ -13,6 +13,7 @@
 #include "hilo/common.h"
 #include "hilo/dispatch.h"
 #include "hilo/server.h"
+#include "hilo/session.h"
 
 /* ---- what the dispatcher sent ---- */
 
@@ -71,14 +72,24 @@ static const struct hilo_frame_type tab[] = {
 };
 #define NTAB (sizeof tab / sizeof tab[0])
 
+/* A connection without a socket (wsi NULL) and its session. */
 static struct hilo_conn *conn(int role, int ready)
 {
     struct hilo_conn *c = calloc(1, sizeof *c);
-    c->role = (uint8_t)role;
-    c->ready = (uint8_t)ready;
+    assert_non_null(c);
     c->refs = 1;
-    c->sess_exp_ms = UINT64_MAX;
+    c->session = hilo_session_new(c, role);
+    assert_non_null(c->session);
+    hilo_sess(c)->ready = (uint8_t)ready;
+    hilo_sess(c)->sess_exp_ms = UINT64_MAX;
     return c;
+}
+
+static void drop(struct hilo_conn *c)
+{
+    hilo_hub_conn_gone(c);
+    hilo_session_free(c->session);
+    free(c);
 }
 
 static void run(struct hilo_conn *c, const char *js)
@@ -122,7 +133,7 @@ static void unknown_type_is_one_error(void **state)
     assert_int_equal(last_err, -HILO_EUNKNOWNTYPE);
     assert_string_equal(last_req, "r1");
     assert_string_equal(last_cid, "(null)");
-    free(c);
+    drop(c);
 }
 
 static void ready_flag_gates_by_role(void **state)
@@ -141,8 +152,8 @@ static void ready_flag_gates_by_role(void **state)
     run(cu, "{\"type\":\"open\"}");
     assert_int_equal(handler_calls, 1);
     assert_int_equal(n_errors, 2);
-    free(cu);
-    free(ag);
+    drop(cu);
+    drop(ag);
 }
 
 static void handler_error_sent_once_with_client_id(void **state)
@@ -172,7 +183,7 @@ static void handler_error_sent_once_with_client_id(void **state)
     run(c, "{\"type\":\"write\",\"client_id\":\"m-3\"}");
     assert_int_equal(n_errors, 3);
     assert_int_equal(handler_calls, 4);
-    free(c);
+    drop(c);
 }
 
 static void busy_defers_then_forgets(void **state)
@@ -180,16 +191,17 @@ static void busy_defers_then_forgets(void **state)
     struct hilo_conn *c = conn(HILO_ROLE_CUSTOMER, 1);
     (void)state;
     reset();
-    c->busy = 1;
+    hilo_sess(c)->busy = 1;
     run(c, "{\"type\":\"write\",\"client_id\":\"k\"}");
     run(c, "{\"type\":\"nope\"}");
     assert_int_equal(handler_calls, 0);
     assert_int_equal(n_errors, 0);
-    assert_int_equal(c->ndef, 2);
+    assert_int_equal(hilo_sess(c)->ndef, 2);
     hilo_hub_conn_gone(c); /* frees the deferred frames */
-    assert_int_equal(c->ndef, 0);
-    assert_null(c->def_head);
-    free(c);
+    assert_int_equal(hilo_sess(c)->ndef, 0);
+    assert_null(hilo_sess(c)->def_head);
+    assert_int_equal(n_errors, 0);
+    drop(c);
 }
 
 static void expired_agent_session_closes(void **state)
@@ -197,14 +209,14 @@ static void expired_agent_session_closes(void **state)
     struct hilo_conn *c = conn(HILO_ROLE_AGENT, 1);
     (void)state;
     reset();
-    c->sess_exp_ms = 1;
+    hilo_sess(c)->sess_exp_ms = 1;
     run(c, "{\"type\":\"open\",\"req\":\"r3\"}");
     assert_int_equal(handler_calls, 0);
     assert_int_equal(n_errors, 1);
     assert_int_equal(last_err, -HILO_EEXPIRED);
     assert_int_equal(n_closes, 1);
     assert_int_equal(last_close, 4401);
-    free(c);
+    drop(c);
 }
 
 /* The hub's own table: checks that fail before any Redis call. */
@@ -217,7 +229,7 @@ static void hub_table(void **state)
     assert_int_equal(last_err, -HILO_EUNKNOWNTYPE);
     hub_run(cu, "{\"type\":\"message\",\"client_id\":\"early\",\"text\":\"hi\"}");
     assert_int_equal(last_err, -HILO_EHELLO);
-    cu->ready = 1;
+    hilo_sess(cu)->ready = 1;
     hub_run(cu, "{\"type\":\"message\",\"client_id\":\"\",\"text\":\"hi\",\"req\":\"q\"}");
     assert_int_equal(last_err, -HILO_EBADFRAME);
     assert_string_equal(last_req, "q");
@@ -242,8 +254,8 @@ static void hub_table(void **state)
     assert_int_equal(n_sent, 1);
     assert_non_null(strstr(last_sent, "\"type\":\"pong\""));
     assert_non_null(strstr(last_sent, "\"req\":\"p1\""));
-    free(cu);
-    free(ag);
+    drop(cu);
+    drop(ag);
 }
 
 int main(void)
