@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/store.h"
 #include "hilo/keys.h"
 #include "hilo/outbox.h"
 #include "hilo/scripts.h"
@@ -37,7 +38,7 @@ static void followup_cb(redisReply *reply, void *data)
     } else if (reply && reply->type == REDIS_REPLY_ARRAY) {
         const char *argv[] = {"ZREM", timers, op->member};
         hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
-    } else if (reply && reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "unknown_ticket")) {
+    } else if (hilo_store_err(reply) == -HILO_EUNKNOWNTICKET) {
         const char *argv[] = {"ZREM", timers, op->member};
         hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
     }
@@ -53,8 +54,8 @@ static void due_cb(redisReply *reply, void *data)
     for (size_t i = 0; i < reply->elements; i++) {
         const char *m = reply->element[i]->str;
         char ref[HILO_REF_MAX];
-        struct hilo_ticket_keys k;
-        struct call call;
+        struct hilo_store_argv a;
+        struct hilo_tx tx;
         struct timer_op *op;
         if (strncmp(m, "followup:", 9) != 0 || hilo_ref_normalize(m + 9, ref) < 0)
             continue;
@@ -63,29 +64,17 @@ static void due_cb(redisReply *reply, void *data)
             continue;
         op->s = s;
         snprintf(op->member, sizeof op->member, "%s", m);
-        hilo_ticket_keys(&k, ref);
-        call_init(&call, HILO_S_SET, 2);
-        call_add(&call, k.tk);
-        call_add(&call, k.ev);
-        call_add(&call, s->events_channel);
-        call_add(&call, ref);
-        call_add(&call, "followup");
-        call_add(&call, "");
-        call_add(&call, "");
-        call_add(&call, "");
-        call_add(&call, "");
-        call_add(&call, "0");
+        struct hilo_store_set set = {.chan = s->events_channel, .ref = ref, .op = HILO_SET_FOLLOWUP};
         /* MULTI so that a webhook hears of it in the same transaction; the
          * reply is the script's, first of the EXEC array */
         op->multi = 1;
-        const char *mu[] = {"MULTI"}, *ex[] = {"EXEC"};
-        int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, mu, NULL);
-        if (rc == 0)
-            rc = call_send(s, &call, NULL, NULL);
-        if (rc == 0)
-            rc = hilo_outbox_add_webhook(s->outbox, ref);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, followup_cb, op, 1, ex, NULL);
+        int rc = hilo_store_set_argv(&a, &set);
+        if (rc == 0) {
+            hilo_tx_begin(&tx, s->redis);
+            hilo_tx_add_argv(&tx, &a);
+            hilo_tickets_tx_webhook(&tx, s, ref);
+            rc = hilo_tx_commit(&tx, followup_cb, op);
+        }
         if (rc < 0)
             free(op);
     }
@@ -94,16 +83,12 @@ static void due_cb(redisReply *reply, void *data)
 void hilo_hub_timers_tick(struct hilo_server *s)
 {
     char timers[128], now[24];
-    struct call call;
     if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
         return;
     hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    call_init(&call, HILO_S_DUE, 1);
-    call_add(&call, timers);
-    call_add(&call, now);
-    call_add(&call, "60000");
-    call_add(&call, "100");
-    if (call_send(s, &call, due_cb, s) == 0)
+    /* store.h has no typed op for DUE yet: the timers' lease, 60 s */
+    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DUE), "1", timers, now, "60000", "100"};
+    if (hilo_redis_cmdargv(s->redis, due_cb, s, 7, argv, NULL) == 0)
         s->timers_busy = 1;
 }

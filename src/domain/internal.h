@@ -13,7 +13,6 @@
 #include "hilo/common.h"
 #include "hilo/redis.h"
 #include "hilo/ref.h"
-#include "hilo/scripts.h"
 #include "hilo/server.h"
 #include "hilo/session.h"
 
@@ -53,41 +52,6 @@ struct hilo_deferred {
 
 #define parse_id hilo_proto_parse_id
 #define id_after hilo_proto_id_after
-
-/* ---- EVALSHA argv builder (until the hub moves to store's typed ops) ---- */
-
-/* argv builder for EVALSHA */
-struct call {
-    int argc;
-    const char *argv[32];
-    size_t lens[32];
-    char nkeys[8];
-};
-
-static inline void call_init(struct call *k, enum hilo_script sc, int nkeys)
-{
-    k->argc = 0;
-    k->argv[k->argc] = "EVALSHA";
-    k->lens[k->argc++] = 7;
-    k->argv[k->argc] = hilo_scripts_sha(sc);
-    k->lens[k->argc++] = 40;
-    snprintf(k->nkeys, sizeof k->nkeys, "%d", nkeys);
-    k->argv[k->argc] = k->nkeys;
-    k->lens[k->argc++] = strlen(k->nkeys);
-}
-
-static inline void call_addn(struct call *k, const char *s, size_t n)
-{
-    k->argv[k->argc] = s ? s : "";
-    k->lens[k->argc++] = s ? n : 0;
-}
-
-static inline void call_add(struct call *k, const char *s) { call_addn(k, s, s ? strlen(s) : 0); }
-
-static inline int call_send(struct hilo_server *s, struct call *k, hilo_redis_cb cb, void *data)
-{
-    return hilo_redis_cmdargv(s->redis, cb, data, k->argc, k->argv, k->lens);
-}
 
 /* ---- dispatch.c: frame helpers ---- */
 
@@ -168,6 +132,10 @@ void hilo_msg_free(struct msg_op *op);
 void hilo_tickets_customer_create(struct msg_op *op);
 /* message / reply / note / resolve on op->ref (takes op). */
 void hilo_tickets_append(struct msg_op *op);
+/* Adds "ticket ref changed" for the webhook to an open transaction (the
+ * outbox queues it on the connection the transaction is on). */
+struct hilo_tx;
+void hilo_tickets_tx_webhook(struct hilo_tx *tx, struct hilo_server *s, const char *ref);
 
 /* ---- ws_customer.c / ws_agent.c: frame handlers (dispatch.h) ---- */
 

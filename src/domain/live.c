@@ -396,20 +396,10 @@ static void thread_customer_cb(redisReply *reply, void *data)
     if (tix->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < tix->elements && others < 10; i++) {
             const char *ref = tix->element[i]->str;
-            struct hilo_ticket_keys k;
-            struct call call;
             if (strcmp(ref, op->ref) == 0 || strlen(ref) >= HILO_REF_MAX)
                 continue;
-            hilo_ticket_keys(&k, ref);
-            call_init(&call, HILO_S_HISTORY, 3);
-            call_add(&call, k.tk);
-            call_add(&call, k.ev);
-            call_add(&call, k.dl);
-            call_add(&call, "0");
-            call_add(&call, "0");
-            call_add(&call, "");
-            call_add(&call, "0");
-            if (call_send(c->srv, &call, thread_other_cb, op) == 0) {
+            struct hilo_store_history sum = {.ref = ref}; /* the summary only */
+            if (hilo_store_history(c->srv->redis, &sum, thread_other_cb, op) == 0) {
                 op->waiting++;
                 others++;
             }
@@ -483,15 +473,15 @@ static void sync_cb(redisReply *reply, void *data)
         hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, op->customer_id);
         hilo_key(vw, sizeof vw, HILO_K_VIEWERS, op->ref);
         /* Context card: the reads in one transaction, one reply. */
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
         const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids};
         const char *zr[] = {"ZREVRANGE", tix, "0", "10"}, *hv[] = {"HGETALL", vw};
-        if (hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 1, m, NULL) < 0 ||
-            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, hg, NULL) < 0 ||
-            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, sm, NULL) < 0 ||
-            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 4, zr, NULL) < 0 ||
-            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, hv, NULL) < 0 ||
-            hilo_redis_cmdargv(c->srv->redis, thread_customer_cb, op, 1, x, NULL) < 0) {
+        struct hilo_tx tx;
+        hilo_tx_begin(&tx, c->srv->redis);
+        hilo_tx_add(&tx, 2, hg, NULL);
+        hilo_tx_add(&tx, 2, sm, NULL);
+        hilo_tx_add(&tx, 4, zr, NULL);
+        hilo_tx_add(&tx, 2, hv, NULL);
+        if (hilo_tx_commit(&tx, thread_customer_cb, op) < 0) {
             hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
             sync_free(op, 1);
         }
@@ -518,22 +508,15 @@ static void sync_cb(redisReply *reply, void *data)
 static void sync_page(struct sync_op *op)
 {
     struct hilo_conn *c = op->c;
-    struct hilo_ticket_keys k;
-    struct call call;
-    char count[16];
     int agent = hilo_sess(c)->role == HILO_ROLE_AGENT;
-
-    hilo_ticket_keys(&k, op->ref);
-    snprintf(count, sizeof count, "%d", op->mode == SYNC_THREAD ? 1000 : HISTORY_PAGE);
-    call_init(&call, HILO_S_HISTORY, 3);
-    call_add(&call, k.tk);
-    call_add(&call, k.ev);
-    call_add(&call, k.dl);
-    call_add(&call, op->after);
-    call_add(&call, agent ? "0" : "1");
-    call_add(&call, agent ? "" : hilo_sess(c)->id);
-    call_add(&call, count);
-    if (call_send(c->srv, &call, sync_cb, op) < 0) {
+    struct hilo_store_history h = {
+        .ref = op->ref,
+        .after = op->after,
+        .public_only = !agent, /* customers see no notes, no assignments */
+        .customer = agent ? "" : hilo_sess(c)->id,
+        .count = op->mode == SYNC_THREAD ? 1000 : HISTORY_PAGE,
+    };
+    if (hilo_store_history(c->srv->redis, &h, sync_cb, op) < 0) {
         if (op->mode != SYNC_SILENT)
             hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
         sync_free(op, 1);

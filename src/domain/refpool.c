@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "hilo/common.h"
 #include "hilo/keys.h"
+#include "hilo/store.h"
 
 /* ---- reference pool ----------------------------------------------------- */
 
@@ -83,19 +84,12 @@ static void reserve_cb(redisReply *reply, void *data)
 static int reserve_send(struct hilo_server *s, int digits)
 {
     struct reserve_op *op = calloc(1, sizeof *op);
-    struct hilo_ticket_keys k;
-    struct call call;
     if (!op)
         return -ENOMEM;
     op->s = s;
     hilo_ref_generate(op->ref, digits);
-    hilo_ticket_keys(&k, op->ref);
-    call_init(&call, HILO_S_RESERVE, 2);
-    call_add(&call, k.tk);
-    call_add(&call, k.rsv);
-    call_add(&call, s->instance);
-    call_add(&call, "604800");
-    if (call_send(s, &call, reserve_cb, op) < 0) {
+    struct hilo_store_reserve rsv = {.ref = op->ref, .owner = s->instance, .ttl_s = 604800};
+    if (hilo_store_reserve(s->redis, &rsv, reserve_cb, op) < 0) {
         free(op);
         return -HILO_EUNAVAIL;
     }

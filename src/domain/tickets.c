@@ -77,15 +77,23 @@ out:
 
 static void customer_create_again(void *data) { hilo_tickets_customer_create(data); }
 
+void hilo_tickets_tx_webhook(struct hilo_tx *tx, struct hilo_server *s, const char *ref)
+{
+    if (tx->rc == 0) {
+        int rc = hilo_outbox_add_webhook(s->outbox, ref);
+        if (rc < 0)
+            tx->rc = rc; /* the commit then discards the block */
+    }
+}
+
 void hilo_tickets_customer_create(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    struct hilo_ticket_keys k;
-    struct call create, cust;
-    char ack[512], eta[16], now[24], cu[160], ids[160], tix[160], ik[160], dkey[200];
-    char act[128], all[128];
+    struct hilo_store_argv create_a, cust_a;
+    struct hilo_tx tx;
+    char ack[512], now[24], ik[160], dkey[200], act[128], all[128], ix[400];
     int rc;
 
     if (!c->wsi) {
@@ -109,74 +117,50 @@ void hilo_tickets_customer_create(struct msg_op *op)
     se->busy = 1; /* later messages wait for the ticket to exist */
     /* Route before writing, so the published events find this connection. */
     hilo_live_watch_get(c, op->ref);
-    hilo_ticket_keys(&k, op->ref);
     hilo_i18n_ack(se->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    snprintf(eta, sizeof eta, "%d", s->cfg->ack_eta_minutes);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     snprintf(dkey, sizeof dkey, "c:%s:%s", se->id, op->client_id);
-    call_init(&create, HILO_S_CREATE, 5);
-    call_add(&create, k.tk);
-    call_add(&create, k.ev);
-    call_add(&create, k.dd);
-    call_add(&create, k.rsv);
-    call_add(&create, k.dl);
-    call_add(&create, s->events_channel);
-    call_add(&create, op->ref);
-    call_add(&create, se->id);
-    call_add(&create, "web");
-    call_add(&create, se->name ? se->name : "");
-    call_addn(&create, op->text, op->text_len);
-    call_add(&create, dkey);
-    call_add(&create, op->client_id);
-    call_add(&create, se->locale);
-    call_add(&create, ack);
-    call_add(&create, eta);
-    call_add(&create, "");
-    call_add(&create, "");
-    call_add(&create, "message");
-    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
-    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, se->id);
-    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, se->id);
+    struct hilo_store_create create = {
+        .chan = s->events_channel,
+        .ref = op->ref,
+        .customer = se->id,
+        .channel = "web",
+        .name = se->name,
+        .text = op->text,
+        .text_len = op->text_len,
+        .dedupe = dkey,
+        .client_id = op->client_id,
+        .locale = se->locale,
+        .ack_text = ack,
+        .eta_minutes = s->cfg->ack_eta_minutes,
+    };
+    struct hilo_store_cust cust = {
+        .customer = se->id,
+        .identity = se->ident,
+        .name = se->name,
+        .email = se->email,
+        .locale = se->locale,
+        .ref = op->ref,
+    };
     hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    call_init(&cust, HILO_S_CUST, 3);
-    call_add(&cust, cu);
-    call_add(&cust, ids);
-    call_add(&cust, tix);
-    call_add(&cust, se->id);
-    call_add(&cust, se->ident);
-    call_add(&cust, se->name ? se->name : "");
-    call_add(&cust, se->email ? se->email : "");
-    call_add(&cust, se->locale);
-    call_add(&cust, op->ref);
-    call_add(&cust, "");
-    {
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-        const char *set[] = {"SET", ik, se->id, "NX"};
-        const char *z1[] = {"ZADD", act, "NX", now, op->ref};
-        const char *z2[] = {"ZADD", all, "NX", now, op->ref};
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
-        if (rc == 0)
-            rc = call_send(s, &create, NULL, NULL);
-        if (rc == 0)
-            rc = call_send(s, &cust, NULL, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, set, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z1, NULL);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, z2, NULL);
-        if (rc == 0 && se->email) {
-            char ix[400];
+    rc = hilo_store_create_argv(&create_a, &create);
+    if (rc == 0)
+        rc = hilo_store_cust_argv(&cust_a, &cust);
+    if (rc == 0) {
+        hilo_tx_begin(&tx, s->redis);
+        hilo_tx_add_argv(&tx, &create_a);
+        hilo_tx_add_argv(&tx, &cust_a);
+        hilo_tx_add(&tx, 4, (const char *[]){"SET", ik, se->id, "NX"}, NULL);
+        hilo_tx_add(&tx, 5, (const char *[]){"ZADD", act, "NX", now, op->ref}, NULL);
+        hilo_tx_add(&tx, 5, (const char *[]){"ZADD", all, "NX", now, op->ref}, NULL);
+        if (se->email) {
             hilo_identity_email_key(se->email, ix, sizeof ix);
-            const char *sadd[] = {"SADD", ix, se->id};
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, sadd, NULL);
+            hilo_tx_add(&tx, 3, (const char *[]){"SADD", ix, se->id}, NULL);
         }
-        if (rc == 0)
-            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, create_cb, op, 1, x, NULL);
+        hilo_tickets_tx_webhook(&tx, s, op->ref);
+        rc = hilo_tx_commit(&tx, create_cb, op);
     }
     if (rc < 0) {
         struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
@@ -233,58 +217,58 @@ void hilo_tickets_append(struct msg_op *op)
     struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
     int agent = se->role == HILO_ROLE_AGENT;
-    struct hilo_ticket_keys k;
-    struct call call;
+    int kind = hilo_append_op_parse(op->op);
+    struct hilo_store_argv a;
     char dkey[200];
     int rc;
 
-    hilo_ticket_keys(&k, op->ref);
     snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
-    call_init(&call, HILO_S_APPEND, 4);
-    call_add(&call, k.tk);
-    call_add(&call, k.ev);
-    call_add(&call, k.dd);
-    call_add(&call, k.dl);
-    call_add(&call, s->events_channel);
-    call_add(&call, op->ref);
-    call_add(&call, op->op);
-    call_add(&call, "web");
-    call_add(&call, agent ? "agent" : "customer");
-    call_add(&call, se->id);
-    call_add(&call, se->name ? se->name : "");
-    call_addn(&call, op->text, op->text_len);
-    call_add(&call, dkey);
-    call_add(&call, op->client_id);
-    call_add(&call, "");
-    call_add(&call, agent ? "" : se->id);
-    call_add(&call, op->delivery ? op->delivery : "");
-    for (int i = 0; i < op->nfields; i++)
-        call_add(&call, op->fields[i]);
-    if (strcmp(op->op, "resolve") == 0 || strcmp(op->op, "message") == 0 || op->entry ||
+    struct hilo_store_append app = {
+        .chan = s->events_channel,
+        .ref = op->ref,
+        .op = (enum hilo_append_op)kind,
+        .channel = "web",
+        .role = agent ? "agent" : "customer",
+        .author_id = se->id,
+        .author_name = se->name,
+        .text = op->text,
+        .text_len = op->text_len,
+        .dedupe = dkey,
+        .client_id = op->client_id,
+        .customer = agent ? "" : se->id,
+        .delivery = op->delivery,
+        .fields = op->fields,
+        .nfields = op->nfields,
+    };
+    rc = kind < 0 ? -HILO_EINTERNAL : hilo_store_append_argv(&a, &app);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        hilo_msg_free(op);
+        return;
+    }
+    if (kind == HILO_APPEND_RESOLVE || kind == HILO_APPEND_MESSAGE || op->entry ||
         s->cfg->webhook_url[0]) {
         /* the queue index and the outbox change with the ticket, in one
          * transaction */
         char idx[128], now[24];
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+        struct hilo_tx tx;
         hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
         snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-        const char *zrem[] = {"ZREM", idx, op->ref};
-        const char *zadd[] = {"ZADD", idx, "NX", now, op->ref};
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
-        if (rc == 0)
-            rc = call_send(s, &call, NULL, NULL);
-        if (rc == 0 && strcmp(op->op, "resolve") == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL);
-        else if (rc == 0 && strcmp(op->op, "message") == 0)
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
-        if (rc == 0 && op->entry)
-            rc = hilo_outbox_add(s->outbox, op->entry);
-        if (rc == 0)
-            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, append_cb, op, 1, x, NULL);
+        hilo_tx_begin(&tx, s->redis);
+        hilo_tx_add_argv(&tx, &a);
+        if (kind == HILO_APPEND_RESOLVE)
+            hilo_tx_add(&tx, 3, (const char *[]){"ZREM", idx, op->ref}, NULL);
+        else if (kind == HILO_APPEND_MESSAGE)
+            hilo_tx_add(&tx, 5, (const char *[]){"ZADD", idx, "NX", now, op->ref}, NULL);
+        if (tx.rc == 0 && op->entry) {
+            int erc = hilo_outbox_add(s->outbox, op->entry);
+            if (erc < 0)
+                tx.rc = erc; /* the commit then discards the block */
+        }
+        hilo_tickets_tx_webhook(&tx, s, op->ref);
+        rc = hilo_tx_commit(&tx, append_cb, op);
     } else {
-        rc = call_send(s, &call, append_cb, op);
+        rc = hilo_store_send(s->redis, &a, append_cb, op);
     }
     if (rc < 0) {
         hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);

@@ -120,18 +120,8 @@ static void queue_list_cb(redisReply *reply, void *data)
     /* one pipelined batch: every summary in the same round trip */
     size_t n = q->n;
     for (size_t i = 0; i < n; i++) {
-        struct hilo_ticket_keys k;
-        struct call call;
-        hilo_ticket_keys(&k, q->refs[i]);
-        call_init(&call, HILO_S_HISTORY, 3);
-        call_add(&call, k.tk);
-        call_add(&call, k.ev);
-        call_add(&call, k.dl);
-        call_add(&call, "0");
-        call_add(&call, "0");
-        call_add(&call, "");
-        call_add(&call, "0");
-        if (call_send(c->srv, &call, queue_item_cb, q) < 0) {
+        struct hilo_store_history sum = {.ref = q->refs[i]}; /* the summary only */
+        if (hilo_store_history(c->srv->redis, &sum, queue_item_cb, q) < 0) {
             /* Not sent: count it as done without a summary. */
             if (++q->done == q->n) {
                 queue_finish(q);
@@ -436,46 +426,43 @@ static void set_send(struct set_op *op)
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    struct hilo_ticket_keys k;
-    struct call call;
-    int rc;
-    hilo_ticket_keys(&k, op->ref);
-    call_init(&call, HILO_S_SET, 2);
-    call_add(&call, k.tk);
-    call_add(&call, k.ev);
-    call_add(&call, s->events_channel);
-    call_add(&call, op->ref);
-    call_add(&call, op->op);
-    call_add(&call, op->value);
-    call_add(&call, se->id);
-    call_add(&call, se->name ? se->name : "");
-    call_add(&call, op->team);
-    call_add(&call, op->follow_up[0] ? op->follow_up : "0");
-    if (strcmp(op->op, "status") == 0 || s->cfg->webhook_url[0]) {
+    int status = strcmp(op->op, "status") == 0;
+    struct hilo_store_set set = {
+        .chan = s->events_channel,
+        .ref = op->ref,
+        .op = status ? HILO_SET_STATUS : HILO_SET_ASSIGN,
+        .value = op->value,
+        .author_id = se->id,
+        .author_name = se->name,
+        .team = op->team,
+        .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
+    };
+    struct hilo_store_argv a;
+    int rc = hilo_store_set_argv(&a, &set);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, NULL);
+        set_free(op);
+        return;
+    }
+    if (status || s->cfg->webhook_url[0]) {
         char idx[128], now[24], timers[128], member[32];
-        const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+        struct hilo_tx tx;
         hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
         hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
         snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
         snprintf(member, sizeof member, "followup:%s", op->ref);
-        const char *zrem[] = {"ZREM", idx, op->ref};
-        const char *zadd[] = {"ZADD", idx, "NX", now, op->ref};
-        const char *tadd[] = {"ZADD", timers, op->follow_up, member};
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
-        if (rc == 0)
-            rc = call_send(s, &call, NULL, NULL);
-        if (rc == 0 && strcmp(op->op, "status") == 0)
-            rc = strcmp(op->value, "closed") == 0
-                     ? hilo_redis_cmdargv(s->redis, NULL, NULL, 3, zrem, NULL)
-                     : hilo_redis_cmdargv(s->redis, NULL, NULL, 5, zadd, NULL);
-        if (rc == 0 && op->follow_up[0])
-            rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 4, tadd, NULL);
-        if (rc == 0)
-            rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-        if (rc == 0)
-            rc = hilo_redis_cmdargv(s->redis, set_cb, op, 1, x, NULL);
+        hilo_tx_begin(&tx, s->redis);
+        hilo_tx_add_argv(&tx, &a);
+        if (status && strcmp(op->value, "closed") == 0)
+            hilo_tx_add(&tx, 3, (const char *[]){"ZREM", idx, op->ref}, NULL);
+        else if (status)
+            hilo_tx_add(&tx, 5, (const char *[]){"ZADD", idx, "NX", now, op->ref}, NULL);
+        if (op->follow_up[0])
+            hilo_tx_add(&tx, 4, (const char *[]){"ZADD", timers, op->follow_up, member}, NULL);
+        hilo_tickets_tx_webhook(&tx, s, op->ref);
+        rc = hilo_tx_commit(&tx, set_cb, op);
     } else {
-        rc = call_send(s, &call, set_cb, op);
+        rc = hilo_store_send(s->redis, &a, set_cb, op);
     }
     if (rc < 0) {
         hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);

@@ -93,23 +93,14 @@ static void hello_summary(struct hello_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
-    struct hilo_ticket_keys k;
-    struct call call;
     if (!se->ticket[0]) {
         hello_finish(op, NULL, 0);
         return;
     }
     op->step = 3;
-    hilo_ticket_keys(&k, se->ticket);
-    call_init(&call, HILO_S_HISTORY, 3);
-    call_add(&call, k.tk);
-    call_add(&call, k.ev);
-    call_add(&call, k.dl);
-    call_add(&call, "0");
-    call_add(&call, "1");
-    call_add(&call, se->id);
-    call_add(&call, "0");
-    if (call_send(c->srv, &call, hello_cb, op) < 0)
+    /* the summary only, and only if the ticket is still this customer's */
+    struct hilo_store_history h = {.ref = se->ticket, .public_only = 1, .customer = se->id};
+    if (hilo_store_history(c->srv->redis, &h, hello_cb, op) < 0)
         hello_fail(op, -HILO_EUNAVAIL);
 }
 
@@ -145,50 +136,37 @@ static void hello_cb(redisReply *reply, void *data)
         }
         if (op->user_ident || op->name || op->email) {
             /* Signed identity or pre-chat fields: write them now. */
-            char ik[160], iu[160], ids[160], tix[160];
-            struct call call;
-            const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+            char ik[160], iu[160], ix[400];
+            struct hilo_store_cust cust = {
+                .customer = se->id,
+                .identity = se->ident,
+                .name = op->name,
+                .email = op->email,
+                .locale = se->locale,
+                .identity2 = op->user_ident,
+            };
+            struct hilo_store_argv a;
+            struct hilo_tx tx;
             hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
-            hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, se->id);
-            hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, se->id);
             hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
-            call_init(&call, HILO_S_CUST, 3);
-            call_add(&call, cu);
-            call_add(&call, ids);
-            call_add(&call, tix);
-            call_add(&call, se->id);
-            call_add(&call, se->ident);
-            call_add(&call, op->name ? op->name : "");
-            call_add(&call, op->email ? op->email : "");
-            call_add(&call, se->locale);
-            call_add(&call, "");
-            call_add(&call, op->user_ident ? op->user_ident : "");
             op->step = 2;
-            int rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 1, m, NULL);
-            if (rc == 0)
-                rc = call_send(c->srv, &call, NULL, NULL);
-            if (rc == 0) {
-                const char *set[] = {"SET", ik, se->id};
-                rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, set, NULL);
+            if (hilo_store_cust_argv(&a, &cust) < 0) {
+                hello_fail(op, -HILO_EINTERNAL);
+                return;
             }
-            if (rc == 0 && op->email) {
-                char ix[400];
+            hilo_tx_begin(&tx, c->srv->redis);
+            hilo_tx_add_argv(&tx, &a);
+            hilo_tx_add(&tx, 3, (const char *[]){"SET", ik, se->id}, NULL);
+            if (op->email) {
                 hilo_identity_email_key(op->email, ix, sizeof ix);
-                const char *sadd[] = {"SADD", ix, se->id};
-                rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, sadd, NULL);
+                hilo_tx_add(&tx, 3, (const char *[]){"SADD", ix, se->id}, NULL);
             }
-            if (rc == 0 && op->user_ident) {
+            if (op->user_ident) {
                 hilo_key(iu, sizeof iu, HILO_K_IDENT, op->user_ident);
-                const char *set[] = {"SET", iu, se->id, "NX"};
-                rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 4, set, NULL);
+                hilo_tx_add(&tx, 4, (const char *[]){"SET", iu, se->id, "NX"}, NULL);
             }
-            if (rc == 0) {
-                const char *hg[] = {"HGETALL", cu};
-                rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, hg, NULL);
-            }
-            if (rc == 0)
-                rc = hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 1, x, NULL);
-            if (rc < 0)
+            hilo_tx_add(&tx, 2, (const char *[]){"HGETALL", cu}, NULL);
+            if (hilo_tx_commit(&tx, hello_cb, op) < 0)
                 hello_fail(op, -HILO_EUNAVAIL);
             return;
         }
@@ -306,19 +284,14 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     op->has_locale = locale != NULL;
     se->busy = 1;
     hilo_key(k1, sizeof k1, HILO_K_IDENT, ident);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    const char *g1[] = {"GET", k1};
-    int rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 1, m, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, g1, NULL);
-    if (rc == 0 && op->user_ident) {
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, c->srv->redis);
+    hilo_tx_add(&tx, 2, (const char *[]){"GET", k1}, NULL);
+    if (op->user_ident) {
         hilo_key(k2, sizeof k2, HILO_K_IDENT, op->user_ident);
-        const char *g2[] = {"GET", k2};
-        rc = hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 2, g2, NULL);
+        hilo_tx_add(&tx, 2, (const char *[]){"GET", k2}, NULL);
     }
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 1, x, NULL);
-    if (rc < 0)
+    if (hilo_tx_commit(&tx, hello_cb, op) < 0)
         hello_fail(op, -HILO_EUNAVAIL); /* sent by hello_fail: it also unbusies */
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "../../src/domain/internal.h"
 #include "hilo/keys.h"
+#include "hilo/scripts.h"
 
 /* ---- what was sent, in order ---- */
 
@@ -60,6 +61,14 @@ void __wrap_hilo_conn_close(struct hilo_conn *c, int code)
     (void)c;
     nclose++;
     last_close = code;
+}
+
+/* The scripts are "loaded": the store sends only with a SHA1 in hand. */
+const char *__wrap_hilo_scripts_sha(enum hilo_script sc);
+const char *__wrap_hilo_scripts_sha(enum hilo_script sc)
+{
+    (void)sc;
+    return "0123456789012345678901234567890123456789";
 }
 
 /* ---- a fake Redis ---- */
