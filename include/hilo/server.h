@@ -9,6 +9,7 @@
 
 #include "hilo/config.h"
 #include "hilo/rate.h"
+#include "hilo/reap.h"
 #include "hilo/ref.h"
 
 struct lws;
@@ -41,17 +42,14 @@ struct hilo_qnode {
 
 /* One WebSocket connection. Owned by the server; lws's per-session data
  * points at it from ESTABLISHED to CLOSED. Async operations hold a reference
- * so a reply that arrives after the socket closed finds wsi == NULL. */
+ * so a reply that arrives after the socket closed finds wsi == NULL. The
+ * last reference frees it at the end of the loop turn (reap.h), so code may
+ * still read it after dropping its own reference, until it returns. */
 struct hilo_conn {
     struct lws *wsi;
     struct hilo_server *srv;
     uint32_t refs;
     uint32_t serial;
-    uint8_t role;
-    uint8_t ready;       /* customer: hello done; agent: authenticated */
-    uint8_t busy;        /* hello/login in flight */
-    uint8_t admin;
-    uint8_t queue_watch;
     uint8_t closing;
     uint8_t close_sent;
     uint16_t close_code;
@@ -63,23 +61,14 @@ struct hilo_conn {
     struct hilo_qnode *q_head, *q_tail;
     uint32_t q_len;
     struct hilo_rate rate;
-    /* who */
-    char *id;            /* customer id, or agent name */
-    char *name;          /* display name */
-    char *email;
-    char *ident;         /* customer: "web:<hash>" of the visitor token */
-    char *cookie;        /* agent: session token from the upgrade's cookie;
-                          * customer: the visitor token */
-    char locale[4];
-    char ticket[HILO_REF_MAX]; /* customer: current ticket */
-    uint64_t sess_exp_ms;
-    struct hilo_watch *watches;
-    struct hilo_conn *qw_prev, *qw_next; /* queue watchers */
+    /* agent: session token from the upgrade's cookie (set by ws.c) */
+    char *cookie;
     struct hilo_conn *all_prev, *all_next; /* every connection */
-    /* Frames that arrived while an operation that decides their meaning
-     * (hello, login, creating the first ticket) was in flight. */
-    struct hilo_deferred *def_head, *def_tail;
-    uint32_t ndef;
+    struct hilo_reap_node reap;
+    /* The domain's state for this connection (struct hilo_session), freed
+     * with the connection by session_free. */
+    void *session;
+    void (*session_free)(void *session);
 };
 
 struct hilo_server {
@@ -105,6 +94,7 @@ struct hilo_server {
     int pool_filling;
     int timers_busy;
     uv_timer_t timers;
+    struct hilo_reap reap; /* connections freed at the end of the turn */
     uint64_t identity_secret_len;
 };
 

@@ -63,6 +63,7 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     s->loop = loop;
     s->cfg = cfg;
     s->nroutes = 16384;
+    hilo_reap_init(&s->reap, loop);
     s->routes = calloc(s->nroutes, sizeof *s->routes);
     if (!s->routes)
         return -1;
@@ -117,10 +118,12 @@ void hilo_server_stop_timers(struct hilo_server *s)
 {
     uv_timer_stop(&s->timers);
     uv_close((uv_handle_t *)&s->timers, NULL);
+    hilo_reap_close(&s->reap);
 }
 
 void hilo_server_deinit(struct hilo_server *s)
 {
+    hilo_reap_deinit(&s->reap);
     free(s->routes);
     s->routes = NULL;
     hilo_keys_deinit();

@@ -2,6 +2,7 @@
  * What a frame means is decided in domain/hub.c. */
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "hilo/log.h"
 #include "hilo/rate.h"
 #include "hilo/server.h"
+#include "hilo/session.h"
 
 
 struct hilo_frame *hilo_frame_new(const char *data, size_t len)
@@ -38,10 +40,16 @@ struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role
     c->wsi = wsi;
     c->srv = s;
     c->refs = 1;
-    c->role = (uint8_t)role;
     c->serial = ++s->serial;
     hilo_rate_init(&c->rate, s->cfg->msg_burst, hilo_now_ms());
-    memcpy(c->locale, "en", 3);
+    /* Until net registers the domain's hooks (issue 8, ws_ops), the domain
+     * half is made here. */
+    c->session = hilo_session_new(c, role);
+    if (!c->session) {
+        free(c);
+        return NULL;
+    }
+    c->session_free = hilo_session_free;
     c->all_next = s->all_head;
     if (s->all_head)
         s->all_head->all_prev = c;
@@ -52,17 +60,23 @@ struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role
 
 void hilo_conn_ref(struct hilo_conn *c) { c->refs++; }
 
+static void conn_free(struct hilo_reap_node *n)
+{
+    struct hilo_conn *c = (struct hilo_conn *)((char *)n - offsetof(struct hilo_conn, reap));
+    if (c->session_free)
+        c->session_free(c->session);
+    free(c->rx);
+    free(c->cookie);
+    free(c);
+}
+
 void hilo_conn_unref(struct hilo_conn *c)
 {
     if (--c->refs)
         return;
-    free(c->rx);
-    free(c->id);
-    free(c->name);
-    free(c->email);
-    free(c->ident);
-    free(c->cookie);
-    free(c);
+    /* A callback that dropped the last reference may read c until it returns
+     * (create_cb did: issue 8): free it once the loop turn is over. */
+    hilo_reap_later(&c->srv->reap, &c->reap, conn_free);
 }
 
 static void drop_queue(struct hilo_conn *c)

@@ -1,0 +1,51 @@
+/* The domain half of a WebSocket connection (src/domain/session.c): who is
+ * on the other end, what it watches, and frames waiting for an operation
+ * that decides their meaning. struct hilo_conn (transport) points at it;
+ * it lives exactly as long as the connection, and is freed with it at the
+ * end of the loop turn (reap.h), so a Redis reply that arrives after the
+ * socket closed may still read it (check c->wsi before acting). */
+#ifndef HILO_SESSION_H
+#define HILO_SESSION_H
+
+#include <stdint.h>
+
+#include "hilo/ref.h"
+#include "hilo/server.h"
+
+struct hilo_watch;
+struct hilo_deferred;
+
+struct hilo_session {
+    struct hilo_conn *conn;
+    uint8_t role;        /* enum hilo_role */
+    uint8_t ready;       /* customer: hello done; agent: authenticated */
+    uint8_t busy;        /* hello/login/first ticket in flight */
+    uint8_t admin;
+    uint8_t queue_watch;
+    char *id;            /* customer id, or agent name */
+    char *name;          /* display name */
+    char *email;
+    char *ident;         /* customer: "web:<hash>" of the visitor token */
+    char *token;         /* customer: the visitor token */
+    char locale[4];
+    char ticket[HILO_REF_MAX]; /* customer: current ticket */
+    uint64_t sess_exp_ms;
+    struct hilo_watch *watches;
+    struct hilo_conn *qw_prev, *qw_next; /* agents watching the queue */
+    /* Frames that arrived while an operation that decides their meaning
+     * (hello, login, creating the first ticket) was in flight. */
+    struct hilo_deferred *def_head, *def_tail;
+    uint32_t ndef;
+};
+
+/* A new session for c (role: enum hilo_role), or NULL. */
+struct hilo_session *hilo_session_new(struct hilo_conn *c, int role);
+/* Frees a session (what hilo_hub_conn_gone left: strings, the struct). */
+void hilo_session_free(void *session);
+
+static inline struct hilo_session *hilo_sess(const struct hilo_conn *c)
+{
+    return (struct hilo_session *)c->session;
+}
+
+#endif

@@ -1,0 +1,164 @@
+/* Private to src/domain: the structures the domain modules share and the
+ * functions they call in each other. Nothing outside src/domain includes it;
+ * the public entry points stay in include/hilo/server.h. */
+#ifndef HILO_DOMAIN_INTERNAL_H
+#define HILO_DOMAIN_INTERNAL_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hilo/common.h"
+#include "hilo/redis.h"
+#include "hilo/ref.h"
+#include "hilo/server.h"
+#include "hilo/session.h"
+
+#define HISTORY_PAGE 500
+#define MAX_DEFERRED 64
+#define MAX_PENDING 4096
+
+struct pend {
+    struct pend *next;
+    struct hilo_frame *f;
+    uint64_t ms, seq;
+};
+
+struct hilo_watch {
+    struct hilo_conn *conn;
+    struct hilo_route *route;
+    struct hilo_watch *rnext; /* in route */
+    struct hilo_watch *cnext; /* in conn */
+    uint64_t ms, seq;         /* last delivered event id */
+    uint32_t syncing;         /* catch-ups in flight */
+    uint8_t viewing;          /* an agent's ticket.open (presence) */
+    struct pend *ph, *pt;
+    uint32_t npend;
+};
+
+struct hilo_route {
+    struct hilo_route *next;
+    uint32_t key;
+    char ref[HILO_REF_MAX];
+    struct hilo_watch *watches;
+};
+
+struct hilo_deferred {
+    struct hilo_deferred *next;
+    json_t *msg;
+};
+
+#define parse_id hilo_proto_parse_id
+#define id_after hilo_proto_id_after
+
+/* ---- dispatch.c: frame helpers ---- */
+
+/* A string field of at most maxlen bytes: NULL when absent; sets *bad when
+ * present but not a string or too long. */
+const char *hilo_dispatch_str(json_t *msg, const char *name, size_t maxlen, int *bad);
+/* Sends a JSON object as a frame (takes ownership of o). */
+void hilo_dispatch_send_json(struct hilo_conn *c, json_t *o);
+void hilo_dispatch_ok(struct hilo_conn *c, const char *req);
+/* The frame's "ticket", normalised into ref: 0, or -HILO_EBADFRAME /
+ * -HILO_EUNKNOWNTICKET. */
+int hilo_dispatch_ticket(json_t *msg, char ref[HILO_REF_MAX]);
+
+/* ---- live.c: routes and watches ---- */
+
+enum sync_mode { SYNC_RESUME, SYNC_THREAD, SYNC_SILENT };
+
+struct hilo_watch *hilo_live_watch_find(struct hilo_conn *c, const char *ref);
+/* Finds or creates the watch of c on ref (NULL: out of memory). */
+struct hilo_watch *hilo_live_watch_get(struct hilo_conn *c, const char *ref);
+void hilo_live_watch_free(struct hilo_conn *c, struct hilo_watch *w);
+/* Starts catching a watch up from `after` (an id, or "0"): 0, or -HILO_E*
+ * (nothing started, no frame sent). Later errors are sent with req. */
+int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
+                         enum sync_mode mode, const char *req);
+
+/* ---- presence.c ---- */
+
+void hilo_presence_typing(struct hilo_conn *c, const char *ref, int state);
+/* Tells the other agents watching ref that c opened (1) or left (0) it. */
+void hilo_presence_viewing(struct hilo_conn *c, const char *ref, int viewing);
+
+/* ---- session.c ---- */
+
+/* Keeps a frame (reference taken) until the busy operation is over. */
+void hilo_session_defer(struct hilo_conn *c, json_t *msg);
+/* The operation that made the connection busy is over: replay what waited. */
+void hilo_session_unbusy(struct hilo_conn *c);
+
+/* ---- identity.c ---- */
+
+void hilo_identity_email_key(const char *email, char *out, size_t n);
+/* Checks a signed identity; returns 0 and sets the out fields (borrowed from
+ * id), or -HILO_E*. */
+int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
+                        const char **name, const char **email);
+void hilo_identity_new_token(char out[64]);
+void hilo_identity_sha256_hex(const char *s, char out[65]);
+
+/* ---- tickets.c: writes from a WebSocket ---- */
+
+struct msg_op {
+    struct hilo_conn *c;
+    char *req;
+    char *client_id;
+    char *text;
+    size_t text_len;
+    char ref[HILO_REF_MAX];
+    char op[12];
+    int creating;
+    int waited;          /* waited once for a reference */
+    char *channel;       /* agent replies: the channel asked for, or NULL */
+    char *delivery;      /* delivery json for the outbox, or NULL (web) */
+    char *outbox[24];    /* outbox entry field/value pairs */
+    int noutbox;
+    const char *fields[8]; /* ticket fields to set (unused by the hub) */
+    int nfields;
+    json_t *entry;       /* outbox entry to queue with the event */
+    json_t *template;    /* WhatsApp template {name, language, params} */
+};
+
+/* Validates client_id and text: 0 and *out a new op (holding a reference on
+ * c), or -HILO_E* (nothing sent). */
+int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
+                   struct msg_op **out);
+void hilo_msg_free(struct msg_op *op);
+/* Creates the customer's ticket with op's message (takes op). */
+void hilo_tickets_customer_create(struct msg_op *op);
+/* message / reply / note / resolve on op->ref (takes op). */
+void hilo_tickets_append(struct msg_op *op);
+/* Adds "ticket ref changed" for the webhook to an open transaction (the
+ * outbox queues it on the connection the transaction is on). */
+struct hilo_tx;
+void hilo_tickets_tx_webhook(struct hilo_tx *tx, struct hilo_server *s, const char *ref);
+
+/* ---- ws_customer.c / ws_agent.c: frame handlers (dispatch.h) ---- */
+
+int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
+
+/* Sends the queue snapshot (req borrowed): 0, or -HILO_E* (nothing sent). */
+int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);
+void hilo_ws_agent_queue_unlink(struct hilo_conn *c);
+int hilo_ws_agent_login_frame(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_auth_frame(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_queue_watch(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_queue_unwatch(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_reply(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_note(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_resolve(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req);
+
+#endif

@@ -1,0 +1,104 @@
+/* The domain's per-connection state: busy operations, frames deferred
+ * while one is in flight, and what to forget when the connection goes. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hilo/common.h"
+
+struct hilo_session *hilo_session_new(struct hilo_conn *c, int role)
+{
+    struct hilo_session *se = calloc(1, sizeof *se);
+    if (!se)
+        return NULL;
+    se->conn = c;
+    se->role = (uint8_t)role;
+    memcpy(se->locale, "en", 3);
+    return se;
+}
+
+void hilo_session_free(void *session)
+{
+    struct hilo_session *se = session;
+    if (!se)
+        return;
+    free(se->id);
+    free(se->name);
+    free(se->email);
+    free(se->ident);
+    free(se->token);
+    free(se);
+}
+
+void hilo_hub_conn_gone(struct hilo_conn *c)
+{
+    struct hilo_session *se = hilo_sess(c);
+    while (se->watches) {
+        if (se->role == HILO_ROLE_AGENT && se->ready && se->watches->viewing)
+            hilo_presence_viewing(c, se->watches->route->ref, 0);
+        hilo_live_watch_free(c, se->watches);
+    }
+    hilo_ws_agent_queue_unlink(c);
+    while (se->def_head) {
+        struct hilo_deferred *d = se->def_head;
+        se->def_head = d->next;
+        json_decref(d->msg);
+        free(d);
+    }
+    se->def_tail = NULL;
+    se->ndef = 0;
+}
+
+/* ---- deferred frames ---------------------------------------------------- */
+
+void hilo_session_defer(struct hilo_conn *c, json_t *msg)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_deferred *d;
+    if (se->ndef >= MAX_DEFERRED) {
+        hilo_conn_error(c, -HILO_ERATE, NULL, NULL);
+        return;
+    }
+    d = malloc(sizeof *d);
+    if (!d)
+        return;
+    d->msg = json_incref(msg);
+    d->next = NULL;
+    if (se->def_tail)
+        se->def_tail->next = d;
+    else
+        se->def_head = d;
+    se->def_tail = d;
+    se->ndef++;
+}
+
+/* The operation that made the connection busy is over: replay what waited. */
+void hilo_session_unbusy(struct hilo_conn *c)
+{
+    struct hilo_session *se = hilo_sess(c);
+    se->busy = 0;
+    while (c->wsi && !se->busy && se->def_head) {
+        struct hilo_deferred *d = se->def_head;
+        const char *type, *req;
+        se->def_head = d->next;
+        if (!se->def_head)
+            se->def_tail = NULL;
+        se->ndef--;
+        type = json_string_value(json_object_get(d->msg, "type"));
+        req = json_string_value(json_object_get(d->msg, "req"));
+        hilo_hub_dispatch(c, d->msg, type, req);
+        json_decref(d->msg);
+        free(d);
+    }
+}
+
+/* Used by agents.c: login/auth in flight defers other frames. */
+void hilo_hub_busy(struct hilo_conn *c, int busy)
+{
+    if (busy)
+        hilo_sess(c)->busy = 1;
+    else
+        hilo_session_unbusy(c);
+}

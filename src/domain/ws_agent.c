@@ -1,0 +1,685 @@
+/* Agent frames: queue, ticket.open/close, reply/note/resolve, assign,
+ * status, typing, delivery.retry, and login/auth glue. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hilo/agents.h"
+#include "hilo/buf.h"
+#include "hilo/common.h"
+#include "hilo/keys.h"
+#include "hilo/outbox.h"
+#include "hilo/proto.h"
+#include "hilo/store.h"
+
+/* ---- agent -------------------------------------------------------------- */
+
+struct queue_op {
+    struct hilo_conn *c;
+    char *req;
+    size_t n, done;
+    char **refs;
+    char **summaries;
+};
+
+static void queue_free(struct queue_op *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        free(q->refs[i]);
+        free(q->summaries[i]);
+    }
+    free(q->refs);
+    free(q->summaries);
+    free(q->req);
+    hilo_conn_unref(q->c);
+    free(q);
+}
+
+static void queue_finish(struct queue_op *q)
+{
+    struct hilo_conn *c = q->c;
+    struct hilo_buf b;
+    char idx[128];
+    if (!c->wsi)
+        goto out;
+    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+    hilo_buf_init(&b, (size_t)1 << 30);
+    hilo_buf_adds(&b, "{\"type\":\"queue\",");
+    if (q->req) {
+        json_t *r = json_string(q->req);
+        char *rs = json_dumps(r, JSON_ENCODE_ANY);
+        hilo_buf_adds(&b, "\"req\":");
+        hilo_buf_adds(&b, rs);
+        hilo_buf_adds(&b, ",");
+        free(rs);
+        json_decref(r);
+    }
+    hilo_buf_adds(&b, "\"tickets\":[");
+    int first = 1;
+    for (size_t i = 0; i < q->n; i++) {
+        if (!q->summaries[i])
+            continue;
+        if (!strstr(q->summaries[i], "\"status\":\"open\"") &&
+            !strstr(q->summaries[i], "\"status\":\"pending\"")) {
+            /* The index is repaired lazily: it only lists active tickets. */
+            const char *zrem[] = {"ZREM", idx, q->refs[i]};
+            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, zrem, NULL);
+            continue;
+        }
+        if (!first)
+            hilo_buf_adds(&b, ",");
+        first = 0;
+        hilo_buf_adds(&b, q->summaries[i]);
+    }
+    hilo_buf_adds(&b, "]}");
+    hilo_conn_send_buf(c, b.p, b.len);
+    hilo_buf_deinit(&b);
+out:
+    queue_free(q);
+}
+
+static void queue_item_cb(redisReply *reply, void *data)
+{
+    struct queue_op *q = data;
+    size_t i = q->done++;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1)
+        q->summaries[i] = strndup(reply->element[0]->str, reply->element[0]->len);
+    if (!reply && q->c->wsi && q->done == q->n) {
+        hilo_conn_error(q->c, -HILO_EUNAVAIL, q->req, NULL);
+        queue_free(q);
+        return;
+    }
+    if (q->done == q->n)
+        queue_finish(q);
+}
+
+static void queue_list_cb(redisReply *reply, void *data)
+{
+    struct queue_op *q = data;
+    struct hilo_conn *c = q->c;
+    if (!c->wsi) {
+        queue_free(q);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_conn_error(c, -HILO_EUNAVAIL, q->req, NULL);
+        queue_free(q);
+        return;
+    }
+    q->n = reply->elements;
+    if (q->n == 0) {
+        queue_finish(q);
+        return;
+    }
+    q->refs = calloc(q->n, sizeof *q->refs);
+    q->summaries = calloc(q->n, sizeof *q->summaries);
+    for (size_t i = 0; i < q->n; i++)
+        q->refs[i] = strndup(reply->element[i]->str, reply->element[i]->len);
+    /* one pipelined batch: every summary in the same round trip */
+    size_t n = q->n;
+    for (size_t i = 0; i < n; i++) {
+        struct hilo_store_history sum = {.ref = q->refs[i]}; /* the summary only */
+        if (hilo_store_history(c->srv->redis, &sum, queue_item_cb, q) < 0) {
+            /* Not sent: count it as done without a summary. */
+            if (++q->done == q->n) {
+                queue_finish(q);
+                return;
+            }
+        }
+    }
+}
+
+int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req)
+{
+    char idx[128];
+    struct queue_op *q = calloc(1, sizeof *q);
+    if (!q)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    q->c = c;
+    q->req = req ? strdup(req) : NULL;
+    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+    const char *argv[] = {"ZRANGE", idx, "0", "999"};
+    if (hilo_redis_cmdargv(c->srv->redis, queue_list_cb, q, 4, argv, NULL) < 0) {
+        queue_free(q);
+        return -HILO_EUNAVAIL;
+    }
+    return 0;
+}
+
+int hilo_ws_agent_queue_watch(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_server *s = c->srv;
+    if (!se->queue_watch) {
+        /* Live first, then the snapshot: clients keep the newer updated_at. */
+        se->queue_watch = 1;
+        se->qw_prev = NULL;
+        se->qw_next = s->qw_head;
+        if (s->qw_head)
+            hilo_sess(s->qw_head)->qw_prev = c;
+        s->qw_head = c;
+    }
+    return hilo_ws_agent_queue_snapshot(c, req);
+}
+
+int hilo_ws_agent_queue_unwatch(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    hilo_ws_agent_queue_unlink(c);
+    hilo_dispatch_ok(c, req);
+    return 0;
+}
+
+/* Takes c off the list of queue watchers (no-op when it is not on it). */
+void hilo_ws_agent_queue_unlink(struct hilo_conn *c)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_server *s = c->srv;
+    if (!se->queue_watch)
+        return;
+    if (se->qw_prev)
+        hilo_sess(se->qw_prev)->qw_next = se->qw_next;
+    else
+        s->qw_head = se->qw_next;
+    if (se->qw_next)
+        hilo_sess(se->qw_next)->qw_prev = se->qw_prev;
+    se->queue_watch = 0;
+}
+
+int hilo_ws_agent_open(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    int bad = 0;
+    const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
+    uint64_t ms, seq;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || (after && parse_id(after, &ms, &seq) < 0))
+        return -HILO_EBADFRAME;
+    err = hilo_live_sync_start(c, ref, after ? after : "0", SYNC_THREAD, req);
+    if (err)
+        return err;
+    struct hilo_watch *w = hilo_live_watch_find(c, ref);
+    if (w && !w->viewing) {
+        w->viewing = 1;
+        hilo_presence_viewing(c, ref, 1);
+    }
+    return 0;
+}
+
+int hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    struct hilo_watch *w;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    w = hilo_live_watch_find(c, ref);
+    if (w && w->viewing) {
+        w->viewing = 0;
+        hilo_presence_viewing(c, ref, 0);
+    }
+    if (w && !w->syncing)
+        hilo_live_watch_free(c, w);
+    hilo_dispatch_ok(c, req);
+    return 0;
+}
+
+/* Where the customer can be reached decides the outbox entry. */
+static void reply_route_cb(redisReply *reply, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    char dkey[200];
+    int rc;
+    if (!c->wsi) {
+        hilo_msg_free(op);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
+        hilo_msg_free(op);
+        return;
+    }
+    const char *fields[HILO_OUTBOX_NFIELDS];
+    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+        fields[i] = (size_t)i < reply->elements && reply->element[i]->type == REDIS_REPLY_STRING
+                        ? reply->element[i]->str
+                        : "";
+    snprintf(dkey, sizeof dkey, "a:%s:%s", hilo_sess(c)->id, op->client_id);
+    rc = hilo_route_entry(c->srv->cfg, op->channel, fields, op->ref, dkey, op->text, &op->entry,
+                           &op->delivery);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        hilo_msg_free(op);
+        return;
+    }
+    if (op->template) {
+        /* templates exist on the WhatsApp Cloud API only */
+        if (!op->entry || strcmp(json_string_value(json_object_get(op->entry, "ch")), "whatsapp") != 0 ||
+            strcmp(json_string_value(json_object_get(op->entry, "via")), "cloud") != 0) {
+            hilo_conn_error(c, -HILO_EBADSTATE, op->req, op->client_id);
+            hilo_msg_free(op);
+            return;
+        }
+        json_t *t = op->template;
+        char *params = json_dumps(json_object_get(t, "params") ? json_object_get(t, "params") : json_array(),
+                                  JSON_COMPACT);
+        json_object_set(op->entry, "tpl", json_object_get(t, "name"));
+        json_object_set(op->entry, "tpl_lang", json_object_get(t, "language"));
+        json_object_set_new(op->entry, "tpl_params", json_string(params ? params : "[]"));
+        free(params);
+    }
+    hilo_tickets_append(op);
+}
+
+static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
+{
+    char ref[HILO_REF_MAX], tk[128];
+    struct msg_op *op;
+    int bad = 0;
+    const char *channel = hilo_dispatch_str(msg, "channel", 16, &bad);
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || (channel && strcmp(channel, "web") != 0 && strcmp(channel, "whatsapp") != 0 &&
+                strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0))
+        return -HILO_EBADFRAME;
+    json_t *tpl = json_object_get(msg, "template");
+    if (tpl) {
+        json_t *tn = json_object_get(tpl, "name"), *tl = json_object_get(tpl, "language");
+        json_t *tp = json_object_get(tpl, "params");
+        int ok = json_is_object(tpl) && json_is_string(tn) && json_string_length(tn) > 0 &&
+                 json_string_length(tn) <= 512 && json_is_string(tl) && json_string_length(tl) > 0 &&
+                 json_string_length(tl) <= 15 && (!tp || (json_is_array(tp) && json_array_size(tp) <= 10));
+        for (size_t i = 0; ok && tp && i < json_array_size(tp); i++)
+            ok = json_is_string(json_array_get(tp, i)) && json_string_length(json_array_get(tp, i)) <= 1024;
+        if (!ok || strcmp(kind, "note") == 0)
+            return -HILO_EBADFRAME;
+    }
+    err = hilo_msg_parse(c, msg, req, kind, &op);
+    if (err)
+        return err;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    op->template = tpl ? json_incref(tpl) : NULL;
+    if (strcmp(kind, "note") == 0) {
+        hilo_tickets_append(op);
+        return 0;
+    }
+    op->channel = channel ? strdup(channel) : NULL;
+    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
+    const char *argv[2 + HILO_OUTBOX_NFIELDS];
+    argv[0] = "HMGET";
+    argv[1] = tk;
+    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+        argv[2 + i] = hilo_outbox_ticket_fields[i];
+    if (hilo_redis_cmdargv(c->srv->redis, reply_route_cb, op, 2 + HILO_OUTBOX_NFIELDS, argv, NULL) < 0) {
+        hilo_msg_free(op);
+        return -HILO_EUNAVAIL;
+    }
+    return 0;
+}
+
+int hilo_ws_agent_reply(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "reply");
+}
+
+int hilo_ws_agent_note(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "note");
+}
+
+int hilo_ws_agent_resolve(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_write(c, msg, req, "resolve");
+}
+
+struct retry_frame {
+    struct hilo_conn *c;
+    char *req;
+};
+
+static void delivery_retried(int err, void *data)
+{
+    struct retry_frame *f = data;
+    if (f->c->wsi) {
+        if (err)
+            hilo_conn_error(f->c, err, f->req, NULL);
+        else
+            hilo_dispatch_ok(f->c, f->req);
+    }
+    hilo_conn_unref(f->c);
+    free(f->req);
+    free(f);
+}
+
+int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    int bad = 0;
+    const char *ev = hilo_dispatch_str(msg, "event_id", 40, &bad);
+    uint64_t ms, seq;
+    struct retry_frame *f;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || !ev || parse_id(ev, &ms, &seq) < 0)
+        return -HILO_EBADFRAME;
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    f->c = c;
+    f->req = req ? strdup(req) : NULL;
+    int rc = hilo_outbox_requeue(c->srv->outbox, ref, ev, delivery_retried, f);
+    if (rc < 0) {
+        hilo_conn_unref(c);
+        free(f->req);
+        free(f);
+        return rc;
+    }
+    return 0;
+}
+
+struct set_op {
+    struct hilo_conn *c;
+    char *req;
+    char ref[HILO_REF_MAX];
+    char op[12];
+    char value[65];
+    char team[65];
+    int team_given;
+    char follow_up[24];
+};
+
+static void set_free(struct set_op *op)
+{
+    hilo_conn_unref(op->c);
+    free(op->req);
+    free(op);
+}
+
+static void set_cb(redisReply *reply, void *data)
+{
+    struct set_op *op = data;
+    redisReply *res = reply;
+    int err;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        res = reply->element[0];
+    err = hilo_store_err(res);
+    if (op->c->wsi) {
+        if (err)
+            hilo_conn_error(op->c, err, op->req, NULL);
+        else
+            hilo_dispatch_ok(op->c, op->req);
+    }
+    set_free(op);
+}
+
+static void set_send(struct set_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_server *s = c->srv;
+    int status = strcmp(op->op, "status") == 0;
+    struct hilo_store_set set = {
+        .chan = s->events_channel,
+        .ref = op->ref,
+        .op = status ? HILO_SET_STATUS : HILO_SET_ASSIGN,
+        .value = op->value,
+        .author_id = se->id,
+        .author_name = se->name,
+        .team = op->team,
+        .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
+    };
+    struct hilo_store_argv a;
+    int rc = hilo_store_set_argv(&a, &set);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, NULL);
+        set_free(op);
+        return;
+    }
+    if (status || s->cfg->webhook_url[0]) {
+        char idx[128], now[24], timers[128], member[32];
+        struct hilo_tx tx;
+        hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
+        hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+        snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+        snprintf(member, sizeof member, "followup:%s", op->ref);
+        hilo_tx_begin(&tx, s->redis);
+        hilo_tx_add_argv(&tx, &a);
+        if (status && strcmp(op->value, "closed") == 0)
+            hilo_tx_add(&tx, 3, (const char *[]){"ZREM", idx, op->ref}, NULL);
+        else if (status)
+            hilo_tx_add(&tx, 5, (const char *[]){"ZADD", idx, "NX", now, op->ref}, NULL);
+        if (op->follow_up[0])
+            hilo_tx_add(&tx, 4, (const char *[]){"ZADD", timers, op->follow_up, member}, NULL);
+        hilo_tickets_tx_webhook(&tx, s, op->ref);
+        rc = hilo_tx_commit(&tx, set_cb, op);
+    } else {
+        rc = hilo_store_send(s->redis, &a, set_cb, op);
+    }
+    if (rc < 0) {
+        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
+        set_free(op);
+    }
+}
+
+static void assign_check_cb(redisReply *reply, void *data)
+{
+    struct set_op *op = data;
+    if (!op->c->wsi) {
+        set_free(op);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        hilo_conn_error(op->c, -HILO_EUNAVAIL, op->req, NULL);
+        set_free(op);
+        return;
+    }
+    if (reply->element[0]->type != REDIS_REPLY_STRING) {
+        hilo_conn_error(op->c, -HILO_EUNKNOWNAGENT, op->req, NULL);
+        set_free(op);
+        return;
+    }
+    /* Without a team in the frame, the ticket goes to the assignee's team. */
+    if (!op->team_given && reply->element[1]->type == REDIS_REPLY_STRING)
+        snprintf(op->team, sizeof op->team, "%s", reply->element[1]->str);
+    set_send(op);
+}
+
+static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
+{
+    char ref[HILO_REF_MAX];
+    int bad = 0;
+    const char *v = hilo_dispatch_str(msg, strcmp(kind, "assign") == 0 ? "agent" : "status", 64, &bad);
+    const char *team = hilo_dispatch_str(msg, "team", 64, &bad);
+    json_t *fu = json_object_get(msg, "follow_up_at");
+    struct set_op *op;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (fu && (!json_is_integer(fu) || json_integer_value(fu) <= 0 || strcmp(kind, "status") != 0 ||
+               !v || strcmp(v, "pending") != 0))
+        bad = 1;
+    if (bad || !v ||
+        (strcmp(kind, "status") == 0 && strcmp(v, "open") != 0 && strcmp(v, "pending") != 0 &&
+         strcmp(v, "closed") != 0))
+        return -HILO_EBADFRAME;
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    op->c = c;
+    op->req = req ? strdup(req) : NULL;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(op->op, sizeof op->op, "%s", kind);
+    snprintf(op->value, sizeof op->value, "%s", v);
+    if (team) {
+        snprintf(op->team, sizeof op->team, "%s", team);
+        op->team_given = 1;
+    }
+    if (fu)
+        snprintf(op->follow_up, sizeof op->follow_up, "%lld", (long long)json_integer_value(fu));
+    if (strcmp(kind, "assign") == 0 && *v) {
+        char ak[160];
+        hilo_key(ak, sizeof ak, HILO_K_AGENT, v);
+        const char *argv[] = {"HMGET", ak, "name", "team"};
+        if (hilo_redis_cmdargv(c->srv->redis, assign_check_cb, op, 4, argv, NULL) < 0) {
+            set_free(op);
+            return -HILO_EUNAVAIL;
+        }
+        return 0;
+    }
+    set_send(op);
+    return 0;
+}
+
+int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_set(c, msg, req, "assign");
+}
+
+int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    return agent_set(c, msg, req, "status");
+}
+
+int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    json_t *st = json_object_get(msg, "state");
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (!json_is_boolean(st))
+        return -HILO_EBADFRAME;
+    hilo_presence_typing(c, ref, json_is_true(st));
+    return 0;
+}
+
+int hilo_ws_agent_login_frame(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    int bad = 0;
+    const char *name = hilo_dispatch_str(msg, "name", 64, &bad);
+    const char *pw = hilo_dispatch_str(msg, "password", 256, &bad);
+    if (bad || !name || !pw)
+        return -HILO_EBADFRAME;
+    hilo_agent_login(c, name, pw, req);
+    return 0;
+}
+
+int hilo_ws_agent_auth_frame(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    int bad = 0;
+    const char *tok = hilo_dispatch_str(msg, "token", 256, &bad);
+    if (bad || !tok)
+        return -HILO_EBADFRAME;
+    hilo_agent_auth(c, tok, req);
+    return 0;
+}
+
+/* ---- WebSocket side ------------------------------------------------------ */
+
+struct ws_auth {
+    struct hilo_conn *c;
+    char *req;
+    int send_token;
+};
+
+static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
+{
+    struct ws_auth *a = data;
+    struct hilo_conn *c = a->c;
+    struct hilo_session *se = hilo_sess(c);
+    if (c->wsi) {
+        if (err) {
+            hilo_conn_error(c, err, a->req, NULL);
+            /* an upgrade made with an expired session cookie ends here */
+            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && c->cookie && !se->ready)
+                hilo_conn_close(c, 4401);
+        } else {
+            json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "type", "session", "expires_at",
+                                  (json_int_t)si->exp_ms, "agent", "name", si->name, "display",
+                                  si->display[0] ? si->display : si->name, "role",
+                                  si->role[0] ? si->role : "agent");
+            char *js;
+            if (a->send_token)
+                json_object_set_new(o, "token", json_string(si->token));
+            if (a->req)
+                json_object_set_new(o, "req", json_string(a->req));
+            free(se->id);
+            free(se->name);
+            se->id = strdup(si->name);
+            se->name = strdup(si->display[0] ? si->display : si->name);
+            se->admin = strcmp(si->role, "admin") == 0;
+            se->sess_exp_ms = si->exp_ms;
+            se->ready = 1;
+            js = json_dumps(o, JSON_COMPACT);
+            if (js)
+                hilo_conn_send_buf(c, js, strlen(js));
+            free(js);
+            json_decref(o);
+        }
+        hilo_hub_busy(c, 0);
+    }
+    hilo_conn_unref(c);
+    free(a->req);
+    free(a);
+}
+
+static struct ws_auth *ws_auth_new(struct hilo_conn *c, const char *req, int send_token)
+{
+    struct ws_auth *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    hilo_conn_ref(c);
+    a->c = c;
+    a->req = req ? strdup(req) : NULL;
+    a->send_token = send_token;
+    hilo_hub_busy(c, 1);
+    return a;
+}
+
+static void ws_auth_failed(struct ws_auth *a, int err)
+{
+    struct hilo_conn *c = a->c;
+    hilo_conn_error(c, err, a->req, NULL);
+    hilo_hub_busy(c, 0);
+    hilo_conn_unref(c);
+    free(a->req);
+    free(a);
+}
+
+void hilo_agent_login(struct hilo_conn *c, const char *name, const char *password, const char *req)
+{
+    struct ws_auth *a = ws_auth_new(c, req, 1);
+    int rc;
+    if (!a)
+        return;
+    rc = hilo_agents_login(c->srv, name, password, ws_auth_cb, a);
+    if (rc < 0)
+        ws_auth_failed(a, rc == -HILO_EUNAVAIL ? rc : -HILO_EINTERNAL);
+}
+
+void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req)
+{
+    struct ws_auth *a = ws_auth_new(c, req, 0);
+    int rc;
+    if (!a)
+        return;
+    rc = hilo_agents_check(c->srv, token, ws_auth_cb, a);
+    if (rc < 0)
+        ws_auth_failed(a, rc == -HILO_EUNAVAIL ? rc : -HILO_EINTERNAL);
+}
+
+void hilo_conn_cookie_auth(struct hilo_conn *c)
+{
+    if (c->cookie)
+        hilo_agent_auth(c, c->cookie, NULL);
+}

@@ -1,0 +1,346 @@
+/* Customer frames: hello, message, resume, typing. */
+#include <sodium.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hilo/buf.h"
+#include "hilo/i18n.h"
+#include "hilo/keys.h"
+#include "hilo/proto.h"
+#include "hilo/store.h"
+
+/* ---- customer ----------------------------------------------------------- */
+
+struct hello_op {
+    struct hilo_conn *c;
+    char *req;
+    char *after;
+    char *name, *email;
+    char *user_ident; /* "user:<id>" for a signed identity */
+    int step;
+    int has_locale;
+};
+
+static void hello_free(struct hello_op *op)
+{
+    hilo_conn_unref(op->c);
+    free(op->req);
+    free(op->after);
+    free(op->name);
+    free(op->email);
+    free(op->user_ident);
+    free(op);
+}
+
+static void welcome(struct hilo_conn *c, const char *token, const char *summary, size_t slen,
+                    const char *req)
+{
+    struct hilo_buf b;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "welcome", "token", token, "customer",
+                          hilo_sess(c)->id, "locale", hilo_sess(c)->locale);
+    char *js;
+    if (req)
+        json_object_set_new(o, "req", json_string(req));
+    json_object_set_new(o, "ticket", json_null());
+    js = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!js)
+        return;
+    hilo_buf_init(&b, (size_t)1 << 20);
+    if (summary) {
+        /* splice the summary json in place of null */
+        char *null = strstr(js, "\"ticket\":null");
+        hilo_buf_add(&b, js, (size_t)(null - js) + 9);
+        hilo_buf_add(&b, summary, slen);
+        hilo_buf_adds(&b, null + 13);
+    } else {
+        hilo_buf_adds(&b, js);
+    }
+    hilo_conn_send_buf(c, b.p, b.len);
+    hilo_buf_deinit(&b);
+    free(js);
+}
+
+static void hello_finish(struct hello_op *op, const char *summary, size_t slen)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    se->ready = 1;
+    welcome(c, se->token, summary, slen, op->req);
+    if (summary && op->after && se->ticket[0]) {
+        int err = hilo_live_sync_start(c, se->ticket, op->after, SYNC_RESUME, NULL);
+        if (err)
+            hilo_conn_error(c, err, NULL, NULL);
+    }
+    hello_free(op);
+    hilo_session_unbusy(c);
+}
+
+static void hello_fail(struct hello_op *op, int err)
+{
+    struct hilo_conn *c = op->c;
+    hilo_conn_error(c, err, op->req, NULL);
+    hello_free(op);
+    hilo_session_unbusy(c);
+}
+
+static void hello_cb(redisReply *reply, void *data);
+
+static void hello_summary(struct hello_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    if (!se->ticket[0]) {
+        hello_finish(op, NULL, 0);
+        return;
+    }
+    op->step = 3;
+    /* the summary only, and only if the ticket is still this customer's */
+    struct hilo_store_history h = {.ref = se->ticket, .public_only = 1, .customer = se->id};
+    if (hilo_store_history(c->srv->redis, &h, hello_cb, op) < 0)
+        hello_fail(op, -HILO_EUNAVAIL);
+}
+
+static void hello_cb(redisReply *reply, void *data)
+{
+    struct hello_op *op = data;
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+
+    if (!c->wsi) {
+        hello_free(op);
+        return;
+    }
+    if (!reply) {
+        hello_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    switch (op->step) {
+    case 1: { /* MULTI: GET web ident [, GET user ident] */
+        const char *web = NULL, *user = NULL;
+        char cu[160];
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+            hello_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+        if (reply->element[0]->type == REDIS_REPLY_STRING)
+            web = reply->element[0]->str;
+        if (reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING)
+            user = reply->element[1]->str;
+        if (user || web) {
+            free(se->id);
+            se->id = strdup(user ? user : web);
+        }
+        if (op->user_ident || op->name || op->email) {
+            /* Signed identity or pre-chat fields: write them now. */
+            char ik[160], iu[160], ix[400];
+            struct hilo_store_cust cust = {
+                .customer = se->id,
+                .identity = se->ident,
+                .name = op->name,
+                .email = op->email,
+                .locale = se->locale,
+                .identity2 = op->user_ident,
+            };
+            struct hilo_store_argv a;
+            struct hilo_tx tx;
+            hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
+            hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
+            op->step = 2;
+            if (hilo_store_cust_argv(&a, &cust) < 0) {
+                hello_fail(op, -HILO_EINTERNAL);
+                return;
+            }
+            hilo_tx_begin(&tx, c->srv->redis);
+            hilo_tx_add_argv(&tx, &a);
+            hilo_tx_add(&tx, 3, (const char *[]){"SET", ik, se->id}, NULL);
+            if (op->email) {
+                hilo_identity_email_key(op->email, ix, sizeof ix);
+                hilo_tx_add(&tx, 3, (const char *[]){"SADD", ix, se->id}, NULL);
+            }
+            if (op->user_ident) {
+                hilo_key(iu, sizeof iu, HILO_K_IDENT, op->user_ident);
+                hilo_tx_add(&tx, 4, (const char *[]){"SET", iu, se->id, "NX"}, NULL);
+            }
+            hilo_tx_add(&tx, 2, (const char *[]){"HGETALL", cu}, NULL);
+            if (hilo_tx_commit(&tx, hello_cb, op) < 0)
+                hello_fail(op, -HILO_EUNAVAIL);
+            return;
+        }
+        if (!web) {
+            hello_finish(op, NULL, 0); /* a new visitor: nothing stored yet */
+            return;
+        }
+        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
+        op->step = 2;
+        const char *hg[] = {"HGETALL", cu};
+        if (hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 2, hg, NULL) < 0)
+            hello_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    case 2: { /* HGETALL customer (alone, or last of the write transaction) */
+        redisReply *h = reply;
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+            reply->element[reply->elements - 1]->type == REDIS_REPLY_ARRAY &&
+            (op->user_ident || op->name || op->email))
+            h = reply->element[reply->elements - 1];
+        if (h->type != REDIS_REPLY_ARRAY) {
+            hello_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+        for (size_t i = 0; i + 1 < h->elements; i += 2) {
+            const char *key = h->element[i]->str, *v = h->element[i + 1]->str;
+            if (strcmp(key, "cur") == 0 && strlen(v) < HILO_REF_MAX)
+                snprintf(se->ticket, sizeof se->ticket, "%s", v);
+            else if (strcmp(key, "name") == 0 && !se->name)
+                se->name = strdup(v);
+            else if (strcmp(key, "email") == 0 && !se->email)
+                se->email = strdup(v);
+            else if (strcmp(key, "locale") == 0 && !op->has_locale)
+                snprintf(se->locale, sizeof se->locale, "%s", hilo_i18n_lang(v));
+        }
+        hello_summary(op);
+        return;
+    }
+    case 3: { /* summary of the current ticket */
+        if (hilo_store_err(reply) || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+            se->ticket[0] = '\0';
+            hello_finish(op, NULL, 0);
+            return;
+        }
+        hello_finish(op, reply->element[0]->str, reply->element[0]->len);
+        return;
+    }
+    }
+}
+
+int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    int bad = 0, err;
+    const char *token = hilo_dispatch_str(msg, "token", 128, &bad);
+    const char *locale = hilo_dispatch_str(msg, "locale", 35, &bad);
+    const char *name = hilo_dispatch_str(msg, "name", 200, &bad);
+    const char *email = hilo_dispatch_str(msg, "email", 254, &bad);
+    const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
+    const char *uid = NULL, *iname = NULL, *iemail = NULL;
+    json_t *identity = json_object_get(msg, "identity");
+    char tok[64], hash[65], ident[80], k1[160], k2[160];
+    uint64_t ms, seq;
+    struct hello_op *op;
+
+    if (se->ready || bad || (after && parse_id(after, &ms, &seq) < 0))
+        return -HILO_EBADFRAME;
+    if (identity && !json_is_null(identity)) {
+        err = hilo_identity_check(c->srv, identity, &uid, &iname, &iemail);
+        if (err)
+            return err;
+        if (iname && *iname)
+            name = iname;
+        if (iemail && *iemail)
+            email = iemail;
+    }
+    if (token && hilo_proto_token_ok(token))
+        snprintf(tok, sizeof tok, "%s", token);
+    else
+        hilo_identity_new_token(tok);
+    hilo_identity_sha256_hex(tok, hash);
+    snprintf(ident, sizeof ident, "web:%.32s", hash);
+    free(se->token);
+    se->token = strdup(tok);
+    free(se->ident);
+    se->ident = strdup(ident);
+    snprintf(se->locale, sizeof se->locale, "%s", hilo_i18n_lang(locale));
+    if (name && *name)
+        se->name = strdup(name);
+    if (email && *email)
+        se->email = strdup(email);
+    {
+        unsigned char rnd[10];
+        char hex[21];
+        randombytes_buf(rnd, sizeof rnd);
+        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+        free(se->id);
+        se->id = malloc(23);
+        snprintf(se->id, 23, "c%s", hex);
+    }
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    op->c = c;
+    op->req = req ? strdup(req) : NULL;
+    op->after = after ? strdup(after) : NULL;
+    op->name = name && *name ? strdup(name) : NULL;
+    op->email = email && *email ? strdup(email) : NULL;
+    if (uid) {
+        op->user_ident = malloc(strlen(uid) + 6);
+        sprintf(op->user_ident, "user:%s", uid); /* NOLINT: sized above */
+    }
+    op->step = 1;
+    op->has_locale = locale != NULL;
+    se->busy = 1;
+    hilo_key(k1, sizeof k1, HILO_K_IDENT, ident);
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, c->srv->redis);
+    hilo_tx_add(&tx, 2, (const char *[]){"GET", k1}, NULL);
+    if (op->user_ident) {
+        hilo_key(k2, sizeof k2, HILO_K_IDENT, op->user_ident);
+        hilo_tx_add(&tx, 2, (const char *[]){"GET", k2}, NULL);
+    }
+    if (hilo_tx_commit(&tx, hello_cb, op) < 0)
+        hello_fail(op, -HILO_EUNAVAIL); /* sent by hello_fail: it also unbusies */
+    return 0;
+}
+
+int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct msg_op *op;
+    int err = hilo_msg_parse(c, msg, req, "message", &op);
+    if (err)
+        return err;
+    if (!hilo_redis_ready(c->srv->redis)) {
+        hilo_msg_free(op);
+        return -HILO_EUNAVAIL;
+    }
+    if (!se->ticket[0]) {
+        hilo_tickets_customer_create(op);
+        return 0;
+    }
+    snprintf(op->ref, sizeof op->ref, "%s", se->ticket);
+    if (!hilo_live_watch_find(c, se->ticket)) {
+        /* Live from now on, so the sender sees its own message echoed. */
+        struct hilo_watch *w = hilo_live_watch_get(c, se->ticket);
+        (void)w;
+    }
+    hilo_tickets_append(op);
+    return 0;
+}
+
+int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    int bad = 0;
+    const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
+    uint64_t ms, seq;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (bad || !after || parse_id(after, &ms, &seq) < 0)
+        return -HILO_EBADFRAME;
+    return hilo_live_sync_start(c, ref, after, SYNC_RESUME, req);
+}
+
+int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    json_t *st = json_object_get(msg, "state");
+    if (!json_is_boolean(st))
+        return -HILO_EBADFRAME;
+    if (hilo_sess(c)->ticket[0])
+        hilo_presence_typing(c, hilo_sess(c)->ticket, json_is_true(st));
+    return 0;
+}
