@@ -424,9 +424,13 @@ static void sync_cb(redisReply *reply, void *data)
     if (err) {
         if (op->mode != SYNC_SILENT)
             hilo_conn_error(c, err, op->req, NULL);
-        else if (err == -HILO_EUNAVAIL)
-            /* A resync that failed: the next reconnect retries it. */
+        else if (err == -HILO_EUNAVAIL) {
+            /* A resync that failed: the subscriber runs the catch-up again
+             * (only when Redis was unavailable: an unknown ticket would
+             * retry for ever). */
             hilo_debug("resync of %s failed", op->ref);
+            hilo_redis_catchup_again(c->srv->sub);
+        }
         sync_free(op, 1);
         return;
     }
@@ -519,6 +523,8 @@ static void sync_page(struct sync_op *op)
     if (hilo_store_history(c->srv->redis, &h, sync_cb, op) < 0) {
         if (op->mode != SYNC_SILENT)
             hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
+        else
+            hilo_redis_catchup_again(c->srv->sub);
         sync_free(op, 1);
     }
 }

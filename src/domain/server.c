@@ -40,10 +40,13 @@ static void main_down(struct hilo_redis *r, void *data)
         hilo_redis_reset(s->sub);
 }
 
-static void sub_ready(struct hilo_redis *r, void *data)
+/* Runs once the subscription and the command link are both ready: the
+ * catch-up needs both, and a subscription back first must wait for it. */
+static int sub_catchup(struct hilo_redis *r, void *data)
 {
     (void)r;
     hilo_hub_resync(data);
+    return 0;
 }
 
 static void sub_message(const char *payload, size_t len, void *data)
@@ -84,14 +87,18 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     o.name = "main";
     s->redis = hilo_redis_new(loop, &o);
     if (!s->redis) {
-        hilo_error("option redis_url: cannot use '%s'", redis_url);
+        char shown[512];
+        hilo_error("option redis_url: cannot use '%s'",
+                   hilo_log_redact_url(redis_url, shown, sizeof shown));
         return -1;
     }
     memset(&o, 0, sizeof o);
     o.url = redis_url;
     o.connect_timeout_ms = cfg->redis_connect_timeout_ms;
+    o.timeout_ms = cfg->redis_timeout_ms;
     o.subscribe = s->events_channel;
-    o.on_ready = sub_ready;
+    o.on_catchup = sub_catchup;
+    o.peer = s->redis;
     o.on_message = sub_message;
     o.data = s;
     o.name = "pubsub";

@@ -112,11 +112,9 @@ test('connections reset right after accept: both links recover', withLogs(async 
 }));
 
 // Issue #12, 2: the subscription comes back while the command link cannot,
-// so the catch-up cannot run then; it must run once both are back. Needs the
-// subscriber's on_catchup/peer wiring in src/domain/server.c (see
-// docs/internals/store.md, "Links"); until then it is a todo.
+// so the catch-up cannot run then; it must run once both are back (see
+// docs/internals/store.md, "Links").
 test('the subscription back before the command link: the catch-up waits and runs',
-  { todo: process.env.HILO_CATCHUP_WIRED ? false : 'needs on_catchup + peer in src/domain/server.c' },
   withLogs(async () => {
     const { proxy, hilo } = await setup();
     const other = await startHilo({ redisUrl: redis.url }); // not through the proxy
@@ -155,10 +153,8 @@ test('the subscription back before the command link: the catch-up waits and runs
     await Promise.all([c.close(), a.close()]);
   }));
 
-// /readyz follows the subscription too (needs the /readyz wiring in
-// src/net/ws.c, see docs/internals/store.md; until then a todo).
+// /readyz follows the subscription too.
 test('/readyz is 503 while the subscription is down, 200 once it is back',
-  { todo: process.env.HILO_CATCHUP_WIRED ? false : 'needs hilo_redis_ready(sub) in /readyz (src/net/ws.c)' },
   withLogs(async () => {
     const { proxy, hilo } = await setup();
     proxy.dropAfterAccept(true);

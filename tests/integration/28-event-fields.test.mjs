@@ -77,3 +77,30 @@ test('an unknown WhatsApp type named like an event field forges nothing', withLo
   }
   a.close?.();
 }));
+
+test('a resume from an id the ticket never had is refused (unknown_event); real ids still work', withLogs(async () => {
+  const { customer } = await import('../lib/harness.mjs');
+  const c = await customer(hilo, { locale: 'en' });
+  c.send({ type: 'message', client_id: 'r-1', text: 'resume check' });
+  const ack = await c.next('ack');
+  const ref = ack.ticket;
+  // an id from far in the future, a malformed one, and one of another ticket
+  for (const after of ['9999999999999-0', 'abc', '1-0']) {
+    c.send({ type: 'resume', ticket: ref, after, req: `r-${after}` });
+    const f = await c.next((x) => x.type === 'error' || x.type === 'resumed');
+    assert.equal(f.type, 'error', `resume after ${after}: ${JSON.stringify(f)}`);
+    assert.equal(f.code, after === 'abc' ? 'bad_frame' : 'unknown_event', `resume after ${after}: ${JSON.stringify(f)}`);
+  }
+  // the real id of the customer's own message resumes normally
+  c.send({ type: 'resume', ticket: ref, after: ack.event_id });
+  const ok = await c.next((x) => x.type === 'error' || x.type === 'resumed');
+  assert.equal(ok.type, 'resumed', JSON.stringify(ok));
+  // an agent opening the ticket after a forged id is refused the same way
+  const a = await agent(hilo, 'ana', anaPw);
+  const th = await a.request({ type: 'ticket.open', ticket: ref, after: '9999999999999-0' });
+  assert.equal(th.type, 'error');
+  assert.equal(th.code, 'unknown_event');
+  const th2 = await a.request({ type: 'ticket.open', ticket: ref, after: '0' });
+  assert.equal(th2.type, 'thread');
+  await c.close();
+}));
