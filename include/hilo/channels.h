@@ -358,6 +358,11 @@ struct hilo_channel_ops {
      * body: 400), with a reason in err. in->body is not NULL. */
     int (*verify)(const struct hilo_config *c, const struct hilo_http_in *in, char *err,
                   size_t errlen);
+    /* The signature's single-use token, for rows whose signature can be
+     * replayed with another body inside its freshness window (Mailgun signs
+     * only timestamp + token). 0 and the token in out, or -1. NULL: the
+     * signature covers the body. */
+    int (*replay_token)(const struct hilo_http_in *in, char *out, size_t n);
     /* The POST's messages and delivery updates (appended; the caller frees
      * both lists, also after an error). 0, or -HILO_EBADJSON/-HILO_EBADFRAME
      * with a reason in err. NULL: the webhook is not a message list (calls). */

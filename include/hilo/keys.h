@@ -38,6 +38,7 @@ enum hilo_key {
     HILO_K_APIKEYS,    /* hash: name -> key sha256         arg: unused */
     HILO_K_TIMERS,     /* zset: "<kind>:<arg>" by due ms   arg: unused */
     HILO_K_SEARCH,     /* set: customer ids                arg: "email:<addr>" */
+    HILO_K_REPLAY,     /* string: signature token -> what it signed  arg: "<provider>:<token>" */
 };
 
 /* Every key of one ticket, built at once. */

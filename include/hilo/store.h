@@ -175,6 +175,16 @@ int hilo_store_cust(struct hilo_redis *r, const struct hilo_store_cust *op, hilo
                     void *data);
 
 /* Sends a built op. */
+/* A signed webhook's single-use token, claimed for what it signed (a digest
+ * of the messages it carries) for ttl_s seconds: SET NX GET, so the reply
+ * tells a first use or a redelivery of the same messages from a replay of
+ * the token with other messages. hilo_store_replay_result reads the reply:
+ * 0 (first use or the same digest again), -HILO_EFORBIDDEN (replayed with
+ * other content), or the store error. */
+int hilo_store_replay_claim(struct hilo_redis *r, const char *provider, const char *token,
+                            const char *digest, int ttl_s, hilo_redis_cb cb, void *data);
+int hilo_store_replay_result(const redisReply *reply, const char *digest);
+
 int hilo_store_send(struct hilo_redis *r, const struct hilo_store_argv *a, hilo_redis_cb cb,
                     void *data);
 

@@ -276,6 +276,21 @@ static int mg_verify(const struct hilo_config *c, const struct hilo_http_in *in,
     return rc;
 }
 
+static int mg_replay_token(const struct hilo_http_in *in, char *out, size_t n)
+{
+    struct hilo_form form = {0};
+    int rc = -1;
+    if (mg_form(in, &form) == 0) {
+        const char *tok = hilo_form_get(&form, "token");
+        if (tok && *tok && strlen(tok) < n) {
+            memcpy(out, tok, strlen(tok) + 1);
+            rc = 0;
+        }
+    }
+    hilo_form_free(&form);
+    return rc;
+}
+
 static int mg_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
                     struct hilo_delivery **statuses, char *err, size_t errlen)
 {
@@ -309,5 +324,6 @@ const struct hilo_channel_ops hilo_channel_email_mailgun = {
     .transport = HILO_CHANNEL_HTTP,
     .hooks_configured = mg_hooks_configured,
     .verify = mg_verify,
+    .replay_token = mg_replay_token,
     .parse = mg_parse,
 };

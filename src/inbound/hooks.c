@@ -1,6 +1,7 @@
 /* The provider webhooks: /webhooks/<path> is answered by the channel row
  * that names the path (channels.h). The row verifies and parses a plain
  * view of the request; the pipeline stores what it parsed. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/http.h"
+#include "hilo/log.h"
+#include "hilo/store.h"
 #include "hilo/server.h"
 #include "internal.h"
 
@@ -79,6 +82,59 @@ static void handshake(struct hilo_http *r, const struct hilo_channel_ops *o,
     free(echo);
 }
 
+/* A signature that covers only a token (Mailgun: timestamp + token) could
+ * carry another message inside its freshness window. The token is claimed
+ * for a digest of the messages it carried: the same messages again are a
+ * redelivery (the pipeline's dedupe takes them), other messages a replay. */
+#define REPLAY_TTL_S 900 /* the 300 s window plus clock skew, generously */
+
+static void replay_cb(redisReply *reply, void *data)
+{
+    struct in_op *op = data;
+    int err = hilo_store_replay_result(reply, op->replay_digest);
+    if (err == -HILO_EFORBIDDEN) {
+        hilo_warn("webhook %s: signature token replayed with another message", op->provider);
+        in_answer_error(op->r, 403, "forbidden", "Signature already used for another message.");
+        in_op_free(op);
+        return;
+    }
+    if (err) {
+        in_answer_error(op->r, 503, "unavailable", "Storage unavailable; retry later.");
+        in_op_free(op);
+        return;
+    }
+    in_run(op);
+}
+
+static void replay_check(struct in_op *op, const struct hilo_channel_ops *o,
+                         const struct hilo_http_in *in)
+{
+    char token[256];
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+
+    if (o->replay_token(in, token, sizeof token) < 0) {
+        in_answer_error(op->r, 401, "unauthorized", "Missing signature token.");
+        in_op_free(op);
+        return;
+    }
+    crypto_hash_sha256_init(&st);
+    for (const struct hilo_inbound *m = op->msgs; m; m = m->next) {
+        const char *parts[] = {m->provider_id, m->from, m->text};
+        for (size_t i = 0; i < 3; i++) {
+            const char *p = parts[i] ? parts[i] : "";
+            crypto_hash_sha256_update(&st, (const unsigned char *)p, strlen(p) + 1);
+        }
+    }
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(op->replay_digest, sizeof op->replay_digest, h, sizeof h);
+    if (hilo_store_replay_claim(op->s->redis, o->provider, token, op->replay_digest,
+                                REPLAY_TTL_S, replay_cb, op) < 0) {
+        in_answer_error(op->r, 503, "unavailable", "Storage unavailable; retry later.");
+        in_op_free(op);
+    }
+}
+
 /* Messages and delivery updates: parsed by the row, stored by the pipeline. */
 static void messages(struct hilo_http *r, const struct hilo_channel_ops *o, const struct hilo_http_in *in)
 {
@@ -93,6 +149,10 @@ static void messages(struct hilo_http *r, const struct hilo_channel_ops *o, cons
     if (rc < 0) {
         refuse(r, rc, err);
         in_op_free(op);
+        return;
+    }
+    if (o->replay_token) {
+        replay_check(op, o, in);
         return;
     }
     in_run(op);

@@ -55,6 +55,7 @@ struct in_op {
     enum hilo_voice_kind voice_kind;
     enum in_voice_step vstep;
     char twiml_text[600];
+    char replay_digest[65]; /* what the signature's token was claimed for */
 };
 
 struct in_op *in_op_new(struct hilo_http *r, enum in_answer answer);
