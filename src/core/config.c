@@ -64,7 +64,8 @@ static const struct opt opts[] = {
     {"console_origins", S(console_origins), "", 0, 0, 0,
      "Comma-separated origins (https://support.example.com) of the agent console: only pages "
      "there may open agent WebSockets or send REST calls with the session cookie. Empty: the "
-     "origin of public_url when set, else the host the request was sent to."},
+     "origin of public_url, and pages on the host the request was sent to (with public_url's "
+     "scheme when it is set)."},
     {"identity_secret", S(identity_secret), "", 0, 0, 1,
      "HMAC key for signed customer identities from the host site; empty disables them."},
     {"identity_max_age", I(identity_max_age), "86400", 1, 31536000, 0,

@@ -101,11 +101,20 @@ int hilo_net_console_origin_ok(const char *console_origins, const char *public_u
 
     if (console_origins && *console_origins)
         return hilo_net_origin_listed(console_origins, origin, 0);
+    if (!origin || hilo_net_origin_norm(origin, strlen(origin), have, sizeof have) < 0)
+        return 0;
     if (public_url && *public_url) {
-        if (!origin || hilo_net_origin_norm(public_url, strlen(public_url), pub, sizeof pub) < 0 ||
-            hilo_net_origin_norm(origin, strlen(origin), have, sizeof have) < 0)
+        if (hilo_net_origin_norm(public_url, strlen(public_url), pub, sizeof pub) < 0)
             return 0;
-        return strcmp(pub, have) == 0;
+        if (strcmp(pub, have) == 0)
+            return 1;
+        /* A page on the host the request went to is a page Hilo served
+         * (another app's cookie-less host cannot carry the agent's cookie),
+         * reached another way than public_url (a local address). The
+         * scheme must be public_url's: a Host without a port cannot tell
+         * http://h from https://h. */
+        if (strncmp(pub, have, (size_t)(strstr(pub, "://") - pub) + 3) != 0)
+            return 0;
     }
     return hilo_net_origin_same_host(origin, host);
 }

@@ -74,8 +74,9 @@ int hilo_net_origin_listed(const char *list, const char *origin, int any_ok);
 /* Is origin's host[:port] the Host header (a page served by Hilo itself)? */
 int hilo_net_origin_same_host(const char *origin, const char *host);
 /* May a page on origin act with an agent's cookie? The console_origins
- * list when set; else the origin of public_url when set; else the
- * request's own Host (same origin only). A NULL origin is refused. */
+ * list when set; else the origin of public_url and, with public_url's
+ * scheme, the request's own Host (same origin only). A NULL origin is
+ * refused. */
 int hilo_net_console_origin_ok(const char *console_origins, const char *public_url,
                                const char *origin, const char *host);
 

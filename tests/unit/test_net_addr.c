@@ -54,8 +54,14 @@ static void test_console_origin(void **state)
     /* public_url decides once set, whatever the Host */
     assert_true(hilo_net_console_origin_ok("", "https://support.example.com/", "https://support.example.com",
                                            "10.0.0.5:8080"));
+    /* the host the request went to, with public_url's scheme only */
     assert_false(hilo_net_console_origin_ok("", "https://support.example.com", "http://10.0.0.5:8080",
                                             "10.0.0.5:8080"));
+    assert_true(hilo_net_console_origin_ok("", "http://support.example.com", "http://10.0.0.5:8080",
+                                           "10.0.0.5:8080"));
+    assert_false(hilo_net_console_origin_ok("", "http://support.example.com", "http://10.0.0.5:8081",
+                                            "10.0.0.5:8080"));
+    assert_false(hilo_net_console_origin_ok("", "https://s.example", "http://s.example", "s.example"));
     /* the list decides once set; "*" is no wildcard here */
     assert_true(hilo_net_console_origin_ok("https://c.example", "https://s.example", "https://c.example",
                                            "s.example"));
