@@ -292,6 +292,10 @@ int hilo_ws_start(struct hilo_server *s, struct hilo_net *n)
                    s->cfg->trusted_proxies);
         return -1;
     }
+    /* Hilo speaks plain HTTP: an https public_url means a proxy in front */
+    if (!n->ntrusted && strncmp(s->cfg->public_url, "https://", 8) == 0)
+        hilo_warn("public_url is https but trusted_proxies is empty: if a proxy is in front, "
+                  "every client shares its address and its max_conns_per_ip");
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_cb);
     memset(&info, 0, sizeof info);
     info.port = s->cfg->listen_port;
