@@ -186,9 +186,11 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
     /* providers' webhooks: the handler answers GET (verification) and POST */
     rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
+    /* the session cookie's unsafe requests must come from the console */
     rc |= hilo_api_session_routes(n, s);
-    rc |= hilo_net_route(n, NULL, "/api/v1/", 0, api, NULL);
-    rc |= hilo_net_route(n, NULL, "/api/", 0, hilo_http_not_found, NULL);
+    rc |= hilo_net_route_set_flags(n, "/api/v1/session", HILO_ROUTE_CSRF) < 0;
+    rc |= hilo_net_route(n, NULL, "/api/v1/", HILO_ROUTE_CSRF, api, NULL);
+    rc |= hilo_net_route(n, NULL, "/api/", HILO_ROUTE_CSRF, hilo_http_not_found, NULL);
     rc |= hilo_net_route(n, NULL, "/ws", HILO_ROUTE_EXACT, hilo_ws_plain_http, NULL);
     /* static files last: everything else */
     rc |= hilo_net_route(n, "GET", "/", 0, hilo_static_serve, a->cfg.web_root);

@@ -22,9 +22,13 @@ struct hilo_config {
     int msg_burst;
     int send_queue;
     int max_conns;
+    int max_conns_per_ip;
+    int agent_reserve_pct;
+    char *trusted_proxies;
     int session_ttl;
     int ack_eta_minutes;
     char *widget_origins;
+    char *console_origins;
     char *identity_secret;
     int identity_max_age;
     char *public_url;

@@ -19,6 +19,9 @@ struct hilo_server *hilo_http_server(struct hilo_http *r);
 const char *hilo_http_method(struct hilo_http *r);
 const char *hilo_http_path(struct hilo_http *r);
 const char *hilo_http_cookie(struct hilo_http *r);
+/* The client's address: the socket peer, or the X-Forwarded-For address a
+ * trusted proxy (--trusted-proxies) vouches for. */
+const char *hilo_http_client_ip(struct hilo_http *r);
 /* The request body; NULL when it was larger than the server accepts. */
 const char *hilo_http_body(struct hilo_http *r, size_t *len);
 /* A decoded query argument, or NULL. */

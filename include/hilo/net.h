@@ -16,6 +16,11 @@ typedef void (*hilo_http_handler)(void *ctx, struct hilo_http *r);
 
 enum hilo_route_flags {
     HILO_ROUTE_EXACT = 1u << 0, /* the path must equal the prefix */
+    /* POST, PUT, PATCH and DELETE authenticated by the session cookie (not
+     * by Authorization: Bearer) need an Origin allowed by --console-origins
+     * and, with a body, Content-Type: application/json; else 403 forbidden
+     * before the handler runs (cross-site request forgery). */
+    HILO_ROUTE_CSRF = 1u << 1,
 };
 
 /* srv is opaque here: it is what hilo_http_server() returns to handlers not
@@ -30,6 +35,11 @@ void hilo_net_free(struct hilo_net *n);
 int hilo_net_route(struct hilo_net *n, const char *method, const char *prefix, unsigned flags,
                    hilo_http_handler h, void *ctx);
 
+/* ORs flags into every route already added whose prefix starts with
+ * prefix (routes another module registered). The number changed, or
+ * -ENOENT when none. */
+int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned flags);
+
 /* Refuses new TCP connections from now on (shutdown). */
 void hilo_net_drain(struct hilo_net *n);
 
@@ -42,6 +52,11 @@ void hilo_static_serve(void *root, struct hilo_http *r);
 /* Maps a URL path to a regular file under root (no traversal, no symlink
  * escapes, directories to index.html). 0 or -errno. */
 int hilo_static_resolve(const char *root, const char *url, char *out, size_t n);
+
+/* May the file at rel (a path under the web root, "/console/app.js") be
+ * served? Only known file types, nothing under src/, node_modules/ or a
+ * dot-folder: the web root also holds the bundles' sources. */
+int hilo_static_allowed(const char *rel);
 
 /* Request bodies larger than this are refused with 413 before they are read. */
 #define HILO_HTTP_MAX_BODY (4u << 20) /* WhatsApp batches up to 3 MB */

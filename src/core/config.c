@@ -46,12 +46,26 @@ static const struct opt opts[] = {
     {"send_queue", I(send_queue), "512", 8, 1000000, 0,
      "Frames queued for one slow connection before it is cut off."},
     {"max_conns", I(max_conns), "20000", 1, 1000000, 0, "Most simultaneous connections."},
+    {"max_conns_per_ip", I(max_conns_per_ip), "100", 1, 1000000, 0,
+     "Most simultaneous WebSockets from one client address; more are refused with 429."},
+    {"agent_reserve_pct", I(agent_reserve_pct), "10", 0, 90, 0,
+     "Percent of max_conns kept for agents' WebSockets: customers' sockets may use the rest; "
+     "more are refused with 503."},
+    {"trusted_proxies", S(trusted_proxies), "", 0, 0, 0,
+     "Comma-separated addresses or networks (10.0.0.1, 10.0.0.0/8, fd00::/8) of reverse "
+     "proxies whose X-Forwarded-For is believed; from any other peer the socket's address "
+     "is the client's."},
     {"session_ttl", I(session_ttl), "43200", 1, 31536000, 0, "Agent session lifetime in seconds."},
     {"ack_eta_minutes", I(ack_eta_minutes), "15", 1, 100000, 0,
      "Expected response time quoted in the acknowledgement, in minutes."},
     {"widget_origins", S(widget_origins), "", 0, 0, 0,
      "Comma-separated origins allowed to open customer WebSockets (\"*\" = any). "
      "Pages served by Hilo itself and clients without Origin are always allowed."},
+    {"console_origins", S(console_origins), "", 0, 0, 0,
+     "Comma-separated origins (https://support.example.com) of the agent console: only pages "
+     "there may open agent WebSockets or send REST calls with the session cookie. Empty: the "
+     "origin of public_url, and pages on the host the request was sent to (with public_url's "
+     "scheme when it is set)."},
     {"identity_secret", S(identity_secret), "", 0, 0, 1,
      "HMAC key for signed customer identities from the host site; empty disables them."},
     {"identity_max_age", I(identity_max_age), "86400", 1, 31536000, 0,

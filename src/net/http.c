@@ -7,9 +7,11 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hilo/buf.h"
 #include "hilo/common.h"
+#include "hilo/config.h"
 #include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/loop.h"
@@ -38,6 +40,8 @@ void hilo_net_free(struct hilo_net *n)
     if (!n)
         return;
     hilo_router_deinit(&n->routes);
+    hilo_net_ipcount_clear(&n->per_ip);
+    free(n->trusted);
     free(n);
 }
 
@@ -45,6 +49,11 @@ int hilo_net_route(struct hilo_net *n, const char *method, const char *prefix, u
                    hilo_http_handler h, void *ctx)
 {
     return hilo_router_add(&n->routes, method, prefix, flags, h, ctx);
+}
+
+int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned flags)
+{
+    return hilo_router_set_flags(&n->routes, prefix, flags);
 }
 
 void hilo_net_drain(struct hilo_net *n) { n->draining = 1; }
@@ -173,6 +182,7 @@ struct hilo_server *hilo_http_server(struct hilo_http *r) { return r->net->srv; 
 const char *hilo_http_method(struct hilo_http *r) { return r->method; }
 const char *hilo_http_path(struct hilo_http *r) { return r->path; }
 const char *hilo_http_cookie(struct hilo_http *r) { return r->cookie; }
+const char *hilo_http_client_ip(struct hilo_http *r) { return r->client_ip; }
 
 const char *hilo_http_body(struct hilo_http *r, size_t *len)
 {
@@ -253,6 +263,69 @@ void hilo_http_not_found(void *ctx, struct hilo_http *r)
 
 /* ---- lws glue ---- */
 
+/* ---- cross-site request forgery ---- */
+
+static int is_unsafe(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
+}
+
+/* Is the media type of a Content-Type header application/json? */
+static int is_json(const char *ctype)
+{
+    static const char want[] = "application/json";
+    size_t n = sizeof want - 1;
+    if (!ctype)
+        return 0;
+    while (*ctype == ' ')
+        ctype++;
+    if (strncasecmp(ctype, want, n) != 0)
+        return 0;
+    ctype += n;
+    while (*ctype == ' ')
+        ctype++;
+    return *ctype == '\0' || *ctype == ';';
+}
+
+/* A request the session cookie authenticates must come from a console
+ * page: any page of the same site would otherwise act as the agent (an
+ * auto-submitted text/plain form, a fetch from another port). API keys
+ * (Authorization: Bearer) are never sent by a browser on its own, so they
+ * need neither. 1 when refused (answered), 0 to go on. */
+static int csrf_refused(struct hilo_http *r)
+{
+    const char *authz = r->hdr[3];
+    char tok[256], origin[256], host[256], msg[512];
+    const struct hilo_config *cfg = r->net->cfg;
+    const char *o;
+
+    if (!is_unsafe(r->method) || (authz && strncasecmp(authz, "Bearer ", 7) == 0) ||
+        !r->cookie || hilo_http_cookie_token(r->cookie, tok, sizeof tok) < 0)
+        return 0;
+    o = hilo_net_wsi_origin(r->wsi, origin, sizeof origin);
+    if (lws_hdr_copy(r->wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        host[0] = '\0';
+    if (!o) {
+        snprintf(msg, sizeof msg, "%s", "A request with the session cookie needs an Origin header "
+                                        "naming a console origin (see --console-origins).");
+    } else if (!hilo_net_console_origin_ok(cfg ? cfg->console_origins : NULL,
+                                           cfg ? cfg->public_url : NULL, o, host)) {
+        snprintf(msg, sizeof msg,
+                 "Origin %.200s may not use the session cookie: it is not a console origin "
+                 "(see --console-origins).", o);
+    } else if (r->body.len && !is_json(r->hdr[2])) {
+        snprintf(msg, sizeof msg, "%s", "A request with the session cookie must send its body as "
+                                        "Content-Type: application/json.");
+    } else {
+        return 0;
+    }
+    hilo_info("refused %s %s with the session cookie: %s", r->method, r->path, msg);
+    hilo_err_count(-HILO_EFORBIDDEN);
+    hilo_net_respond_json_error(r, 403, hilo_err_code(-HILO_EFORBIDDEN), msg);
+    return 1;
+}
+
 /* Called when the request (and its body, if any) is complete. */
 static int dispatch(struct hilo_http *r)
 {
@@ -272,6 +345,8 @@ static int dispatch(struct hilo_http *r)
         }
         return 0;
     }
+    if ((rt->flags & HILO_ROUTE_CSRF) && csrf_refused(r))
+        return 0;
     rt->h(rt->ctx, r);
     return r->fail ? -1 : 0;
 }
@@ -369,7 +444,30 @@ static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char
     if (!r->hdr[3])
         r->hdr[3] = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     hilo_buf_init(&r->body, HILO_HTTP_MAX_BODY);
+    hilo_net_wsi_client_ip(n, wsi, r->client_ip, sizeof r->client_ip);
     return r;
+}
+
+const char *hilo_net_wsi_origin(struct lws *wsi, char *out, size_t len)
+{
+    return lws_hdr_copy(wsi, out, (int)len, WSI_TOKEN_ORIGIN) > 0 ? out : NULL;
+}
+
+void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size_t len)
+{
+    char peer[64], xff[1024];
+    int have_xff = 0;
+
+    if (!lws_get_peer_simple(wsi, peer, sizeof peer))
+        peer[0] = '\0';
+    if (n->ntrusted) {
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
+        have_xff = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0;
+#endif
+        if (!have_xff)
+            have_xff = lws_hdr_custom_copy(wsi, xff, sizeof xff, "x-forwarded-for:", 16) > 0;
+    }
+    hilo_net_client_ip(peer, have_xff ? xff : NULL, n->trusted, n->ntrusted, out, len);
 }
 
 int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

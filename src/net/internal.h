@@ -20,6 +20,7 @@ struct hilo_http {
     char *args[16];  /* URL query arguments "name=value", decoded */
     int nargs;
     char *hdr[4];    /* the headers webhooks need, see hdr_names in http.c */
+    char client_ip[48];
     struct hilo_buf body;
     int body_too_big;
     /* response */
@@ -54,20 +55,77 @@ void hilo_router_init(struct hilo_router *rt);
 void hilo_router_deinit(struct hilo_router *rt);
 int hilo_router_add(struct hilo_router *rt, const char *method, const char *prefix,
                     unsigned flags, hilo_http_handler h, void *ctx);
+/* ORs flags into every route whose prefix starts with prefix. The number
+ * of routes changed, or -ENOENT. */
+int hilo_router_set_flags(struct hilo_router *rt, const char *prefix, unsigned flags);
 /* The route for method and path, or NULL with *status 404, or 405 and the
  * allowed methods ("GET, HEAD, POST") in allow. */
 const struct hilo_http_route *hilo_router_match(const struct hilo_router *rt, const char *method,
                                                 const char *path, char *allow, size_t n,
                                                 int *status);
 
+/* ---- addr.c: origins, client addresses, open sockets per address ---- */
+
+/* "Scheme://host[:port]" lowercased, without a default port, from an
+ * origin or a URL (its path is dropped). 0 or -1. */
+int hilo_net_origin_norm(const char *in, size_t len, char *out, size_t n);
+/* Is origin in the comma list? "*" matches any origin when any_ok. */
+int hilo_net_origin_listed(const char *list, const char *origin, int any_ok);
+/* Is origin's host[:port] the Host header (a page served by Hilo itself)? */
+int hilo_net_origin_same_host(const char *origin, const char *host);
+/* May a page on origin act with an agent's cookie? The console_origins
+ * list when set; else the origin of public_url and, with public_url's
+ * scheme, the request's own Host (same origin only). A NULL origin is
+ * refused. */
+int hilo_net_console_origin_ok(const char *console_origins, const char *public_url,
+                               const char *origin, const char *host);
+
+/* An address or network: af 4 (IPv4-mapped IPv6 too) or 6. */
+struct hilo_cidr {
+    int af;
+    int bits;
+    unsigned char a[16];
+};
+
+/* Parses "10.0.0.1, 192.168.0.0/16, ::1, fd00::/8" into *out (malloc'd,
+ * the caller frees). 0, -EINVAL on a bad entry or -ENOMEM. */
+int hilo_net_cidrs_parse(const char *list, struct hilo_cidr **out, size_t *n);
+int hilo_net_cidrs_match(const struct hilo_cidr *v, size_t n, const char *ip);
+/* The client's address: the socket peer, or when the peer is a trusted
+ * proxy, the rightmost X-Forwarded-For address that is not one. */
+void hilo_net_client_ip(const char *peer, const char *xff, const struct hilo_cidr *trusted,
+                        size_t ntrusted, char *out, size_t n);
+
+#define HILO_IPCOUNT_BUCKETS 1024
+struct hilo_ipcount;
+struct hilo_ipcounts {
+    struct hilo_ipcount *b[HILO_IPCOUNT_BUCKETS];
+};
+unsigned hilo_net_ipcount_get(const struct hilo_ipcounts *t, const char *ip);
+/* Adds delta to ip's count; the new count, or -ENOMEM. */
+int hilo_net_ipcount_add(struct hilo_ipcounts *t, const char *ip, int delta);
+void hilo_net_ipcount_clear(struct hilo_ipcounts *t);
+
 /* ---- the net ---- */
+
+struct hilo_config;
 
 struct hilo_net {
     struct hilo_server *srv; /* opaque: for hilo_http_server() */
+    const struct hilo_config *cfg; /* set by hilo_ws_start */
     struct hilo_router routes;
     int draining;
     struct lws_protocols protocols[4]; /* http's user points back here */
+    struct hilo_cidr *trusted;         /* --trusted-proxies */
+    size_t ntrusted;
+    struct hilo_ipcounts per_ip;       /* open WebSockets per client address */
+    unsigned ws_customers, ws_agents;  /* open WebSockets per role */
 };
+
+/* The client address of wsi's request (see hilo_net_client_ip). */
+void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size_t len);
+/* The Origin header's value, copied to out; NULL when there is none. */
+const char *hilo_net_wsi_origin(struct lws *wsi, char *out, size_t len);
 
 /* http.c: the lws callback of the "http" protocol. */
 int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

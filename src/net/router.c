@@ -46,6 +46,18 @@ int hilo_router_add(struct hilo_router *rt, const char *method, const char *pref
     return 0;
 }
 
+int hilo_router_set_flags(struct hilo_router *rt, const char *prefix, unsigned flags)
+{
+    size_t plen = strlen(prefix);
+    int n = 0;
+    for (size_t i = 0; i < rt->n; i++)
+        if (strncmp(rt->v[i].prefix, prefix, plen) == 0) {
+            rt->v[i].flags |= flags;
+            n++;
+        }
+    return n ? n : -ENOENT;
+}
+
 static int path_matches(const struct hilo_http_route *e, const char *path)
 {
     if (e->flags & HILO_ROUTE_EXACT)

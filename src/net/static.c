@@ -16,12 +16,12 @@ static const struct {
     const char *ext, *mime;
 } mimes[] = {
     {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
     {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
     {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
     {".webp", "image/webp"}, {".ico", "image/x-icon"}, {".woff2", "font/woff2"},
     {".woff", "font/woff"}, {".txt", "text/plain; charset=utf-8"},
-    {".map", "application/json"}, {".wasm", "application/wasm"}, {".mp3", "audio/mpeg"},
+    {".wasm", "application/wasm"}, {".mp3", "audio/mpeg"},
     {".ogg", "audio/ogg"}, {".wav", "audio/wav"},
 };
 
@@ -32,7 +32,32 @@ static const char *mime_of(const char *path)
         for (size_t i = 0; i < HILO_ARRAY_LEN(mimes); i++)
             if (strcasecmp(dot, mimes[i].ext) == 0)
                 return mimes[i].mime;
-    return "application/octet-stream";
+    return NULL;
+}
+
+/* The web root also holds the sources the bundles are built from (build
+ * scripts, src/ folders, READMEs): only files of the types above are
+ * served, and nothing under a folder named src or node_modules or whose
+ * name starts with a dot. */
+int hilo_static_allowed(const char *rel)
+{
+    const char *seg = rel;
+    if (!mime_of(rel))
+        return 0;
+    while (seg && *seg) {
+        const char *slash;
+        while (*seg == '/')
+            seg++;
+        slash = strchr(seg, '/');
+        if (!slash)
+            break; /* the file itself */
+        size_t n = (size_t)(slash - seg);
+        if ((n == 3 && strncmp(seg, "src", 3) == 0) ||
+            (n == 12 && strncmp(seg, "node_modules", 12) == 0) || seg[0] == '.')
+            return 0;
+        seg = slash;
+    }
+    return seg && *seg != '.';
 }
 
 int hilo_static_resolve(const char *root, const char *url, char *out, size_t n)
@@ -77,16 +102,20 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
 static int serve(const char *root, struct hilo_http *r)
 {
     struct lws *wsi = r->wsi;
-    char file[PATH_MAX], gz[PATH_MAX + 4], accept[256];
+    char file[PATH_MAX], gz[PATH_MAX + 4], accept[256], real_root[PATH_MAX];
     unsigned char hdr[1024], *p = hdr, *end = hdr + sizeof hdr;
     struct stat st_plain, st_gz;
     const char *mime;
     int gzip = 0, html, rc = hilo_static_resolve(root, r->path, file, sizeof file);
     static const char csp[] =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; media-src 'self' data:; connect-src 'self' ws: wss:; "
+        "img-src 'self' data:; media-src 'self' data:; connect-src 'self'; "
         "frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'";
 
+    /* the resolved file, relative to the root, is what the allow-list judges */
+    if (rc == 0 && (!realpath(root, real_root) || strncmp(file, real_root, strlen(real_root)) != 0 ||
+                    !hilo_static_allowed(file + strlen(real_root))))
+        rc = -ENOENT;
     if (rc < 0) {
         if (rc == -EACCES)
             hilo_net_respond_json_error(r, 403, "forbidden", "Not allowed.");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hilo/common.h"
+#include "hilo/config.h"
 #include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/server.h"
@@ -16,6 +17,8 @@
 
 struct ws_pss {
     struct hilo_conn *conn;
+    char ip[48];  /* counted in the net's per_ip since ESTABLISHED, when set */
+    int role;
 };
 
 static struct hilo_server *srv_of(struct lws *wsi)
@@ -64,27 +67,49 @@ void hilo_ws_plain_http(void *ctx, struct hilo_http *r)
 static int origin_ok(struct hilo_server *s, struct lws *wsi)
 {
     char origin[256], host[256];
-    const char *list = s->cfg->widget_origins;
-    int olen = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
-    if (olen <= 0)
+    if (!hilo_net_wsi_origin(wsi, origin, sizeof origin))
         return 1; /* not a browser */
-    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0) {
-        const char *o = strstr(origin, "://");
-        if (o && strcmp(o + 3, host) == 0)
-            return 1; /* a page served by Hilo itself */
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0 &&
+        hilo_net_origin_same_host(origin, host))
+        return 1; /* a page served by Hilo itself */
+    return hilo_net_origin_listed(s->cfg->widget_origins, origin, 1);
+}
+
+/* May this Origin open an agent socket? The agent's cookie goes with any
+ * page of the same site (another port of the same host too), so only the
+ * console's own origins may; clients without Origin are not browsers. */
+static int console_origin_ok(struct hilo_server *s, struct lws *wsi)
+{
+    char origin[256], host[256];
+    if (!hilo_net_wsi_origin(wsi, origin, sizeof origin))
+        return 1;
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        host[0] = '\0';
+    return hilo_net_console_origin_ok(s->cfg->console_origins, s->cfg->public_url, origin, host);
+}
+
+/* Is there room for one more socket of this role from this address? Each
+ * address gets at most max_conns_per_ip; customers get at most what the
+ * agents' reserved share leaves of max_conns. 0, or the status to refuse
+ * with. */
+static int conn_room(struct hilo_server *s, struct hilo_net *n, int role, const char *ip,
+                     const char **why)
+{
+    const struct hilo_config *cfg = s->cfg;
+    unsigned customers_max =
+        (unsigned)cfg->max_conns - (unsigned)((long long)cfg->max_conns * cfg->agent_reserve_pct / 100);
+
+    if (s->stopping || s->nconns >= (uint32_t)cfg->max_conns) {
+        *why = "Try again later";
+        return HTTP_STATUS_SERVICE_UNAVAILABLE;
     }
-    while (list && *list) {
-        const char *comma = strchr(list, ',');
-        size_t n = comma ? (size_t)(comma - list) : strlen(list);
-        while (n && *list == ' ') {
-            list++;
-            n--;
-        }
-        while (n && list[n - 1] == ' ')
-            n--;
-        if ((n == 1 && *list == '*') || (n == (size_t)olen && strncmp(list, origin, n) == 0))
-            return 1;
-        list = comma ? comma + 1 : NULL;
+    if (role == HILO_ROLE_CUSTOMER && n->ws_customers >= customers_max) {
+        *why = "Try again later";
+        return HTTP_STATUS_SERVICE_UNAVAILABLE;
+    }
+    if (hilo_net_ipcount_get(&n->per_ip, ip) >= (unsigned)cfg->max_conns_per_ip) {
+        *why = "Too many connections from your address";
+        return 429;
     }
     return 0;
 }
@@ -98,20 +123,48 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     const struct lws_protocols *proto = lws_get_protocol(wsi);
     int role = proto && strcmp(proto->name, "hilo.agent.v1") == 0 ? HILO_ROLE_AGENT
                                                                   : HILO_ROLE_CUSTOMER;
+    struct hilo_net *n = proto ? proto->user : NULL;
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (s->stopping || s->nconns >= (uint32_t)s->cfg->max_conns) {
-            lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "Try again later");
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        char ip[48];
+        const char *why = NULL;
+        int status;
+        if (!n)
             return -1;
-        }
         if (role == HILO_ROLE_CUSTOMER && !origin_ok(s, wsi)) {
             hilo_info("refused customer socket from a disallowed origin");
             lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
             return -1;
         }
+        if (role == HILO_ROLE_AGENT && !console_origin_ok(s, wsi)) {
+            hilo_info("refused agent socket from an origin that is not the console's");
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
+            return -1;
+        }
+        hilo_net_wsi_client_ip(n, wsi, ip, sizeof ip);
+        if ((status = conn_room(s, n, role, ip, &why))) {
+            if (status == 429)
+                hilo_info("refused a socket: %s has %d open", ip, s->cfg->max_conns_per_ip);
+            lws_return_http_status(wsi, (unsigned)status, why);
+            return -1;
+        }
         return 0;
+    }
     case LWS_CALLBACK_ESTABLISHED:
+        /* counted before anything else can fail, so CLOSED always uncounts */
+        if (!n)
+            return -1;
+        hilo_net_wsi_client_ip(n, wsi, pss->ip, sizeof pss->ip);
+        if (hilo_net_ipcount_add(&n->per_ip, pss->ip, 1) < 0) {
+            pss->ip[0] = '\0';
+            return -1;
+        }
+        pss->role = role;
+        if (role == HILO_ROLE_AGENT)
+            n->ws_agents++;
+        else
+            n->ws_customers++;
         c = hilo_conn_new(s, wsi, role);
         if (!c)
             return -1;
@@ -186,6 +239,14 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
             pss->conn = NULL;
             hilo_conn_closed(c);
         }
+        if (n && pss && pss->ip[0]) {
+            hilo_net_ipcount_add(&n->per_ip, pss->ip, -1);
+            if (pss->role == HILO_ROLE_AGENT)
+                n->ws_agents--;
+            else
+                n->ws_customers--;
+            pss->ip[0] = '\0';
+        }
         return 0;
     default:
         break;
@@ -198,8 +259,8 @@ static void protocols_init(struct hilo_net *n)
 {
     const struct lws_protocols p[] = {
         {"http", http_proto_cb, hilo_net_http_pss_size(), 0, 0, n, 0},
-        {"hilo.customer.v1", ws_cb, sizeof(struct ws_pss), 2048, 0, NULL, 0},
-        {"hilo.agent.v1", ws_cb, sizeof(struct ws_pss), 2048, 0, NULL, 0},
+        {"hilo.customer.v1", ws_cb, sizeof(struct ws_pss), 2048, 0, n, 0},
+        {"hilo.agent.v1", ws_cb, sizeof(struct ws_pss), 2048, 0, n, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0},
     };
     memcpy(n->protocols, p, sizeof p);
@@ -224,6 +285,17 @@ int hilo_ws_start(struct hilo_server *s, struct hilo_net *n)
     void *loops[1] = {s->loop};
     const char *host = s->cfg->listen_host;
 
+    n->cfg = s->cfg;
+    free(n->trusted);
+    if (hilo_net_cidrs_parse(s->cfg->trusted_proxies, &n->trusted, &n->ntrusted) < 0) {
+        hilo_error("--trusted-proxies: not a list of addresses or networks: %s",
+                   s->cfg->trusted_proxies);
+        return -1;
+    }
+    /* Hilo speaks plain HTTP: an https public_url means a proxy in front */
+    if (!n->ntrusted && strncmp(s->cfg->public_url, "https://", 8) == 0)
+        hilo_warn("public_url is https but trusted_proxies is empty: if a proxy is in front, "
+                  "every client shares its address and its max_conns_per_ip");
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_cb);
     memset(&info, 0, sizeof info);
     info.port = s->cfg->listen_port;

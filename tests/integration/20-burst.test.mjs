@@ -7,7 +7,8 @@ import { startRedis, startHilo, customer, cleanup, withLogs } from '../lib/harne
 let redis, hilo;
 before(async () => {
   redis = await startRedis();
-  hilo = await startHilo({ redisUrl: redis.url });
+  // 150 sockets from 127.0.0.1: above the default --max-conns-per-ip (100)
+  hilo = await startHilo({ redisUrl: redis.url, args: ['--max-conns-per-ip', '1000'] });
 });
 after(cleanup);
 

@@ -293,7 +293,14 @@ export function withLogs(fn) {
 
 // ---------------------------------------------------------------- HTTP
 
-export async function httpGet(url, { headers = {}, method = 'GET', body } = {}) {
+// With a session cookie, an unsafe method sends the Origin a browser on the
+// console would (Hilo refuses such requests without it, docs/security.md);
+// pass noOrigin: true to leave it out.
+export async function httpGet(url, { headers = {}, method = 'GET', body, noOrigin = false } = {}) {
+  const has = (k) => Object.keys(headers).some((h) => h.toLowerCase() === k);
+  if (!noOrigin && has('cookie') && !has('origin') && !['GET', 'HEAD'].includes(method.toUpperCase())) {
+    headers = { ...headers, origin: new URL(url).origin };
+  }
   const res = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   let json;

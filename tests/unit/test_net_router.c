@@ -123,6 +123,24 @@ static void bad_routes_are_refused(void **state)
     assert_int_equal(hilo_router_add(*state, "VERYLONGMETHOD", "/x", 0, h_api, NULL), -EINVAL);
 }
 
+/* Flags added after registration (main.c marks session.c's routes CSRF). */
+static void set_flags_by_prefix(void **state)
+{
+    struct hilo_router *rt = *state;
+    char allow[64];
+    int status = 0;
+    const struct hilo_http_route *e;
+
+    assert_int_equal(hilo_router_set_flags(rt, "/api/v1/session", HILO_ROUTE_CSRF), 3);
+    e = hilo_router_match(rt, "DELETE", "/api/v1/session", allow, sizeof allow, &status);
+    assert_non_null(e);
+    assert_int_equal(e->flags, HILO_ROUTE_EXACT | HILO_ROUTE_CSRF);
+    e = hilo_router_match(rt, "POST", "/api/v1/tickets", allow, sizeof allow, &status);
+    assert_non_null(e);
+    assert_int_equal(e->flags & HILO_ROUTE_CSRF, 0);
+    assert_int_equal(hilo_router_set_flags(rt, "/nothing", HILO_ROUTE_CSRF), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +150,7 @@ int main(void)
         cmocka_unit_test(head_is_served_by_get),
         cmocka_unit_test(unknown_is_404),
         cmocka_unit_test(bad_routes_are_refused),
+        cmocka_unit_test(set_flags_by_prefix),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
