@@ -9,7 +9,7 @@ import {
   HILO_BIN, startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, sleep,
 } from '../lib/harness.mjs';
 import {
-  launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, CHROMIUM,
+  launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, waitUntil, CHROMIUM,
 } from './lib/console-helpers.mjs';
 
 const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
@@ -472,8 +472,8 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await sel.selectOption('whatsapp');
     await page.locator('#composer-text').fill('Replying on WhatsApp');
     await page.locator('#composer-text').press('Control+Enter');
-    for (let i = 0; i < 20 && !sent.some((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp'); i++) await sleep(50);
-    assert.equal(sent.find((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp')?.channel, 'whatsapp');
+    const sentReply = await waitUntil(() => sent.find((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp'), 'the reply frame');
+    assert.equal(sentReply.channel, 'whatsapp');
     // without WhatsApp set up, Hilo refuses it: said so, and the text comes back
     await page.locator('.toast.error', { hasText: 'cannot send this on WhatsApp' }).waitFor();
     await page.waitForFunction(() => document.getElementById('composer-text')?.value === 'Replying on WhatsApp');
@@ -499,8 +499,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     assert.equal(await li.locator('.dl-icon').textContent(), '⚠');
     await screenshot(page, 'delivery-failed.png');
     await li.getByRole('button', { name: 'Retry sending this message' }).click();
-    for (let i = 0; i < 20 && !sent.some((f) => f.type === 'delivery.retry'); i++) await sleep(50);
-    const retry = sent.find((f) => f.type === 'delivery.retry');
+    const retry = await waitUntil(() => sent.find((f) => f.type === 'delivery.retry'), 'the delivery.retry frame');
     assert.deepEqual({ ticket: retry.ticket, event_id: retry.event_id }, { ticket: ref, event_id: reply.id });
     // Hilo's answer (ok, or an error while delivery is not implemented) shows as a toast
     // Hilo answers: ok, or (this reply has no failed delivery on the server) a refusal
