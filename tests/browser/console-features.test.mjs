@@ -6,7 +6,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import {
-  HILO_BIN, startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, sleep,
+  HILO_BIN, startRedis, startHilo, runHilo, addAgent, customer, agent, cleanup, withLogs, sleep,
 } from '../lib/harness.mjs';
 import {
   launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, waitUntil, CHROMIUM,
@@ -15,6 +15,25 @@ import {
 const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
 
 const fmtRef = (ref) => String(ref).replace(/(\d{4})(?=\d)/g, '$1 ');
+
+// Runs `start` in the page (a click or a submit), then types `text` into the
+// input `sel` as soon as the console has rendered (its microtask) but before
+// Preact's after-paint effects run, waits for two frames, and returns the
+// input's value. A fast typist on a slow machine does exactly this; an effect
+// that copies props into state would overwrite what was typed.
+async function typeBeforeEffects(page, start, sel, text) {
+  return page.evaluate(async ({ start, sel, text }) => {
+    if (start.click) document.querySelector(start.click).click();
+    if (start.submit) document.querySelector(start.submit).requestSubmit();
+    for (let i = 0; i < 5; i++) await null; // the render, not the effects
+    const el = document.querySelector(sel);
+    if (!el) throw new Error(`${sel} not rendered`);
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 150))));
+    return document.querySelector(sel)?.value;
+  }, { start, sel, text });
+}
 let seq = 0;
 const cid = () => `f-${Date.now()}-${++seq}`;
 
@@ -173,6 +192,12 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await box.fill('x');
     await box.press('Enter');
     await page.getByRole('alert').filter({ hasText: 'at least 2 characters' }).waitFor();
+    // typing on right after Enter is kept (no effect copies the query back)
+    await box.fill('kettl');
+    assert.equal(await typeBeforeEffects(page, { submit: 'form.searchbox' }, '#search-q', 'kettle lid'), 'kettle lid',
+      'what was typed right after Enter was overwritten by the submitted query');
+    await page.locator('[data-search-status]', { hasText: 'kettl' }).waitFor();
+    assert.equal(await box.inputValue(), 'kettle lid');
     // open a closed ticket from the results
     await box.fill('kettle');
     await box.press('Enter');
@@ -188,7 +213,13 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await context.close();
   }));
 
-  test('admin: list, create (password once, copy), edit, reset password, delete; hidden from agents', withLogs(async () => {
+  test('admin: list, create (password once, copy), edit, reset password, delete; hidden from agents', withLogs(async (t) => {
+    // Later tests expect exactly ana, bob and root: if this test fails half
+    // way, its agent must not make them fail too.
+    t.after(async () => {
+      const left = await runHilo(['agent', 'list', '--redis-url', redis.url]);
+      if (/^carla\b/m.test(left.stdout)) await runHilo(['agent', 'remove', 'carla', '--redis-url', redis.url]);
+    });
     // a plain agent has no admin entry, and #admin falls back to the queue
     const plain = await pageAs('ana');
     assert.equal(await plain.page.locator('[data-nav="admin"]').count(), 0);
@@ -238,9 +269,11 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await page.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
     await page.getByLabel('Login name').fill('');
 
-    // edit display, role and team
-    await page.getByRole('button', { name: 'Edit carla' }).click();
-    await page.getByLabel('Display name (carla)').fill('Carla R.');
+    // edit display, role and team; typing at once is kept (no effect resets it)
+    const typed = await typeBeforeEffects(page, { click: 'tr[data-agent="carla"] [data-action="edit"]' },
+      'tr.editing[data-agent="carla"] input[aria-label="Display name (carla)"]', 'Carla R.');
+    assert.equal(typed, 'Carla R.', 'the display name typed right after Edit was overwritten');
+    assert.equal(await page.getByLabel('Display name (carla)').inputValue(), 'Carla R.');
     await page.getByLabel('Role (carla)').selectOption('admin');
     await page.getByLabel('Team (carla)').fill('support');
     await page.locator('[data-action="save-agent"]').click();
