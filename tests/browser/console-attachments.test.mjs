@@ -13,12 +13,13 @@ import {
 } from '../lib/fake-provider.mjs';
 import {
   launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, CHROMIUM,
+  suiteTimeout,
 } from './lib/console-helpers.mjs';
 
 const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
 const phone = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
-describe('agent console: attachments in the thread', { skip, timeout: 90000 }, () => {
+describe('agent console: attachments in the thread', { skip, timeout: suiteTimeout(90000) }, () => {
   let redis;
   let fake;
   let hilo;

@@ -10,6 +10,7 @@ import {
 } from '../lib/harness.mjs';
 import {
   launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, waitUntil, CHROMIUM,
+  suiteTimeout,
 } from './lib/console-helpers.mjs';
 
 const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
@@ -51,7 +52,7 @@ async function newTicket(hilo, opts) {
   return { cu, ref: ack.ticket };
 }
 
-describe('agent console: reports, search, admin, teams, follow-ups, collisions, delivery', { skip, timeout: 150000 }, () => {
+describe('agent console: reports, search, admin, teams, follow-ups, collisions, delivery', { skip, timeout: suiteTimeout(150000) }, () => {
   let redis;
   let hilo;
   let browser;
