@@ -6,15 +6,35 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import {
-  HILO_BIN, startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, sleep,
+  HILO_BIN, startRedis, startHilo, runHilo, addAgent, customer, agent, cleanup, withLogs, sleep,
 } from '../lib/harness.mjs';
 import {
-  launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, CHROMIUM,
+  launchBrowser, newPage, signIn, screenshot, queueItem, unnamedControls, waitUntil, CHROMIUM,
+  suiteTimeout,
 } from './lib/console-helpers.mjs';
 
 const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
 
 const fmtRef = (ref) => String(ref).replace(/(\d{4})(?=\d)/g, '$1 ');
+
+// Runs `start` in the page (a click or a submit), then types `text` into the
+// input `sel` as soon as the console has rendered (its microtask) but before
+// Preact's after-paint effects run, waits for two frames, and returns the
+// input's value. A fast typist on a slow machine does exactly this; an effect
+// that copies props into state would overwrite what was typed.
+async function typeBeforeEffects(page, start, sel, text) {
+  return page.evaluate(async ({ start, sel, text }) => {
+    if (start.click) document.querySelector(start.click).click();
+    if (start.submit) document.querySelector(start.submit).requestSubmit();
+    for (let i = 0; i < 5; i++) await null; // the render, not the effects
+    const el = document.querySelector(sel);
+    if (!el) throw new Error(`${sel} not rendered`);
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 150))));
+    return document.querySelector(sel)?.value;
+  }, { start, sel, text });
+}
 let seq = 0;
 const cid = () => `f-${Date.now()}-${++seq}`;
 
@@ -32,7 +52,7 @@ async function newTicket(hilo, opts) {
   return { cu, ref: ack.ticket };
 }
 
-describe('agent console: reports, search, admin, teams, follow-ups, collisions, delivery', { skip, timeout: 150000 }, () => {
+describe('agent console: reports, search, admin, teams, follow-ups, collisions, delivery', { skip, timeout: suiteTimeout(150000) }, () => {
   let redis;
   let hilo;
   let browser;
@@ -173,6 +193,12 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await box.fill('x');
     await box.press('Enter');
     await page.getByRole('alert').filter({ hasText: 'at least 2 characters' }).waitFor();
+    // typing on right after Enter is kept (no effect copies the query back)
+    await box.fill('kettl');
+    assert.equal(await typeBeforeEffects(page, { submit: 'form.searchbox' }, '#search-q', 'kettle lid'), 'kettle lid',
+      'what was typed right after Enter was overwritten by the submitted query');
+    await page.locator('[data-search-status]', { hasText: 'kettl' }).waitFor();
+    assert.equal(await box.inputValue(), 'kettle lid');
     // open a closed ticket from the results
     await box.fill('kettle');
     await box.press('Enter');
@@ -188,7 +214,13 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await context.close();
   }));
 
-  test('admin: list, create (password once, copy), edit, reset password, delete; hidden from agents', withLogs(async () => {
+  test('admin: list, create (password once, copy), edit, reset password, delete; hidden from agents', withLogs(async (t) => {
+    // Later tests expect exactly ana, bob and root: if this test fails half
+    // way, its agent must not make them fail too.
+    t.after(async () => {
+      const left = await runHilo(['agent', 'list', '--redis-url', redis.url]);
+      if (/^carla\b/m.test(left.stdout)) await runHilo(['agent', 'remove', 'carla', '--redis-url', redis.url]);
+    });
     // a plain agent has no admin entry, and #admin falls back to the queue
     const plain = await pageAs('ana');
     assert.equal(await plain.page.locator('[data-nav="admin"]').count(), 0);
@@ -238,9 +270,11 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await page.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
     await page.getByLabel('Login name').fill('');
 
-    // edit display, role and team
-    await page.getByRole('button', { name: 'Edit carla' }).click();
-    await page.getByLabel('Display name (carla)').fill('Carla R.');
+    // edit display, role and team; typing at once is kept (no effect resets it)
+    const typed = await typeBeforeEffects(page, { click: 'tr[data-agent="carla"] [data-action="edit"]' },
+      'tr.editing[data-agent="carla"] input[aria-label="Display name (carla)"]', 'Carla R.');
+    assert.equal(typed, 'Carla R.', 'the display name typed right after Edit was overwritten');
+    assert.equal(await page.getByLabel('Display name (carla)').inputValue(), 'Carla R.');
     await page.getByLabel('Role (carla)').selectOption('admin');
     await page.getByLabel('Team (carla)').fill('support');
     await page.locator('[data-action="save-agent"]').click();
@@ -472,8 +506,8 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await sel.selectOption('whatsapp');
     await page.locator('#composer-text').fill('Replying on WhatsApp');
     await page.locator('#composer-text').press('Control+Enter');
-    for (let i = 0; i < 20 && !sent.some((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp'); i++) await sleep(50);
-    assert.equal(sent.find((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp')?.channel, 'whatsapp');
+    const sentReply = await waitUntil(() => sent.find((f) => f.type === 'reply' && f.text === 'Replying on WhatsApp'), 'the reply frame');
+    assert.equal(sentReply.channel, 'whatsapp');
     // without WhatsApp set up, Hilo refuses it: said so, and the text comes back
     await page.locator('.toast.error', { hasText: 'cannot send this on WhatsApp' }).waitFor();
     await page.waitForFunction(() => document.getElementById('composer-text')?.value === 'Replying on WhatsApp');
@@ -499,8 +533,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     assert.equal(await li.locator('.dl-icon').textContent(), '⚠');
     await screenshot(page, 'delivery-failed.png');
     await li.getByRole('button', { name: 'Retry sending this message' }).click();
-    for (let i = 0; i < 20 && !sent.some((f) => f.type === 'delivery.retry'); i++) await sleep(50);
-    const retry = sent.find((f) => f.type === 'delivery.retry');
+    const retry = await waitUntil(() => sent.find((f) => f.type === 'delivery.retry'), 'the delivery.retry frame');
     assert.deepEqual({ ticket: retry.ticket, event_id: retry.event_id }, { ticket: ref, event_id: reply.id });
     // Hilo's answer (ok, or an error while delivery is not implemented) shows as a toast
     // Hilo answers: ok, or (this reply has no failed delivery on the server) a refusal

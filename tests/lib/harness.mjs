@@ -433,10 +433,14 @@ export async function customer(hilo, { locale, token, name, email, after, origin
   return c;
 }
 
+// A login verifies an Argon2id hash (64 MiB) in the thread pool: on a loaded
+// 2-core machine that alone can take seconds, so it gets more than next()'s 5 s.
+export const LOGIN_TIMEOUT_MS = 30000;
+
 export async function agent(hilo, name, password) {
   const c = await connect(hilo.wsUrl ?? hilo, 'hilo.agent.v1');
   c.send({ type: 'login', name, password });
-  c.session = await c.next((f) => f.type === 'session' || f.type === 'error');
+  c.session = await c.next((f) => f.type === 'session' || f.type === 'error', LOGIN_TIMEOUT_MS);
   if (c.session.type !== 'session') throw new Error(`login as ${name} answered with ${short(c.session)}`);
   return c;
 }

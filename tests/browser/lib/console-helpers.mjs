@@ -10,6 +10,25 @@ import { repoRoot } from '../../lib/harness.mjs';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const artifactsDir = path.join(repoRoot, 'test-artifacts', 'console');
 
+// HILO_CPU_SLOWDOWN=N (e.g. 4-6) throttles every page's CPU N times through
+// CDP, to reproduce timing races a fast machine hides.
+export const CPU_SLOWDOWN = Number(process.env.HILO_CPU_SLOWDOWN) || 1;
+
+/**
+ * Polls cond() (sync or async) until it returns a truthy value, which it
+ * returns; fails naming `what` after timeoutMs. For test-side state (frames a
+ * fake server received); for the page use locators / waitForFunction.
+ */
+export async function waitUntil(cond, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -38,6 +57,11 @@ export async function newPage(browser, { locale = 'en-US', viewport = { width: 1
       window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
     });
   });
+  if (CPU_SLOWDOWN > 1) {
+    // Emulate a slow, shared machine: every script runs N times slower.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+  }
   page.problems = async () => {
     let csp = [];
     try { csp = await page.evaluate(() => window.__csp || []); } catch { /* page gone */ }
@@ -46,13 +70,21 @@ export async function newPage(browser, { locale = 'en-US', viewport = { width: 1
   return { context, page };
 }
 
-export async function signIn(page, baseUrl, name, password) {
+/** Fills and submits the sign-in form; does not wait for the outcome. */
+export async function submitSignIn(page, baseUrl, name, password) {
   await page.goto(`${baseUrl}/console/`);
   await page.getByLabel(/agent name|nombre de agente/i).fill(name);
   await page.getByLabel(/^(password|contraseña)$/i).fill(password);
   await page.getByRole('button', { name: /^(sign in|entrar)$/i }).click();
-  await page.locator('[data-conn="online"]').waitFor({ timeout: 10000 });
 }
+
+export async function signIn(page, baseUrl, name, password) {
+  await submitSignIn(page, baseUrl, name, password);
+  await page.locator('[data-conn="online"]').waitFor({ timeout: 30000 }); // the login hashes a password: slow on a loaded machine
+}
+
+/** A describe() timeout for `ms` on a normal machine, scaled by HILO_CPU_SLOWDOWN. */
+export const suiteTimeout = (ms) => ms * CPU_SLOWDOWN;
 
 export async function screenshot(page, name) {
   await mkdir(artifactsDir, { recursive: true });

@@ -100,17 +100,17 @@ function CreateForm({ onCreated, teams }) {
     </form>`;
 }
 
-function AgentRow({ a, me, teams, onEdit, editing, onSaved, onCancel, onReset, onDelete }) {
-  const [f, setF] = useState({ display: a.display || '', role: a.role || 'agent', team: a.team || '' });
+/*
+ * The row being edited: a component of its own, so each edit mounts it afresh
+ * and the form starts from the agent as it is now. (An effect that copied the
+ * props into the form ran after paint and overwrote what was typed first.)
+ */
+function AgentEditRow({ a, me, teams, onSaved, onCancel }) {
+  const [f, setF] = useState(() => ({ display: a.display || '', role: a.role || 'agent', team: a.team || '' }));
   const [err, setErr] = useState('');
   const first = useRef(null);
-  useEffect(() => {
-    if (editing) {
-      setF({ display: a.display || '', role: a.role || 'agent', team: a.team || '' });
-      setErr('');
-      first.current?.focus();
-    }
-  }, [editing]);
+  useEffect(() => { first.current?.focus(); }, []);
+  const upd = (k, v) => setF((old) => ({ ...old, [k]: v }));
   async function save(e) {
     e?.preventDefault();
     const patch = {};
@@ -132,24 +132,26 @@ function AgentRow({ a, me, teams, onEdit, editing, onSaved, onCancel, onReset, o
     if (e.key === 'Escape') { e.stopPropagation(); onCancel(); }
     if (e.key === 'Enter' && e.target.tagName !== 'BUTTON') { e.preventDefault(); save(); }
   };
-  if (editing) {
-    return html`
-      <tr class="editing" data-agent=${a.name} onKeyDown=${keys}>
-        <th scope="row">${a.name}</th>
-        <td><input ref=${first} aria-label=${`${t('admin.display')} (${a.name})`} value=${f.display} maxlength="100"
-          onInput=${(e) => setF({ ...f, display: e.currentTarget.value })} /></td>
-        <td><select aria-label=${`${t('admin.role')} (${a.name})`} value=${f.role} onChange=${(e) => setF({ ...f, role: e.currentTarget.value })}
-          disabled=${a.name === me}>
-          <option value="agent">${roleLabel('agent')}</option><option value="admin">${roleLabel('admin')}</option></select></td>
-        <td><${TeamInput} id=${`team-${a.name}`} value=${f.team} teams=${teams} label=${`${t('admin.team')} (${a.name})`}
-          onInput=${(v) => setF({ ...f, team: v })} /></td>
-        <td class="row-actions">
-          <button type="button" class="btn sm primary" onClick=${save} data-action="save-agent">${t('admin.save')}</button>
-          <button type="button" class="btn sm" onClick=${onCancel}>${t('ticket.cancel')}</button>
-          ${err && html`<span class="field-error" role="alert">${err}</span>`}
-        </td>
-      </tr>`;
-  }
+  return html`
+    <tr class="editing" data-agent=${a.name} onKeyDown=${keys}>
+      <th scope="row">${a.name}</th>
+      <td><input ref=${first} aria-label=${`${t('admin.display')} (${a.name})`} value=${f.display} maxlength="100"
+        onInput=${(e) => upd('display', e.currentTarget.value)} /></td>
+      <td><select aria-label=${`${t('admin.role')} (${a.name})`} value=${f.role} onChange=${(e) => upd('role', e.currentTarget.value)}
+        disabled=${a.name === me}>
+        <option value="agent">${roleLabel('agent')}</option><option value="admin">${roleLabel('admin')}</option></select></td>
+      <td><${TeamInput} id=${`team-${a.name}`} value=${f.team} teams=${teams} label=${`${t('admin.team')} (${a.name})`}
+        onInput=${(v) => upd('team', v)} /></td>
+      <td class="row-actions">
+        <button type="button" class="btn sm primary" onClick=${save} data-action="save-agent">${t('admin.save')}</button>
+        <button type="button" class="btn sm" onClick=${onCancel}>${t('ticket.cancel')}</button>
+        ${err && html`<span class="field-error" role="alert">${err}</span>`}
+      </td>
+    </tr>`;
+}
+
+function AgentRow({ a, me, teams, onEdit, editing, onSaved, onCancel, onReset, onDelete }) {
+  if (editing) return html`<${AgentEditRow} a=${a} me=${me} teams=${teams} onSaved=${onSaved} onCancel=${onCancel} />`;
   return html`
     <tr data-agent=${a.name}>
       <th scope="row">${a.name}${a.name === me ? html` <span class="muted small">(${t('admin.you')})</span>` : ''}</th>

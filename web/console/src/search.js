@@ -1,14 +1,16 @@
 // Search: the box in the top bar and the results screen (GET /api/v1/search?q=).
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { t, statusLabel, formatTime, formatFull } from './i18n.js';
 import { runSearch, openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 
 export function SearchBox({ s }) {
+  // The box owns its text; it starts from the last query when it mounts. No
+  // effect copies s.searchQuery back: it ran after paint and overwrote what
+  // was typed right after Enter.
   const [q, setQ] = useState(s.searchQuery || '');
-  useEffect(() => setQ(s.searchQuery || ''), [s.searchQuery]);
   function submit(e) {
     e.preventDefault();
     runSearch(q);
