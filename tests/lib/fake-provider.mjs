@@ -24,7 +24,7 @@
 //                                           (Graph 131047 / Twilio 21211 / SMTP 550) until heal()
 //          hang(provider)                   never answer until heal()
 //          heal(provider?)                  back to normal
-//          waitFor(list, pred?, count = 1, ms = 5000) -> Promise<items>
+//          waitFor(list, pred?, count = 1, ms = 15000) -> Promise<items>
 //          close()}
 //   Req: {provider, method, path, headers, raw, body (parsed JSON or form object),
 //         at (ms), answer: {status, body}}
@@ -72,7 +72,7 @@ export async function startFakeProvider({
       if (got.length >= w.count) { f.waiters.splice(f.waiters.indexOf(w), 1); clearTimeout(w.timer); w.resolve(got); }
     }
   };
-  f.waitFor = (list, pred = () => true, count = 1, ms = 5000) => new Promise((resolve, reject) => {
+  f.waitFor = (list, pred = () => true, count = 1, ms = 15000) => new Promise((resolve, reject) => {
     const w = { list, pred, count, resolve };
     w.timer = setTimeout(() => {
       f.waiters.splice(f.waiters.indexOf(w), 1);
