@@ -1,5 +1,6 @@
-/* WebSocket connections: frames, send queues, rate limits, error frames.
- * What a frame means is decided in domain/hub.c. */
+/* WebSocket connections, the transport half: frames, send queues, the
+ * close handshake, error frames. What a message means is the subprotocol's
+ * business (ops->message, registered by the domain). */
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -7,11 +8,11 @@
 #include <string.h>
 
 #include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/conn.h"
 #include "hilo/log.h"
-#include "hilo/rate.h"
-#include "hilo/server.h"
-#include "hilo/session.h"
-
+#include "hilo/ws.h"
+#include "internal.h"
 
 struct hilo_frame *hilo_frame_new(const char *data, size_t len)
 {
@@ -32,29 +33,27 @@ void hilo_frame_unref(struct hilo_frame *f)
         free(f);
 }
 
-struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role)
+struct hilo_conn *hilo_net_conn_new(struct hilo_net *n, struct lws *wsi,
+                                    const struct hilo_ws_proto *p, const struct hilo_upgrade *u)
 {
     struct hilo_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->wsi = wsi;
-    c->srv = s;
+    c->net = n;
     c->refs = 1;
-    c->serial = ++s->serial;
-    hilo_rate_init(&c->rate, s->cfg->msg_burst, hilo_now_ms());
-    /* Until net registers the domain's hooks (issue 8, ws_ops), the domain
-     * half is made here. */
-    c->session = hilo_session_new(c, role);
+    c->serial = ++n->serial;
+    c->ops = p->ops;
+    c->session = p->ops->open(p->ctx, c, u);
     if (!c->session) {
         free(c);
         return NULL;
     }
-    c->session_free = hilo_session_free;
-    c->all_next = s->all_head;
-    if (s->all_head)
-        s->all_head->all_prev = c;
-    s->all_head = c;
-    s->nconns++;
+    c->all_next = n->all_head;
+    if (n->all_head)
+        n->all_head->all_prev = c;
+    n->all_head = c;
+    n->nconns++;
     return c;
 }
 
@@ -63,10 +62,9 @@ void hilo_conn_ref(struct hilo_conn *c) { c->refs++; }
 static void conn_free(struct hilo_reap_node *n)
 {
     struct hilo_conn *c = (struct hilo_conn *)((char *)n - offsetof(struct hilo_conn, reap));
-    if (c->session_free)
-        c->session_free(c->session);
+    if (c->ops->free)
+        c->ops->free(c->session);
     free(c->rx);
-    free(c->cookie);
     free(c);
 }
 
@@ -76,7 +74,7 @@ void hilo_conn_unref(struct hilo_conn *c)
         return;
     /* A callback that dropped the last reference may read c until it returns
      * (create_cb did: issue 8): free it once the loop turn is over. */
-    hilo_reap_later(&c->srv->reap, &c->reap, conn_free);
+    hilo_reap_later(c->net->reap, &c->reap, conn_free);
 }
 
 static void drop_queue(struct hilo_conn *c)
@@ -92,19 +90,21 @@ static void drop_queue(struct hilo_conn *c)
     c->q_len = 0;
 }
 
-void hilo_conn_closed(struct hilo_conn *c)
+void hilo_net_conn_closed(struct hilo_conn *c)
 {
+    struct hilo_net *n = c->net;
     hilo_debug("conn %u: closed", c->serial);
-    hilo_hub_conn_gone(c);
+    if (c->ops->closed)
+        c->ops->closed(c->session);
     drop_queue(c);
     c->wsi = NULL;
     if (c->all_prev)
         c->all_prev->all_next = c->all_next;
     else
-        c->srv->all_head = c->all_next;
+        n->all_head = c->all_next;
     if (c->all_next)
         c->all_next->all_prev = c->all_prev;
-    c->srv->nconns--;
+    n->nconns--;
     hilo_conn_unref(c);
 }
 
@@ -122,7 +122,7 @@ void hilo_conn_send(struct hilo_conn *c, struct hilo_frame *f)
     struct hilo_qnode *n;
     if (!c->wsi || c->closing)
         return;
-    if (c->q_len >= (uint32_t)c->srv->cfg->send_queue) {
+    if (c->q_len >= (uint32_t)c->net->cfg->send_queue) {
         /* The client does not read: cut it off rather than grow without bound. */
         hilo_warn("conn %u: send queue full, closing", c->serial);
         drop_queue(c);
@@ -176,7 +176,7 @@ void hilo_conn_error(struct hilo_conn *c, int err, const char *req, const char *
     json_decref(o);
 }
 
-int hilo_conn_writeable(struct hilo_conn *c)
+int hilo_net_conn_writeable(struct hilo_conn *c)
 {
     /* Several frames per callback: one syscall each, but no trip through the
      * loop between them while the socket takes them. */
@@ -216,51 +216,10 @@ int hilo_conn_writeable(struct hilo_conn *c)
     return 0;
 }
 
-void hilo_conn_frame(struct hilo_conn *c, const char *data, size_t len)
+void hilo_ws_close_all(struct hilo_net *n)
 {
-    const struct hilo_config *cfg = c->srv->cfg;
-    json_error_t jerr;
-    json_t *msg;
-    const char *type, *req = NULL, *client_id;
-    json_t *jreq;
-    int r;
-
-    if (c->closing)
-        return;
-    msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    jreq = json_is_object(msg) ? json_object_get(msg, "req") : NULL;
-    if (json_is_string(jreq) && json_string_length(jreq) <= 64)
-        req = json_string_value(jreq);
-    client_id = json_is_object(msg) ? json_string_value(json_object_get(msg, "client_id")) : NULL;
-    if (client_id && strlen(client_id) > 64)
-        client_id = NULL;
-    r = hilo_rate_take(&c->rate, cfg->msg_rate, cfg->msg_burst, hilo_now_ms());
-    if (r < 0) {
-        hilo_conn_error(c, -HILO_ERATE, req, client_id);
-        if (r == -2)
-            hilo_conn_close(c, 1008);
-        goto out;
-    }
-    if (!msg || !json_is_object(msg)) {
-        hilo_conn_error(c, -HILO_EBADJSON, NULL, NULL);
-        goto out;
-    }
-    if (jreq && !req) {
-        hilo_conn_error(c, -HILO_EBADFRAME, NULL, client_id);
-        goto out;
-    }
-    type = json_string_value(json_object_get(msg, "type"));
-    if (!type) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, client_id);
-        goto out;
-    }
-    hilo_hub_dispatch(c, msg, type, req);
-out:
-    json_decref(msg);
-}
-
-void hilo_server_close_all(struct hilo_server *s)
-{
-    for (struct hilo_conn *c = s->all_head; c; c = c->all_next)
+    for (struct hilo_conn *c = n->all_head; c; c = c->all_next)
         hilo_conn_close(c, 1001);
 }
+
+unsigned hilo_ws_conns(const struct hilo_net *n) { return n ? n->nconns : 0; }
