@@ -77,8 +77,9 @@ struct hilo_ws_ops {
     void *(*open)(void *ctx, struct hilo_conn *c, const struct hilo_upgrade *u);
     /* One complete text message (data borrowed until it returns). */
     void (*message)(void *session, const char *data, size_t len);
-    /* The socket is gone (c->wsi is NULL from now on): forget the
-     * connection. The session stays readable until free. */
+    /* The socket is gone: forget the connection. Once it returns, the
+     * queue is dropped and c->wsi is NULL; the session stays readable
+     * until free. */
     void (*closed)(void *session);
     /* The connection's last reference went, at the end of the loop turn. */
     void (*free)(void *session);

@@ -1,6 +1,7 @@
 /* WebSocket connections, the transport half: frames, send queues, the
  * close handshake, error frames. What a message means is the subprotocol's
  * business (ops->message, registered by the domain). */
+#include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -213,6 +214,89 @@ int hilo_net_conn_writeable(struct hilo_conn *c)
         lws_set_timer_usecs(c->wsi, 1);
         return 0;
     }
+    return 0;
+}
+
+/* Is there room for one more socket of this subprotocol from this address?
+ * Each address gets at most max_conns_per_ip; subprotocols without
+ * HILO_WS_RESERVED get at most what the reserved share (agent_reserve_pct)
+ * leaves of max_conns. 0, or the status to refuse with. */
+static int conn_room(struct hilo_net *n, unsigned flags, const char *ip, const char **why)
+{
+    const struct hilo_config *cfg = n->cfg;
+    unsigned shared_max =
+        (unsigned)cfg->max_conns - (unsigned)((long long)cfg->max_conns * cfg->agent_reserve_pct / 100);
+
+    if (n->draining || n->nconns >= (uint32_t)cfg->max_conns) {
+        *why = "Try again later";
+        return 503;
+    }
+    if (!(flags & HILO_WS_RESERVED) && n->ws_shared >= shared_max) {
+        *why = "Try again later";
+        return 503;
+    }
+    if (hilo_net_ipcount_get(&n->per_ip, ip) >= (unsigned)cfg->max_conns_per_ip) {
+        *why = "Too many connections from your address";
+        hilo_info("refused a socket: %s has %d open", ip, cfg->max_conns_per_ip);
+        return 429;
+    }
+    return 0;
+}
+
+int hilo_net_ws_admit(struct hilo_net *n, const struct hilo_ws_proto *p,
+                      const struct hilo_upgrade *u, const char **why)
+{
+    /* the domain's rules (origin) first, then the transport's caps */
+    int status = p->ops->accept ? p->ops->accept(p->ctx, u, why) : 0;
+    return status ? status : conn_room(n, p->ops->flags, u->ip, why);
+}
+
+int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final, int binary)
+{
+    size_t max = (size_t)c->net->cfg->max_frame;
+
+    if (binary)
+        c->rx_total = UINT32_MAX / 2; /* mark: reject at the end */
+    if (c->rx_total != UINT32_MAX / 2) {
+        if ((uint64_t)c->rx_total + len > 16ull * max) {
+            /* far past the limit: stop reading rather than skip it all */
+            hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_len = c->rx_total = 0;
+            return -HILO_ETOOLARGE;
+        }
+        c->rx_total += (uint32_t)len;
+        if (c->rx_total <= max) {
+            if (final && c->rx_len == 0) {
+                c->rx_total = 0;
+                if (!c->closing)
+                    c->ops->message(c->session, in, len);
+                return 0;
+            }
+            char *p = realloc(c->rx, c->rx_len + len);
+            if (!p)
+                return -ENOMEM;
+            c->rx = p;
+            memcpy(c->rx + c->rx_len, in, len);
+            c->rx_len += (uint32_t)len;
+        } else if (c->rx) {
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_len = 0;
+        }
+    }
+    if (!final)
+        return 0;
+    if (c->rx_total == UINT32_MAX / 2)
+        hilo_conn_error(c, -HILO_EBADFRAME, NULL, NULL);
+    else if (c->rx_total > max)
+        hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
+    else if (!c->closing)
+        c->ops->message(c->session, c->rx, c->rx_len);
+    free(c->rx);
+    c->rx = NULL;
+    c->rx_len = c->rx_total = 0;
     return 0;
 }
 

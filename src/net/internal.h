@@ -147,6 +147,17 @@ struct hilo_conn *hilo_net_conn_new(struct hilo_net *n, struct lws *wsi,
 void hilo_net_conn_closed(struct hilo_conn *c);
 /* Writes queued frames; -1 when the socket must close. */
 int hilo_net_conn_writeable(struct hilo_conn *c);
+/* May this upgrade open a socket of p? The subprotocol's accept hook, then
+ * the caps (draining, max_conns, the reserved share, max_conns_per_ip by
+ * u->ip). 0, or the HTTP status to refuse with and its text in *why. */
+int hilo_net_ws_admit(struct hilo_net *n, const struct hilo_ws_proto *p,
+                      const struct hilo_upgrade *u, const char **why);
+/* One piece of a message (final: its last; binary: a binary frame).
+ * Reassembles up to max_frame and hands the whole message to ops->message
+ * (not once the connection is closing); a binary or oversized message gets
+ * an error frame instead. 0; -HILO_ETOOLARGE when the socket must close
+ * (far past max_frame; the error frame is queued), -ENOMEM. */
+int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final, int binary);
 
 /* http.c: the lws callback of the "http" protocol. */
 int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

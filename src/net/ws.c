@@ -118,84 +118,6 @@ static void upgrade_read(struct hilo_net *n, struct lws *wsi, struct upgrade_buf
     b->u.ip = b->ip;
 }
 
-/* Is there room for one more socket of this subprotocol from this address?
- * Each address gets at most max_conns_per_ip; subprotocols without
- * HILO_WS_RESERVED get at most what the reserved share (agent_reserve_pct)
- * leaves of max_conns. 0, or the status to refuse with. */
-static int conn_room(struct hilo_net *n, unsigned flags, const char *ip, const char **why)
-{
-    const struct hilo_config *cfg = n->cfg;
-    unsigned shared_max =
-        (unsigned)cfg->max_conns - (unsigned)((long long)cfg->max_conns * cfg->agent_reserve_pct / 100);
-
-    if (n->draining || n->nconns >= (uint32_t)cfg->max_conns) {
-        *why = "Try again later";
-        return HTTP_STATUS_SERVICE_UNAVAILABLE;
-    }
-    if (!(flags & HILO_WS_RESERVED) && n->ws_shared >= shared_max) {
-        *why = "Try again later";
-        return HTTP_STATUS_SERVICE_UNAVAILABLE;
-    }
-    if (hilo_net_ipcount_get(&n->per_ip, ip) >= (unsigned)cfg->max_conns_per_ip) {
-        *why = "Too many connections from your address";
-        return 429;
-    }
-    return 0;
-}
-
-/* Hands a complete message to the subprotocol, or refuses it (binary, over
- * max_frame); 0 or -1 to drop the socket. */
-static int receive(struct hilo_conn *c, struct lws *wsi, const char *in, size_t len)
-{
-    size_t max = (size_t)c->net->cfg->max_frame;
-    int done = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
-
-    if (lws_frame_is_binary(wsi))
-        c->rx_total = UINT32_MAX / 2; /* mark: reject at the end */
-    if (c->rx_total != UINT32_MAX / 2) {
-        if ((uint64_t)c->rx_total + len > 16ull * max) {
-            hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
-            free(c->rx);
-            c->rx = NULL;
-            c->rx_len = c->rx_total = 0;
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                             (unsigned char *)"too large", 9);
-            return -1;
-        }
-        c->rx_total += (uint32_t)len;
-        if (c->rx_total <= max) {
-            if (done && c->rx_len == 0) {
-                c->rx_total = 0;
-                if (!c->closing)
-                    c->ops->message(c->session, in, len);
-                return 0;
-            }
-            char *p = realloc(c->rx, c->rx_len + len);
-            if (!p)
-                return -1;
-            c->rx = p;
-            memcpy(c->rx + c->rx_len, in, len);
-            c->rx_len += (uint32_t)len;
-        } else if (c->rx) {
-            free(c->rx);
-            c->rx = NULL;
-            c->rx_len = 0;
-        }
-    }
-    if (!done)
-        return 0;
-    if (c->rx_total == UINT32_MAX / 2)
-        hilo_conn_error(c, -HILO_EBADFRAME, NULL, NULL);
-    else if (c->rx_total > max)
-        hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
-    else if (!c->closing)
-        c->ops->message(c->session, c->rx, c->rx_len);
-    free(c->rx);
-    c->rx = NULL;
-    c->rx_len = c->rx_total = 0;
-    return 0;
-}
-
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                  size_t len)
 {
@@ -209,14 +131,11 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         struct upgrade_buf b;
         const char *why = NULL;
-        int status = 0;
+        int status;
         if (!n)
             return -1;
         upgrade_read(n, wsi, &b);
-        /* the domain's rules (origin) first, then the transport's caps */
-        status = p->ops->accept ? p->ops->accept(p->ctx, &b.u, &why) : 0;
-        if (!status && (status = conn_room(n, p->ops->flags, b.ip, &why)) == 429)
-            hilo_info("refused a socket: %s has %d open", b.ip, n->cfg->max_conns_per_ip);
+        status = hilo_net_ws_admit(n, p, &b.u, &why);
         free(b.cookie);
         if (status) {
             lws_return_http_status(wsi, (unsigned)status, why ? why : "Refused");
@@ -248,8 +167,17 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         pss->conn = c;
         return 0;
     }
-    case LWS_CALLBACK_RECEIVE:
-        return c ? receive(c, wsi, in, len) : -1;
+    case LWS_CALLBACK_RECEIVE: {
+        int done = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+        int rc;
+        if (!c)
+            return -1;
+        rc = hilo_net_conn_rx(c, in, len, done, lws_frame_is_binary(wsi));
+        if (rc == -HILO_ETOOLARGE)
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                             (unsigned char *)"too large", 9);
+        return rc < 0 ? -1 : 0;
+    }
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c ? hilo_net_conn_writeable(c) : -1;
     case LWS_CALLBACK_TIMER:
