@@ -88,8 +88,8 @@ struct hilo_ws_ops {
 #define HILO_WS_MAX_PROTOCOLS 4
 
 /* Registers a subprotocol before hilo_ws_start; ops and ctx are borrowed
- * for the life of the net. 0, -EINVAL (incomplete ops, a duplicate name) or
- * -ENOSPC (more than HILO_WS_MAX_PROTOCOLS). */
+ * for the life of the net. 0, -EINVAL (incomplete ops, a duplicate name),
+ * -ENOSPC (more than HILO_WS_MAX_PROTOCOLS) or -EBUSY (already started). */
 int hilo_net_ws_protocol(struct hilo_net *n, const struct hilo_ws_ops *ops, void *ctx);
 
 /* Origin rules for accept hooks (pure; src/net/addr.c). */

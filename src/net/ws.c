@@ -82,6 +82,8 @@ int hilo_net_ws_protocol(struct hilo_net *n, const struct hilo_ws_ops *ops, void
     if (!ops || !ops->subprotocol || !ops->subprotocol[0] || !ops->open || !ops->message ||
         proto_named(n, ops->subprotocol))
         return -EINVAL;
+    if (n->lws)
+        return -EBUSY; /* the lws protocol list was built at start */
     if (n->nws >= HILO_WS_MAX_PROTOCOLS)
         return -ENOSPC;
     if (snprintf(n->ws_names + used, sizeof n->ws_names - used, "%s%s", used ? " or " : "",
