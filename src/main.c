@@ -92,8 +92,8 @@ static void shutdown_tick(uv_timer_t *t)
 
     if (a->phase == 1) {
         /* sockets closing with 1001; in-flight Redis writes finishing */
-        if ((s->nconns > 0 || hilo_redis_pending(s->redis) > 0 || hilo_loop_pending() > 0) &&
-            waited < SHUTDOWN_GRACE_MS)
+        if ((hilo_ws_conns(a->net) > 0 || hilo_redis_pending(s->redis) > 0 ||
+             hilo_loop_pending() > 0) && waited < SHUTDOWN_GRACE_MS)
             return;
         if (hilo_loop_pending() > 0 && waited < SHUTDOWN_WORK_CAP_MS && a->shutdown_started)
             return;
@@ -101,7 +101,7 @@ static void shutdown_tick(uv_timer_t *t)
             hilo_warn("shutdown: %u pieces of work still pending", hilo_loop_pending());
         a->phase = 2;
         uv_timer_stop(t);
-        hilo_ws_stop(s);
+        hilo_ws_stop(a->net);
         hilo_server_stop_timers(s);
         a->redis_open = 3;
         /* the outbox first: aborted sends are recorded while Redis is up */
@@ -118,10 +118,9 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     hilo_info("signal %d: shutting down", signum);
     a->phase = 1;
-    a->srv.stopping = 1;
     hilo_net_drain(a->net);
     a->shutdown_started = hilo_mono_ms();
-    hilo_server_close_all(&a->srv);
+    hilo_ws_close_all(a->net);
     uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
 }
 
@@ -223,11 +222,11 @@ static int serve(struct app *a)
     if (hilo_server_init(&a->srv, &a->loop, &a->cfg, url) < 0)
         goto out;
     a->net = hilo_net_new(&a->srv);
-    if (!a->net || routes(a) < 0) {
-        hilo_error("cannot set up the HTTP routes: out of memory");
+    if (!a->net || routes(a) < 0 || hilo_domain_ws_register(a->net, &a->srv) < 0) {
+        hilo_error("cannot set up the HTTP routes and subprotocols: out of memory");
         a->phase = 1;
         a->shutdown_started = 0; /* close everything at once */
-    } else if (hilo_ws_start(&a->srv, a->net) < 0) {
+    } else if (hilo_ws_start(a->net, &a->loop, &a->cfg, &a->srv.reap) < 0) {
         a->phase = 1;
         a->shutdown_started = 0; /* close everything at once */
     }

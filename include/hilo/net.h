@@ -1,6 +1,8 @@
-/* The HTTP transport's registration interface (h2o's *_register): the
- * transport names no handler; main.c registers every route at start-up.
- * The WebSocket half is started with hilo_ws_start (ws.h). */
+/* The transport's registration interface (h2o's *_register): net names no
+ * handler and includes no domain header. At start-up main.c registers every
+ * HTTP route (hilo_net_route) and the domain registers its WebSocket
+ * subprotocols (hilo_net_ws_protocol); the WebSocket half is then started
+ * with hilo_ws_start (ws.h). */
 #ifndef HILO_NET_H
 #define HILO_NET_H
 
@@ -9,6 +11,7 @@
 struct hilo_net;
 struct hilo_http;
 struct hilo_server;
+struct hilo_conn;
 
 /* Answers r now or later (then it takes a reference, see http.h). ctx is the
  * pointer given to hilo_net_route, borrowed for the life of the net. */
@@ -39,6 +42,67 @@ int hilo_net_route(struct hilo_net *n, const char *method, const char *prefix, u
  * prefix (routes another module registered). The number changed, or
  * -ENOENT when none. */
 int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned flags);
+
+/* ---- WebSocket subprotocols ---- */
+
+/* The upgrade request as an accept or open hook sees it; every string is
+ * borrowed until the hook returns. */
+struct hilo_upgrade {
+    const char *origin; /* the Origin header, NULL when absent (not a browser) */
+    const char *host;   /* the Host header, "" when absent */
+    const char *cookie; /* the Cookie header, NULL when absent */
+    const char *ip;     /* the client's address (trusted proxies resolved) */
+};
+
+enum hilo_ws_flags {
+    /* May use the share of max_conns held back by agent_reserve_pct; the
+     * other subprotocols together stop short of it. */
+    HILO_WS_RESERVED = 1u << 0,
+};
+
+/* One subprotocol's hooks. ctx is the pointer given to hilo_net_ws_protocol;
+ * session is what open returned. All run on the loop.
+ * Net checks the connection caps (max_conns, the reserved share,
+ * max_conns_per_ip) after accept, reassembles fragmented messages up to
+ * max_frame and refuses binary or oversized ones with an error frame. */
+struct hilo_ws_ops {
+    const char *subprotocol; /* "hilo.agent.v1"; borrowed for the net's life */
+    unsigned flags;          /* enum hilo_ws_flags */
+    /* Before the handshake: 0 to go on, or the HTTP status to refuse with
+     * and, in *why, its text (static). NULL accepts every upgrade. */
+    int (*accept)(void *ctx, const struct hilo_upgrade *u, const char **why);
+    /* The socket is open: the session for c, or NULL to drop it. Net stores
+     * the result in c->session; a hook that starts work reading
+     * c->session before returning sets it itself. */
+    void *(*open)(void *ctx, struct hilo_conn *c, const struct hilo_upgrade *u);
+    /* One complete text message (data borrowed until it returns). */
+    void (*message)(void *session, const char *data, size_t len);
+    /* The socket is gone: forget the connection. Once it returns, the
+     * queue is dropped and c->wsi is NULL; the session stays readable
+     * until free. */
+    void (*closed)(void *session);
+    /* The connection's last reference went, at the end of the loop turn. */
+    void (*free)(void *session);
+};
+
+#define HILO_WS_MAX_PROTOCOLS 4
+
+/* Registers a subprotocol before hilo_ws_start; ops and ctx are borrowed
+ * for the life of the net. 0, -EINVAL (incomplete ops, a duplicate name),
+ * -ENOSPC (more than HILO_WS_MAX_PROTOCOLS) or -EBUSY (already started). */
+int hilo_net_ws_protocol(struct hilo_net *n, const struct hilo_ws_ops *ops, void *ctx);
+
+/* Origin rules for accept hooks (pure; src/net/addr.c). */
+/* Is origin in the comma list? "*" matches any origin when any_ok. */
+int hilo_net_origin_listed(const char *list, const char *origin, int any_ok);
+/* Is origin's host[:port] the Host header (a page served by Hilo itself)? */
+int hilo_net_origin_same_host(const char *origin, const char *host);
+/* May a page on origin act with an agent's cookie? The console_origins
+ * list when set; else the origin of public_url and, with public_url's
+ * scheme, the request's own Host (same origin only). A NULL origin is
+ * refused. */
+int hilo_net_console_origin_ok(const char *console_origins, const char *public_url,
+                               const char *origin, const char *host);
 
 /* Refuses new TCP connections from now on (shutdown). */
 void hilo_net_drain(struct hilo_net *n);

@@ -1,14 +1,19 @@
 /* The domain half of a WebSocket connection (src/domain/session.c): who is
- * on the other end, what it watches, and frames waiting for an operation
- * that decides their meaning. struct hilo_conn (transport) points at it;
- * it lives exactly as long as the connection, and is freed with it at the
- * end of the loop turn (reap.h), so a Redis reply that arrives after the
- * socket closed may still read it (check c->wsi before acting). */
+ * on the other end, what it watches, its message rate, and frames waiting
+ * for an operation that decides their meaning. It is what the domain's
+ * open hook (domain/ws_register.c) gives the net; struct hilo_conn
+ * (transport) points at it opaquely. It lives exactly as long as the
+ * connection and is freed with it at the end of the loop turn (reap.h, the
+ * ops' free hook), so a Redis reply that arrives after the socket closed
+ * may still read it (check c->wsi before acting). */
 #ifndef HILO_SESSION_H
 #define HILO_SESSION_H
 
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include "hilo/rate.h"
 #include "hilo/ref.h"
 #include "hilo/server.h"
 
@@ -27,6 +32,8 @@ struct hilo_session {
     char *email;
     char *ident;         /* customer: "web:<hash>" of the visitor token */
     char *token;         /* customer: the visitor token */
+    char *cookie;        /* agent: session token from the upgrade's Cookie */
+    struct hilo_rate rate; /* frames per second (msg_rate, msg_burst) */
     char locale[4];
     char ticket[HILO_REF_MAX]; /* customer: current ticket */
     uint64_t sess_exp_ms;
@@ -38,10 +45,16 @@ struct hilo_session {
     uint32_t ndef;
 };
 
-/* A new session for c (role: enum hilo_role), or NULL. */
+/* A new session for c (role: enum hilo_role), attached as c->session, or
+ * NULL. Its rate bucket starts empty: hilo_rate_init it. */
 struct hilo_session *hilo_session_new(struct hilo_conn *c, int role);
 /* Frees a session (what hilo_hub_conn_gone left: strings, the struct). */
 void hilo_session_free(void *session);
+/* The ops' message hook: one complete text frame from the client, parsed,
+ * rate limited and dispatched (hilo_hub_dispatch). */
+void hilo_session_message(void *session, const char *data, size_t len);
+/* The ops' closed hook: hilo_hub_conn_gone on the session's connection. */
+void hilo_session_closed(void *session);
 
 static inline struct hilo_session *hilo_sess(const struct hilo_conn *c)
 {

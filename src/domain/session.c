@@ -1,5 +1,6 @@
-/* The domain's per-connection state: busy operations, frames deferred
- * while one is in flight, and what to forget when the connection goes. */
+/* The domain's per-connection state: the frames a connection sends (parsed,
+ * rate limited, dispatched), busy operations, frames deferred while one is
+ * in flight, and what to forget when the connection goes. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ struct hilo_session *hilo_session_new(struct hilo_conn *c, int role)
     if (!se)
         return NULL;
     se->conn = c;
+    c->session = se;
     se->role = (uint8_t)role;
     memcpy(se->locale, "en", 3);
     return se;
@@ -29,7 +31,60 @@ void hilo_session_free(void *session)
     free(se->email);
     free(se->ident);
     free(se->token);
+    free(se->cookie);
     free(se);
+}
+
+void hilo_session_closed(void *session)
+{
+    struct hilo_session *se = session;
+    hilo_hub_conn_gone(se->conn);
+}
+
+void hilo_session_message(void *session, const char *data, size_t len)
+{
+    struct hilo_session *se = session;
+    struct hilo_conn *c = se->conn;
+    const struct hilo_config *cfg = c->srv->cfg;
+    json_error_t jerr;
+    json_t *msg;
+    const char *type, *req = NULL, *client_id;
+    json_t *jreq;
+    int r;
+
+    if (c->closing)
+        return;
+    msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    jreq = json_is_object(msg) ? json_object_get(msg, "req") : NULL;
+    if (json_is_string(jreq) && json_string_length(jreq) <= 64)
+        req = json_string_value(jreq);
+    client_id = json_is_object(msg) ? json_string_value(json_object_get(msg, "client_id")) : NULL;
+    if (client_id && strlen(client_id) > 64)
+        client_id = NULL;
+    /* counted here, not in net: the error frame names the frame's req */
+    r = hilo_rate_take(&se->rate, cfg->msg_rate, cfg->msg_burst, hilo_now_ms());
+    if (r < 0) {
+        hilo_conn_error(c, -HILO_ERATE, req, client_id);
+        if (r == -2)
+            hilo_conn_close(c, 1008);
+        goto out;
+    }
+    if (!msg || !json_is_object(msg)) {
+        hilo_conn_error(c, -HILO_EBADJSON, NULL, NULL);
+        goto out;
+    }
+    if (jreq && !req) {
+        hilo_conn_error(c, -HILO_EBADFRAME, NULL, client_id);
+        goto out;
+    }
+    type = json_string_value(json_object_get(msg, "type"));
+    if (!type) {
+        hilo_conn_error(c, -HILO_EBADFRAME, req, client_id);
+        goto out;
+    }
+    hilo_hub_dispatch(c, msg, type, req);
+out:
+    json_decref(msg);
 }
 
 void hilo_hub_conn_gone(struct hilo_conn *c)

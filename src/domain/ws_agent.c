@@ -601,7 +601,7 @@ static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
         if (err) {
             hilo_conn_error(c, err, a->req, NULL);
             /* an upgrade made with an expired session cookie ends here */
-            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && c->cookie && !se->ready)
+            if (err == -HILO_EEXPIRED && !a->send_token && !a->req && se->cookie && !se->ready)
                 hilo_conn_close(c, 4401);
         } else {
             json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "type", "session", "expires_at",
@@ -680,6 +680,6 @@ void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req)
 
 void hilo_conn_cookie_auth(struct hilo_conn *c)
 {
-    if (c->cookie)
-        hilo_agent_auth(c, c->cookie, NULL);
+    if (hilo_sess(c)->cookie)
+        hilo_agent_auth(c, hilo_sess(c)->cookie, NULL);
 }

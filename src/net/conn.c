@@ -1,5 +1,7 @@
-/* WebSocket connections: frames, send queues, rate limits, error frames.
- * What a frame means is decided in domain/hub.c. */
+/* WebSocket connections, the transport half: frames, send queues, the
+ * close handshake, error frames. What a message means is the subprotocol's
+ * business (ops->message, registered by the domain). */
+#include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -7,11 +9,11 @@
 #include <string.h>
 
 #include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/conn.h"
 #include "hilo/log.h"
-#include "hilo/rate.h"
-#include "hilo/server.h"
-#include "hilo/session.h"
-
+#include "hilo/ws.h"
+#include "internal.h"
 
 struct hilo_frame *hilo_frame_new(const char *data, size_t len)
 {
@@ -32,29 +34,27 @@ void hilo_frame_unref(struct hilo_frame *f)
         free(f);
 }
 
-struct hilo_conn *hilo_conn_new(struct hilo_server *s, struct lws *wsi, int role)
+struct hilo_conn *hilo_net_conn_new(struct hilo_net *n, struct lws *wsi,
+                                    const struct hilo_ws_proto *p, const struct hilo_upgrade *u)
 {
     struct hilo_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->wsi = wsi;
-    c->srv = s;
+    c->net = n;
     c->refs = 1;
-    c->serial = ++s->serial;
-    hilo_rate_init(&c->rate, s->cfg->msg_burst, hilo_now_ms());
-    /* Until net registers the domain's hooks (issue 8, ws_ops), the domain
-     * half is made here. */
-    c->session = hilo_session_new(c, role);
+    c->serial = ++n->serial;
+    c->ops = p->ops;
+    c->session = p->ops->open(p->ctx, c, u);
     if (!c->session) {
         free(c);
         return NULL;
     }
-    c->session_free = hilo_session_free;
-    c->all_next = s->all_head;
-    if (s->all_head)
-        s->all_head->all_prev = c;
-    s->all_head = c;
-    s->nconns++;
+    c->all_next = n->all_head;
+    if (n->all_head)
+        n->all_head->all_prev = c;
+    n->all_head = c;
+    n->nconns++;
     return c;
 }
 
@@ -63,10 +63,9 @@ void hilo_conn_ref(struct hilo_conn *c) { c->refs++; }
 static void conn_free(struct hilo_reap_node *n)
 {
     struct hilo_conn *c = (struct hilo_conn *)((char *)n - offsetof(struct hilo_conn, reap));
-    if (c->session_free)
-        c->session_free(c->session);
+    if (c->ops->free)
+        c->ops->free(c->session);
     free(c->rx);
-    free(c->cookie);
     free(c);
 }
 
@@ -76,7 +75,7 @@ void hilo_conn_unref(struct hilo_conn *c)
         return;
     /* A callback that dropped the last reference may read c until it returns
      * (create_cb did: issue 8): free it once the loop turn is over. */
-    hilo_reap_later(&c->srv->reap, &c->reap, conn_free);
+    hilo_reap_later(c->net->reap, &c->reap, conn_free);
 }
 
 static void drop_queue(struct hilo_conn *c)
@@ -92,19 +91,21 @@ static void drop_queue(struct hilo_conn *c)
     c->q_len = 0;
 }
 
-void hilo_conn_closed(struct hilo_conn *c)
+void hilo_net_conn_closed(struct hilo_conn *c)
 {
+    struct hilo_net *n = c->net;
     hilo_debug("conn %u: closed", c->serial);
-    hilo_hub_conn_gone(c);
+    if (c->ops->closed)
+        c->ops->closed(c->session);
     drop_queue(c);
     c->wsi = NULL;
     if (c->all_prev)
         c->all_prev->all_next = c->all_next;
     else
-        c->srv->all_head = c->all_next;
+        n->all_head = c->all_next;
     if (c->all_next)
         c->all_next->all_prev = c->all_prev;
-    c->srv->nconns--;
+    n->nconns--;
     hilo_conn_unref(c);
 }
 
@@ -122,7 +123,7 @@ void hilo_conn_send(struct hilo_conn *c, struct hilo_frame *f)
     struct hilo_qnode *n;
     if (!c->wsi || c->closing)
         return;
-    if (c->q_len >= (uint32_t)c->srv->cfg->send_queue) {
+    if (c->q_len >= (uint32_t)c->net->cfg->send_queue) {
         /* The client does not read: cut it off rather than grow without bound. */
         hilo_warn("conn %u: send queue full, closing", c->serial);
         drop_queue(c);
@@ -176,7 +177,7 @@ void hilo_conn_error(struct hilo_conn *c, int err, const char *req, const char *
     json_decref(o);
 }
 
-int hilo_conn_writeable(struct hilo_conn *c)
+int hilo_net_conn_writeable(struct hilo_conn *c)
 {
     /* Several frames per callback: one syscall each, but no trip through the
      * loop between them while the socket takes them. */
@@ -216,51 +217,93 @@ int hilo_conn_writeable(struct hilo_conn *c)
     return 0;
 }
 
-void hilo_conn_frame(struct hilo_conn *c, const char *data, size_t len)
+/* Is there room for one more socket of this subprotocol from this address?
+ * Each address gets at most max_conns_per_ip; subprotocols without
+ * HILO_WS_RESERVED get at most what the reserved share (agent_reserve_pct)
+ * leaves of max_conns. 0, or the status to refuse with. */
+static int conn_room(struct hilo_net *n, unsigned flags, const char *ip, const char **why)
 {
-    const struct hilo_config *cfg = c->srv->cfg;
-    json_error_t jerr;
-    json_t *msg;
-    const char *type, *req = NULL, *client_id;
-    json_t *jreq;
-    int r;
+    const struct hilo_config *cfg = n->cfg;
+    unsigned shared_max =
+        (unsigned)cfg->max_conns - (unsigned)((long long)cfg->max_conns * cfg->agent_reserve_pct / 100);
 
-    if (c->closing)
-        return;
-    msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    jreq = json_is_object(msg) ? json_object_get(msg, "req") : NULL;
-    if (json_is_string(jreq) && json_string_length(jreq) <= 64)
-        req = json_string_value(jreq);
-    client_id = json_is_object(msg) ? json_string_value(json_object_get(msg, "client_id")) : NULL;
-    if (client_id && strlen(client_id) > 64)
-        client_id = NULL;
-    r = hilo_rate_take(&c->rate, cfg->msg_rate, cfg->msg_burst, hilo_now_ms());
-    if (r < 0) {
-        hilo_conn_error(c, -HILO_ERATE, req, client_id);
-        if (r == -2)
-            hilo_conn_close(c, 1008);
-        goto out;
+    if (n->draining || n->nconns >= (uint32_t)cfg->max_conns) {
+        *why = "Try again later";
+        return 503;
     }
-    if (!msg || !json_is_object(msg)) {
-        hilo_conn_error(c, -HILO_EBADJSON, NULL, NULL);
-        goto out;
+    if (!(flags & HILO_WS_RESERVED) && n->ws_shared >= shared_max) {
+        *why = "Try again later";
+        return 503;
     }
-    if (jreq && !req) {
-        hilo_conn_error(c, -HILO_EBADFRAME, NULL, client_id);
-        goto out;
+    if (hilo_net_ipcount_get(&n->per_ip, ip) >= (unsigned)cfg->max_conns_per_ip) {
+        *why = "Too many connections from your address";
+        hilo_info("refused a socket: %s has %d open", ip, cfg->max_conns_per_ip);
+        return 429;
     }
-    type = json_string_value(json_object_get(msg, "type"));
-    if (!type) {
-        hilo_conn_error(c, -HILO_EBADFRAME, req, client_id);
-        goto out;
-    }
-    hilo_hub_dispatch(c, msg, type, req);
-out:
-    json_decref(msg);
+    return 0;
 }
 
-void hilo_server_close_all(struct hilo_server *s)
+int hilo_net_ws_admit(struct hilo_net *n, const struct hilo_ws_proto *p,
+                      const struct hilo_upgrade *u, const char **why)
 {
-    for (struct hilo_conn *c = s->all_head; c; c = c->all_next)
+    /* the domain's rules (origin) first, then the transport's caps */
+    int status = p->ops->accept ? p->ops->accept(p->ctx, u, why) : 0;
+    return status ? status : conn_room(n, p->ops->flags, u->ip, why);
+}
+
+int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final, int binary)
+{
+    size_t max = (size_t)c->net->cfg->max_frame;
+
+    if (binary)
+        c->rx_total = UINT32_MAX / 2; /* mark: reject at the end */
+    if (c->rx_total != UINT32_MAX / 2) {
+        if ((uint64_t)c->rx_total + len > 16ull * max) {
+            /* far past the limit: stop reading rather than skip it all */
+            hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_len = c->rx_total = 0;
+            return -HILO_ETOOLARGE;
+        }
+        c->rx_total += (uint32_t)len;
+        if (c->rx_total <= max) {
+            if (final && c->rx_len == 0) {
+                c->rx_total = 0;
+                if (!c->closing)
+                    c->ops->message(c->session, in, len);
+                return 0;
+            }
+            char *p = realloc(c->rx, c->rx_len + len);
+            if (!p)
+                return -ENOMEM;
+            c->rx = p;
+            memcpy(c->rx + c->rx_len, in, len);
+            c->rx_len += (uint32_t)len;
+        } else if (c->rx) {
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_len = 0;
+        }
+    }
+    if (!final)
+        return 0;
+    if (c->rx_total == UINT32_MAX / 2)
+        hilo_conn_error(c, -HILO_EBADFRAME, NULL, NULL);
+    else if (c->rx_total > max)
+        hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
+    else if (!c->closing)
+        c->ops->message(c->session, c->rx, c->rx_len);
+    free(c->rx);
+    c->rx = NULL;
+    c->rx_len = c->rx_total = 0;
+    return 0;
+}
+
+void hilo_ws_close_all(struct hilo_net *n)
+{
+    for (struct hilo_conn *c = n->all_head; c; c = c->all_next)
         hilo_conn_close(c, 1001);
 }
+
+unsigned hilo_ws_conns(const struct hilo_net *n) { return n ? n->nconns : 0; }

@@ -4,8 +4,10 @@
 
 #include <libwebsockets.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hilo/buf.h"
+#include "hilo/conn.h"
 #include "hilo/net.h"
 
 /* An HTTP request that may be answered after an async step. Refcounted:
@@ -69,16 +71,7 @@ const struct hilo_http_route *hilo_router_match(const struct hilo_router *rt, co
 /* "Scheme://host[:port]" lowercased, without a default port, from an
  * origin or a URL (its path is dropped). 0 or -1. */
 int hilo_net_origin_norm(const char *in, size_t len, char *out, size_t n);
-/* Is origin in the comma list? "*" matches any origin when any_ok. */
-int hilo_net_origin_listed(const char *list, const char *origin, int any_ok);
-/* Is origin's host[:port] the Host header (a page served by Hilo itself)? */
-int hilo_net_origin_same_host(const char *origin, const char *host);
-/* May a page on origin act with an agent's cookie? The console_origins
- * list when set; else the origin of public_url and, with public_url's
- * scheme, the request's own Host (same origin only). A NULL origin is
- * refused. */
-int hilo_net_console_origin_ok(const char *console_origins, const char *public_url,
-                               const char *origin, const char *host);
+/* hilo_net_origin_listed, _same_host, _console_origin_ok: see net.h. */
 
 /* An address or network: af 4 (IPv4-mapped IPv6 too) or 6. */
 struct hilo_cidr {
@@ -109,23 +102,62 @@ void hilo_net_ipcount_clear(struct hilo_ipcounts *t);
 /* ---- the net ---- */
 
 struct hilo_config;
+struct hilo_reap;
+struct hilo_conn;
+
+/* A registered subprotocol; its lws protocol's user points here. */
+struct hilo_ws_proto {
+    const struct hilo_ws_ops *ops;
+    void *ctx;
+    struct hilo_net *net;
+};
 
 struct hilo_net {
     struct hilo_server *srv; /* opaque: for hilo_http_server() */
     const struct hilo_config *cfg; /* set by hilo_ws_start */
     struct hilo_router routes;
     int draining;
-    struct lws_protocols protocols[4]; /* http's user points back here */
+    struct lws_context *lws;
+    struct hilo_reap *reap;            /* borrowed: connections freed at the end of the turn */
+    struct hilo_ws_proto ws[HILO_WS_MAX_PROTOCOLS];
+    int nws;
+    /* http, the subprotocols, the terminator; http's user points back here */
+    struct lws_protocols protocols[HILO_WS_MAX_PROTOCOLS + 2];
+    char ws_names[256];                /* "a or b", for the 400 answers */
+    struct hilo_conn *all_head;        /* every connection */
+    uint32_t nconns;
+    uint32_t serial;
     struct hilo_cidr *trusted;         /* --trusted-proxies */
     size_t ntrusted;
     struct hilo_ipcounts per_ip;       /* open WebSockets per client address */
-    unsigned ws_customers, ws_agents;  /* open WebSockets per role */
+    unsigned ws_shared, ws_reserved;  /* open WebSockets without and with HILO_WS_RESERVED */
 };
 
 /* The client address of wsi's request (see hilo_net_client_ip). */
 void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size_t len);
 /* The Origin header's value, copied to out; NULL when there is none. */
 const char *hilo_net_wsi_origin(struct lws *wsi, char *out, size_t len);
+
+/* conn.c: the connection's transport half, driven by ws.c. */
+/* A connection on wsi for a registered subprotocol; NULL when out of
+ * memory or when ops->open refused (nothing is left behind). */
+struct hilo_conn *hilo_net_conn_new(struct hilo_net *n, struct lws *wsi,
+                                    const struct hilo_ws_proto *p, const struct hilo_upgrade *u);
+/* The socket is gone: ops->closed, drop the queue, release lws's reference. */
+void hilo_net_conn_closed(struct hilo_conn *c);
+/* Writes queued frames; -1 when the socket must close. */
+int hilo_net_conn_writeable(struct hilo_conn *c);
+/* May this upgrade open a socket of p? The subprotocol's accept hook, then
+ * the caps (draining, max_conns, the reserved share, max_conns_per_ip by
+ * u->ip). 0, or the HTTP status to refuse with and its text in *why. */
+int hilo_net_ws_admit(struct hilo_net *n, const struct hilo_ws_proto *p,
+                      const struct hilo_upgrade *u, const char **why);
+/* One piece of a message (final: its last; binary: a binary frame).
+ * Reassembles up to max_frame and hands the whole message to ops->message
+ * (not once the connection is closing); a binary or oversized message gets
+ * an error frame instead. 0; -HILO_ETOOLARGE when the socket must close
+ * (far past max_frame; the error frame is queued), -ENOMEM. */
+int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final, int binary);
 
 /* http.c: the lws callback of the "http" protocol. */
 int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
