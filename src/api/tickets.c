@@ -40,7 +40,7 @@ static void created_summary_cb(redisReply *reply, void *data)
 /* The ticket is written: the client_id is marked seen (only now: a mark
  * beside a refused write would answer a retry with a ticket stored
  * nowhere), then the answer waits for the summary. */
-static void ticket_created(const struct hilo_ticket_result *res, void *data)
+static void ticket_created_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct api *a = data;
     const char *cidc = json_string_value(json_object_get(a->body, "client_id"));
@@ -146,7 +146,7 @@ static void ticket_create_write(struct api *a)
     /* every identity given points at this customer unless it is someone's */
     for (size_t i = 0; i < json_array_size(idl) && i < HILO_TICKETS_MAX_IDENTS; i++)
         req.customer.identities[i] = json_string_value(json_array_get(idl, i));
-    int rc = hilo_tickets_create(a->s, &req, ticket_created, a);
+    int rc = hilo_tickets_create(a->s, &req, ticket_created_cb, a);
     if (rc < 0)
         api_fail(a, rc);
 }
@@ -228,7 +228,7 @@ void api_ticket_create(struct api *a)
         api_fail(a, -HILO_EUNAVAIL);
 }
 
-static void message_posted(const struct hilo_ticket_result *res, void *data)
+static void message_posted_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct api *a = data;
     if (res->err)
@@ -273,7 +273,7 @@ void api_ticket_message(struct api *a)
         .channel = ch ? json_string_value(ch) : "api", .role = "customer",
         .text = json_string_value(t), .text_len = json_string_length(t), .dedupe = a->dkey,
         .client_id = cidc ? json_string_value(cidc) : ""};
-    int rc = hilo_tickets_append(a->s, &req, message_posted, a);
+    int rc = hilo_tickets_append(a->s, &req, message_posted_cb, a);
     if (rc < 0)
         api_fail(a, rc);
 }

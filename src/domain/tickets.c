@@ -278,6 +278,7 @@ static int create_copy(struct create_op *op, const struct hilo_ticket_create *in
     r->customer.name = OWN(op, in->customer.name, &fail);
     r->customer.email = OWN(op, in->customer.email, &fail);
     r->customer.locale = OWN(op, in->customer.locale, &fail);
+    memset(r->customer.identities, 0, sizeof r->customer.identities);
     for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && in->customer.identities[i]; i++)
         r->customer.identities[i] = OWN(op, in->customer.identities[i], &fail);
     return fail ? -HILO_EINTERNAL : 0;

@@ -404,7 +404,7 @@ static void set_free(struct set_op *op)
     free(op);
 }
 
-static void set_done(const struct hilo_ticket_result *res, void *data)
+static void set_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct set_op *op = data;
     if (op->c->wsi) {
@@ -428,8 +428,8 @@ static void set_send(struct set_op *op)
         .team = op->team,
         .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
     };
-    int rc = strcmp(op->op, "status") == 0 ? hilo_tickets_set_status(c->srv, &req, set_done, op)
-                                           : hilo_tickets_assign(c->srv, &req, set_done, op);
+    int rc = strcmp(op->op, "status") == 0 ? hilo_tickets_set_status(c->srv, &req, set_cb, op)
+                                           : hilo_tickets_assign(c->srv, &req, set_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, NULL);
         set_free(op);

@@ -44,7 +44,7 @@ static void forget_new_watch(struct hilo_conn *c, const char *ref)
 }
 
 /* Route before writing, so the published events find this connection. */
-static int create_before(const char *ref, void *data)
+static int ref_taken_cb(const char *ref, void *data)
 {
     struct msg_op *op = data;
     if (!op->c->wsi)
@@ -54,7 +54,7 @@ static int create_before(const char *ref, void *data)
     return 0;
 }
 
-static void created(const struct hilo_ticket_result *res, void *data)
+static void created_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct msg_op *op = data;
     struct hilo_conn *c = op->c;
@@ -97,9 +97,9 @@ void hilo_ws_write_create(struct msg_op *op)
         .locale = se->locale,
         .customer = {.id = se->id, .name = se->name, .email = se->email,
                      .locale = se->locale, .identities = {se->ident}},
-        .before = create_before,
+        .before = ref_taken_cb,
     };
-    rc = hilo_tickets_create(c->srv, &req, created, op);
+    rc = hilo_tickets_create(c->srv, &req, created_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
         hilo_msg_free(op);
@@ -107,7 +107,7 @@ void hilo_ws_write_create(struct msg_op *op)
     }
 }
 
-static void appended(const struct hilo_ticket_result *res, void *data)
+static void appended_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct msg_op *op = data;
     struct hilo_conn *c = op->c;
@@ -162,7 +162,7 @@ void hilo_ws_write_append(struct msg_op *op)
         .delivery = op->delivery,
         .entry = op->entry,
     };
-    rc = kind < 0 ? -HILO_EINTERNAL : hilo_tickets_append(c->srv, &req, appended, op);
+    rc = kind < 0 ? -HILO_EINTERNAL : hilo_tickets_append(c->srv, &req, appended_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
         hilo_msg_free(op);

@@ -161,7 +161,7 @@ static void write_create(struct in_op *op);
 
 /* The append's outcome decides what follows (hilo_inbound_after_append);
  * stored, the dedupe mark follows (see mark_seen). */
-static void appended(const struct hilo_ticket_result *res, void *data)
+static void appended_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct in_op *op = data;
     switch (hilo_inbound_after_append(res->err)) {
@@ -197,14 +197,14 @@ void in_write_append(struct in_op *op, enum hilo_append_op kind)
         .extra = xjs ? xjs : "{}", .customer = "", .delivery = "", .fields = fields,
         .nfields = nf, .link = &link,
     };
-    int rc = hilo_tickets_append(op->s, &ap, appended, op);
+    int rc = hilo_tickets_append(op->s, &ap, appended_cb, op);
     free(xjs);
     if (rc < 0)
         in_fail(op, rc);
 }
 
 /* The reference is taken: a call's answer names it. */
-static int create_before(const char *ref, void *data)
+static int ref_taken_cb(const char *ref, void *data)
 {
     struct in_op *op = data;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
@@ -215,7 +215,7 @@ static int create_before(const char *ref, void *data)
 }
 
 /* The new ticket is written: the dedupe mark follows (see mark_seen). */
-static void created(const struct hilo_ticket_result *res, void *data)
+static void created_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct in_op *op = data;
     if (res->err < 0 || mark_seen(op, op->cur, op->ref, seen_cb) < 0)
@@ -252,9 +252,9 @@ static void write_create(struct in_op *op)
     struct hilo_ticket_create cr = {
         .channel = m->channel, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
         .locale = op->locale, .extra = xjs ? xjs : "{}", .kind = op->voice ? "call" : "message",
-        .nfields = nf, .before = create_before,
+        .nfields = nf, .before = ref_taken_cb,
         /* the acknowledgement goes back on the channel the message came
-         * from; a call's is spoken (create_before) */
+         * from; a call's is spoken (ref_taken_cb) */
         .ack_route = op->voice ? NULL : route,
     };
     for (int i = 0; i < nf && i < HILO_TICKETS_MAX_FIELDS; i++)
@@ -262,7 +262,7 @@ static void write_create(struct in_op *op)
     if (!op->voice)
         hilo_inbound_route_fields(m, fields, nf, op->locale, route);
     sender(op, m, cid, &cr.customer);
-    rc = hilo_tickets_create(s, &cr, created, op);
+    rc = hilo_tickets_create(s, &cr, created_cb, op);
     free(xjs);
     if (rc < 0)
         in_fail(op, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
