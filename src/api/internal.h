@@ -96,7 +96,6 @@ struct api {
     char cid[40];
     char dkey[200];
     char locale[4];
-    int waited;                  /* waited once for a reference */
     struct api_ticket_query list; /* GET tickets */
     struct api_params params;    /* of the matched route */
 };

@@ -8,8 +8,8 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
-#include "hilo/outbox.h"
 #include "hilo/proto.h"
+#include "hilo/tickets.h"
 
 #include "internal.h"
 
@@ -37,29 +37,32 @@ static void created_summary_cb(redisReply *reply, void *data)
     api_free(a);
 }
 
-static void ticket_created_cb(redisReply *reply, void *data)
+/* The ticket is written: the client_id is marked seen (only now: a mark
+ * beside a refused write would answer a retry with a ticket stored
+ * nowhere), then the answer waits for the summary. */
+static void ticket_created_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct api *a = data;
-    a->waiting--;
-    /* [CREATE reply, ...]: the script's own error, else the EXEC's */
-    int err = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
-                  ? hilo_store_err(reply->element[0])
-                  : hilo_store_err(reply);
-    if (!err && (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-                 reply->element[0]->type != REDIS_REPLY_ARRAY ||
-                 reply->element[0]->elements != 2))
-        err = -HILO_EINTERNAL;
-    if (err) {
-        api_fail(a, err);
+    const char *cidc = json_string_value(json_object_get(a->body, "client_id"));
+    if (res->err) {
+        api_fail(a, res->err);
         return;
     }
-    json_object_set_new(a->result, "event_id", json_string(reply->element[0]->element[0]->str));
+    snprintf(a->ref, sizeof a->ref, "%s", res->ref);
+    json_object_set_new(a->result, "event_id", json_string(res->event_id));
     json_object_set_new(a->result, "duplicate", json_false());
-    json_object_set_new(json_object_get(a->result, "ack"), "event_id",
-                        json_string(reply->element[0]->element[1]->str));
-    if (api_send_summary(a, a->ref, created_summary_cb) < 0) {
-        api_fail(a, -HILO_EUNAVAIL);
+    json_object_set_new(a->result, "ack", json_pack("{s:s, s:s}", "text", res->ack_text,
+                                                    "event_id", res->ack_event_id));
+    if (cidc) {
+        char seen[400], arg[300];
+        snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc);
+        hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
+        const char *set[] = {"SET", seen, a->ref, "EX", "2592000"};
+        /* sent before the summary on the same connection: done when it is */
+        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 5, set, NULL);
     }
+    if (api_send_summary(a, a->ref, created_summary_cb) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
 }
 
 static void ticket_dup_cb(redisReply *reply, void *data)
@@ -125,79 +128,27 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
     ticket_create_write(a);
 }
 
-static void ticket_create_again(void *data) { ticket_create_write(data); }
-
-/* The customer is known: take a reference and write the ticket. */
+/* The customer is known: write the ticket (tickets.h). */
 static void ticket_create_write(struct api *a)
 {
-    struct hilo_server *s = a->s;
-    if (hilo_hub_take_ref(s, a->ref) < 0) {
-        if (!a->waited) {
-            a->waited = 1;
-            hilo_hub_when_ref(s, ticket_create_again, a);
-            return;
-        }
-        api_fail(a, -HILO_EUNAVAIL);
-        return;
-    }
     json_t *b = a->body, *cust = json_object_get(b, "customer");
-    const char *channel = json_string_value(json_object_get(a->result, "channel"));
-    const char *text = json_string_value(json_object_get(b, "text"));
-    const char *name = json_string_value(json_object_get(cust, "name"));
-    const char *email = json_string_value(json_object_get(a->result, "email"));
-    const char *cidc = json_string_value(json_object_get(b, "client_id"));
-    char ack[600], act[128], all[128], now[24], ids[160], seen[400];
-    struct hilo_store_argv cr, cs;
-    struct hilo_tx tx;
-    hilo_i18n_ack(a->locale, a->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    json_object_set_new(a->result, "ack", json_pack("{s:s}", "text", ack));
-    struct hilo_store_create create = {
-        .chan = s->events_channel, .ref = a->ref, .customer = a->cid, .channel = channel,
-        .name = name, .text = text, .dedupe = a->dkey, .client_id = cidc, .locale = a->locale,
-        .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes, .kind = "message"};
-    struct hilo_store_cust cust_op = {.customer = a->cid, .name = name, .email = email,
-                                      .locale = a->locale, .ref = a->ref};
-    int rc = hilo_store_create_argv(&cr, &create);
-    if (rc == 0)
-        rc = hilo_store_cust_argv(&cs, &cust_op);
-    if (rc < 0) {
-        api_fail(a, rc);
-        return;
-    }
-    hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
-    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, a->cid);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *z1[] = {"ZADD", act, "NX", now, a->ref}, *z2[] = {"ZADD", all, "NX", now, a->ref};
-    hilo_tx_begin(&tx, s->redis);
-    hilo_tx_add_argv(&tx, &cr);
-    hilo_tx_add(&tx, 5, z1, NULL);
-    hilo_tx_add(&tx, 5, z2, NULL);
-    /* every identity given points at this customer unless it is someone's */
     json_t *idl = json_object_get(a->result, "identities");
-    for (size_t i = 0; i < json_array_size(idl); i++) {
-        char ik[400];
-        const char *id = json_string_value(json_array_get(idl, i));
-        hilo_key(ik, sizeof ik, HILO_K_IDENT, id);
-        const char *set[] = {"SET", ik, a->cid, "NX"};
-        const char *sadd[] = {"SADD", ids, id};
-        hilo_tx_add(&tx, 4, set, NULL);
-        hilo_tx_add(&tx, 3, sadd, NULL);
-    }
-    hilo_tx_add_argv(&tx, &cs);
-    if (cidc) {
-        char arg[300];
-        snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc);
-        hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
-        const char *set[] = {"SET", seen, a->ref, "EX", "2592000"};
-        hilo_tx_add(&tx, 5, set, NULL);
-    }
-    /* the outbox queues its entry on the same connection, so inside the
-     * open MULTI; only while the block is still good */
-    if (tx.rc == 0)
-        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
-    if (api_tx_commit(a, &tx, ticket_created_cb) < 0)
-        api_fail(a, -HILO_EUNAVAIL);
+    struct hilo_ticket_create req = {
+        .channel = json_string_value(json_object_get(a->result, "channel")),
+        .text = json_string_value(json_object_get(b, "text")),
+        .dedupe = a->dkey,
+        .client_id = json_string_value(json_object_get(b, "client_id")),
+        .locale = a->locale,
+        .customer = {.id = a->cid, .name = json_string_value(json_object_get(cust, "name")),
+                     .email = json_string_value(json_object_get(a->result, "email")),
+                     .locale = a->locale},
+    };
+    /* every identity given points at this customer unless it is someone's */
+    for (size_t i = 0; i < json_array_size(idl) && i < HILO_TICKETS_MAX_IDENTS; i++)
+        req.customer.identities[i] = json_string_value(json_array_get(idl, i));
+    int rc = hilo_tickets_create(a->s, &req, ticket_created_cb, a);
+    if (rc < 0)
+        api_fail(a, rc);
 }
 
 void api_ticket_create(struct api *a)
@@ -277,35 +228,24 @@ void api_ticket_create(struct api *a)
         api_fail(a, -HILO_EUNAVAIL);
 }
 
-static void message_posted_cb(redisReply *reply, void *data)
+static void message_posted_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct api *a = data;
-    a->waiting--;
-    /* [APPEND reply, ZADD, ...]: the script's own error, else the EXEC's */
-    redisReply *res = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? reply->element[0] : NULL;
-    int err = res ? hilo_store_err(res) : hilo_store_err(reply);
-    if (err) {
-        hilo_http_respond_error(a->r, err);
-    } else if (!res || res->type != REDIS_REPLY_ARRAY || res->elements != 3) {
-        hilo_http_respond_error(a->r, -HILO_EINTERNAL);
-    } else {
-        int dup = res->element[1]->integer == 1;
-        hilo_http_respond_json(a->r, dup ? 200 : 201,
-                               json_pack("{s:s, s:b}", "event_id", res->element[0]->str, "duplicate", dup));
-    }
+    if (res->err)
+        hilo_http_respond_error(a->r, res->err);
+    else
+        hilo_http_respond_json(a->r, res->duplicate ? 200 : 201,
+                               json_pack("{s:s, s:b}", "event_id", res->event_id, "duplicate",
+                                         res->duplicate));
     api_free(a);
 }
 
 void api_ticket_message(struct api *a)
 {
     const char *refpath = api_param(&a->params, "ref");
-    struct hilo_server *s = a->s;
     size_t len;
     const char *body = hilo_http_body(a->r, &len);
     json_error_t je;
-    char idx[128], now[24];
-    struct hilo_store_argv ap;
-    struct hilo_tx tx;
     if (hilo_ref_normalize(refpath, a->ref) < 0) {
         api_fail(a, -HILO_EUNKNOWNTICKET);
         return;
@@ -328,27 +268,14 @@ void api_ticket_message(struct api *a)
         return;
     }
     snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "");
-    struct hilo_store_append op = {
-        .chan = s->events_channel, .ref = a->ref, .op = HILO_APPEND_MESSAGE,
+    struct hilo_ticket_append req = {
+        .ref = a->ref, .op = HILO_APPEND_MESSAGE,
         .channel = ch ? json_string_value(ch) : "api", .role = "customer",
-        .text = json_string_value(t), .dedupe = a->dkey,
+        .text = json_string_value(t), .text_len = json_string_length(t), .dedupe = a->dkey,
         .client_id = cidc ? json_string_value(cidc) : ""};
-    int rc = hilo_store_append_argv(&ap, &op);
-    if (rc < 0) {
+    int rc = hilo_tickets_append(a->s, &req, message_posted_cb, a);
+    if (rc < 0)
         api_fail(a, rc);
-        return;
-    }
-    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *z[] = {"ZADD", idx, "NX", now, a->ref};
-    hilo_tx_begin(&tx, s->redis);
-    hilo_tx_add_argv(&tx, &ap);
-    hilo_tx_add(&tx, 5, z, NULL);
-    /* queued by the outbox on the same connection: inside this MULTI */
-    if (tx.rc == 0)
-        tx.rc = hilo_outbox_add_webhook(s->outbox, a->ref);
-    if (api_tx_commit(a, &tx, message_posted_cb) < 0)
-        api_fail(a, -HILO_EUNAVAIL);
 }
 
 static void thread_read_cb(redisReply *reply, void *data)

@@ -101,7 +101,7 @@ int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
 void hilo_identity_new_token(char out[64]);
 void hilo_identity_sha256_hex(const char *s, char out[65]);
 
-/* ---- tickets.c: writes from a WebSocket ---- */
+/* ---- ws_write.c: writes from a WebSocket (the write itself: tickets.c) ---- */
 
 struct msg_op {
     struct hilo_conn *c;
@@ -111,14 +111,8 @@ struct msg_op {
     size_t text_len;
     char ref[HILO_REF_MAX];
     char op[12];
-    int creating;
-    int waited;          /* waited once for a reference */
     char *channel;       /* agent replies: the channel asked for, or NULL */
     char *delivery;      /* delivery json for the outbox, or NULL (web) */
-    char *outbox[24];    /* outbox entry field/value pairs */
-    int noutbox;
-    const char *fields[8]; /* ticket fields to set (unused by the hub) */
-    int nfields;
     json_t *entry;       /* outbox entry to queue with the event */
     json_t *template;    /* WhatsApp template {name, language, params} */
 };
@@ -128,10 +122,14 @@ struct msg_op {
 int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
                    struct msg_op **out);
 void hilo_msg_free(struct msg_op *op);
-/* Creates the customer's ticket with op's message (takes op). */
-void hilo_tickets_customer_create(struct msg_op *op);
+/* Creates the customer's ticket with op's message (takes op; the session is
+ * busy until the ticket exists). */
+void hilo_ws_write_create(struct msg_op *op);
 /* message / reply / note / resolve on op->ref (takes op). */
-void hilo_tickets_append(struct msg_op *op);
+void hilo_ws_write_append(struct msg_op *op);
+
+/* ---- tickets.c ---- */
+
 /* Adds "ticket ref changed" for the webhook to an open transaction (the
  * outbox queues it on the connection the transaction is on). */
 struct hilo_tx;

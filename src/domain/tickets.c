@@ -1,5 +1,9 @@
-/* Writing to tickets from a WebSocket: the customer's first message
- * creates the ticket, later ones and agents' replies append to it. */
+/* The one write path to tickets (include/hilo/tickets.h): create, append
+ * (message, reply, note, resolve, call, voicemail), assign, status. Each
+ * write is one MULTI: the ticket script first, then what changes with it
+ * (queue index, customer link and identity indexes, outbox entry, webhook).
+ * Callers (WebSocket, REST, webhooks) add only their own steps, in their
+ * callbacks. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,73 +13,122 @@
 #include "hilo/common.h"
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
+#include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
-#include "hilo/proto.h"
 #include "hilo/store.h"
+#include "hilo/tickets.h"
 
-void hilo_msg_free(struct msg_op *op)
+/* ---- the pure part ---------------------------------------------------------- */
+
+static int empty(const char *s) { return !s || !*s; }
+
+int hilo_tickets_create_check(const struct hilo_ticket_create *req)
 {
-    for (int i = 0; i < op->noutbox; i++)
-        free(op->outbox[i]);
-    free(op->channel);
-    free(op->delivery);
-    json_decref(op->entry);
-    json_decref(op->template);
-    hilo_conn_unref(op->c);
-    free(op->req);
-    free(op->client_id);
-    free(op->text);
-    free(op);
+    if (!req || empty(req->text) || empty(req->channel) || empty(req->customer.id) ||
+        empty(req->dedupe) || req->nfields < 0 || req->nfields > HILO_TICKETS_MAX_FIELDS ||
+        req->nfields % 2)
+        return -HILO_EBADFRAME;
+    if (req->kind && strcmp(req->kind, "message") != 0 && strcmp(req->kind, "call") != 0)
+        return -HILO_EBADFRAME;
+    return 0;
 }
 
-static void send_ack(struct hilo_conn *c, const char *client_id, const char *ref,
-                     const char *event_id, int dup, const char *req)
+void hilo_tickets_create_op(const struct hilo_ticket_create *req, const char *chan,
+                            const char *ref, const char *ack, int eta_minutes,
+                            const char *ack_delivery, struct hilo_store_create *out)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "ack", "client_id", client_id,
-                          "ticket", ref, "event_id", event_id, "duplicate", dup);
-    if (req)
-        json_object_set_new(o, "req", json_string(req));
-    hilo_dispatch_send_json(c, o);
+    *out = (struct hilo_store_create){
+        .chan = chan,
+        .ref = ref,
+        .customer = req->customer.id,
+        .channel = req->channel,
+        .name = req->customer.name,
+        .text = req->text,
+        .text_len = req->text_len,
+        .dedupe = req->dedupe,
+        .client_id = req->client_id,
+        .locale = req->locale,
+        .ack_text = ack,
+        .eta_minutes = eta_minutes,
+        .extra = req->extra,
+        .ack_delivery = ack_delivery,
+        .kind = req->kind ? req->kind : "message",
+        .fields = req->fields,
+        .nfields = req->nfields,
+    };
 }
 
-
-static void create_cb(redisReply *reply, void *data)
+int hilo_tickets_append_op(const struct hilo_ticket_append *req, const char *chan,
+                           struct hilo_store_append *out)
 {
-    struct msg_op *op = data;
-    struct hilo_conn *c = op->c;
-    int err = 0;
-    redisReply *res;
-
-    if (!reply)
-        err = -HILO_EUNAVAIL;
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1)
-        err = hilo_store_err(reply) ? hilo_store_err(reply) : -HILO_EINTERNAL;
-    if (!err) {
-        res = reply->element[0];
-        err = hilo_store_err(res);
-        if (!err && (res->type != REDIS_REPLY_ARRAY || res->elements != 2))
-            err = -HILO_EINTERNAL;
-    }
-    if (!c->wsi)
-        goto out;
-    if (err) {
-        struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
-        if (w && !w->ms && !w->seq && !w->syncing)
-            hilo_live_watch_free(c, w);
-        hilo_conn_error(c, err, op->req, op->client_id);
-        goto out;
-    }
-    snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", op->ref);
-    send_ack(c, op->client_id, op->ref, reply->element[0]->element[0]->str, 0, op->req);
-out:
-    /* This may drop the last reference: c stays readable until the loop
-     * turn ends (reap.h), and c->wsi says whether the socket is still up. */
-    hilo_msg_free(op);
-    if (c->wsi)
-        hilo_session_unbusy(c);
+    if (!req || empty(req->ref) || empty(req->text) || empty(req->channel) ||
+        empty(req->role) || !*hilo_append_op_name(req->op) || req->nfields < 0 ||
+        req->nfields % 2 || (req->nfields && !req->fields))
+        return -HILO_EBADFRAME;
+    *out = (struct hilo_store_append){
+        .chan = chan,
+        .ref = req->ref,
+        .op = req->op,
+        .channel = req->channel,
+        .role = req->role,
+        .author_id = req->author_id,
+        .author_name = req->author_name,
+        .text = req->text,
+        .text_len = req->text_len,
+        .dedupe = req->dedupe,
+        .client_id = req->client_id,
+        .extra = req->extra,
+        .customer = req->customer,
+        .delivery = req->delivery,
+        .fields = req->fields,
+        .nfields = req->nfields,
+    };
+    return 0;
 }
 
-static void customer_create_again(void *data) { hilo_tickets_customer_create(data); }
+int hilo_tickets_set_op(const struct hilo_ticket_set *req, enum hilo_set_op op,
+                        const char *chan, struct hilo_store_set *out)
+{
+    if (!req || empty(req->ref) || !req->value)
+        return -HILO_EBADFRAME;
+    if (op == HILO_SET_STATUS && strcmp(req->value, "open") != 0 &&
+        strcmp(req->value, "pending") != 0 && strcmp(req->value, "closed") != 0)
+        return -HILO_EBADFRAME;
+    if (req->follow_up_ms && (op != HILO_SET_STATUS || strcmp(req->value, "pending") != 0))
+        return -HILO_EBADFRAME;
+    if (op != HILO_SET_STATUS && op != HILO_SET_ASSIGN)
+        return -HILO_EBADFRAME;
+    *out = (struct hilo_store_set){
+        .chan = chan,
+        .ref = req->ref,
+        .op = op,
+        .value = req->value,
+        .author_id = req->author_id,
+        .author_name = req->author_name,
+        .team = req->team,
+        .follow_up_ms = req->follow_up_ms,
+    };
+    return 0;
+}
+
+enum hilo_tickets_index hilo_tickets_index_after_append(enum hilo_append_op op)
+{
+    if (op == HILO_APPEND_MESSAGE)
+        return HILO_TICKETS_INDEX_ADD; /* a customer's message reopens */
+    if (op == HILO_APPEND_RESOLVE)
+        return HILO_TICKETS_INDEX_REMOVE;
+    return HILO_TICKETS_INDEX_KEEP;
+}
+
+enum hilo_tickets_index hilo_tickets_index_after_set(enum hilo_set_op op, const char *value)
+{
+    if (op != HILO_SET_STATUS)
+        return HILO_TICKETS_INDEX_KEEP;
+    return value && strcmp(value, "closed") == 0 ? HILO_TICKETS_INDEX_REMOVE
+                                                 : HILO_TICKETS_INDEX_ADD;
+}
+
+/* ---- what every write adds to its transaction ------------------------------ */
 
 void hilo_tickets_tx_webhook(struct hilo_tx *tx, struct hilo_server *s, const char *ref)
 {
@@ -86,222 +139,362 @@ void hilo_tickets_tx_webhook(struct hilo_tx *tx, struct hilo_server *s, const ch
     }
 }
 
-void hilo_tickets_customer_create(struct msg_op *op)
+static void tx_outbox(struct hilo_tx *tx, struct hilo_server *s, json_t *entry)
 {
-    struct hilo_conn *c = op->c;
-    struct hilo_session *se = hilo_sess(c);
-    struct hilo_server *s = c->srv;
-    struct hilo_store_argv create_a, cust_a;
-    struct hilo_tx tx;
-    char ack[512], now[24], ik[160], dkey[200], act[128], all[128], ix[400];
-    int rc;
+    if (tx->rc == 0 && entry) {
+        int rc = hilo_outbox_add(s->outbox, entry);
+        if (rc < 0)
+            tx->rc = rc;
+    }
+}
 
-    if (!c->wsi) {
-        hilo_msg_free(op);
-        return;
-    }
-    if (hilo_hub_take_ref(s, op->ref) < 0) {
-        if (!op->waited) {
-            /* tickets come faster than the pool refills: wait for it */
-            op->waited = 1;
-            se->busy = 1;
-            hilo_hub_when_ref(s, customer_create_again, op);
-            return;
-        }
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
-        hilo_msg_free(op);
-        hilo_session_unbusy(c);
-        return;
-    }
-    op->creating = 1;
-    se->busy = 1; /* later messages wait for the ticket to exist */
-    /* Route before writing, so the published events find this connection. */
-    hilo_live_watch_get(c, op->ref);
-    hilo_i18n_ack(se->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    snprintf(dkey, sizeof dkey, "c:%s:%s", se->id, op->client_id);
-    struct hilo_store_create create = {
-        .chan = s->events_channel,
-        .ref = op->ref,
-        .customer = se->id,
-        .channel = "web",
-        .name = se->name,
-        .text = op->text,
-        .text_len = op->text_len,
-        .dedupe = dkey,
-        .client_id = op->client_id,
-        .locale = se->locale,
-        .ack_text = ack,
-        .eta_minutes = s->cfg->ack_eta_minutes,
-    };
-    struct hilo_store_cust cust = {
-        .customer = se->id,
-        .identity = se->ident,
-        .name = se->name,
-        .email = se->email,
-        .locale = se->locale,
-        .ref = op->ref,
-    };
-    hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
+static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char *ref,
+                     int all_too)
+{
+    char act[128], all[128], now[24];
     hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
     hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    rc = hilo_store_create_argv(&create_a, &create);
-    if (rc == 0)
-        rc = hilo_store_cust_argv(&cust_a, &cust);
-    if (rc == 0) {
-        hilo_tx_begin(&tx, s->redis);
-        hilo_tx_add_argv(&tx, &create_a);
-        hilo_tx_add_argv(&tx, &cust_a);
-        hilo_tx_add(&tx, 4, (const char *[]){"SET", ik, se->id, "NX"}, NULL);
-        hilo_tx_add(&tx, 5, (const char *[]){"ZADD", act, "NX", now, op->ref}, NULL);
-        hilo_tx_add(&tx, 5, (const char *[]){"ZADD", all, "NX", now, op->ref}, NULL);
-        if (se->email) {
-            hilo_identity_email_key(se->email, ix, sizeof ix);
-            hilo_tx_add(&tx, 3, (const char *[]){"SADD", ix, se->id}, NULL);
-        }
-        hilo_tickets_tx_webhook(&tx, s, op->ref);
-        rc = hilo_tx_commit(&tx, create_cb, op);
-    }
-    if (rc < 0) {
-        struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
-        if (w && !w->ms && !w->seq && !w->syncing)
-            hilo_live_watch_free(c, w);
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
-        hilo_msg_free(op);
-        hilo_session_unbusy(c);
-    }
+    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    if (how == HILO_TICKETS_INDEX_REMOVE)
+        hilo_tx_add(tx, 3, (const char *[]){"ZREM", act, ref}, NULL);
+    else if (how == HILO_TICKETS_INDEX_ADD)
+        hilo_tx_add(tx, 5, (const char *[]){"ZADD", act, "NX", now, ref}, NULL);
+    if (all_too)
+        hilo_tx_add(tx, 5, (const char *[]){"ZADD", all, "NX", now, ref}, NULL);
 }
 
-static void append_cb(redisReply *reply, void *data)
+/* The customer record linked to ref, each identity pointing at the
+ * customer unless it is someone's already, the email search index. */
+static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *cu,
+                        const char *ref)
 {
-    struct msg_op *op = data;
-    struct hilo_conn *c = op->c;
-    struct hilo_session *se = hilo_sess(c);
-    redisReply *res = reply;
-    int err;
-
-    /* resolve and status changes come as MULTI/EXEC: the script is first */
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-        reply->element[0]->type != REDIS_REPLY_STRING)
-        res = reply->element[0];
-    err = hilo_store_err(res);
-    if (!err && (res->type != REDIS_REPLY_ARRAY || res->elements != 3))
-        err = -HILO_EINTERNAL;
-    if (!c->wsi)
-        goto out;
-    if (se->role == HILO_ROLE_CUSTOMER && strcmp(op->op, "message") == 0 &&
-        (err == -HILO_EBADSTATE || err == -HILO_EUNKNOWNTICKET || err == -HILO_EFORBIDDEN)) {
-        /* The current ticket is closed (or gone): this opens a new one. */
-        struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
-        if (w && !w->syncing)
-            hilo_live_watch_free(c, w);
-        se->ticket[0] = '\0';
-        se->busy = 0;
-        hilo_tickets_customer_create(op);
+    struct hilo_store_argv a;
+    char ids[160], ik[400], ix[400];
+    struct hilo_store_cust op = {
+        .customer = cu->id, .identity = "", .name = cu->name, .email = cu->email,
+        .locale = cu->locale, .ref = ref, .identity2 = "",
+    };
+    if (hilo_store_cust_argv(&a, &op) < 0) {
+        if (tx->rc == 0)
+            tx->rc = -HILO_EINTERNAL;
         return;
     }
-    if (err) {
-        hilo_conn_error(c, err, op->req, op->client_id);
-        goto out;
+    hilo_tx_add_argv(tx, &a);
+    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, cu->id);
+    for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && cu->identities[i]; i++) {
+        if (!*cu->identities[i])
+            continue;
+        hilo_key(ik, sizeof ik, HILO_K_IDENT, cu->identities[i]);
+        hilo_tx_add(tx, 4, (const char *[]){"SET", ik, cu->id, "NX"}, NULL);
+        hilo_tx_add(tx, 3, (const char *[]){"SADD", ids, cu->identities[i]}, NULL);
     }
-    send_ack(c, op->client_id, op->ref, res->element[0]->str, res->element[1]->integer == 1,
-             op->req);
-out:
-    hilo_msg_free(op);
+    if (!empty(cu->email)) {
+        hilo_identity_email_key(cu->email, ix, sizeof ix);
+        hilo_tx_add(tx, 3, (const char *[]){"SADD", ix, cu->id}, NULL);
+    }
 }
 
-/* message / reply / note / resolve */
-void hilo_tickets_append(struct msg_op *op)
+/* The script's error first (its reply is the block's first), then any
+ * other command's. */
+static int exec_err(const redisReply *reply)
 {
-    struct hilo_conn *c = op->c;
-    struct hilo_session *se = hilo_sess(c);
-    struct hilo_server *s = c->srv;
-    int agent = se->role == HILO_ROLE_AGENT;
-    int kind = hilo_append_op_parse(op->op);
+    int err;
+    if (!reply)
+        return -HILO_EUNAVAIL;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1)
+        return hilo_store_err(reply) ? hilo_store_err(reply) : -HILO_EINTERNAL;
+    for (size_t i = 0; i < reply->elements; i++)
+        if ((err = hilo_store_err(reply->element[i])) < 0)
+            return err;
+    return 0;
+}
+
+static const char *str_of(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_STRING ? r->str : "";
+}
+
+/* ---- create ------------------------------------------------------------------ */
+
+struct create_op {
+    struct hilo_server *s;
+    hilo_tickets_cb cb;
+    void *data;
+    struct hilo_ticket_create req;   /* strings point into owned[] */
+    const char *ack_route[HILO_OUTBOX_NFIELDS];
+    char *owned[64];
+    int nowned;
+    int waited;
+    char ref[HILO_REF_MAX];
+    char ack[600];
+};
+
+static void create_free(struct create_op *op)
+{
+    for (int i = 0; i < op->nowned; i++)
+        free(op->owned[i]);
+    free(op);
+}
+
+/* A copy owned by op (NULL stays NULL); on failure *fail is set. */
+static const char *own(struct create_op *op, const char *s, size_t len, int *fail)
+{
+    char *p;
+    if (!s)
+        return NULL;
+    if (op->nowned >= (int)HILO_ARRAY_LEN(op->owned) || !(p = malloc(len + 1))) {
+        *fail = 1;
+        return "";
+    }
+    memcpy(p, s, len);
+    p[len] = '\0';
+    op->owned[op->nowned++] = p;
+    return p;
+}
+
+#define OWN(op, s, fail) own(op, s, (s) ? strlen(s) : 0, fail)
+
+static int create_copy(struct create_op *op, const struct hilo_ticket_create *in)
+{
+    struct hilo_ticket_create *r = &op->req;
+    int fail = 0;
+    *r = *in;
+    r->text_len = in->text_len ? in->text_len : strlen(in->text);
+    r->text = own(op, in->text, r->text_len, &fail);
+    r->channel = OWN(op, in->channel, &fail);
+    r->dedupe = OWN(op, in->dedupe, &fail);
+    r->client_id = OWN(op, in->client_id, &fail);
+    r->locale = OWN(op, in->locale, &fail);
+    r->extra = OWN(op, in->extra, &fail);
+    r->kind = OWN(op, in->kind, &fail);
+    for (int i = 0; i < in->nfields; i++)
+        r->fields[i] = OWN(op, in->fields[i], &fail);
+    if (in->ack_route) {
+        for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
+            op->ack_route[i] = OWN(op, in->ack_route[i], &fail);
+        r->ack_route = op->ack_route;
+    }
+    r->customer.id = OWN(op, in->customer.id, &fail);
+    r->customer.name = OWN(op, in->customer.name, &fail);
+    r->customer.email = OWN(op, in->customer.email, &fail);
+    r->customer.locale = OWN(op, in->customer.locale, &fail);
+    memset(r->customer.identities, 0, sizeof r->customer.identities);
+    for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && in->customer.identities[i]; i++)
+        r->customer.identities[i] = OWN(op, in->customer.identities[i], &fail);
+    return fail ? -HILO_EINTERNAL : 0;
+}
+
+static void create_done(struct create_op *op, int err, const redisReply *ids)
+{
+    struct hilo_ticket_result res = {
+        .err = err,
+        .ref = op->ref,
+        .event_id = ids ? str_of(ids->element[0]) : "",
+        .ack_event_id = ids ? str_of(ids->element[1]) : "",
+        .ack_text = op->ack,
+        .status = err ? "" : "open",
+    };
+    op->cb(&res, op->data);
+    create_free(op);
+}
+
+static void created_cb(redisReply *reply, void *data)
+{
+    struct create_op *op = data;
+    int err = exec_err(reply);
+    const redisReply *ids = NULL;
+    if (!err) {
+        ids = reply->element[0];
+        if (ids->type != REDIS_REPLY_ARRAY || ids->elements != 2) {
+            ids = NULL;
+            err = -HILO_EINTERNAL;
+        }
+    }
+    create_done(op, err, ids);
+}
+
+static void create_write(struct create_op *op);
+static void create_again(void *data) { create_write(data); }
+
+static void create_write(struct create_op *op)
+{
+    struct hilo_server *s = op->s;
+    const struct hilo_ticket_create *r = &op->req;
+    struct hilo_store_create cr;
     struct hilo_store_argv a;
-    char dkey[200];
+    struct hilo_tx tx;
+    json_t *entry = NULL;
+    char *delivery = NULL;
     int rc;
 
-    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
-    struct hilo_store_append app = {
-        .chan = s->events_channel,
-        .ref = op->ref,
-        .op = (enum hilo_append_op)kind,
-        .channel = "web",
-        .role = agent ? "agent" : "customer",
-        .author_id = se->id,
-        .author_name = se->name,
-        .text = op->text,
-        .text_len = op->text_len,
-        .dedupe = dkey,
-        .client_id = op->client_id,
-        .customer = agent ? "" : se->id,
-        .delivery = op->delivery,
-        .fields = op->fields,
-        .nfields = op->nfields,
-    };
-    rc = kind < 0 ? -HILO_EINTERNAL : hilo_store_append_argv(&a, &app);
-    if (rc < 0) {
-        hilo_conn_error(c, rc, op->req, op->client_id);
-        hilo_msg_free(op);
+    if (hilo_hub_take_ref(s, op->ref) < 0) {
+        if (!op->waited) {
+            /* tickets come faster than the pool refills: wait for it once */
+            op->waited = 1;
+            hilo_hub_when_ref(s, create_again, op);
+            return;
+        }
+        create_done(op, -HILO_EUNAVAIL, NULL);
         return;
     }
-    if (kind == HILO_APPEND_RESOLVE || kind == HILO_APPEND_MESSAGE || op->entry ||
-        s->cfg->webhook_url[0]) {
-        /* the queue index and the outbox change with the ticket, in one
-         * transaction */
-        char idx[128], now[24];
-        struct hilo_tx tx;
-        hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-        snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-        hilo_tx_begin(&tx, s->redis);
-        hilo_tx_add_argv(&tx, &a);
-        if (kind == HILO_APPEND_RESOLVE)
-            hilo_tx_add(&tx, 3, (const char *[]){"ZREM", idx, op->ref}, NULL);
-        else if (kind == HILO_APPEND_MESSAGE)
-            hilo_tx_add(&tx, 5, (const char *[]){"ZADD", idx, "NX", now, op->ref}, NULL);
-        if (tx.rc == 0 && op->entry) {
-            int erc = hilo_outbox_add(s->outbox, op->entry);
-            if (erc < 0)
-                tx.rc = erc; /* the commit then discards the block */
-        }
-        hilo_tickets_tx_webhook(&tx, s, op->ref);
-        rc = hilo_tx_commit(&tx, append_cb, op);
-    } else {
-        rc = hilo_store_send(s->redis, &a, append_cb, op);
+    if (r->before && (rc = r->before(op->ref, op->data)) != 0) {
+        create_done(op, rc < 0 ? rc : -HILO_EUNAVAIL, NULL);
+        return;
     }
-    if (rc < 0) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
-        hilo_msg_free(op);
-    }
+    hilo_i18n_ack(r->locale, op->ref, s->cfg->ack_eta_minutes, op->ack, sizeof op->ack);
+    /* the acknowledgement goes back on the channel the message came from */
+    if (r->ack_route)
+        hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
+    hilo_tickets_create_op(r, s->events_channel, op->ref, op->ack, s->cfg->ack_eta_minutes,
+                           delivery, &cr);
+    hilo_tx_begin(&tx, s->redis);
+    if (hilo_store_create_argv(&a, &cr) < 0)
+        tx.rc = -HILO_EINTERNAL;
+    hilo_tx_add_argv(&tx, &a);
+    tx_index(&tx, HILO_TICKETS_INDEX_ADD, op->ref, 1);
+    tx_customer(&tx, &r->customer, op->ref);
+    tx_outbox(&tx, s, entry);
+    hilo_tickets_tx_webhook(&tx, s, op->ref);
+    rc = hilo_tx_commit(&tx, created_cb, op);
+    json_decref(entry);
+    free(delivery);
+    if (rc < 0)
+        create_done(op, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL, NULL);
 }
 
-
-int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
-                   struct msg_op **out)
+int hilo_tickets_create(struct hilo_server *s, const struct hilo_ticket_create *req,
+                        hilo_tickets_cb cb, void *data)
 {
-    int bad = 0;
-    const char *cid = hilo_dispatch_str(msg, "client_id", 64, &bad);
-    json_t *text = json_object_get(msg, "text");
-    struct msg_op *op;
-
-    *out = NULL;
-    if (bad || !cid || !*cid || !json_is_string(text) || json_string_length(text) == 0)
-        return -HILO_EBADFRAME;
-    if (hilo_proto_chars(json_string_value(text), json_string_length(text)) >
-        (size_t)c->srv->cfg->max_text)
-        return -HILO_ETEXTLONG;
+    struct create_op *op;
+    int rc = hilo_tickets_create_check(req);
+    if (rc < 0)
+        return rc;
     op = calloc(1, sizeof *op);
     if (!op)
         return -HILO_EINTERNAL;
-    hilo_conn_ref(c);
-    op->c = c;
-    op->req = req ? strdup(req) : NULL;
-    op->client_id = strdup(cid);
-    op->text_len = json_string_length(text);
-    op->text = malloc(op->text_len + 1);
-    memcpy(op->text, json_string_value(text), op->text_len + 1);
-    snprintf(op->op, sizeof op->op, "%s", kind);
-    *out = op;
+    if (create_copy(op, req) < 0) {
+        create_free(op);
+        return -HILO_EINTERNAL;
+    }
+    op->s = s;
+    op->cb = cb;
+    op->data = data;
+    create_write(op);
     return 0;
+}
+
+/* ---- append, assign, status ---------------------------------------------------- */
+
+struct write_op {
+    hilo_tickets_cb cb;
+    void *data;
+    int set;                  /* SET's reply, not APPEND's */
+    char ref[HILO_REF_MAX];
+};
+
+static void written_cb(redisReply *reply, void *data)
+{
+    struct write_op *op = data;
+    int err = exec_err(reply);
+    const redisReply *res = NULL;
+    struct hilo_ticket_result out = {.ref = op->ref, .event_id = "", .status = ""};
+    if (!err) {
+        res = reply->element[0];
+        if (res->type != REDIS_REPLY_ARRAY || res->elements < (op->set ? 2u : 3u))
+            err = -HILO_EINTERNAL;
+    }
+    out.err = err;
+    if (!err) {
+        out.event_id = str_of(res->element[0]);
+        if (op->set) {
+            out.status = str_of(res->element[1]);
+        } else {
+            out.duplicate = res->element[1]->type == REDIS_REPLY_INTEGER &&
+                            res->element[1]->integer == 1;
+            out.status = str_of(res->element[2]);
+        }
+    }
+    op->cb(&out, op->data);
+    free(op);
+}
+
+static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
+                        void *data)
+{
+    struct write_op *op = calloc(1, sizeof *op);
+    int rc;
+    if (!op) {
+        tx->rc = tx->rc ? tx->rc : -HILO_EINTERNAL;
+        hilo_tx_commit(tx, NULL, NULL); /* only sends DISCARD */
+        return -HILO_EINTERNAL;
+    }
+    op->cb = cb;
+    op->data = data;
+    op->set = set;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    rc = hilo_tx_commit(tx, written_cb, op);
+    if (rc < 0) {
+        free(op);
+        return rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL;
+    }
+    return 0;
+}
+
+int hilo_tickets_append(struct hilo_server *s, const struct hilo_ticket_append *req,
+                        hilo_tickets_cb cb, void *data)
+{
+    struct hilo_store_append ap;
+    struct hilo_store_argv a;
+    struct hilo_tx tx;
+    int rc = hilo_tickets_append_op(req, s->events_channel, &ap);
+    if (rc < 0)
+        return rc;
+    if (hilo_store_append_argv(&a, &ap) < 0)
+        return -HILO_EINTERNAL;
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &a);
+    tx_index(&tx, hilo_tickets_index_after_append(req->op), req->ref, 0);
+    if (req->link)
+        tx_customer(&tx, req->link, req->ref);
+    tx_outbox(&tx, s, req->entry);
+    hilo_tickets_tx_webhook(&tx, s, req->ref);
+    return write_commit(&tx, req->ref, 0, cb, data);
+}
+
+static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hilo_set_op kind,
+               hilo_tickets_cb cb, void *data)
+{
+    struct hilo_store_set op;
+    struct hilo_store_argv a;
+    struct hilo_tx tx;
+    char timers[128], member[32], at[24];
+    int rc = hilo_tickets_set_op(req, kind, s->events_channel, &op);
+    if (rc < 0)
+        return rc;
+    if (hilo_store_set_argv(&a, &op) < 0)
+        return -HILO_EINTERNAL;
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add_argv(&tx, &a);
+    tx_index(&tx, hilo_tickets_index_after_set(kind, req->value), req->ref, 0);
+    if (req->follow_up_ms) {
+        /* followup.c reopens the ticket when this timer is due */
+        hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+        snprintf(member, sizeof member, "followup:%s", req->ref);
+        snprintf(at, sizeof at, "%llu", (unsigned long long)req->follow_up_ms);
+        hilo_tx_add(&tx, 4, (const char *[]){"ZADD", timers, at, member}, NULL);
+    }
+    hilo_tickets_tx_webhook(&tx, s, req->ref);
+    return write_commit(&tx, req->ref, 1, cb, data);
+}
+
+int hilo_tickets_assign(struct hilo_server *s, const struct hilo_ticket_set *req,
+                        hilo_tickets_cb cb, void *data)
+{
+    return set(s, req, HILO_SET_ASSIGN, cb, data);
+}
+
+int hilo_tickets_set_status(struct hilo_server *s, const struct hilo_ticket_set *req,
+                            hilo_tickets_cb cb, void *data)
+{
+    return set(s, req, HILO_SET_STATUS, cb, data);
 }

@@ -13,6 +13,7 @@
 #include "hilo/outbox.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
+#include "hilo/tickets.h"
 
 /* ---- agent -------------------------------------------------------------- */
 
@@ -273,7 +274,7 @@ static void reply_route_cb(redisReply *reply, void *data)
         json_object_set_new(op->entry, "tpl_params", json_string(params ? params : "[]"));
         free(params);
     }
-    hilo_tickets_append(op);
+    hilo_ws_write_append(op);
 }
 
 static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
@@ -306,7 +307,7 @@ static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const 
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     op->template = tpl ? json_incref(tpl) : NULL;
     if (strcmp(kind, "note") == 0) {
-        hilo_tickets_append(op);
+        hilo_ws_write_append(op);
         return 0;
     }
     op->channel = channel ? strdup(channel) : NULL;
@@ -403,18 +404,12 @@ static void set_free(struct set_op *op)
     free(op);
 }
 
-static void set_cb(redisReply *reply, void *data)
+static void set_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct set_op *op = data;
-    redisReply *res = reply;
-    int err;
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-        reply->element[0]->type != REDIS_REPLY_STRING)
-        res = reply->element[0];
-    err = hilo_store_err(res);
     if (op->c->wsi) {
-        if (err)
-            hilo_conn_error(op->c, err, op->req, NULL);
+        if (res->err)
+            hilo_conn_error(op->c, res->err, op->req, NULL);
         else
             hilo_dispatch_ok(op->c, op->req);
     }
@@ -425,47 +420,18 @@ static void set_send(struct set_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
-    struct hilo_server *s = c->srv;
-    int status = strcmp(op->op, "status") == 0;
-    struct hilo_store_set set = {
-        .chan = s->events_channel,
+    struct hilo_ticket_set req = {
         .ref = op->ref,
-        .op = status ? HILO_SET_STATUS : HILO_SET_ASSIGN,
         .value = op->value,
         .author_id = se->id,
         .author_name = se->name,
         .team = op->team,
         .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
     };
-    struct hilo_store_argv a;
-    int rc = hilo_store_set_argv(&a, &set);
+    int rc = strcmp(op->op, "status") == 0 ? hilo_tickets_set_status(c->srv, &req, set_cb, op)
+                                           : hilo_tickets_assign(c->srv, &req, set_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, NULL);
-        set_free(op);
-        return;
-    }
-    if (status || s->cfg->webhook_url[0]) {
-        char idx[128], now[24], timers[128], member[32];
-        struct hilo_tx tx;
-        hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-        hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
-        snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-        snprintf(member, sizeof member, "followup:%s", op->ref);
-        hilo_tx_begin(&tx, s->redis);
-        hilo_tx_add_argv(&tx, &a);
-        if (status && strcmp(op->value, "closed") == 0)
-            hilo_tx_add(&tx, 3, (const char *[]){"ZREM", idx, op->ref}, NULL);
-        else if (status)
-            hilo_tx_add(&tx, 5, (const char *[]){"ZADD", idx, "NX", now, op->ref}, NULL);
-        if (op->follow_up[0])
-            hilo_tx_add(&tx, 4, (const char *[]){"ZADD", timers, op->follow_up, member}, NULL);
-        hilo_tickets_tx_webhook(&tx, s, op->ref);
-        rc = hilo_tx_commit(&tx, set_cb, op);
-    } else {
-        rc = hilo_store_send(s->redis, &a, set_cb, op);
-    }
-    if (rc < 0) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
         set_free(op);
     }
 }

@@ -308,7 +308,7 @@ int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
         return -HILO_EUNAVAIL;
     }
     if (!se->ticket[0]) {
-        hilo_tickets_customer_create(op);
+        hilo_ws_write_create(op);
         return 0;
     }
     snprintf(op->ref, sizeof op->ref, "%s", se->ticket);
@@ -317,7 +317,7 @@ int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
         struct hilo_watch *w = hilo_live_watch_get(c, se->ticket);
         (void)w;
     }
-    hilo_tickets_append(op);
+    hilo_ws_write_append(op);
     return 0;
 }
 

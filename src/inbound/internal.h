@@ -48,7 +48,6 @@ struct in_op {
     char status[16];
     char locale[4];
     enum in_step step;
-    int waited; /* waited once for a reference */
     /* voice */
     struct hilo_call call;
     int voice;

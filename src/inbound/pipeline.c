@@ -14,11 +14,11 @@
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
 #include "hilo/log.h"
-#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/tickets.h"
 #include "internal.h"
 
 #define SEEN_TTL "2592000"
@@ -105,33 +105,6 @@ static void stored(struct in_op *op)
     next_message(op);
 }
 
-/* Every element of a transaction's EXEC reply succeeded: 0, or -HILO_E*. */
-static int exec_err(const redisReply *reply)
-{
-    if (!reply)
-        return -HILO_EUNAVAIL;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        return -HILO_EINTERNAL;
-    for (size_t i = 0; i < reply->elements; i++) {
-        int err = hilo_store_err(reply->element[i]);
-        if (err < 0)
-            return err;
-    }
-    return 0;
-}
-
-/* The last write of a message: after it the provider may get its 200. */
-static void written_cb(redisReply *reply, void *data)
-{
-    struct in_op *op = data;
-    int err = exec_err(reply);
-    if (err < 0) {
-        in_fail(op, err == -HILO_EUNAVAIL ? err : -HILO_EINTERNAL);
-        return;
-    }
-    stored(op);
-}
-
 static void seen_cb(redisReply *reply, void *data)
 {
     struct in_op *op = data;
@@ -172,64 +145,38 @@ static int mark_seen(struct in_op *op, const struct hilo_inbound *m, const char 
     return hilo_redis_cmdargv(op->s->redis, cb, cb ? op : NULL, 5, set, NULL);
 }
 
-/* The parts every write shares: identity link, customer (in tx). */
-static void common_writes(struct in_op *op, struct hilo_tx *tx, const struct hilo_inbound *m,
-                          const char *cust, const char *ref)
+/* The sender, as the customer the write links the ticket to. */
+static void sender(struct in_op *op, const struct hilo_inbound *m, const char *cust,
+                   struct hilo_ticket_customer *out)
 {
     const struct hilo_channel_ops *o = hilo_channel_of(m->channel, m->provider);
-    struct hilo_store_argv a;
-    char ik[400];
-    if (!op->cid[0]) {
-        hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
-        const char *link[] = {"SET", ik, cust, "NX"};
-        hilo_tx_add(tx, 4, link, NULL);
-    }
-    struct hilo_store_cust cu = {
-        .customer = cust, .identity = op->identity, .name = m->from_name,
+    *out = (struct hilo_ticket_customer){
+        .id = cust, .name = m->from_name,
         .email = o && o->identity && strcmp(o->identity, "email") == 0 ? m->from : "",
-        .locale = "", .ref = ref, .identity2 = "",
+        .locale = "", .identities = {op->identity},
     };
-    if (hilo_store_cust_argv(&a, &cu) < 0)
-        tx->rc = tx->rc ? tx->rc : -HILO_EINTERNAL;
-    hilo_tx_add_argv(tx, &a);
 }
 
 static void write_create(struct in_op *op);
 
-/* The append's outcome decides what follows (hilo_inbound_after_append). */
-static void appended_cb(redisReply *reply, void *data)
+/* The append's outcome decides what follows (hilo_inbound_after_append);
+ * stored, the dedupe mark follows (see mark_seen). */
+static void appended_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct in_op *op = data;
-    const struct hilo_inbound *m = op->cur;
-    char idx[128], now[24];
-    int err = reply ? hilo_store_err(reply) : -HILO_EUNAVAIL;
-    if (err == 0 && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
-        err = -HILO_EINTERNAL;
-    switch (hilo_inbound_after_append(err)) {
+    switch (hilo_inbound_after_append(res->err)) {
     case HILO_INBOUND_NEW_TICKET:
         op->tcust[0] = '\0';
         write_create(op);
         return;
     case HILO_INBOUND_RETRY:
     case HILO_INBOUND_FAIL:
-        in_fail(op, err);
+        in_fail(op, res->err);
         return;
     case HILO_INBOUND_STORED:
         break;
     }
-    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    const char *z[] = {"ZADD", idx, "NX", now, op->ref};
-    struct hilo_tx tx;
-    hilo_tx_begin(&tx, op->s->redis);
-    if (!op->voice)
-        hilo_tx_add(&tx, 5, z, NULL);
-    common_writes(op, &tx, m, op->tcust, op->ref);
-    if (tx.rc == 0)
-        tx.rc = hilo_outbox_add_webhook(op->s->outbox, op->ref);
-    if (tx.rc == 0)
-        tx.rc = mark_seen(op, m, op->ref, NULL);
-    if (hilo_tx_commit(&tx, written_cb, op) < 0)
+    if (mark_seen(op, op->cur, op->ref, seen_cb) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }
 
@@ -240,33 +187,39 @@ void in_write_append(struct in_op *op, enum hilo_append_op kind)
     const char *fields[HILO_INBOUND_MAX_FIELDS];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey);
     char *xjs = in_event_extra(m);
+    struct hilo_ticket_customer link;
+    sender(op, m, op->tcust, &link);
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
-    struct hilo_store_append ap = {
-        .chan = op->s->events_channel, .ref = op->ref,
-        .op = kind,
-        .channel = m->channel, .role = "customer", .author_id = op->cid[0] ? op->cid : op->tcust,
-        .author_name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
-        .extra = xjs ? xjs : "{}", .customer = "", .delivery = "", .fields = fields, .nfields = nf,
+    struct hilo_ticket_append ap = {
+        .ref = op->ref, .op = kind, .channel = m->channel, .role = "customer",
+        .author_id = op->cid[0] ? op->cid : op->tcust, .author_name = m->from_name,
+        .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .extra = xjs ? xjs : "{}", .customer = "", .delivery = "", .fields = fields,
+        .nfields = nf, .link = &link,
     };
-    /* alone, not in a transaction: what else is written depends on it */
-    int rc = hilo_store_append(op->s->redis, &ap, appended_cb, op);
+    int rc = hilo_tickets_append(op->s, &ap, appended_cb, op);
     free(xjs);
     if (rc < 0)
-        in_fail(op, -HILO_EUNAVAIL);
+        in_fail(op, rc);
 }
 
-static void create_again(void *data)
+/* The reference is taken: a call's answer names it. */
+static int ref_taken_cb(const char *ref, void *data)
 {
-    write_create(data);
+    struct in_op *op = data;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    if (op->voice)
+        hilo_i18n_voice_new(op->locale, op->ref, op->s->cfg->ack_eta_minutes, op->twiml_text,
+                            sizeof op->twiml_text);
+    return 0;
 }
 
 /* The new ticket is written: the dedupe mark follows (see mark_seen). */
-static void created_cb(redisReply *reply, void *data)
+static void created_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct in_op *op = data;
-    int err = exec_err(reply);
-    if (err < 0 || mark_seen(op, op->cur, op->ref, seen_cb) < 0)
-        in_fail(op, err == -HILO_EINTERNAL ? err : -HILO_EUNAVAIL);
+    if (res->err < 0 || mark_seen(op, op->cur, op->ref, seen_cb) < 0)
+        in_fail(op, res->err == -HILO_EINTERNAL ? res->err : -HILO_EUNAVAIL);
 }
 
 /* A new customer id, unless the sender is known. */
@@ -287,65 +240,29 @@ static void write_create(struct in_op *op)
 {
     const struct hilo_inbound *m = op->cur;
     struct hilo_server *s = op->s;
-    char dkey[300], act[128], all[128], now[24];
-    char ack[600], addrkey[40], cid[40];
-    const char *fields[HILO_INBOUND_MAX_FIELDS];
+    char dkey[300], addrkey[40], cid[40];
+    const char *fields[HILO_INBOUND_MAX_FIELDS], *route[HILO_OUTBOX_NFIELDS];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey), rc;
-    json_t *entry = NULL;
-    char *xjs = in_event_extra(m), *delivery = NULL;
-    struct hilo_store_argv a;
-    struct hilo_tx tx;
+    char *xjs = in_event_extra(m);
 
-    if (hilo_hub_take_ref(s, op->ref) < 0) {
-        free(xjs);
-        if (!op->waited) {
-            op->waited = 1;
-            hilo_hub_when_ref(s, create_again, op);
-            return;
-        }
-        in_fail(op, -HILO_EUNAVAIL);
-        return;
-    }
     customer_id(op, cid);
     snprintf(op->tcust, sizeof op->tcust, "%s", cid);
     snprintf(op->locale, sizeof op->locale, "%s", hilo_i18n_guess(m->text, s->cfg->default_locale));
-    if (op->voice)
-        hilo_i18n_voice_new(op->locale, op->ref, s->cfg->ack_eta_minutes, op->twiml_text,
-                            sizeof op->twiml_text);
-    hilo_i18n_ack(op->locale, op->ref, s->cfg->ack_eta_minutes, ack, sizeof ack);
-    /* The acknowledgement goes back on the channel the message came from
-     * (spoken, for a call). */
-    if (!op->voice) {
-        const char *f[HILO_OUTBOX_NFIELDS];
-        hilo_inbound_route_fields(m, fields, nf, op->locale, f);
-        hilo_route_entry(s->cfg, NULL, f, op->ref, "ack", ack, &entry, &delivery);
-    }
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
-    hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
-    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    struct hilo_store_create cr = {
-        .chan = s->events_channel, .ref = op->ref, .customer = cid, .channel = m->channel,
-        .name = m->from_name, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
-        .locale = op->locale, .ack_text = ack, .eta_minutes = s->cfg->ack_eta_minutes,
-        .extra = xjs ? xjs : "{}", .ack_delivery = delivery ? delivery : "",
-        .kind = op->voice ? "call" : "message", .fields = fields, .nfields = nf,
+    struct hilo_ticket_create cr = {
+        .channel = m->channel, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
+        .locale = op->locale, .extra = xjs ? xjs : "{}", .kind = op->voice ? "call" : "message",
+        .nfields = nf, .before = ref_taken_cb,
+        /* the acknowledgement goes back on the channel the message came
+         * from; a call's is spoken (ref_taken_cb) */
+        .ack_route = op->voice ? NULL : route,
     };
-    const char *z1[] = {"ZADD", act, "NX", now, op->ref}, *z2[] = {"ZADD", all, "NX", now, op->ref};
-    hilo_tx_begin(&tx, s->redis);
-    if (hilo_store_create_argv(&a, &cr) < 0 && tx.rc == 0)
-        tx.rc = -HILO_EINTERNAL;
-    hilo_tx_add_argv(&tx, &a);
-    hilo_tx_add(&tx, 5, z1, NULL);
-    hilo_tx_add(&tx, 5, z2, NULL);
-    if (tx.rc == 0 && entry)
-        tx.rc = hilo_outbox_add(s->outbox, entry);
-    common_writes(op, &tx, m, cid, op->ref);
-    if (tx.rc == 0)
-        tx.rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-    rc = hilo_tx_commit(&tx, created_cb, op);
-    json_decref(entry);
-    free(delivery);
+    for (int i = 0; i < nf && i < HILO_TICKETS_MAX_FIELDS; i++)
+        cr.fields[i] = fields[i];
+    if (!op->voice)
+        hilo_inbound_route_fields(m, fields, nf, op->locale, route);
+    sender(op, m, cid, &cr.customer);
+    rc = hilo_tickets_create(s, &cr, created_cb, op);
     free(xjs);
     if (rc < 0)
         in_fail(op, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);

@@ -12,11 +12,11 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
-#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/tickets.h"
 #include "internal.h"
 
 #define CALL_TTL "86400"
@@ -88,10 +88,12 @@ static void voice_thanks(struct in_op *op)
     in_op_free(op);
 }
 
-static void voice_event_written(redisReply *reply, void *data)
+/* Only an unavailable store makes Twilio retry; a call event the ticket
+ * refused (gone, closed) is answered as before. */
+static void voice_event_written(const struct hilo_ticket_result *res, void *data)
 {
     struct in_op *op = data;
-    if (!reply) {
+    if (res->err == -HILO_EUNAVAIL) {
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
@@ -140,23 +142,15 @@ static void voice_followup(struct in_op *op, const char *ref)
     op->cur = m;
     snprintf(dkey, sizeof dkey, "p:twilio:%s", m->provider_id);
     char *xjs = in_event_extra(m);
-    struct hilo_store_append ap = {
-        .chan = s->events_channel, .ref = op->ref, .op = kind, .channel = "voice", .role = "customer",
+    struct hilo_ticket_append ap = {
+        .ref = op->ref, .op = kind, .channel = "voice", .role = "customer",
         .author_id = "", .author_name = "", .text = m->text, .dedupe = dkey,
         .client_id = m->provider_id, .extra = xjs ? xjs : "{}", .customer = "", .delivery = "",
     };
-    struct hilo_store_argv a;
-    struct hilo_tx tx;
-    hilo_tx_begin(&tx, s->redis);
-    if (hilo_store_append_argv(&a, &ap) < 0 && tx.rc == 0)
-        tx.rc = -HILO_EINTERNAL;
-    hilo_tx_add_argv(&tx, &a);
-    if (tx.rc == 0)
-        tx.rc = hilo_outbox_add_webhook(s->outbox, op->ref);
-    int rc = hilo_tx_commit(&tx, voice_event_written, op);
+    int rc = hilo_tickets_append(s, &ap, voice_event_written, op);
     free(xjs);
     if (rc < 0)
-        in_fail(op, -HILO_EUNAVAIL);
+        in_fail(op, rc);
 }
 
 static void voice_attach_cb(redisReply *reply, void *data);

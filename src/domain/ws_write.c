@@ -1,0 +1,199 @@
+/* Writes from a WebSocket: the frames' part around the one write path
+ * (tickets.c). The customer's first message creates the ticket, later ones
+ * and agents' replies append; the sender gets an ack or an error frame. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hilo/common.h"
+#include "hilo/proto.h"
+#include "hilo/store.h"
+#include "hilo/tickets.h"
+
+void hilo_msg_free(struct msg_op *op)
+{
+    free(op->channel);
+    free(op->delivery);
+    json_decref(op->entry);
+    json_decref(op->template);
+    hilo_conn_unref(op->c);
+    free(op->req);
+    free(op->client_id);
+    free(op->text);
+    free(op);
+}
+
+static void send_ack(struct hilo_conn *c, const char *client_id, const char *ref,
+                     const char *event_id, int dup, const char *req)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "ack", "client_id", client_id,
+                          "ticket", ref, "event_id", event_id, "duplicate", dup);
+    if (req)
+        json_object_set_new(o, "req", json_string(req));
+    hilo_dispatch_send_json(c, o);
+}
+
+/* A watch made for a ticket that was not written goes again. */
+static void forget_new_watch(struct hilo_conn *c, const char *ref)
+{
+    struct hilo_watch *w = ref && *ref ? hilo_live_watch_find(c, ref) : NULL;
+    if (w && !w->ms && !w->seq && !w->syncing)
+        hilo_live_watch_free(c, w);
+}
+
+/* Route before writing, so the published events find this connection. */
+static int ref_taken_cb(const char *ref, void *data)
+{
+    struct msg_op *op = data;
+    if (!op->c->wsi)
+        return -HILO_EUNAVAIL; /* gone while waiting for a reference */
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    hilo_live_watch_get(op->c, ref);
+    return 0;
+}
+
+static void created_cb(const struct hilo_ticket_result *res, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    if (!c->wsi)
+        goto out;
+    if (res->err) {
+        forget_new_watch(c, res->ref);
+        hilo_conn_error(c, res->err, op->req, op->client_id);
+        goto out;
+    }
+    snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", res->ref);
+    send_ack(c, op->client_id, res->ref, res->event_id, 0, op->req);
+out:
+    /* This may drop the last reference: c stays readable until the loop
+     * turn ends (reap.h), and c->wsi says whether the socket is still up. */
+    hilo_msg_free(op);
+    if (c->wsi)
+        hilo_session_unbusy(c);
+}
+
+void hilo_ws_write_create(struct msg_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    char dkey[200];
+    int rc;
+
+    if (!c->wsi) {
+        hilo_msg_free(op);
+        return;
+    }
+    se->busy = 1; /* later messages wait for the ticket to exist */
+    snprintf(dkey, sizeof dkey, "c:%s:%s", se->id, op->client_id);
+    struct hilo_ticket_create req = {
+        .channel = "web",
+        .text = op->text,
+        .text_len = op->text_len,
+        .dedupe = dkey,
+        .client_id = op->client_id,
+        .locale = se->locale,
+        .customer = {.id = se->id, .name = se->name, .email = se->email,
+                     .locale = se->locale, .identities = {se->ident}},
+        .before = ref_taken_cb,
+    };
+    rc = hilo_tickets_create(c->srv, &req, created_cb, op);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        hilo_msg_free(op);
+        hilo_session_unbusy(c);
+    }
+}
+
+static void appended_cb(const struct hilo_ticket_result *res, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    int err = res->err;
+
+    if (!c->wsi)
+        goto out;
+    if (se->role == HILO_ROLE_CUSTOMER && strcmp(op->op, "message") == 0 &&
+        (err == -HILO_EBADSTATE || err == -HILO_EUNKNOWNTICKET || err == -HILO_EFORBIDDEN)) {
+        /* The current ticket is closed (or gone): this opens a new one. */
+        struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
+        if (w && !w->syncing)
+            hilo_live_watch_free(c, w);
+        se->ticket[0] = '\0';
+        se->busy = 0;
+        hilo_ws_write_create(op);
+        return;
+    }
+    if (err) {
+        hilo_conn_error(c, err, op->req, op->client_id);
+        goto out;
+    }
+    send_ack(c, op->client_id, op->ref, res->event_id, res->duplicate, op->req);
+out:
+    hilo_msg_free(op);
+}
+
+/* message / reply / note / resolve */
+void hilo_ws_write_append(struct msg_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    int agent = se->role == HILO_ROLE_AGENT;
+    int kind = hilo_append_op_parse(op->op);
+    char dkey[200];
+    int rc;
+
+    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
+    struct hilo_ticket_append req = {
+        .ref = op->ref,
+        .op = (enum hilo_append_op)kind,
+        .channel = "web",
+        .role = agent ? "agent" : "customer",
+        .author_id = se->id,
+        .author_name = se->name,
+        .text = op->text,
+        .text_len = op->text_len,
+        .dedupe = dkey,
+        .client_id = op->client_id,
+        .customer = agent ? "" : se->id,
+        .delivery = op->delivery,
+        .entry = op->entry,
+    };
+    rc = kind < 0 ? -HILO_EINTERNAL : hilo_tickets_append(c->srv, &req, appended_cb, op);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        hilo_msg_free(op);
+    }
+}
+
+int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char *kind,
+                   struct msg_op **out)
+{
+    int bad = 0;
+    const char *cid = hilo_dispatch_str(msg, "client_id", 64, &bad);
+    json_t *text = json_object_get(msg, "text");
+    struct msg_op *op;
+
+    *out = NULL;
+    if (bad || !cid || !*cid || !json_is_string(text) || json_string_length(text) == 0)
+        return -HILO_EBADFRAME;
+    if (hilo_proto_chars(json_string_value(text), json_string_length(text)) >
+        (size_t)c->srv->cfg->max_text)
+        return -HILO_ETEXTLONG;
+    op = calloc(1, sizeof *op);
+    if (!op)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    op->c = c;
+    op->req = req ? strdup(req) : NULL;
+    op->client_id = strdup(cid);
+    op->text_len = json_string_length(text);
+    op->text = malloc(op->text_len + 1);
+    memcpy(op->text, json_string_value(text), op->text_len + 1);
+    snprintf(op->op, sizeof op->op, "%s", kind);
+    *out = op;
+    return 0;
+}
