@@ -125,6 +125,24 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
         snprintf(a->cid, sizeof a->cid, "c%s", hex);
     }
+    /* Only identities nobody owns yet (or this customer already owns) are
+     * linked: one that is someone else's stays theirs, and an email that is
+     * someone else's does not become this customer's email either. */
+    json_t *idl = json_object_get(a->result, "identities"), *keep = json_array();
+    const char *email = json_string_value(json_object_get(a->result, "email"));
+    int email_kept = 0;
+    for (size_t i = 0; i < json_array_size(idl) && i + 1 < reply->elements; i++) {
+        const redisReply *owner = reply->element[i + 1];
+        const char *ident = json_string_value(json_array_get(idl, i));
+        if (owner->type == REDIS_REPLY_STRING && strcmp(owner->str, a->cid) != 0)
+            continue;
+        json_array_append_new(keep, json_string(ident));
+        if (email && strncmp(ident, "email:", 6) == 0 && strcmp(ident + 6, email) == 0)
+            email_kept = 1;
+    }
+    json_object_set_new(a->result, "identities", keep);
+    if (email && !email_kept)
+        json_object_del(a->result, "email");
     ticket_create_write(a);
 }
 

@@ -361,14 +361,9 @@ test('customer id, email and phone link the identities ext:<channel>:<id>, email
 }));
 
 // docs/integrations.md: email and phone are linked "when they are not yet
-// someone else's". Known bug (reported on issue 8): domain/api.c SADDs every
-// given identity to the customer's set inside the MULTI, even when SET NX of
-// hilo:ident:<identity> was refused, and cust.lua overwrites the customer's
-// email field; so the second customer lists the first one's email. Marked todo
-// until the REST create path is fixed; it runs and reports, but does not fail.
-test('an email already someone else\'s is not linked to a second customer', {
-  todo: 'REST create links an identity that is already someone else\'s (domain/api.c ticket_create_write)',
-}, withLogs(async () => {
+// someone else's": an identity that is another customer's is neither added
+// to this customer's set nor copied into its email field.
+test('an email already someone else\'s is not linked to a second customer', withLogs(async () => {
   const id = uid('first');
   const email = `${id}@example.com`;
   const cid = (await newTicket({ customer: { id, email } })).ticket.customer;
