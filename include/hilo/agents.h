@@ -52,10 +52,12 @@ int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb
 /* A new session epoch for an agent hash ("epoch" field): 32 hex digits. */
 void hilo_agents_new_epoch(char out[33]);
 /* The events-channel message that closes every socket of name (exp_ms 0),
- * or only those of the session that expires at exp_ms: its length, or -1. */
-int hilo_agents_revoke_msg(char *buf, size_t n, const char *name, uint64_t exp_ms);
+ * only those of the session that expires at exp_ms (keep 0), or all but
+ * those (keep 1: an agent that changed its own password stays signed in
+ * where it did it): its length, or -1. */
+int hilo_agents_revoke_msg(char *buf, size_t n, const char *name, uint64_t exp_ms, int keep);
 /* Publishes that message (fire and forget): 0 or -HILO_E*. */
-int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t exp_ms);
+int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t exp_ms, int keep);
 /* One revocation line heard on the events channel (after its 'R'):
  * closes the matching agent sockets of this instance with 4401. */
 void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len);

@@ -99,6 +99,7 @@ struct pw_job {
     struct api *a;
     char password[21];
     char hash[crypto_pwhash_STRBYTES];
+    uint64_t keep_exp; /* the caller's own session, kept: its expiry */
     uv_work_t work;
 };
 
@@ -132,8 +133,10 @@ static void agent_written_cb(redisReply *reply, void *data)
         hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password",
                                                     ((struct pw_job *)a->job)->password));
     } else {
-        /* the new epoch is in Redis: end every session of the agent */
-        hilo_agents_publish_revoke(a->s, a->name, 0);
+        /* the new epoch is in Redis: end every session of the agent (but
+         * the caller's, when it changed its own password) */
+        uint64_t keep = ((struct pw_job *)a->job)->keep_exp;
+        hilo_agents_publish_revoke(a->s, a->name, keep, keep != 0);
         hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password",
                                                     ((struct pw_job *)a->job)->password));
     }
@@ -169,7 +172,21 @@ static void hash_after(uv_work_t *w, int status)
         hilo_tx_add(&tx, 3, sa, NULL);
     } else {
         const char *hs[] = {"HSET", ak, "pwhash", j->hash, "epoch", epoch};
+        const char *cookies = hilo_http_cookie(a->r);
+        char tok[256], th[65], sk[160], px[24];
         hilo_tx_add(&tx, 6, hs, NULL);
+        /* An agent changing its own password in the console stays signed in
+         * there (its session gets the new epoch); every other session ends. */
+        if (!a->integration && strcmp(a->who.name, a->name) == 0 && cookies &&
+            hilo_http_cookie_token(cookies, tok, sizeof tok) == 0 && a->who.exp_ms) {
+            hilo_token_hash(tok, th);
+            hilo_key(sk, sizeof sk, HILO_K_SESSION, th);
+            snprintf(px, sizeof px, "%llu", (unsigned long long)a->who.exp_ms);
+            const char *se[] = {"HSET", sk, "epoch", epoch}, *pe[] = {"PEXPIREAT", sk, px};
+            hilo_tx_add(&tx, 4, se, NULL);
+            hilo_tx_add(&tx, 3, pe, NULL);
+            j->keep_exp = a->who.exp_ms;
+        }
     }
     if (api_tx_commit(a, &tx, agent_written_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
@@ -206,7 +223,7 @@ static void deleted_cb(redisReply *reply, void *data)
         hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
     } else {
         /* its sessions are refused by the lookup; its sockets close now */
-        hilo_agents_publish_revoke(a->s, a->name, 0);
+        hilo_agents_publish_revoke(a->s, a->name, 0, 0);
         hilo_http_respond_empty(a->r, 204);
     }
     api_free(a);
@@ -319,7 +336,7 @@ static void patched_cb(redisReply *reply, void *data)
         hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
     else {
         if (json_object_get(a->body, "epoch"))
-            hilo_agents_publish_revoke(a->s, a->name, 0);
+            hilo_agents_publish_revoke(a->s, a->name, 0, 0);
         hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
     }
     api_free(a);

@@ -79,7 +79,7 @@ static void cli_publish_revoke(redisContext *rc, const char *name)
 {
     char chan[160], msg[128];
     hilo_key(chan, sizeof chan, HILO_K_EVENTS, NULL);
-    if (hilo_agents_revoke_msg(msg, sizeof msg, name, 0) < 0)
+    if (hilo_agents_revoke_msg(msg, sizeof msg, name, 0, 0) < 0)
         return;
     redisReply *r = redisCommand(rc, "PUBLISH %s %s", chan, msg);
     if (!r || r->type == REDIS_REPLY_ERROR)

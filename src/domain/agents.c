@@ -438,7 +438,7 @@ static void logout_cb(redisReply *reply, void *data)
     }
     const redisReply *name = reply->element[0];
     if (name->type == REDIS_REPLY_STRING && hilo_agents_name_ok(name->str) && op->si.exp_ms)
-        hilo_agents_publish_revoke(op->s, name->str, op->si.exp_ms);
+        hilo_agents_publish_revoke(op->s, name->str, op->si.exp_ms, 0);
     auth_done(op, 0);
 }
 

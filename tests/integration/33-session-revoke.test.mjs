@@ -109,6 +109,22 @@ test('a password change over REST ends the agent\'s sessions on every instance',
   assert.equal((await api(h2, 'GET', '/api/v1/session', { cookie: rootCookie })).status, 200);
 }));
 
+test('an agent changing its own password stays signed in where it did it; its other sessions end', withLogs(async () => {
+  const first = await loginCookie(h1, 'ana', pw.ana);
+  const here = await loginCookie(h2, 'ana', pw.ana);
+  const elsewhere = await cookieSocket(h2, first.cookie);
+  const hereSock = await cookieSocket(h1, here.cookie);
+  const r = await api(h2, 'POST', '/api/v1/agents/ana/password', { cookie: here.cookie, body: {} });
+  assert.equal(r.status, 200, r.body);
+  pw.ana = r.json.password;
+  await closedWith(elsewhere, 'the other session\'s socket');
+  assert.equal((await api(h1, 'GET', '/api/v1/session', { cookie: first.cookie })).status, 401);
+  assert.equal((await api(h1, 'GET', '/api/v1/session', { cookie: here.cookie })).status, 200);
+  const ok = await hereSock.request({ type: 'queue.watch' });
+  assert.notEqual(ok.type, 'error', JSON.stringify(ok));
+  await hereSock.close();
+}));
+
 test('deleting an agent closes its sockets on every instance', withLogs(async () => {
   const ws = await agent(h2, 'cat', pw.cat);
   const r = await api(h1, 'DELETE', '/api/v1/agents/cat', { cookie: rootCookie });
