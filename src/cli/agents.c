@@ -60,7 +60,8 @@ static int cli_set_password(redisContext *rc, const char *key, int create, const
     hilo_agents_new_epoch(epoch);
     if (create)
         r = redisCommand(rc,
-                         "HSET %s name %s display %s role %s team %s pwhash %s created_at %s epoch %s",
+                         "HSET %s name %s display %s role %s team %s pwhash %s created_at %s "
+                         "epoch %s",
                          key, name, display, admin ? "admin" : "agent", team, hash, now, epoch);
     else
         r = redisCommand(rc, "HSET %s pwhash %s epoch %s", key, hash, epoch);
