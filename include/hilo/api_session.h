@@ -1,7 +1,10 @@
 /* /api/v1/session: agent sign-in for the console over HTTP with a cookie.
  *   POST   {"name","password"} -> 200 {agent, expires_at} + Set-Cookie
  *   GET    -> 200 {agent, expires_at} for the cookie's session
- *   DELETE -> 204, the session ended and the cookie cleared */
+ *   DELETE -> 204, the session ended (its sockets closed on every instance)
+ *             and the cookie cleared
+ * Logins are throttled by name and client address: 429 rate_limited with
+ * "retry_after" (seconds) in the error. */
 #ifndef HILO_API_SESSION_H
 #define HILO_API_SESSION_H
 

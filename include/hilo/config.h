@@ -26,6 +26,12 @@ struct hilo_config {
     int agent_reserve_pct;
     char *trusted_proxies;
     int session_ttl;
+    int login_fail_max;
+    int login_ip_fail_max;
+    int login_fail_window;
+    int login_lockout_ms;
+    int login_hashes;
+    int login_queue;
     int ack_eta_minutes;
     char *widget_origins;
     char *console_origins;

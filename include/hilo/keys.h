@@ -39,6 +39,8 @@ enum hilo_key {
     HILO_K_TIMERS,     /* zset: "<kind>:<arg>" by due ms   arg: unused */
     HILO_K_SEARCH,     /* set: customer ids                arg: "email:<addr>" */
     HILO_K_REPLAY,     /* string: signature token -> what it signed  arg: "<provider>:<token>" */
+    HILO_K_LOGIN_FAIL, /* string: failed logins (TTL window) arg: "n:<name>" or "ip:<addr>" */
+    HILO_K_LOGIN_LOCK, /* string: login refused while set  arg: as HILO_K_LOGIN_FAIL */
 };
 
 /* Every key of one ticket, built at once. */

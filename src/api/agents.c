@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "hilo/agents.h"
 #include "hilo/common.h"
 #include "hilo/http.h"
 #include "hilo/keys.h"
@@ -98,6 +99,7 @@ struct pw_job {
     struct api *a;
     char password[21];
     char hash[crypto_pwhash_STRBYTES];
+    uint64_t keep_exp; /* the caller's own session, kept: its expiry */
     uv_work_t work;
 };
 
@@ -131,6 +133,10 @@ static void agent_written_cb(redisReply *reply, void *data)
         hilo_http_respond_json(a->r, 201, json_pack("{s:o, s:s}", "agent", ag, "password",
                                                     ((struct pw_job *)a->job)->password));
     } else {
+        /* the new epoch is in Redis: end every session of the agent (but
+         * the caller's, when it changed its own password) */
+        uint64_t keep = ((struct pw_job *)a->job)->keep_exp;
+        hilo_agents_publish_revoke(a->s, a->name, keep, keep != 0);
         hilo_http_respond_json(a->r, 200, json_pack("{s:s}", "password",
                                                     ((struct pw_job *)a->job)->password));
     }
@@ -141,7 +147,7 @@ static void hash_after(uv_work_t *w, int status)
 {
     struct pw_job *j = w->data;
     struct api *a = j->a;
-    char ak[160], set[128], now[24];
+    char ak[160], set[128], now[24], epoch[33];
     struct hilo_tx tx;
     a->waiting--;
     if (status != 0 || !j->hash[0]) {
@@ -151,19 +157,36 @@ static void hash_after(uv_work_t *w, int status)
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
     hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    /* A new epoch ends the sessions of the old password (and, on create,
+     * any left by an earlier agent of the same name). */
+    hilo_agents_new_epoch(epoch);
     hilo_tx_begin(&tx, a->s->redis);
     if (json_object_get(a->body, "name")) {
         const char *hs[] = {"HSET", ak, "name", a->name,
                             "display", json_string_value(json_object_get(a->body, "display")),
                             "role", json_string_value(json_object_get(a->body, "role")),
                             "team", json_string_value(json_object_get(a->body, "team")),
-                            "pwhash", j->hash, "created_at", now};
+                            "pwhash", j->hash, "created_at", now, "epoch", epoch};
         const char *sa[] = {"SADD", set, a->name};
-        hilo_tx_add(&tx, 14, hs, NULL);
+        hilo_tx_add(&tx, 16, hs, NULL);
         hilo_tx_add(&tx, 3, sa, NULL);
     } else {
-        const char *hs[] = {"HSET", ak, "pwhash", j->hash};
-        hilo_tx_add(&tx, 4, hs, NULL);
+        const char *hs[] = {"HSET", ak, "pwhash", j->hash, "epoch", epoch};
+        const char *cookies = hilo_http_cookie(a->r);
+        char tok[256], th[65], sk[160], px[24];
+        hilo_tx_add(&tx, 6, hs, NULL);
+        /* An agent changing its own password in the console stays signed in
+         * there (its session gets the new epoch); every other session ends. */
+        if (!a->integration && strcmp(a->who.name, a->name) == 0 && cookies &&
+            hilo_http_cookie_token(cookies, tok, sizeof tok) == 0 && a->who.exp_ms) {
+            hilo_token_hash(tok, th);
+            hilo_key(sk, sizeof sk, HILO_K_SESSION, th);
+            snprintf(px, sizeof px, "%llu", (unsigned long long)a->who.exp_ms);
+            const char *se[] = {"HSET", sk, "epoch", epoch}, *pe[] = {"PEXPIREAT", sk, px};
+            hilo_tx_add(&tx, 4, se, NULL);
+            hilo_tx_add(&tx, 3, pe, NULL);
+            j->keep_exp = a->who.exp_ms;
+        }
     }
     if (api_tx_commit(a, &tx, agent_written_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
@@ -189,15 +212,20 @@ static void start_hash(struct api *a)
 }
 
 static void patched_cb(redisReply *reply, void *data);
+static void role_loaded_cb(redisReply *reply, void *data);
+static void patch_write(struct api *a);
 
 static void deleted_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
     a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-    else
+    } else {
+        /* its sessions are refused by the lookup; its sockets close now */
+        hilo_agents_publish_revoke(a->s, a->name, 0, 0);
         hilo_http_respond_empty(a->r, 204);
+    }
     api_free(a);
 }
 
@@ -232,10 +260,10 @@ static void agent_exists_cb(redisReply *reply, void *data)
     char ak[160], set[128];
     hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
     hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
-    int rc;
     if (strcmp(method, "DELETE") == 0) {
         /* Sessions of a removed agent are refused at their next check
-         * (hilo_agents_check looks the agent up). */
+         * (hilo_agents_check looks the agent up); deleted_cb closes its
+         * sockets. */
         const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
         struct hilo_tx tx;
         hilo_tx_begin(&tx, a->s->redis);
@@ -245,13 +273,46 @@ static void agent_exists_cb(redisReply *reply, void *data)
             api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    /* PATCH */
-    const char *argv[10];
+    /* PATCH: a role change ends the agent's sessions (role_loaded_cb) */
+    if (json_object_get(a->body, "role")) {
+        const char *hg[] = {"HGET", ak, "role"};
+        if (api_send_argv(a, role_loaded_cb, 3, hg) < 0)
+            api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    patch_write(a);
+}
+
+/* The current role: a different one in the body gets a new epoch, written
+ * with it (sessions made under the old role end). */
+static void role_loaded_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    a->waiting--;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    const char *now = reply->type == REDIS_REPLY_STRING ? reply->str : "agent";
+    if (strcmp(now, json_string_value(json_object_get(a->body, "role"))) != 0) {
+        char epoch[33];
+        hilo_agents_new_epoch(epoch);
+        json_object_set_new(a->body, "epoch", json_string(epoch));
+    }
+    patch_write(a);
+}
+
+static void patch_write(struct api *a)
+{
+    char ak[160];
+    int rc;
+    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
+    const char *argv[12];
     int argc = 0;
     argv[argc++] = "HSET";
     argv[argc++] = ak;
-    static const char *fields[] = {"display", "role", "team"};
-    for (int i = 0; i < 3; i++) {
+    static const char *fields[] = {"display", "role", "team", "epoch"};
+    for (int i = 0; i < 4; i++) {
         json_t *v = json_object_get(a->body, fields[i]);
         if (v) {
             argv[argc++] = fields[i];
@@ -273,8 +334,11 @@ static void patched_cb(redisReply *reply, void *data)
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY)
         hilo_http_respond_error(a->r, -HILO_EUNAVAIL);
-    else
+    else {
+        if (json_object_get(a->body, "epoch"))
+            hilo_agents_publish_revoke(a->s, a->name, 0, 0);
         hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
+    }
     api_free(a);
 }
 
@@ -367,6 +431,7 @@ void api_agent_patch(struct api *a)
         api_fail(a, a->body ? -HILO_EBADFRAME : -HILO_EBADJSON);
         return;
     }
+    json_object_del(a->body, "epoch"); /* set by role_loaded_cb only */
     check_exists(a);
 }
 

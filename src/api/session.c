@@ -27,7 +27,14 @@ static void login_cb(int err, const struct hilo_session_info *si, void *data)
     struct hilo_server *s = hilo_http_server(r);
     char cookie[384];
 
-    if (err) {
+    if (err == -HILO_ERATE && si) {
+        /* Throttled (docs/security.md "Login throttling"): the wait in the
+         * body, since no password was checked. */
+        hilo_http_respond_json(r, 429,
+                               json_pack("{s:{s:s, s:s, s:i}}", "error", "code", "rate_limited",
+                                         "message", "Too many login attempts; try again later.",
+                                         "retry_after", (int)si->retry_after));
+    } else if (err) {
         hilo_http_respond_error(r, err);
     } else {
         const char *pub = s->cfg->public_url;
@@ -84,7 +91,8 @@ static void login(struct hilo_server *s, struct hilo_http *r)
         return;
     }
     hilo_http_ref(r);
-    rc = hilo_agents_login(s, json_string_value(jn), json_string_value(jp), login_cb, r);
+    rc = hilo_agents_login_from(s, json_string_value(jn), json_string_value(jp),
+                                hilo_http_client_ip(r), login_cb, r);
     json_decref(body);
     if (rc < 0) {
         hilo_http_respond_error(r, rc);

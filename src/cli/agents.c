@@ -46,7 +46,7 @@ out:
 static int cli_set_password(redisContext *rc, const char *key, int create, const char *name,
                             const char *display, int admin, const char *team)
 {
-    char pw[21], hash[crypto_pwhash_STRBYTES], now[24];
+    char pw[21], hash[crypto_pwhash_STRBYTES], now[24], epoch[33];
     redisReply *r;
     hilo_agents_new_password(pw);
     if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -55,11 +55,16 @@ static int cli_set_password(redisContext *rc, const char *key, int create, const
         return 1;
     }
     snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    /* A new epoch ends every session made with the old password (or by an
+     * earlier agent of the same name): see agents.h. */
+    hilo_agents_new_epoch(epoch);
     if (create)
-        r = redisCommand(rc, "HSET %s name %s display %s role %s team %s pwhash %s created_at %s",
-                         key, name, display, admin ? "admin" : "agent", team, hash, now);
+        r = redisCommand(rc,
+                         "HSET %s name %s display %s role %s team %s pwhash %s created_at %s "
+                         "epoch %s",
+                         key, name, display, admin ? "admin" : "agent", team, hash, now, epoch);
     else
-        r = redisCommand(rc, "HSET %s pwhash %s", key, hash);
+        r = redisCommand(rc, "HSET %s pwhash %s epoch %s", key, hash, epoch);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "hilo: Redis error: %s\n", r ? r->str : rc->errstr);
         freeReplyObject(r);
@@ -68,6 +73,19 @@ static int cli_set_password(redisContext *rc, const char *key, int create, const
     freeReplyObject(r);
     printf("%s\n", pw);
     return 0;
+}
+
+/* Tells every running instance to close the agent's sockets (4401). */
+static void cli_publish_revoke(redisContext *rc, const char *name)
+{
+    char chan[160], msg[128];
+    hilo_key(chan, sizeof chan, HILO_K_EVENTS, NULL);
+    if (hilo_agents_revoke_msg(msg, sizeof msg, name, 0, 0) < 0)
+        return;
+    redisReply *r = redisCommand(rc, "PUBLISH %s %s", chan, msg);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fprintf(stderr, "hilo: could not tell running instances to close %s's sockets\n", name);
+    freeReplyObject(r);
 }
 
 int hilo_cli_agent(int argc, char **argv, const char *redis_url, const char *prefix)
@@ -126,12 +144,16 @@ int hilo_cli_agent(int argc, char **argv, const char *redis_url, const char *pre
             goto out;
         }
         code = cli_set_password(rc, key, 0, name, NULL, 0, NULL);
+        if (code == 0)
+            cli_publish_revoke(rc, name);
     } else if (strcmp(verb, "remove") == 0) {
         r = redisCommand(rc, "DEL %s", key);
         freeReplyObject(redisCommand(rc, "SREM %s %s", set, name));
         code = r && r->type == REDIS_REPLY_INTEGER && r->integer ? 0 : 1;
         if (code)
             fprintf(stderr, "hilo: no agent %s\n", name);
+        else
+            cli_publish_revoke(rc, name);
     } else if (strcmp(verb, "list") == 0) {
         r = redisCommand(rc, "SORT %s ALPHA", set);
         if (r && r->type == REDIS_REPLY_ARRAY) {

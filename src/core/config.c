@@ -56,6 +56,22 @@ static const struct opt opts[] = {
      "proxies whose X-Forwarded-For is believed; from any other peer the socket's address "
      "is the client's."},
     {"session_ttl", I(session_ttl), "43200", 1, 31536000, 0, "Agent session lifetime in seconds."},
+    {"login_fail_max", I(login_fail_max), "5", 1, 100000, 0,
+     "Failed logins of one agent name within login_fail_window before its logins are refused "
+     "(rate_limited) for login_lockout_ms, doubling with each further failure."},
+    {"login_ip_fail_max", I(login_ip_fail_max), "50", 1, 1000000, 0,
+     "Failed logins from one client address within login_fail_window before its logins are "
+     "refused the same way."},
+    {"login_fail_window", I(login_fail_window), "900", 1, 86400, 0,
+     "Seconds a failed login is remembered (counted from the latest failure); also the "
+     "longest lockout."},
+    {"login_lockout_ms", I(login_lockout_ms), "60000", 1, 86400000, 0,
+     "First lockout in milliseconds once a name or address reaches its failure limit."},
+    {"login_hashes", I(login_hashes), "4", 1, 256, 0,
+     "Password checks (argon2id, 64 MiB each) run at once; more logins wait."},
+    {"login_queue", I(login_queue), "16", 0, 100000, 0,
+     "Logins waiting for a password check; beyond that a login is refused at once "
+     "(rate_limited)."},
     {"ack_eta_minutes", I(ack_eta_minutes), "15", 1, 100000, 0,
      "Expected response time quoted in the acknowledgement, in minutes."},
     {"widget_origins", S(widget_origins), "", 0, 0, 0,

@@ -14,6 +14,7 @@
 #include "hilo/loop.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
+#include "hilo/store.h"
 
 
 /* Verified against when the agent does not exist, so that a wrong name costs
@@ -48,13 +49,23 @@ struct auth_op {
     uv_work_t work;
     char *password;
     char hash[crypto_pwhash_STRBYTES];
-    int known, ok;
+    char epoch[33];           /* login: the agent's; check: the session's */
+    char nkey[72], ipkey[72]; /* throttle key args "n:<name>", "ip:<addr>"; "" none */
+    int known, ok, pending;
+    struct auth_op *qnext; /* waiting for a hash slot */
     struct hilo_session_info si;
 };
 
+/* Password checks on the thread pool: at most login_hashes run, at most
+ * login_queue wait (each waiting op holds the loop, like a running one). */
+static struct {
+    int running, waiting;
+    struct auth_op *head, *tail;
+} hashq;
+
 static void auth_done(struct auth_op *op, int err)
 {
-    op->cb(err, err ? NULL : &op->si, op->data);
+    op->cb(err, err && err != -HILO_ERATE ? NULL : &op->si, op->data);
     if (op->password) {
         sodium_memzero(op->password, strlen(op->password));
         free(op->password);
@@ -78,18 +89,129 @@ static void verify_work(uv_work_t *w)
     op->ok = crypto_pwhash_str_verify(h, op->password, strlen(op->password)) == 0 && op->known;
 }
 
+/* Counts one failure of a name or address; at the limit it sets the lock
+ * key for base * 2^(failures - limit) ms, at most the window. Returns the
+ * lock's length in ms, 0 when none. */
+static const char fail_lua[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "local win = tonumber(ARGV[1])\n"
+    "redis.call('PEXPIRE', KEYS[1], win)\n"
+    "local over = n - tonumber(ARGV[2])\n"
+    "if over < 0 then return 0 end\n"
+    "local d = tonumber(ARGV[3]) * 2 ^ math.min(over, 30)\n"
+    "if d > win then d = win end\n"
+    "d = math.floor(d)\n"
+    "redis.call('SET', KEYS[2], n, 'PX', d)\n"
+    "return d\n";
+
+static void fail_counted_cb(redisReply *reply, void *data)
+{
+    struct auth_op *op = data;
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        hilo_warn("login: too many failures (%s%s%s): refused for %lld ms", op->nkey,
+                  op->nkey[0] && op->ipkey[0] ? " " : "", op->ipkey, (long long)reply->integer);
+    if (--op->pending == 0)
+        auth_done(op, -HILO_ECREDS);
+}
+
+static int count_failure(struct auth_op *op, const char *arg, int max)
+{
+    const struct hilo_config *cfg = op->s->cfg;
+    char fk[160], lk[160], win[24], mx[24], base[24];
+    hilo_key(fk, sizeof fk, HILO_K_LOGIN_FAIL, arg);
+    hilo_key(lk, sizeof lk, HILO_K_LOGIN_LOCK, arg);
+    snprintf(win, sizeof win, "%lld", (long long)cfg->login_fail_window * 1000);
+    snprintf(mx, sizeof mx, "%d", max);
+    snprintf(base, sizeof base, "%d", cfg->login_lockout_ms);
+    const char *argv[] = {"EVAL", fail_lua, "2", fk, lk, win, mx, base};
+    if (hilo_redis_cmdargv(op->s->redis, fail_counted_cb, op, 8, argv, NULL) < 0)
+        return -1;
+    op->pending++;
+    return 0;
+}
+
+static void login_failed(struct auth_op *op)
+{
+    /* Answered once the counts are in Redis: the next attempt sees them. */
+    op->pending = 1; /* held while the commands go out */
+    if (op->nkey[0])
+        count_failure(op, op->nkey, op->s->cfg->login_fail_max);
+    if (op->ipkey[0])
+        count_failure(op, op->ipkey, op->s->cfg->login_ip_fail_max);
+    if (--op->pending == 0)
+        auth_done(op, -HILO_ECREDS);
+}
+
+static void verify_after(uv_work_t *w, int status);
+
+static void hash_start(struct auth_op *op)
+{
+    op->work.data = op;
+    /* verify_after uses Redis: shutdown must not free it while this runs */
+    hilo_loop_hold();
+    hashq.running++;
+    if (uv_queue_work(op->s->loop, &op->work, verify_work, verify_after) < 0) {
+        hashq.running--;
+        hilo_loop_release();
+        auth_done(op, -HILO_EINTERNAL);
+    }
+}
+
+static void hash_enqueue(struct auth_op *op)
+{
+    const struct hilo_config *cfg = op->s->cfg;
+    if (hashq.running < cfg->login_hashes && !hashq.head) {
+        hash_start(op);
+        return;
+    }
+    if (hashq.waiting >= cfg->login_queue) {
+        /* Refused before it costs memory: 64 MiB per check. */
+        hilo_debug("login: password checks busy, refused");
+        op->si.retry_after = 1;
+        auth_done(op, -HILO_ERATE);
+        return;
+    }
+    hilo_loop_hold();
+    op->qnext = NULL;
+    if (hashq.tail)
+        hashq.tail->qnext = op;
+    else
+        hashq.head = op;
+    hashq.tail = op;
+    hashq.waiting++;
+}
+
+static void hash_next(struct hilo_server *s)
+{
+    while (hashq.head && hashq.running < s->cfg->login_hashes) {
+        struct auth_op *op = hashq.head;
+        hashq.head = op->qnext;
+        if (!hashq.head)
+            hashq.tail = NULL;
+        hashq.waiting--;
+        hash_start(op);
+        hilo_loop_release(); /* the waiting hold; hash_start took its own */
+    }
+}
+
 static void verify_after(uv_work_t *w, int status)
 {
     struct auth_op *op = w->data;
     struct hilo_server *s = op->s;
     unsigned char rnd[32];
-    char b64[64], th[65], key[160], exp[24], px[24];
+    char b64[64], th[65], key[160], fk[160], exp[24];
 
+    hashq.running--;
+    hash_next(s);
     /* Released before the Redis writes below: they count as Redis pending,
      * so shutdown keeps Redis open for them in this same turn. */
     hilo_loop_release();
-    if (status != 0 || !op->ok) {
+    if (status != 0) {
         auth_done(op, -HILO_ECREDS);
+        return;
+    }
+    if (!op->ok) {
+        login_failed(op);
         return;
     }
     op->si.exp_ms = hilo_now_ms() + (uint64_t)s->cfg->session_ttl * 1000u;
@@ -99,24 +221,25 @@ static void verify_after(uv_work_t *w, int status)
              b64);
     hilo_token_hash(op->si.token, th);
     hilo_key(key, sizeof key, HILO_K_SESSION, th);
+    hilo_key(fk, sizeof fk, HILO_K_LOGIN_FAIL, op->nkey);
     snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->si.exp_ms);
-    snprintf(px, sizeof px, "%llu", (unsigned long long)op->si.exp_ms);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
+    /* The agent's epoch goes with the session: a new one (password, removal,
+     * demotion) ends it. A right password forgets the name's failures. */
     const char *hset[] = {"HSET", key, "name", op->si.name, "display", op->si.display,
-                          "role", op->si.role, "exp", exp};
-    const char *pexp[] = {"PEXPIREAT", key, px};
-    int rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 1, m, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 10, hset, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, NULL, NULL, 3, pexp, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(s->redis, session_saved_cb, op, 1, x, NULL);
-    if (rc < 0)
+                          "role", op->si.role, "exp", exp, "epoch", op->epoch};
+    const char *pexp[] = {"PEXPIREAT", key, exp};
+    const char *del[] = {"DEL", fk};
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add(&tx, 12, hset, NULL);
+    hilo_tx_add(&tx, 3, pexp, NULL);
+    hilo_tx_add(&tx, 2, del, NULL);
+    if (hilo_tx_commit(&tx, session_saved_cb, op) < 0)
         auth_done(op, -HILO_EUNAVAIL);
 }
 
-static void fill_si(struct hilo_session_info *si, const redisReply *h, char *hash, size_t hashlen)
+static void fill_si(struct hilo_session_info *si, const redisReply *h, char *hash, size_t hashlen,
+                    char epoch[33])
 {
     for (size_t i = 0; i + 1 < h->elements; i += 2) {
         const char *k = h->element[i]->str, *v = h->element[i + 1]->str;
@@ -132,32 +255,50 @@ static void fill_si(struct hilo_session_info *si, const redisReply *h, char *has
             snprintf(si->team, sizeof si->team, "%s", v);
         else if (hash && strcmp(k, "pwhash") == 0)
             snprintf(hash, hashlen, "%s", v);
+        else if (epoch && strcmp(k, "epoch") == 0)
+            snprintf(epoch, 33, "%s", v);
     }
 }
 
+/* EXEC of HGETALL agent, then PTTL of the name's and the address's lock. */
 static void agent_loaded_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    long long lock = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_ARRAY) {
         auth_done(op, -HILO_EUNAVAIL);
         return;
     }
-    fill_si(&op->si, reply, op->hash, sizeof op->hash);
-    op->known = op->hash[0] != '\0';
-    op->work.data = op;
-    /* verify_after uses Redis: shutdown must not free it while this runs */
-    hilo_loop_hold();
-    if (uv_queue_work(op->s->loop, &op->work, verify_work, verify_after) < 0) {
-        hilo_loop_release();
-        auth_done(op, -HILO_EINTERNAL);
+    for (size_t i = 1; i < reply->elements; i++) {
+        const redisReply *t = reply->element[i];
+        if (t->type != REDIS_REPLY_INTEGER || t->integer == -2)
+            continue;
+        long long ms = t->integer == -1 ? (long long)op->s->cfg->login_fail_window * 1000
+                                        : t->integer;
+        if (ms > lock)
+            lock = ms;
     }
+    if (lock > 0) {
+        /* Locked out: refused without a password check. */
+        hilo_debug("login: refused while locked (%s%s%s)", op->nkey, op->ipkey[0] ? " " : "",
+                   op->ipkey);
+        op->si.retry_after = (uint32_t)((lock + 999) / 1000);
+        auth_done(op, -HILO_ERATE);
+        return;
+    }
+    fill_si(&op->si, reply->element[0], op->hash, sizeof op->hash, op->epoch);
+    op->known = op->hash[0] != '\0';
+    hash_enqueue(op);
 }
 
-int hilo_agents_login(struct hilo_server *s, const char *name, const char *password,
-                      hilo_auth_cb cb, void *data)
+int hilo_agents_login_from(struct hilo_server *s, const char *name, const char *password,
+                           const char *ip, hilo_auth_cb cb, void *data)
 {
     struct auth_op *op;
-    char key[160];
+    char key[160], ln[160], li[160];
+    int name_ok = hilo_agents_name_ok(name);
+    struct hilo_tx tx;
     if (!hilo_redis_ready(s->redis))
         return -HILO_EUNAVAIL;
     op = calloc(1, sizeof *op);
@@ -167,21 +308,46 @@ int hilo_agents_login(struct hilo_server *s, const char *name, const char *passw
     op->cb = cb;
     op->data = data;
     op->password = strdup(password);
+    if (!op->password) {
+        free(op);
+        return -ENOMEM;
+    }
+    if (name_ok)
+        snprintf(op->nkey, sizeof op->nkey, "n:%s", name);
+    if (ip && ip[0] && strlen(ip) < 60)
+        snprintf(op->ipkey, sizeof op->ipkey, "ip:%s", ip);
     /* An invalid name is looked up as "" (never exists) to keep timing flat. */
-    hilo_key(key, sizeof key, HILO_K_AGENT, hilo_agents_name_ok(name) ? name : "");
-    const char *argv[] = {"HGETALL", key};
-    int rc = hilo_redis_cmdargv(s->redis, agent_loaded_cb, op, 2, argv, NULL);
+    hilo_key(key, sizeof key, HILO_K_AGENT, name_ok ? name : "");
+    hilo_key(ln, sizeof ln, HILO_K_LOGIN_LOCK, op->nkey);
+    hilo_key(li, sizeof li, HILO_K_LOGIN_LOCK, op->ipkey);
+    const char *hg[] = {"HGETALL", key}, *pn[] = {"PTTL", ln}, *pi[] = {"PTTL", li};
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add(&tx, 2, hg, NULL);
+    if (op->nkey[0])
+        hilo_tx_add(&tx, 2, pn, NULL);
+    if (op->ipkey[0])
+        hilo_tx_add(&tx, 2, pi, NULL);
+    int rc = hilo_tx_commit(&tx, agent_loaded_cb, op);
     if (rc < 0) {
+        sodium_memzero(op->password, strlen(op->password));
         free(op->password);
         free(op);
+        return -HILO_EUNAVAIL;
     }
-    return rc;
+    return 0;
+}
+
+int hilo_agents_login(struct hilo_server *s, const char *name, const char *password,
+                      hilo_auth_cb cb, void *data)
+{
+    return hilo_agents_login_from(s, name, password, NULL, cb, data);
 }
 
 static void session_agent_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
     uint64_t exp = op->si.exp_ms;
+    char epoch[33] = "";
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         auth_done(op, -HILO_EUNAVAIL);
         return;
@@ -191,9 +357,10 @@ static void session_agent_cb(redisReply *reply, void *data)
         return;
     }
     /* display name and role as they are now, not as they were at login */
-    fill_si(&op->si, reply, NULL, 0);
+    fill_si(&op->si, reply, NULL, 0, epoch);
     op->si.exp_ms = exp;
-    auth_done(op, 0);
+    /* a new password, a demotion or a removal since the login */
+    auth_done(op, strcmp(epoch, op->epoch) == 0 ? 0 : -HILO_EUNAUTH);
 }
 
 static void session_loaded_cb(redisReply *reply, void *data)
@@ -204,7 +371,7 @@ static void session_loaded_cb(redisReply *reply, void *data)
         auth_done(op, -HILO_EUNAVAIL);
         return;
     }
-    fill_si(&op->si, reply, NULL, 0);
+    fill_si(&op->si, reply, NULL, 0, op->epoch);
     if (!op->si.name[0]) {
         auth_done(op, -HILO_EUNAUTH);
         return;
@@ -261,16 +428,25 @@ int hilo_agents_check(struct hilo_server *s, const char *token, hilo_auth_cb cb,
     return rc;
 }
 
+/* EXEC of HGET name + DEL: the sockets of that session close everywhere. */
 static void logout_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
-    auth_done(op, reply ? 0 : -HILO_EUNAVAIL);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        auth_done(op, -HILO_EUNAVAIL);
+        return;
+    }
+    const redisReply *name = reply->element[0];
+    if (name->type == REDIS_REPLY_STRING && hilo_agents_name_ok(name->str) && op->si.exp_ms)
+        hilo_agents_publish_revoke(op->s, name->str, op->si.exp_ms, 0);
+    auth_done(op, 0);
 }
 
 int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb, void *data)
 {
     struct auth_op *op;
     char th[65], key[160];
+    struct hilo_tx tx;
     if (!hilo_redis_ready(s->redis))
         return -HILO_EUNAVAIL;
     op = calloc(1, sizeof *op);
@@ -279,13 +455,20 @@ int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb
     op->s = s;
     op->cb = cb;
     op->data = data;
+    /* sockets know their session by its expiry, which is in the token */
+    op->si.exp_ms = token_expiry(token);
     hilo_token_hash(token, th);
     hilo_key(key, sizeof key, HILO_K_SESSION, th);
-    const char *argv[] = {"DEL", key};
-    int rc = hilo_redis_cmdargv(s->redis, logout_cb, op, 2, argv, NULL);
-    if (rc < 0)
+    const char *hg[] = {"HGET", key, "name"}, *del[] = {"DEL", key};
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_add(&tx, 3, hg, NULL);
+    hilo_tx_add(&tx, 2, del, NULL);
+    int rc = hilo_tx_commit(&tx, logout_cb, op);
+    if (rc < 0) {
         free(op);
-    return rc;
+        return -HILO_EUNAVAIL;
+    }
+    return 0;
 }
 
 /* Shared by the REST API and the CLI: 20 characters from an alphabet without

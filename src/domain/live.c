@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/agents.h"
 #include "hilo/buf.h"
 #include "hilo/keys.h"
 #include "hilo/log.h"
@@ -238,6 +239,8 @@ void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
                 }
                 hilo_frame_unref(f);
             }
+        } else if (kind == 'R') { /* an agent session ended (revoke.c) */
+            hilo_agents_on_revoke(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'Y' && route && eol - line > 2) {
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));

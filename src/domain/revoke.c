@@ -1,0 +1,83 @@
+/* Ending agent sessions everywhere at once. Redis decides whether a session
+ * lives (its hash, and its epoch against the agent's, see agents.h); this
+ * module tells every instance, over the events channel, to close the
+ * sockets that were signed in with a session that just ended.
+ *
+ * Message on the events channel: "-\nR<name>\n" (every session of name),
+ * "-\nR<name> <exp ms>\n" (one session: sockets remember their session's
+ * expiry, which is part of its token, so that is what names it here), or
+ * "-\nR<name> !<exp ms>\n" (every session but that one). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hilo/agents.h"
+#include "hilo/log.h"
+#include "internal.h"
+
+void hilo_agents_new_epoch(char out[33])
+{
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(out, 33, rnd, sizeof rnd);
+}
+
+int hilo_agents_revoke_msg(char *buf, size_t n, const char *name, uint64_t exp_ms, int keep)
+{
+    int r = exp_ms ? snprintf(buf, n, "-\nR%s %s%llu\n", name, keep ? "!" : "",
+                              (unsigned long long)exp_ms)
+                   : snprintf(buf, n, "-\nR%s\n", name);
+    return r < 0 || (size_t)r >= n ? -1 : r;
+}
+
+int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t exp_ms, int keep)
+{
+    char msg[128];
+    if (hilo_agents_revoke_msg(msg, sizeof msg, name, exp_ms, keep) < 0)
+        return -HILO_EINTERNAL;
+    const char *argv[] = {"PUBLISH", s->events_channel, msg};
+    return hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len)
+{
+    char name[65];
+    const char *sp = memchr(line, ' ', len);
+    size_t nlen = sp ? (size_t)(sp - line) : len;
+    uint64_t exp = 0;
+    int closed = 0, keep = 0;
+
+    if (nlen == 0 || nlen >= sizeof name)
+        return;
+    memcpy(name, line, nlen);
+    name[nlen] = '\0';
+    if (sp) {
+        char num[24];
+        size_t dl = len - nlen - 1;
+        if (dl == 0 || dl >= sizeof num)
+            return;
+        memcpy(num, sp + 1, dl);
+        num[dl] = '\0';
+        keep = num[0] == '!';
+        exp = strtoull(num + keep, NULL, 10);
+        if (!exp)
+            return;
+    }
+    for (struct hilo_conn *c = s->all_head; c; c = c->all_next) {
+        struct hilo_session *se = hilo_sess(c);
+        if (!c->wsi || !se || se->role != HILO_ROLE_AGENT || !se->id || strcmp(se->id, name) != 0)
+            continue;
+        if (exp && (se->sess_exp_ms == exp) == keep)
+            continue;
+        /* No admin rights and no more frames (dispatch refuses an expired
+         * session) while the close is under way. */
+        se->admin = 0;
+        se->sess_exp_ms = 1;
+        hilo_conn_error(c, -HILO_EUNAUTH, NULL, NULL);
+        hilo_conn_close(c, 4401);
+        closed++;
+    }
+    if (closed)
+        hilo_info("session of agent %s ended: %d socket(s) closed", name, closed);
+}
