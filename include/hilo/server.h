@@ -43,6 +43,7 @@ struct hilo_server {
     int timers_busy;
     uv_timer_t timers;
     struct hilo_reap reap; /* connections freed at the end of the turn (net borrows it) */
+    struct hilo_net *net;  /* where the domain's subprotocols are registered */
     uint64_t identity_secret_len;
 };
 

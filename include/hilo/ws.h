@@ -22,6 +22,9 @@ int hilo_ws_start(struct hilo_net *n, uv_loop_t *loop, const struct hilo_config 
 void hilo_ws_stop(struct hilo_net *n);
 /* Starts closing every connection with 1001 (shutdown). */
 void hilo_ws_close_all(struct hilo_net *n);
+/* Calls fn for every open connection (fn may ask for its close). */
+struct hilo_conn;
+void hilo_ws_each(struct hilo_net *n, void (*fn)(struct hilo_conn *c, void *data), void *data);
 /* Open WebSocket connections (0 for a NULL net). */
 unsigned hilo_ws_conns(const struct hilo_net *n);
 /* A route handler for /ws without an upgrade: 400 naming the subprotocols. */

@@ -14,6 +14,7 @@
 
 #include "hilo/agents.h"
 #include "hilo/log.h"
+#include "hilo/ws.h"
 #include "internal.h"
 
 void hilo_agents_new_epoch(char out[33])
@@ -40,13 +41,37 @@ int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t
     return hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL) < 0 ? -HILO_EUNAVAIL : 0;
 }
 
+struct revoke {
+    const char *name;
+    uint64_t exp;
+    int keep;
+    int closed;
+};
+
+static void revoke_one(struct hilo_conn *c, void *data)
+{
+    struct revoke *r = data;
+    struct hilo_session *se = hilo_sess(c);
+    if (!c->wsi || !se || se->role != HILO_ROLE_AGENT || !se->id || strcmp(se->id, r->name) != 0)
+        return;
+    if (r->exp && (se->sess_exp_ms == r->exp) == r->keep)
+        return;
+    /* No admin rights and no more frames (dispatch refuses an expired
+     * session) while the close is under way. */
+    se->admin = 0;
+    se->sess_exp_ms = 1;
+    hilo_conn_error(c, -HILO_EUNAUTH, NULL, NULL);
+    hilo_conn_close(c, 4401);
+    r->closed++;
+}
+
 void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len)
 {
     char name[65];
     const char *sp = memchr(line, ' ', len);
     size_t nlen = sp ? (size_t)(sp - line) : len;
     uint64_t exp = 0;
-    int closed = 0, keep = 0;
+    int keep = 0;
 
     if (nlen == 0 || nlen >= sizeof name)
         return;
@@ -64,20 +89,9 @@ void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len)
         if (!exp)
             return;
     }
-    for (struct hilo_conn *c = s->all_head; c; c = c->all_next) {
-        struct hilo_session *se = hilo_sess(c);
-        if (!c->wsi || !se || se->role != HILO_ROLE_AGENT || !se->id || strcmp(se->id, name) != 0)
-            continue;
-        if (exp && (se->sess_exp_ms == exp) == keep)
-            continue;
-        /* No admin rights and no more frames (dispatch refuses an expired
-         * session) while the close is under way. */
-        se->admin = 0;
-        se->sess_exp_ms = 1;
-        hilo_conn_error(c, -HILO_EUNAUTH, NULL, NULL);
-        hilo_conn_close(c, 4401);
-        closed++;
-    }
-    if (closed)
-        hilo_info("session of agent %s ended: %d socket(s) closed", name, closed);
+    struct revoke r = {.name = name, .exp = exp, .keep = keep, .closed = 0};
+    if (s->net)
+        hilo_ws_each(s->net, revoke_one, &r);
+    if (r.closed)
+        hilo_info("session of agent %s ended: %d socket(s) closed", name, r.closed);
 }

@@ -91,5 +91,6 @@ static const struct hilo_ws_ops agent_ops = {
 int hilo_domain_ws_register(struct hilo_net *n, struct hilo_server *s)
 {
     int rc = hilo_net_ws_protocol(n, &customer_ops, s);
+    s->net = n;
     return rc < 0 ? rc : hilo_net_ws_protocol(n, &agent_ops, s);
 }

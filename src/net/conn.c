@@ -306,4 +306,14 @@ void hilo_ws_close_all(struct hilo_net *n)
         hilo_conn_close(c, 1001);
 }
 
+void hilo_ws_each(struct hilo_net *n, void (*fn)(struct hilo_conn *c, void *data), void *data)
+{
+    struct hilo_conn *next;
+    /* fn may close c (the close is deferred: the list stays intact) */
+    for (struct hilo_conn *c = n->all_head; c; c = next) {
+        next = c->all_next;
+        fn(c, data);
+    }
+}
+
 unsigned hilo_ws_conns(const struct hilo_net *n) { return n ? n->nconns : 0; }
