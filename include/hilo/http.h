@@ -37,6 +37,10 @@ void hilo_http_respond_json(struct hilo_http *r, int status, json_t *o);
 void hilo_http_respond_error(struct hilo_http *r, int err);
 void hilo_http_respond_empty(struct hilo_http *r, int status);
 /* Sets the response's Set-Cookie header (copied; at most 383 bytes). */
+/* An Allow header for a 405 ("GET, POST"), set before responding. */
+void hilo_http_set_allow(struct hilo_http *r, const char *methods);
+/* A Retry-After header (seconds) for a 429 or 503, set before responding. */
+void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds);
 void hilo_http_set_cookie(struct hilo_http *r, const char *cookie);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);

@@ -220,7 +220,8 @@ static void authed_cb(int err, const struct hilo_session_info *si, void *data)
         api_not_found(a);
         api_free(a);
     } else if (rc == API_ROUTE_BAD_METHOD) {
-        /* hilo_http cannot set an Allow header: the methods go in the body */
+        /* the methods in the Allow header (RFC 9110) and in the body */
+        hilo_http_set_allow(a->r, allow);
         hilo_http_respond_json(a->r, 405, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
                                                     "method_not_allowed", "message",
                                                     "Method not allowed here.", "allow", allow));

@@ -29,7 +29,8 @@ static void login_cb(int err, const struct hilo_session_info *si, void *data)
 
     if (err == -HILO_ERATE && si) {
         /* Throttled (docs/security.md "Login throttling"): the wait in the
-         * body, since no password was checked. */
+         * Retry-After header and the body; no password was checked. */
+        hilo_http_set_retry_after(r, si->retry_after ? si->retry_after : 1);
         hilo_http_respond_json(r, 429,
                                json_pack("{s:{s:s, s:s, s:i}}", "error", "code", "rate_limited",
                                          "message", "Too many login attempts; try again later.",

@@ -144,6 +144,8 @@ static int write_response(struct hilo_http *r)
         return -1;
     if (r->allow[0] && add_header(wsi, "allow:", r->allow, &p, end))
         return -1;
+    if (r->retry_after[0] && add_header(wsi, "retry-after:", r->retry_after, &p, end))
+        return -1;
     if (r->close_after && add_header(wsi, "connection:", "close", &p, end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
@@ -228,6 +230,16 @@ void hilo_http_respond_error(struct hilo_http *r, int err)
 }
 
 void hilo_http_respond_empty(struct hilo_http *r, int status) { respond(r, status, "application/json", "", 0); }
+
+void hilo_http_set_allow(struct hilo_http *r, const char *methods)
+{
+    snprintf(r->allow, sizeof r->allow, "%s", methods);
+}
+
+void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds)
+{
+    snprintf(r->retry_after, sizeof r->retry_after, "%u", seconds);
+}
 
 void hilo_http_set_cookie(struct hilo_http *r, const char *cookie)
 {

@@ -32,6 +32,7 @@ struct hilo_http {
     size_t resp_len;
     char set_cookie[384];
     char allow[64];  /* for a 405 */
+    char retry_after[16]; /* for a 429/503: seconds */
     int ready;
     int close_after; /* the body was refused unread: close the connection */
     int fail;        /* a handler could not answer: drop the connection */

@@ -155,7 +155,9 @@ test('every console endpoint needs a session: 401 unauthorized without or with a
 
 test('unknown API path is 404 not_found; wrong method is method_not_allowed', withLogs(async () => {
   assertErr(await api(h1, 'GET', '/api/v1/no-such-endpoint', { cookie: anaCookie }), 404, 'not_found', 'GET unknown');
-  assertErr(await api(h1, 'DELETE', '/api/v1/reports', { cookie: rootCookie }), 405, 'method_not_allowed', 'DELETE reports');
+  const r = await api(h1, 'DELETE', '/api/v1/reports', { cookie: rootCookie });
+  assertErr(r, 405, 'method_not_allowed', 'DELETE reports');
+  assert.equal(r.headers.get('allow'), 'GET', 'a 405 names the allowed methods (RFC 9110)');
 }));
 
 // ----------------------------------------------------------------- agents and teams

@@ -29,6 +29,7 @@ function assertLimited(r, what) {
   assert.equal(r.json?.error?.code, 'rate_limited', `${what}: ${r.body}`);
   assert.ok(Number.isInteger(r.json.error.retry_after) && r.json.error.retry_after >= 1,
     `${what}: retry_after ${r.body}`);
+  assert.equal(r.headers.get('retry-after'), String(r.json.error.retry_after), `${what}: Retry-After header`);
 }
 
 // Retries the right password until the lockout is over: a bounded wait on
