@@ -628,7 +628,8 @@ void hilo_agent_login(struct hilo_conn *c, const char *name, const char *passwor
     int rc;
     if (!a)
         return;
-    rc = hilo_agents_login(c->srv, name, password, ws_auth_cb, a);
+    /* throttled per name and per address, as HTTP logins are */
+    rc = hilo_agents_login_from(c->srv, name, password, hilo_sess(c)->ip, ws_auth_cb, a);
     if (rc < 0)
         ws_auth_failed(a, rc == -HILO_EUNAVAIL ? rc : -HILO_EINTERNAL);
 }

@@ -62,6 +62,7 @@ static void *agent_open(void *ctx, struct hilo_conn *c, const struct hilo_upgrad
     char tok[256];
     if (!se)
         return NULL;
+    snprintf(se->ip, sizeof se->ip, "%s", u->ip ? u->ip : "");
     if (u->cookie && hilo_http_cookie_token(u->cookie, tok, sizeof tok) == 0) {
         se->cookie = strdup(tok);
         hilo_conn_cookie_auth(c);

@@ -91,6 +91,11 @@ test('an address past its budget is refused for every name; other addresses are 
     assert.equal(r.status, 401, `failure ${i + 1}: ${r.body}`);
   }
   assertLimited(await login(h2, 'dan', pw.dan, ip), 'right password from a locked address');
+  // a WebSocket login from that address is refused the same way
+  const ws = await connect(h2.wsUrl, 'hilo.agent.v1', { headers: { 'x-forwarded-for': ip } });
+  const e = await ws.request({ type: 'login', name: 'dan', password: pw.dan }, LOGIN_TIMEOUT_MS);
+  assert.equal(e.code, 'rate_limited', `WebSocket login from a locked address: ${JSON.stringify(e)}`);
+  await ws.close();
   assert.equal((await login(h2, 'dan', pw.dan, '10.0.0.3')).status, 200, 'another address');
 }));
 
