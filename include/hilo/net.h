@@ -77,6 +77,11 @@ struct hilo_ws_ops {
     void *(*open)(void *ctx, struct hilo_conn *c, const struct hilo_upgrade *u);
     /* One complete text message (data borrowed until it returns). */
     void (*message)(void *session, const char *data, size_t len);
+    /* A message net refused (binary: -HILO_EBADFRAME, over max_frame:
+     * -HILO_ETOOLARGE): the hook answers it and counts it against the
+     * session's frame budget, so refused frames cost as much as others.
+     * NULL: net sends the error frame itself. */
+    void (*refused)(void *session, int err);
     /* The socket is gone: forget the connection. Once it returns, the
      * queue is dropped and c->wsi is NULL; the session stays readable
      * until free. */

@@ -56,6 +56,8 @@ void hilo_session_free(void *session);
 void hilo_session_message(void *session, const char *data, size_t len);
 /* The ops' closed hook: hilo_hub_conn_gone on the session's connection. */
 void hilo_session_closed(void *session);
+/* A message the net refused (binary, too large): counted, then answered. */
+void hilo_session_refused(void *session, int err);
 
 static inline struct hilo_session *hilo_sess(const struct hilo_conn *c)
 {

@@ -87,6 +87,23 @@ out:
     json_decref(msg);
 }
 
+void hilo_session_refused(void *session, int err)
+{
+    struct hilo_session *se = session;
+    struct hilo_conn *c = se->conn;
+    const struct hilo_config *cfg = c->srv->cfg;
+    /* refused frames take from the same budget as any other: a flood of
+     * binary or oversized frames ends like a flood of text ones */
+    int r = hilo_rate_take(&se->rate, cfg->msg_rate, cfg->msg_burst, hilo_now_ms());
+    if (r < 0) {
+        hilo_conn_error(c, -HILO_ERATE, NULL, NULL);
+        if (r == -2)
+            hilo_conn_close(c, 1008);
+        return;
+    }
+    hilo_conn_error(c, err, NULL, NULL);
+}
+
 void hilo_hub_conn_gone(struct hilo_conn *c)
 {
     struct hilo_session *se = hilo_sess(c);

@@ -75,6 +75,7 @@ static const struct hilo_ws_ops customer_ops = {
     .accept = customer_accept,
     .open = customer_open,
     .message = hilo_session_message,
+    .refused = hilo_session_refused,
     .closed = hilo_session_closed,
     .free = hilo_session_free,
 };
@@ -85,6 +86,7 @@ static const struct hilo_ws_ops agent_ops = {
     .accept = agent_accept,
     .open = agent_open,
     .message = hilo_session_message,
+    .refused = hilo_session_refused,
     .closed = hilo_session_closed,
     .free = hilo_session_free,
 };

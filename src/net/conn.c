@@ -251,6 +251,19 @@ int hilo_net_ws_admit(struct hilo_net *n, const struct hilo_ws_proto *p,
     return status ? status : conn_room(n, p->ops->flags, u->ip, why);
 }
 
+
+/* A refused message: the domain answers and counts it (ops->refused), or
+ * net answers when the subprotocol does not say. */
+static void refuse(struct hilo_conn *c, int err)
+{
+    if (c->closing)
+        return;
+    if (c->ops->refused)
+        c->ops->refused(c->session, err);
+    else
+        hilo_conn_error(c, err, NULL, NULL);
+}
+
 int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final, int binary)
 {
     size_t max = (size_t)c->net->cfg->max_frame;
@@ -289,9 +302,9 @@ int hilo_net_conn_rx(struct hilo_conn *c, const char *in, size_t len, int final,
     if (!final)
         return 0;
     if (c->rx_total == UINT32_MAX / 2)
-        hilo_conn_error(c, -HILO_EBADFRAME, NULL, NULL);
+        refuse(c, -HILO_EBADFRAME);
     else if (c->rx_total > max)
-        hilo_conn_error(c, -HILO_ETOOLARGE, NULL, NULL);
+        refuse(c, -HILO_ETOOLARGE);
     else if (!c->closing)
         c->ops->message(c->session, c->rx, c->rx_len);
     free(c->rx);
