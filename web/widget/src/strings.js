@@ -41,7 +41,12 @@ export const STRINGS = {
     channel: { whatsapp: 'WhatsApp', sms: 'SMS', voice: 'Phone', email: 'Email', api: 'API', web: 'Web' },
     via: (c) => `via ${c}`,
     newConversation: 'New conversation',
-    unread: (n) => `${n} new`,
+    launcherUnread: (title, n) => `${title}, ${n} unread`,
+    you: 'You',
+    copy: 'Copy',
+    copied: 'Copied',
+    copyFailed: 'Could not copy; select the reference instead',
+    copyRef: (ref) => `Copy reference ${ref}`,
   },
   es: {
     title: 'Habla con nosotros',
@@ -81,7 +86,12 @@ export const STRINGS = {
     channel: { whatsapp: 'WhatsApp', sms: 'SMS', voice: 'Teléfono', email: 'Correo', api: 'API', web: 'Web' },
     via: (c) => `por ${c}`,
     newConversation: 'Nueva conversación',
-    unread: (n) => `${n} nuevos`,
+    launcherUnread: (title, n) => `${title}, ${n} sin leer`,
+    you: 'Tú',
+    copy: 'Copiar',
+    copied: 'Copiado',
+    copyFailed: 'No se pudo copiar; selecciona la referencia',
+    copyRef: (ref) => `Copiar la referencia ${ref}`,
   },
 };
 
