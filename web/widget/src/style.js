@@ -86,6 +86,7 @@ a { color: inherit; }
 .status { font-size: 12.5px; padding: 7px 14px; background: var(--warn-bg); color: var(--warn); border-bottom: 1px solid #fedf89; display: flex; gap: 8px; align-items: center; }
 .status::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: #f79009; flex: none; }
 .log { flex: 1; overflow-y: auto; padding: 14px 14px 6px; background: var(--soft); display: flex; flex-direction: column; gap: 8px; overscroll-behavior: contain; }
+.log:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent); outline-offset: -3px; }
 .intro { background: var(--bg); border: 1px solid var(--line); border-radius: 12px; padding: 12px 14px; color: var(--ink); }
 .prechat { margin-top: 10px; display: grid; gap: 6px; }
 .prechat-title { font-size: 12.5px; color: var(--muted); }

@@ -249,7 +249,7 @@ function App({ chat, cfg, t, api }) {
       </div>
       <div class="sr" role="status" aria-live="polite" data-part="announce">${said}</div>
       ${line && html`<div class="status" role="status" data-part="status">${line}</div>`}
-      <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite">
+      <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite" tabindex="0" aria-label=${t.conversation}>
         <div class="intro" data-part="intro">
           <div>${t.intro}</div>
           ${empty && !cfg.identified && html`<div class="prechat" data-part="prechat">
