@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { memo } from 'preact/compat';
 import { getLang } from './i18n.js';
-import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
+import { t, tn, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import { visibleTickets, openTicket, setFilter } from './store.js';
 import { formatDuration, waitLevel, formatRef } from './util.js';
 import { ChannelBadge } from './widgets.js';
@@ -16,7 +16,7 @@ export function Queue({ s }) {
   const team = f.team || 'all';
   if (team !== 'all' && team !== 'none' && !teams.includes(team)) teams.push(team);
   const current = s.current?.ref;
-  const countText = list.length === 1 ? t('queue.count1') : t('queue.count', { n: list.length });
+  const countText = tn('queue.count', list.length);
 
   return html`
     <section class="queue" aria-labelledby="queue-title">
