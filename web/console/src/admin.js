@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from './api.js';
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { loadAgents, isAdmin, toast, errorText } from './store.js';
 import { validAgentName, teamsOf } from './util.js';
 import { Dialog } from './dialogs.js';
@@ -201,7 +201,7 @@ export function Admin({ s }) {
     <section class="screen admin" aria-labelledby="admin-title">
       <div class="screen-head">
         <h2 id="admin-title">${t('admin.title')}</h2>
-        <span class="muted small">${s.agentsLoaded ? t('admin.count', { n: s.agents.length }) : t('admin.loading')}</span>
+        <span class="muted small">${s.agentsLoaded ? tn('admin.count', s.agents.length) : t('admin.loading')}</span>
       </div>
       <datalist id="admin-teams">${teams.map((x) => html`<option value=${x}></option>`)}</datalist>
       <${CreateForm} teams=${teams} onCreated=${(name, password) => {

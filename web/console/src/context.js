@@ -18,7 +18,7 @@ export function ContextCard({ s }) {
   const ids = Array.isArray(cu.identities) ? cu.identities : [];
   const others = (Array.isArray(cu.tickets) ? cu.tickets : []).filter((x) => x && x.ref && x.ref !== c.ref);
   return html`
-    <aside class="context" aria-labelledby="context-title">
+    <aside class="context" aria-labelledby="context-title" tabindex="0">
       <h2 id="context-title" class="pane-title">${t('context.title')}</h2>
       <dl class="facts">
         <dt>${t('context.name')}</dt><dd>${cu.name || tk.name || t('context.none')}</dd>

@@ -24,8 +24,8 @@ const en = {
   'conn.offline': 'Offline, reconnecting in {s} s',
   'conn.retryNow': 'Retry now',
   'queue.title': 'Queue',
-  'queue.count': '{n} tickets',
-  'queue.count1': '1 ticket',
+  'queue.count.one': '{n} ticket',
+  'queue.count.other': '{n} tickets',
   'queue.filters': 'Queue filters',
   'queue.assignee': 'Assignee',
   'queue.assignee.all': 'All',
@@ -187,8 +187,8 @@ const es = {
   'conn.offline': 'Sin conexión, reintento en {s} s',
   'conn.retryNow': 'Reintentar ya',
   'queue.title': 'Cola',
-  'queue.count': '{n} casos',
-  'queue.count1': '1 caso',
+  'queue.count.one': '{n} caso',
+  'queue.count.other': '{n} casos',
   'queue.filters': 'Filtros de la cola',
   'queue.assignee': 'Asignado',
   'queue.assignee.all': 'Todos',
@@ -338,8 +338,8 @@ Object.assign(en, {
   'search.tooShort': 'Type at least 2 characters.',
   'search.loading': 'Searching…',
   'search.none': 'No tickets found for “{q}”.',
-  'search.count': '{n} tickets for “{q}”',
-  'search.count1': '1 ticket for “{q}”',
+  'search.count.one': '{n} ticket for “{q}”',
+  'search.count.other': '{n} tickets for “{q}”',
   'search.open': 'Open ticket {ref}',
   'search.updated': 'Updated {t}',
   'reports.title': 'Reports',
@@ -359,12 +359,20 @@ Object.assign(en, {
   'reports.median': 'median',
   'reports.p90': '90th percentile',
   'reports.p90short': 'p90 {d}',
-  'reports.over': 'over {n} tickets',
-  'reports.over1': 'over 1 ticket',
+  'reports.over.one': 'over {n} ticket',
+  'reports.over.other': 'over {n} tickets',
   'reports.noData': 'no data',
   'reports.switches': 'Channel switches',
-  'reports.switchesDetail': '{total} switches · {n} tickets · {per} per ticket',
-  'reports.statusNow': 'Status now: {open} open · {pending} pending · {resolved} resolved · {closed} closed',
+  'reports.switchesTotal.one': '{n} switch',
+  'reports.switchesTotal.other': '{n} switches',
+  'reports.ticketsN.one': '{n} ticket',
+  'reports.ticketsN.other': '{n} tickets',
+  'reports.perTicketN': '{per} per ticket',
+  'reports.statusNow': 'Status now: {list}',
+  'reports.status.open.other': '{n} open',
+  'reports.status.pending.other': '{n} pending',
+  'reports.status.resolved.other': '{n} resolved',
+  'reports.status.closed.other': '{n} closed',
   'reports.daily': 'Tickets created and resolved per day',
   'reports.created': 'Created',
   'reports.resolved': 'Resolved',
@@ -418,7 +426,8 @@ Object.assign(en, {
   'admin.deleteGo': 'Delete agent',
   'admin.deleted': 'Agent {name} deleted.',
   'admin.you': 'you',
-  'admin.count': '{n} agents',
+  'admin.count.one': '{n} agent',
+  'admin.count.other': '{n} agents',
   'admin.resetTitle': 'Reset the password of {name}?',
   'admin.resetBody': 'A new password is generated; the old one stops working.',
   'admin.resetGo': 'Reset password',
@@ -514,8 +523,8 @@ Object.assign(es, {
   'search.tooShort': 'Escribe al menos 2 caracteres.',
   'search.loading': 'Buscando…',
   'search.none': 'No hay casos para «{q}».',
-  'search.count': '{n} casos para «{q}»',
-  'search.count1': '1 caso para «{q}»',
+  'search.count.one': '{n} caso para «{q}»',
+  'search.count.other': '{n} casos para «{q}»',
   'search.open': 'Abrir el caso {ref}',
   'search.updated': 'Actualizado {t}',
   'reports.title': 'Informes',
@@ -535,12 +544,24 @@ Object.assign(es, {
   'reports.median': 'mediana',
   'reports.p90': 'percentil 90',
   'reports.p90short': 'p90 {d}',
-  'reports.over': 'sobre {n} casos',
-  'reports.over1': 'sobre 1 caso',
+  'reports.over.one': 'sobre {n} caso',
+  'reports.over.other': 'sobre {n} casos',
   'reports.noData': 'sin datos',
   'reports.switches': 'Cambios de canal',
-  'reports.switchesDetail': '{total} cambios · {n} casos · {per} por caso',
-  'reports.statusNow': 'Estado actual: {open} abiertos · {pending} pendientes · {resolved} resueltos · {closed} cerrados',
+  'reports.switchesTotal.one': '{n} cambio',
+  'reports.switchesTotal.other': '{n} cambios',
+  'reports.ticketsN.one': '{n} caso',
+  'reports.ticketsN.other': '{n} casos',
+  'reports.perTicketN': '{per} por caso',
+  'reports.statusNow': 'Estado actual: {list}',
+  'reports.status.open.one': '{n} abierto',
+  'reports.status.open.other': '{n} abiertos',
+  'reports.status.pending.one': '{n} pendiente',
+  'reports.status.pending.other': '{n} pendientes',
+  'reports.status.resolved.one': '{n} resuelto',
+  'reports.status.resolved.other': '{n} resueltos',
+  'reports.status.closed.one': '{n} cerrado',
+  'reports.status.closed.other': '{n} cerrados',
   'reports.daily': 'Casos creados y resueltos por día',
   'reports.created': 'Creados',
   'reports.resolved': 'Resueltos',
@@ -585,8 +606,8 @@ Object.assign(es, {
   'admin.editShort': 'Editar',
   'admin.save': 'Guardar',
   'admin.saved': 'Agente {name} actualizado.',
-  'admin.reset': 'Restablecer la contraseña de {name}',
-  'admin.resetShort': 'Nueva contraseña',
+  'admin.reset': 'Restablecer contraseña de {name}',
+  'admin.resetShort': 'Restablecer contraseña',
   'admin.delete': 'Borrar a {name}',
   'admin.deleteShort': 'Borrar',
   'admin.deleteTitle': '¿Borrar al agente {name}?',
@@ -594,7 +615,8 @@ Object.assign(es, {
   'admin.deleteGo': 'Borrar agente',
   'admin.deleted': 'Agente {name} borrado.',
   'admin.you': 'tú',
-  'admin.count': '{n} agentes',
+  'admin.count.one': '{n} agente',
+  'admin.count.other': '{n} agentes',
   'admin.resetTitle': '¿Restablecer la contraseña de {name}?',
   'admin.resetBody': 'Se genera una contraseña nueva; la anterior deja de funcionar.',
   'admin.resetGo': 'Restablecer contraseña',
@@ -693,6 +715,21 @@ export function t(key, vars) {
   const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   if (!vars) return s;
   return s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] != null ? String(vars[k]) : m));
+}
+
+const pluralRules = {};
+/**
+ * A count in words: tn('queue.count', 3) -> "3 tickets". Looks up
+ * `<key>.<form>` for the CLDR plural form of n in the current language
+ * (Intl.PluralRules: "one" or "other" in English, also "many" in Spanish),
+ * falling back to `<key>.other`; {n} is n formatted for the language.
+ */
+export function tn(key, n, vars) {
+  const rules = pluralRules[current] || (pluralRules[current] = new Intl.PluralRules(current));
+  const num = Number(n) || 0;
+  const form = `${key}.${rules.select(num)}`;
+  const has = (k) => STRINGS[current][k] != null || STRINGS.en[k] != null;
+  return t(has(form) ? form : `${key}.other`, { ...vars, n: num.toLocaleString(current === 'es' ? 'es-ES' : 'en-GB') });
 }
 
 export function statusLabel(s) {

@@ -58,6 +58,7 @@ function Header({ s }) {
   const agent = s.agent || {};
   return html`
     <header class="topbar">
+      <h1 class="sr">${t('app.title')}</h1>
       <div class="brand" aria-hidden="true"><span class="brand-mark">h</span> Hilo</div>
       <nav aria-label=${t('nav.label')} class="mainnav">
         ${navItems(s).map(([v, label]) => html`

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { memo } from 'preact/compat';
 import { getLang } from './i18n.js';
-import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
+import { t, tn, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import { visibleTickets, openTicket, setFilter } from './store.js';
 import { formatDuration, waitLevel, formatRef } from './util.js';
 import { ChannelBadge } from './widgets.js';
@@ -16,7 +16,7 @@ export function Queue({ s }) {
   const team = f.team || 'all';
   if (team !== 'all' && team !== 'none' && !teams.includes(team)) teams.push(team);
   const current = s.current?.ref;
-  const countText = list.length === 1 ? t('queue.count1') : t('queue.count', { n: list.length });
+  const countText = tn('queue.count', list.length);
 
   return html`
     <section class="queue" aria-labelledby="queue-title">
@@ -74,20 +74,17 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
   const waitText = tk.waiting_since ? formatDuration(now - tk.waiting_since) : '';
   const mine = !!me && tk.assignee === me;
   const fu = tk.status === 'pending' && tk.follow_up_at ? tk.follow_up_at : 0;
-  const label = [
-    tk.name || formatRef(tk.ref),
-    `#${formatRef(tk.ref)}`,
-    statusLabel(tk.status),
-    tk.waiting_since ? t('queue.waiting', { d: waitText }) : t('queue.answered'),
+  // The button's name is its visible text (what a voice-control user says)
+  // followed by what the eye gets from colour and position alone.
+  const extra = [
+    tk.waiting_since ? t('queue.waiting', { d: waitText }) : '',
     tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned'),
-    tk.team ? t('ticket.team', { team: tk.team }) : '',
-    fu ? t('queue.followUp', { t: formatTime(fu) }) : '',
     unseen ? t('queue.new') : '',
   ].filter(Boolean).join(', ');
   return html`
     <li>
       <button type="button" class=${`qi wait-${level}${active ? ' active' : ''}${unseen ? ' unseen' : ''}`}
-        data-ref=${tk.ref} aria-current=${active ? 'true' : undefined} aria-label=${label}
+        data-ref=${tk.ref} aria-current=${active ? 'true' : undefined}
         onClick=${() => openTicket(tk.ref)}>
         <span class="qi-row">
           <span class="qi-name">${unseen && html`<span class="dot" aria-hidden="true"></span>`}${tk.name || formatRef(tk.ref)}</span>
@@ -104,6 +101,7 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
         ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
           <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}
         <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
+        <span class="sr">, ${extra}</span>
       </button>
     </li>`;
 });

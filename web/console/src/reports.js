@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from './api.js';
-import { t, channelLabel, getLang } from './i18n.js';
+import { t, tn, channelLabel, getLang } from './i18n.js';
 import { errorText } from './store.js';
 import {
   formatDurationOrDash, periodRange, fillDays, toDateInput,
@@ -27,7 +27,7 @@ function fmtRange(from, to) {
 
 function over(n) {
   if (!n) return t('reports.noData');
-  return n === 1 ? t('reports.over1') : t('reports.over', { n });
+  return tn('reports.over', n);
 }
 
 function TimeCard({ id, title, m }) {
@@ -123,7 +123,7 @@ function ReportBody({ d, range, busy }) {
           <h3 id="st-tickets-h">${t('reports.tickets')}</h3>
           <p class="big"><span class="big-num" data-value="tickets">${Number(d.tickets || 0).toLocaleString(loc())}</span></p>
           <p class="stat-sub muted">${t('reports.statusNow', {
-            open: st.open || 0, pending: st.pending || 0, resolved: st.resolved || 0, closed: st.closed || 0,
+            list: ['open', 'pending', 'resolved', 'closed'].map((k) => tn(`reports.status.${k}`, st[k] || 0)).join(' · '),
           })}</p>
         </section>
         <${TimeCard} id="first-response" title=${t('reports.firstResponse')} m=${d.first_response} />
@@ -131,7 +131,7 @@ function ReportBody({ d, range, busy }) {
         <section class="card stat" aria-labelledby="st-sw-h" data-stat="switches">
           <h3 id="st-sw-h">${t('reports.switches')}</h3>
           <p class="big"><span class="big-num">${per}</span> <span class="big-unit">${t('reports.perTicket')}</span></p>
-          <p class="stat-sub muted">${t('reports.switchesDetail', { total: sw.total || 0, n: sw.tickets_with_switches || 0, per })}</p>
+          <p class="stat-sub muted">${[tn('reports.switchesTotal', sw.total || 0), tn('reports.ticketsN', sw.tickets_with_switches || 0), t('reports.perTicketN', { per })].join(' · ')}</p>
         </section>
       </div>
       ${!d.tickets && html`<p class="muted center">${t('reports.empty')}</p>`}

@@ -1,7 +1,7 @@
 // Search: the box in the top bar and the results screen (GET /api/v1/search?q=).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { t, statusLabel, formatTime, formatFull } from './i18n.js';
+import { t, tn, statusLabel, formatTime, formatFull } from './i18n.js';
 import { runSearch, openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
@@ -30,7 +30,7 @@ export function SearchResults({ s }) {
   const list = r.results || [];
   let status = '';
   if (r.loading) status = t('search.loading');
-  else if (r.results) status = list.length ? (list.length === 1 ? t('search.count1', { q: r.q }) : t('search.count', { n: list.length, q: r.q })) : t('search.none', { q: r.q });
+  else if (r.results) status = list.length ? tn('search.count', list.length, { q: r.q }) : t('search.none', { q: r.q });
   return html`
     <section class="screen search" aria-labelledby="search-title">
       <div class="screen-head">

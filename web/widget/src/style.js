@@ -72,6 +72,9 @@ a { color: inherit; }
 @media (max-width: 480px) {
   .panel { position: fixed; inset: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; }
   .open .launcher { display: none; }
+  /* iOS zooms into fields under 16 px. */
+  .composer textarea, .prechat input { font-size: 16px; }
+  .alt[open] .alt-links { max-height: 30vh; overflow-y: auto; }
 }
 .head { background: var(--accent); color: var(--on-accent); padding: 14px 14px 12px 18px; display: flex; align-items: flex-start; gap: 10px; }
 .head-text { flex: 1; min-width: 0; }
@@ -83,6 +86,7 @@ a { color: inherit; }
 .status { font-size: 12.5px; padding: 7px 14px; background: var(--warn-bg); color: var(--warn); border-bottom: 1px solid #fedf89; display: flex; gap: 8px; align-items: center; }
 .status::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: #f79009; flex: none; }
 .log { flex: 1; overflow-y: auto; padding: 14px 14px 6px; background: var(--soft); display: flex; flex-direction: column; gap: 8px; overscroll-behavior: contain; }
+.log:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent); outline-offset: -3px; }
 .intro { background: var(--bg); border: 1px solid var(--line); border-radius: 12px; padding: 12px 14px; color: var(--ink); }
 .prechat { margin-top: 10px; display: grid; gap: 6px; }
 .prechat-title { font-size: 12.5px; color: var(--muted); }
@@ -123,8 +127,13 @@ a { color: inherit; }
 .dots i:nth-child(2) { animation-delay: .2s; } .dots i:nth-child(3) { animation-delay: .4s; }
 @keyframes blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { .dots i { animation: none; } .launcher { transition: none; } }
-.alt { border-top: 1px solid var(--line); padding: 8px 12px; display: flex; flex-wrap: wrap; gap: 6px; background: var(--bg); }
-.alt-title { width: 100%; font-size: 11.5px; color: var(--muted); }
+.alt { border-top: 1px solid var(--line); padding: 6px 12px 8px; background: var(--bg); }
+.alt-title { font-size: 11.5px; color: var(--muted); cursor: pointer; padding: 2px 0; }
+.alt-title:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent); outline-offset: 2px; border-radius: 4px; }
+.alt-links { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
+.copy { font-size: 11.5px; border: 1px solid var(--line); border-radius: 6px; background: #fff; color: var(--ink); padding: 0 6px; margin-left: 2px; cursor: pointer; line-height: 1.5; }
+.copy:hover { border-color: var(--accent); }
+.copy:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent); outline-offset: 2px; }
 .alt a { text-decoration: none; font-size: 12.5px; border: 1px solid var(--line); border-radius: 999px; padding: 4px 10px; display: inline-flex; align-items: center; gap: 5px; color: var(--ink); background: #fff; }
 .alt a:hover { border-color: var(--accent); }
 .alt svg { width: 14px; height: 14px; flex: none; }
@@ -139,5 +148,5 @@ a { color: inherit; }
 .btn svg { width: 18px; height: 18px; }
 .counter { font-size: 11px; color: #b42318; padding: 0 14px 6px; background: var(--bg); }
 .foot { font-size: 10.5px; color: var(--muted); text-align: center; padding: 0 0 6px; background: var(--bg); }
-.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -36,11 +36,45 @@ function ChannelBadge({ channel, t }) {
   return html`<span class=${`chan ${channel}`} title=${t.via(label)} data-channel=${channel}>${label}</span>`;
 }
 
-function Event({ e, t, lang }) {
+// Copies the reference as shown (groups of four); the result is announced
+// through the panel's polite live region.
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // No async clipboard (insecure page, old browser): the selection way.
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.cssText = 'position:fixed;top:-100px;opacity:0';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch {}
+    ta.remove();
+    return ok;
+  }
+}
+
+function CopyRef({ ticket, t, announce }) {
+  const [done, setDone] = useState(false);
+  const ref = formatRef(ticket);
+  const onClick = async () => {
+    const ok = await copyText(ref);
+    setDone(ok);
+    announce(ok ? t.copied : t.copyFailed);
+    if (ok) setTimeout(() => setDone(false), 2500);
+  };
+  return html`<button class="copy" type="button" data-part="copy-ref" aria-label=${t.copyRef(ref)} onClick=${onClick}>${done ? t.copied : t.copy}</button>`;
+}
+
+function Event({ e, t, lang, announce }) {
   const time = timeOf(e.ts, lang);
   switch (e.kind) {
     case 'message':
       return html`<div class="row me" data-kind="message" data-id=${e.id} data-client-id=${e.client_id || ''}>
+        <div class="who sr">${t.you}</div>
         <div class="bubble" dir="auto">${e.text}</div>
         <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span></div>
       </div>`;
@@ -54,7 +88,7 @@ function Event({ e, t, lang }) {
       return html`<div class="card ack" data-kind="ack" data-id=${e.id} role="status">
         <div class="card-label">${ICON.inbox}${t.ackLabel}</div>
         <div class="text" dir="auto">${e.text}</div>
-        <div class="small">${t.reference}: <span class="ref" data-ref=${e.ticket}>${formatRef(e.ticket)}</span>${e.eta_minutes ? ` · ${t.eta(e.eta_minutes)}` : ''}</div>
+        <div class="small">${t.reference}: <span class="ref" data-ref=${e.ticket}>${formatRef(e.ticket)}</span> <${CopyRef} ticket=${e.ticket} t=${t} announce=${announce} />${e.eta_minutes ? ` · ${t.eta(e.eta_minutes)}` : ''}</div>
       </div>`;
     case 'resolution':
       return html`<div class="card resolution" data-kind="resolution" data-id=${e.id}>
@@ -76,22 +110,29 @@ function Pending({ m, t }) {
     ? (m.error === 'text_too_long' ? t.tooLong(MAX_TEXT) : t.failed)
     : m.state === 'queued' ? t.queued : m.state === 'sending' ? t.sending : '';
   return html`<div class="row me pending" data-kind="pending" data-state=${m.state} data-client-id=${m.client_id}>
+    <div class="who sr">${t.you}</div>
     <div class="bubble" dir="auto">${m.text}</div>
     <div class=${`meta${m.state === 'failed' ? ' failed' : ''}`}><span>${label}</span></div>
   </div>`;
 }
 
+// Collapsible: on a phone it starts closed so that it does not eat the
+// thread; on wider screens it starts open.
+const NARROW = '(max-width: 480px)';
 function Alternatives({ cfg, t, ticket }) {
+  const [open, setOpen] = useState(() => !(window.matchMedia && window.matchMedia(NARROW).matches));
   if (!ticket || !(cfg.whatsapp || cfg.email || cfg.phone)) return null;
   const ref = formatRef(ticket);
-  return html`<div class="alt" data-part="alternatives">
-    <div class="alt-title">${t.continueTitle}</div>
+  return html`<details class="alt" data-part="alternatives" open=${open} onToggle=${(ev) => setOpen(ev.currentTarget.open)}>
+    <summary class="alt-title">${t.continueTitle}</summary>
+    <div class="alt-links">
     ${cfg.whatsapp && html`<a data-alt="whatsapp" target="_blank" rel="noopener noreferrer"
         href=${`https://wa.me/${cfg.whatsapp}?text=${encodeURIComponent(t.whatsappText(ticket))}`}>${ICON.wa}${t.whatsapp}</a>`}
     ${cfg.email && html`<a data-alt="email"
         href=${`mailto:${cfg.email}?subject=${encodeURIComponent(t.emailSubject(ticket))}&body=${encodeURIComponent(t.emailBody(ticket))}`}>${ICON.mail}${t.emailMe}</a>`}
     ${cfg.phone && html`<a data-alt="phone" href=${`tel:${cfg.phone.replace(/[^\d+]/g, '')}`} title=${t.callUs(ref)}>${ICON.phone}${cfg.phone} · <span class="ref">${ref}</span></a>`}
-  </div>`;
+    </div>
+  </details>`;
 }
 
 function statusLine(s, t, now) {
@@ -112,6 +153,8 @@ function App({ chat, cfg, t, api }) {
   const [now, setNow] = useState(Date.now());
   const logRef = useRef(null);
   const inputRef = useRef(null);
+  const launcherRef = useRef(null);
+  const [said, setSaid] = useState('');
   const stick = useRef(true);
   const s = chat.state;
 
@@ -165,6 +208,22 @@ function App({ chat, cfg, t, api }) {
     autosize(ev.target);
     if (ev.target.value) chat.typing();
   };
+  // Closing from inside the panel (Esc, the header button) puts focus back
+  // on the launcher instead of losing it to the page.
+  const refocus = useRef(false);
+  const close = () => {
+    refocus.current = true;
+    setOpen(false);
+  };
+  useLayoutEffect(() => {
+    if (!open && refocus.current && launcherRef.current) launcherRef.current.focus();
+    refocus.current = false;
+  }, [open]);
+  const announce = (text) => {
+    // Cleared first so that the same text twice is announced twice.
+    setSaid('');
+    setTimeout(() => setSaid(text), 50);
+  };
   const saveProfile = (field) => (ev) => {
     const p = { ...profile, [field]: ev.target.value.trim() };
     setProfile(p);
@@ -179,17 +238,18 @@ function App({ chat, cfg, t, api }) {
   const line = statusLine(s, t, now);
   const resolved = s.ticketStatus === 'resolved';
 
-  return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) setOpen(false); }}>
+  return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) close(); }}>
     <section class="panel" part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}>
-      <header class="head">
+      <div class="head">
         <div class="head-text">
           <h2 class="title">${cfg.title || t.title}</h2>
           ${cfg.subtitle && html`<div class="sub">${cfg.subtitle}</div>`}
         </div>
-        <button class="icon-btn" type="button" aria-label=${t.close} onClick=${() => setOpen(false)}>${ICON.down}</button>
-      </header>
+        <button class="icon-btn" type="button" aria-label=${t.close} onClick=${close}>${ICON.down}</button>
+      </div>
+      <div class="sr" role="status" aria-live="polite" data-part="announce">${said}</div>
       ${line && html`<div class="status" role="status" data-part="status">${line}</div>`}
-      <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite">
+      <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite" tabindex="0" aria-label=${t.conversation}>
         <div class="intro" data-part="intro">
           <div>${t.intro}</div>
           ${empty && !cfg.identified && html`<div class="prechat" data-part="prechat">
@@ -201,7 +261,7 @@ function App({ chat, cfg, t, api }) {
           </div>`}
         </div>
         ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}
-          <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} />`)}
+          <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} announce=${announce} />`)}
         ${pending.map((m) => html`<${Pending} key=${m.client_id} m=${m} t=${t} />`)}
         ${s.agentTyping && html`<div class="typing" data-part="typing"><span class="dots"><i></i><i></i><i></i></span>${t.typing(s.agentTyping.name)}</div>`}
       </div>
@@ -213,10 +273,11 @@ function App({ chat, cfg, t, api }) {
         <button class="btn" type="submit" aria-label=${t.send} disabled=${!draft.trim() || tooLong}>${ICON.send}</button>
       </form>
     </section>
-    <button class="launcher" part="launcher" type="button" aria-label=${open ? t.close : t.open} aria-expanded=${open ? 'true' : 'false'}
+    <button class="launcher" part="launcher" type="button" ref=${launcherRef}
+      aria-label=${open ? t.close : unread > 0 ? t.launcherUnread(cfg.title || t.title, unread) : t.open} aria-expanded=${open ? 'true' : 'false'}
       onClick=${() => setOpen(!open)}>
       ${open ? ICON.close : ICON.chat}
-      ${unread > 0 && html`<span class="badge" data-part="badge" aria-label=${t.unread(unread)}>${unread > 9 ? '9+' : unread}</span>`}
+      ${unread > 0 && html`<span class="badge" data-part="badge" aria-hidden="true">${unread > 9 ? '9+' : unread}</span>`}
     </button>
   </div>`;
 }
