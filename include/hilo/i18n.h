@@ -18,7 +18,16 @@ const char *hilo_i18n_voice_ask_ref(const char *lang, int again);
 const char *hilo_i18n_voice_thanks(const char *lang);
 /* Short texts of call events. */
 const char *hilo_i18n_call(const char *lang, const char *what);
-/* The acknowledgement text for a new ticket. */
-void hilo_i18n_ack(const char *lang, const char *ref, int eta_minutes, char *out, size_t n);
+/* The channels a customer can write on again, for the acknowledgement. */
+enum {
+    HILO_I18N_WHATSAPP = 1u << 0,
+    HILO_I18N_SMS = 1u << 1,
+    HILO_I18N_PHONE = 1u << 2,
+    HILO_I18N_EMAIL = 1u << 3,
+};
+/* The acknowledgement text for a new ticket; it names only the channels in
+ * the mask (those Hilo receives on), never one that is not set up. */
+void hilo_i18n_ack(const char *lang, const char *ref, int eta_minutes, unsigned channels,
+                   char *out, size_t n);
 
 #endif

@@ -13,21 +13,53 @@ const char *hilo_i18n_lang(const char *locale)
     return "en";
 }
 
-void hilo_i18n_ack(const char *lang, const char *ref, int eta, char *out, size_t n)
+/* "WhatsApp, SMS or email" / "WhatsApp, SMS o correo" from the mask. */
+static void channel_list(int es, unsigned mask, char *out, size_t n)
 {
-    char grouped[16];
+    static const char *const en[] = {"WhatsApp", "SMS", "phone", "email"};
+    static const char *const sp[] = {"WhatsApp", "SMS", "teléfono", "correo"};
+    const char *names[4];
+    int k = 0;
+    for (int i = 0; i < 4; i++)
+        if (mask & (1u << i))
+            names[k++] = es ? sp[i] : en[i];
+    out[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        size_t len = strlen(out);
+        const char *sep = i == 0 ? "" : i == k - 1 ? (es ? " o " : " or ") : ", ";
+        snprintf(out + len, n - len, "%s%s", sep, names[i]);
+    }
+}
+
+void hilo_i18n_ack(const char *lang, const char *ref, int eta, unsigned channels, char *out,
+                   size_t n)
+{
+    char grouped[16], list[96];
+    int es = strcmp(lang, "es") == 0;
     hilo_ref_format(ref, grouped, sizeof grouped);
-    if (strcmp(lang, "es") == 0)
+    channel_list(es, channels, list, sizeof list);
+    if (es && list[0])
         snprintf(out, n,
                  "¡Gracias por escribirnos! Recibimos tu mensaje. Tu número de caso es %s. "
-                 "Te responderemos en unos %d minutos; puedes citar este número en WhatsApp, "
-                 "SMS, teléfono o correo.",
+                 "Te responderemos en unos %d minutos; puedes citar este número en %s.",
+                 grouped, eta, list);
+    else if (es)
+        snprintf(out, n,
+                 "¡Gracias por escribirnos! Recibimos tu mensaje. Tu número de caso es %s. "
+                 "Te responderemos en unos %d minutos; cita este número si nos vuelves a "
+                 "escribir.",
                  grouped, eta);
-    else
+    else if (list[0])
         snprintf(out, n,
                  "Thanks for contacting us! We have received your message. Your ticket "
                  "reference is %s. We will reply within about %d minutes; you can quote this "
-                 "reference on WhatsApp, SMS, phone or email.",
+                 "reference on %s.",
+                 grouped, eta, list);
+    else
+        snprintf(out, n,
+                 "Thanks for contacting us! We have received your message. Your ticket "
+                 "reference is %s. We will reply within about %d minutes; quote this "
+                 "reference if you write to us again.",
                  grouped, eta);
 }
 

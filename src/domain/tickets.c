@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "hilo/common.h"
+#include "hilo/channels.h"
 #include "hilo/i18n.h"
 #include "hilo/keys.h"
 #include "hilo/outbound_route.h"
@@ -316,6 +317,31 @@ static void created_cb(redisReply *reply, void *data)
 static void create_write(struct create_op *op);
 static void create_again(void *data) { create_write(data); }
 
+
+/* The channels the acknowledgement may name: those Hilo receives on (a
+ * channel row whose webhooks are set up), so it never promises one that
+ * is not there. */
+static unsigned ack_channels(const struct hilo_config *cfg)
+{
+    static const struct {
+        const char *channel;
+        unsigned bit;
+    } map[] = {{"whatsapp", HILO_I18N_WHATSAPP},
+               {"sms", HILO_I18N_SMS},
+               {"voice", HILO_I18N_PHONE},
+               {"email", HILO_I18N_EMAIL}};
+    unsigned mask = 0;
+    for (size_t i = 0; i < hilo_channel_count(); i++) {
+        const struct hilo_channel_ops *o = hilo_channel_at(i);
+        if (!o->hooks_configured || !o->hooks_configured(cfg))
+            continue;
+        for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+            if (strcmp(o->channel, map[k].channel) == 0)
+                mask |= map[k].bit;
+    }
+    return mask;
+}
+
 static void create_write(struct create_op *op)
 {
     struct hilo_server *s = op->s;
@@ -341,7 +367,8 @@ static void create_write(struct create_op *op)
         create_done(op, rc < 0 ? rc : -HILO_EUNAVAIL, NULL);
         return;
     }
-    hilo_i18n_ack(r->locale, op->ref, s->cfg->ack_eta_minutes, op->ack, sizeof op->ack);
+    hilo_i18n_ack(r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg), op->ack,
+                  sizeof op->ack);
     /* the acknowledgement goes back on the channel the message came from */
     if (r->ack_route)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);

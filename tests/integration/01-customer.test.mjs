@@ -86,6 +86,8 @@ test('Spanish customer: welcome, ack frame, message event, Spanish ack event wit
   assert.ok(ackEvent.text.includes(String(ETA)), `ack text lacks the ETA ${ETA}: ${ackEvent.text}`);
   assert.match(ackEvent.text, SPANISH, `ack text is not Spanish: ${ackEvent.text}`);
   assert.doesNotMatch(ackEvent.text, /thank/i);
+  // no provider channel is set up on this hilo: the ack promises none
+  assert.doesNotMatch(ackEvent.text, /WhatsApp|SMS|teléfono|correo/, `ack promises channels that are not set up: ${ackEvent.text}`);
 
   // Order on the wire: the message event before the ack event.
   const evs = c.frames.filter((f) => f.type === 'event').map((f) => f.event.kind);

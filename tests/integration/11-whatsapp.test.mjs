@@ -85,6 +85,8 @@ test('inbound text opens a whatsapp ticket; ack goes out through the Graph API w
   assert.equal(out.body.type, 'text');
   assert.ok(digits(out.body.text.body).includes(ref), `ack text ${out.body.text.body}`);
   assert.equal(out.body.text.body, ackEv.text);
+  // every channel is set up here: the ack names them all
+  assert.match(ackEv.text, /on WhatsApp, SMS, phone or email\./, ackEv.text);
   await sleep(300);
   assert.equal(sentTo(num).length, 1, 'exactly one ack');
   assert.deepEqual(fake.rejected, [], 'Hilo sent a request the Graph API refuses');

@@ -123,7 +123,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&srv, 0, sizeof srv);
-    memset(&cfg, 0, sizeof cfg);
+    hilo_config_init(&cfg); /* every option at its default, as the server has them */
     memset(&got, 0, sizeof got);
     cfg.ack_eta_minutes = 5;
     srv.cfg = &cfg;
@@ -143,6 +143,7 @@ static int teardown(void **state)
 {
     (void)state;
     hilo_keys_deinit();
+    hilo_config_deinit(&cfg);
     return 0;
 }
 
