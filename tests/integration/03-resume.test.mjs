@@ -200,12 +200,12 @@ test('duplicate client_id: second send (also after reconnect) stores nothing and
   await Promise.all([a.close(), c2.close()]);
 }));
 
-test("a customer cannot resume another customer's ticket; unknown tickets are unknown_ticket", withLogs(async () => {
+test("a customer cannot resume another customer's ticket, and cannot tell it from an unknown one", withLogs(async () => {
   const { c: ca, ref } = await newTicket('A private ticket');
   const cb = await customer(hilo, { locale: 'en' });
   const e1 = await cb.request({ type: 'resume', ticket: ref, after: '0', req: 'steal' });
   assert.equal(e1.type, 'error');
-  assert.equal(e1.code, 'forbidden');
+  assert.equal(e1.code, 'unknown_ticket', 'a real ticket of someone else answers like an unknown one');
   assert.equal(e1.req, 'steal');
   assert.equal(typeof e1.message, 'string');
   await cb.none('event', 200);
@@ -224,6 +224,7 @@ test("a customer cannot resume another customer's ticket; unknown tickets are un
   assert.equal(e2.type, 'error');
   assert.equal(e2.code, 'unknown_ticket');
   assert.equal(e2.req, 'nope');
+  assert.equal(e2.message, e1.message, 'the same words for both');
 
   const a = await agent(hilo, 'ana', anaPw);
   const e3 = await a.request({ type: 'ticket.open', ticket: unknown });

@@ -4,7 +4,9 @@
 -- -> {summary json, more 0/1, last scanned id, id1, event json1, ...}
 local s = summary(KEYS[1])
 if not s then return redis.error_reply('HILO unknown_ticket') end
-if ARGV[3] ~= '' and s.customer ~= ARGV[3] then return redis.error_reply('HILO forbidden') end
+-- another customer's ticket answers exactly like one that does not exist:
+-- a reference alone must not tell whether a case is real (no oracle)
+if ARGV[3] ~= '' and s.customer ~= ARGV[3] then return redis.error_reply('HILO unknown_ticket') end
 -- resume only from an event this ticket really has: an id the server never
 -- issued (forged, or from another ticket) would hide every later event
 if ARGV[1] ~= '0' then
