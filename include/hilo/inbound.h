@@ -39,8 +39,13 @@ int hilo_inbound_ticket_takes(const char *status, const char *customer);
 /* ---- what is written -------------------------------------------------------- */
 
 /* The sender's identity: "phone:+1650..." or "email:a@b.c" (by the
- * channel's row). 0, or -1 when it does not fit n. */
+ * channel's row). A withheld caller id is nobody's identity: it becomes
+ * "withheld:<provider id>", one conversation per call or message that
+ * never matches another. 0, or -1 when it does not fit n. */
 int hilo_inbound_identity(const struct hilo_inbound *m, char *out, size_t n);
+/* Is a phone sender a withheld caller id ("Anonymous", "Restricted",
+ * Twilio's placeholder numbers, empty)? */
+int hilo_inbound_withheld(const char *from);
 /* The Message-Id an email answers, without <>: In-Reply-To, else the last
  * of References; "" when none. */
 void hilo_inbound_reply_id(const struct hilo_inbound *m, char *out, size_t n);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hilo/common.h"
 #include "hilo/inbound.h"
@@ -52,11 +53,35 @@ int hilo_inbound_ticket_takes(const char *status, const char *customer)
     return status && *status && strcmp(status, "closed") != 0 && customer;
 }
 
+int hilo_inbound_withheld(const char *from)
+{
+    /* Twilio's stand-ins for a hidden number (Anonymous, Unknown,
+     * Restricted, Blocked) and the words carriers send instead */
+    static const char *const placeholders[] = {"+266696687", "+86282452253", "+7378742833",
+                                               "+2562533"};
+    static const char *const words[] = {"anonymous", "restricted", "unknown", "unavailable",
+                                        "private", "blocked", "withheld"};
+    if (!from || !*from)
+        return 1;
+    for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++)
+        if (strcmp(from, placeholders[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(from, words[i]) == 0)
+            return 1;
+    /* a phone identity needs digits: "+" alone or letters is no number */
+    return strspn(from, "+0123456789") != strlen(from) || strlen(from) < 4;
+}
+
 int hilo_inbound_identity(const struct hilo_inbound *m, char *out, size_t n)
 {
     const struct hilo_channel_ops *o = hilo_channel_of(m->channel, m->provider);
     const char *kind = o && o->identity ? o->identity : "phone";
-    int k = snprintf(out, n, "%s:%s", kind, m->from);
+    int k;
+    if (strcmp(kind, "phone") == 0 && hilo_inbound_withheld(m->from))
+        k = snprintf(out, n, "withheld:%s", m->provider_id ? m->provider_id : "");
+    else
+        k = snprintf(out, n, "%s:%s", kind, m->from);
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 

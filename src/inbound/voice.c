@@ -219,6 +219,11 @@ static void voice_known_cb(redisReply *reply, void *data)
         return;
     }
     op->cur = op->msgs;
+    /* a withheld number is nobody: never look it up, ask for a reference */
+    if (hilo_inbound_withheld(op->call.from)) {
+        voice_gather(op, 0);
+        return;
+    }
     char ik[300];
     snprintf(op->identity, sizeof op->identity, "phone:%s", op->call.from);
     hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);

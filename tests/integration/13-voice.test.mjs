@@ -214,3 +214,30 @@ test('voice webhooks: missing signature 401, wrong 403, nothing stored', withLog
   await sleep(200);
   assert.deepEqual(await redisKeys(redis), before);
 }));
+
+// issue #9: callers who withhold their number all arrive with the same
+// placeholder; they must never share an identity, a ticket or a status.
+test('two withheld callers stay apart: each call is its own conversation', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const refs = [];
+  for (const from of ['+266696687', '+266696687']) {
+    const callSid = newSid('CA');
+    const first = await twPost(hilo, '/webhooks/twilio/voice', callParams(from, callSid));
+    isTwiml(first);
+    // never recognised as a known caller: asked for a reference, no status spoken
+    assert.deepEqual(findRefs(says(first.body)), [], `a withheld caller heard a ticket: ${first.body}`);
+    gatherPath(first.body);
+    const res = await twPost(hilo, noInputPath(first.body), callParams(from, callSid, { CallStatus: 'in-progress' }));
+    isTwiml(res);
+    const spoken = findRefs(says(res.body));
+    assert.equal(spoken.length, 1, res.body);
+    await a.next(isTicket((x) => x.ref === spoken[0]));
+    const th = await a.request({ type: 'ticket.open', ticket: spoken[0] });
+    assert.ok(!th.customer.identities.some((i) => i.startsWith('phone:')), `withheld number linked: ${th.customer.identities}`);
+    refs.push({ ref: spoken[0], customer: th.customer.id });
+  }
+  assert.notEqual(refs[0].ref, refs[1].ref, 'the second withheld caller joined the first one\'s ticket');
+  assert.notEqual(refs[0].customer, refs[1].customer);
+  await a.close();
+}));

@@ -99,6 +99,20 @@ static void identity_and_reply_id(void **state)
     assert_string_equal(id, "phone:+16505551234");
     assert_int_equal(hilo_inbound_identity(&em, id, 8), -1);
 
+    /* withheld callers never share an identity */
+    struct hilo_inbound an1 = msg("voice", "twilio", "+266696687", "hi");
+    struct hilo_inbound an2 = msg("voice", "twilio", "Anonymous", "hi");
+    an1.provider_id = (char *)"CA1";
+    an2.provider_id = (char *)"CA2";
+    assert_int_equal(hilo_inbound_identity(&an1, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA1");
+    assert_int_equal(hilo_inbound_identity(&an2, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA2");
+    assert_true(hilo_inbound_withheld("Restricted"));
+    assert_true(hilo_inbound_withheld(""));
+    assert_true(hilo_inbound_withheld("+7378742833"));
+    assert_false(hilo_inbound_withheld("+16505551234"));
+
     hilo_inbound_reply_id(&em, rid, sizeof rid);
     assert_string_equal(rid, "");
     em.references = (char *)"<a@x> <b@x>";
