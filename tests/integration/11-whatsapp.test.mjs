@@ -47,9 +47,15 @@ test('GET handshake: right token answers the challenge, wrong token 403', withLo
   const ok = await httpGet(`${hilo.url}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=vt`);
   assert.equal(ok.status, 200);
   assert.equal(ok.body, '1158201444');
-  const enc = await httpGet(`${hilo.url}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=abc%2D123&hub.verify_token=v%74`);
+  const enc = await httpGet(`${hilo.url}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=%3412%35&hub.verify_token=v%74`);
   assert.equal(enc.status, 200, 'values must be URL-decoded before comparing');
-  assert.equal(enc.body, 'abc-123');
+  assert.equal(enc.body, '4125');
+  // the challenge is an integer: anything else (markup, say) is not echoed
+  for (const ch of ['%3Cscript%3Ealert(1)%3C%2Fscript%3E', 'abc-123', '']) {
+    const r = await httpGet(`${hilo.url}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=${ch}&hub.verify_token=vt`);
+    assert.equal(r.status, 403, `challenge ${ch}: ${r.status} ${r.body}`);
+    assert.doesNotMatch(r.body, /script|abc/);
+  }
   const bad = await httpGet(`${hilo.url}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=nope`);
   assert.equal(bad.status, 403);
   assert.doesNotMatch(bad.body, /1158201444/);
