@@ -60,6 +60,7 @@ struct hilo_config {
     int outbox_attempts;
     int outbox_backoff_ms;
     int http_timeout_ms;
+    int media_max_bytes;
     char *webhook_url;
     char *webhook_secret;
     unsigned long long argv_secrets; /* options given as flags that are secrets */

@@ -18,6 +18,7 @@ struct hilo_fetch_req {
     const char *mail_from;            /* SMTP envelope sender */
     const char *mail_rcpt;            /* SMTP recipient */
     long timeout_ms;
+    size_t max_response; /* bytes of response body accepted; 0: 1 MiB */
 };
 
 struct hilo_fetch_res {

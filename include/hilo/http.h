@@ -39,6 +39,10 @@ void hilo_http_respond_empty(struct hilo_http *r, int status);
 /* Sets the response's Set-Cookie header (copied; at most 383 bytes). */
 /* An Allow header for a 405 ("GET, POST"), set before responding. */
 void hilo_http_set_allow(struct hilo_http *r, const char *methods);
+/* Serves the response as a download named filename (sanitised), with
+ * Content-Security-Policy: sandbox: for bytes Hilo did not write (provider
+ * media), so HTML or SVG in them never runs on Hilo's origin. */
+void hilo_http_set_attachment(struct hilo_http *r, const char *filename);
 /* A Retry-After header (seconds) for a 429 or 503, set before responding. */
 void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds);
 void hilo_http_set_cookie(struct hilo_http *r, const char *cookie);

@@ -13,11 +13,18 @@
 static void media_bytes_cb(const struct hilo_fetch_res *res, void *data)
 {
     struct api *a = data;
-    if (!res->ok || res->status < 200 || res->status >= 300) {
+    json_int_t size = json_integer_value(json_object_get(a->result, "file_size"));
+    if (!res->ok && size > (json_int_t)a->s->cfg->media_max_bytes) {
+        hilo_http_respond_json(a->r, 502, json_pack("{s:{s:s, s:s}}", "error", "code", "too_large",
+                                                    "message", "The media is larger than media_max_bytes."));
+    } else if (!res->ok || res->status < 200 || res->status >= 300) {
         hilo_http_respond_json(a->r, 502, json_pack("{s:{s:s, s:s}}", "error", "code", "bad_gateway",
                                                     "message", "The media could not be fetched."));
     } else {
         const char *mime = json_string_value(json_object_get(a->result, "mime_type"));
+        char name[96];
+        snprintf(name, sizeof name, "whatsapp-%s", api_param(&a->params, "id"));
+        hilo_http_set_attachment(a->r, name);
         hilo_http_respond(a->r, 200, mime && *mime ? mime : "application/octet-stream", res->body, res->body_len);
     }
     api_free(a);
@@ -47,6 +54,7 @@ static void media_meta_cb(const struct hilo_fetch_res *res, void *data)
     req.url = url;
     req.headers = headers;
     req.timeout_ms = c->http_timeout_ms;
+    req.max_response = (size_t)c->media_max_bytes;
     if (hilo_fetch_start(hilo_outbox_fetcher(a->s->outbox), &req, media_bytes_cb, a) < 0) {
         api_fail(a, -HILO_EINTERNAL);
     }

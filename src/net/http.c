@@ -2,6 +2,7 @@
  * request, enforces the body limits, hands the request to the route table,
  * and writes the response a handler gives (now or after an async step).
  * Knows no domain: handlers come from hilo_net_route. */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -146,6 +147,11 @@ static int write_response(struct hilo_http *r)
         return -1;
     if (r->retry_after[0] && add_header(wsi, "retry-after:", r->retry_after, &p, end))
         return -1;
+    /* a download of someone else's bytes: never rendered as a page of ours */
+    if (r->disposition[0] &&
+        (add_header(wsi, "content-disposition:", r->disposition, &p, end) ||
+         add_header(wsi, "content-security-policy:", "sandbox; default-src 'none'", &p, end)))
+        return -1;
     if (r->close_after && add_header(wsi, "connection:", "close", &p, end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
@@ -234,6 +240,18 @@ void hilo_http_respond_empty(struct hilo_http *r, int status) { respond(r, statu
 void hilo_http_set_allow(struct hilo_http *r, const char *methods)
 {
     snprintf(r->allow, sizeof r->allow, "%s", methods);
+}
+
+void hilo_http_set_attachment(struct hilo_http *r, const char *filename)
+{
+    char safe[96];
+    size_t k = 0;
+    /* only characters that need no quoting rules of their own */
+    for (const char *p = filename; *p && k < sizeof safe - 1; p++)
+        safe[k++] = (isalnum((unsigned char)*p) || strchr("._-", *p)) ? *p : '_';
+    safe[k] = '\0';
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"",
+             k ? safe : "download");
 }
 
 void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds)

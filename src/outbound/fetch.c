@@ -236,7 +236,7 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
     j->cb = cb;
     j->data = data;
     j->retry_after = -1;
-    hilo_buf_init(&j->resp, MAX_RESPONSE);
+    hilo_buf_init(&j->resp, req->max_response ? req->max_response : MAX_RESPONSE);
     j->easy = curl_easy_init();
     if (!j->easy)
         goto fail;

@@ -18,6 +18,7 @@ import { redisKeys, dammOk, loginCookie, isTicket, isEv } from '../lib/fake-prov
 
 const MAX_TEXT = 200;
 const WA_TOKEN = 'graph-media-token';
+const MEDIA_MAX = 3 << 20; // --media-max-bytes for this hilo
 const SPANISH = /gracias|caso|responderemos|minutos|recibimos/i;
 const ENGLISH = /thank|reference|case|minutes/i;
 
@@ -81,7 +82,7 @@ before(async () => {
   graph = await startGraph();
   hilo = await startHilo({
     redisUrl: redis.url,
-    args: ['--max-text', String(MAX_TEXT),
+    args: ['--max-text', String(MAX_TEXT), '--media-max-bytes', String(MEDIA_MAX),
       '--whatsapp-token', WA_TOKEN, '--whatsapp-api-base', `${graph.url}/v21.0`,
       '--whatsapp-phone-number-id', '106540352242922', '--whatsapp-verify-token', 'vt', '--whatsapp-app-secret', 'appsecret'],
   });
@@ -575,6 +576,34 @@ test('GET /api/v1/media/whatsapp/<id>: bytes and content type from the Graph API
   graph.failDownload.add(denied);
   const d = await httpGet(`${hilo.url}/api/v1/media/whatsapp/${denied}`, { headers: { cookie } });
   assert.equal(d.status, 502, `download refused: ${show(d)}`);
+
+  // Provider bytes never run on Hilo's origin: a download, sandboxed.
+  for (const r of [res, pdf]) {
+    assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="whatsapp-\d+"$/);
+    assert.match(r.headers.get('content-security-policy') ?? '', /\bsandbox\b/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  }
+  const htmlId = '4437543291543639';
+  graph.media.set(htmlId, { mime: 'text/html', bytes: Buffer.from('<script>alert(document.cookie)</script>') });
+  const html = await fetch(`${hilo.url}/api/v1/media/whatsapp/${htmlId}`, { headers: { cookie }, signal: AbortSignal.timeout(8000) });
+  await html.arrayBuffer();
+  assert.equal(html.status, 200);
+  assert.match(html.headers.get('content-disposition') ?? '', /^attachment/);
+  assert.match(html.headers.get('content-security-policy') ?? '', /\bsandbox\b/);
+
+  // Bigger than the old 1 MiB cap, within --media-max-bytes: served whole.
+  const bigId = '5537543291543640';
+  graph.media.set(bigId, { mime: 'video/mp4', bytes: crypto.randomBytes(2 << 20) });
+  const big = await fetch(`${hilo.url}/api/v1/media/whatsapp/${bigId}`, { headers: { cookie }, signal: AbortSignal.timeout(15000) });
+  const bigBytes = Buffer.from(await big.arrayBuffer());
+  assert.equal(big.status, 200, `2 MiB media: ${big.status} ${bigBytes.toString('utf8', 0, 200)}`);
+  assert.ok(bigBytes.equals(graph.media.get(bigId).bytes));
+  // Over it: 502 too_large, said plainly.
+  const hugeId = '6637543291543641';
+  graph.media.set(hugeId, { mime: 'video/mp4', bytes: Buffer.alloc(MEDIA_MAX + 1) });
+  const huge = await httpGet(`${hilo.url}/api/v1/media/whatsapp/${hugeId}`, { headers: { cookie } });
+  assert.equal(huge.status, 502, show(huge));
+  assert.equal(huge.json?.error?.code, 'too_large', show(huge));
 
   // No cookie: 401 and the Graph API is not asked.
   const n = graph.requests.length;
