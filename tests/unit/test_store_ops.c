@@ -1,0 +1,168 @@
+/* The typed plain-command ops (store_outbox.h, ...) build exactly the argv
+ * their callers used to build by hand. No Redis needed: the command is built
+ * into a struct and inspected. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hilo/common.h"
+#include "hilo/keys.h"
+#include "hilo/store.h"
+#include "hilo/store_outbox.h"
+
+#define CHECK(c, ...)                                                                             \
+    do {                                                                                          \
+        const char *want_[] = {__VA_ARGS__};                                                      \
+        check_argv(c, want_, (int)(sizeof want_ / sizeof want_[0]));                              \
+    } while (0)
+
+static void check_argv(const struct hilo_store_cmd *c, const char **want, int n)
+{
+    assert_int_equal(c->argc, n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(c->lens[i], strlen(want[i]));
+        assert_memory_equal(c->argv[i], want[i], c->lens[i]);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return hilo_keys_init("hilo");
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hilo_keys_deinit();
+    return 0;
+}
+
+#define Q "hilo:{ob}:q"
+
+static void outbox_stream(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    const char *f[] = {"ref", "40718263", "ch", "email"};
+    const size_t lens[] = {3, 8, 2, 5};
+    struct hilo_store_outbox_add add = {.fields = f, .lens = lens, .nfields = 4};
+    assert_int_equal(hilo_store_outbox_add_argv(&c, &add), 0);
+    CHECK(&c, "XADD", Q, "*", "ref", "40718263", "ch", "email");
+    add.lens = NULL;
+    assert_int_equal(hilo_store_outbox_add_argv(&c, &add), 0);
+    CHECK(&c, "XADD", Q, "*", "ref", "40718263", "ch", "email");
+
+    assert_int_equal(hilo_store_outbox_group_argv(&c), 0);
+    CHECK(&c, "XGROUP", "CREATE", Q, "senders", "0", "MKSTREAM");
+
+    struct hilo_store_outbox_read rd = {.consumer = "hilo-i1", .count = 8};
+    assert_int_equal(hilo_store_outbox_read_argv(&c, &rd), 0);
+    CHECK(&c, "XREADGROUP", "GROUP", "senders", "hilo-i1", "COUNT", "8", "STREAMS", Q, ">");
+
+    struct hilo_store_outbox_claim cl = {.consumer = "hilo-i1", .min_idle_ms = 30000, .count = 3};
+    assert_int_equal(hilo_store_outbox_claim_argv(&c, &cl), 0);
+    CHECK(&c, "XAUTOCLAIM", Q, "senders", "hilo-i1", "30000", "0-0", "COUNT", "3");
+
+    assert_int_equal(hilo_store_outbox_ack_argv(&c, "1-2"), 0);
+    CHECK(&c, "XACK", Q, "senders", "1-2");
+    assert_int_equal(hilo_store_outbox_del_argv(&c, "1-2"), 0);
+    CHECK(&c, "XDEL", Q, "1-2");
+
+    struct hilo_store_outbox_move mv = {.now_ms = 1700000000123ULL, .count = 50};
+    assert_int_equal(hilo_store_outbox_move_argv(&c, &mv), 0);
+    assert_int_equal(c.argc, 7);
+    assert_string_equal(c.argv[0], "EVALSHA");
+    assert_string_equal(c.argv[2], "2");
+    assert_string_equal(c.argv[3], Q);
+    assert_string_equal(c.argv[4], "hilo:{ob}:due");
+    assert_string_equal(c.argv[5], "1700000000123");
+    assert_string_equal(c.argv[6], "50");
+}
+
+static void outbox_retries_and_dead(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    struct hilo_store_outbox_due due = {.at_ms = 42, .entry = "{\"ref\":\"1\"}"};
+    assert_int_equal(hilo_store_outbox_due_argv(&c, &due), 0);
+    CHECK(&c, "ZADD", "hilo:{ob}:due", "42", "{\"ref\":\"1\"}");
+
+    struct hilo_store_outbox_dead d = {
+        .ref = "40718263", .event_id = "5-0", .at_ms = 7, .entry = "{}"};
+    assert_int_equal(hilo_store_outbox_dead_add_argv(&c, &d), 0);
+    CHECK(&c, "ZADD", "hilo:{ob}:dead", "7", "40718263 5-0");
+    assert_int_equal(hilo_store_outbox_deadx_set_argv(&c, &d), 0);
+    CHECK(&c, "HSET", "hilo:{ob}:deadx", "40718263 5-0", "{}");
+    assert_int_equal(hilo_store_outbox_dead_rem_argv(&c, &d), 0);
+    CHECK(&c, "ZREM", "hilo:{ob}:dead", "40718263 5-0");
+    assert_int_equal(hilo_store_outbox_deadx_del_argv(&c, &d), 0);
+    CHECK(&c, "HDEL", "hilo:{ob}:deadx", "40718263 5-0");
+    assert_int_equal(hilo_store_outbox_dead_get_argv(&c, &d), 0);
+    CHECK(&c, "HGET", "hilo:{ob}:deadx", "40718263 5-0");
+
+    struct hilo_store_sent_pid p = {
+        .provider = "twilio", .provider_id = "SM1", .ref = "40718263", .event_id = "5-0"};
+    assert_int_equal(hilo_store_sent_pid_argv(&c, &p), 0);
+    CHECK(&c, "SET", "hilo:pid:twilio:SM1", "40718263 5-0", "EX", "2592000");
+    struct hilo_store_sent_msgid m = {.msgid = "<a@b>", .ref = "40718263"};
+    assert_int_equal(hilo_store_sent_msgid_argv(&c, &m), 0);
+    CHECK(&c, "SET", "hilo:msgid:<a@b>", "40718263", "EX", "15552000");
+}
+
+static void webhooks(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    struct hilo_store_webhook_lock lk = {.ref = "40718263", .holder = "9-1", .ttl_ms = 60000};
+    assert_int_equal(hilo_store_webhook_lock_argv(&c, &lk), 0);
+    CHECK(&c, "SET", "hilo:{t:40718263}:whl", "9-1", "NX", "PX", "60000");
+    assert_int_equal(hilo_store_webhook_unlock_argv(&c, &lk), 0);
+    CHECK(&c, "EVAL",
+          "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+          "return redis.call('DEL', KEYS[1]) end return 0",
+          "1", "hilo:{t:40718263}:whl", "9-1");
+
+    struct hilo_store_webhook_cursor cur = {.ref = "40718263", .upto = "5-0"};
+    assert_int_equal(hilo_store_webhook_cursor_get_argv(&c, &cur), 0);
+    CHECK(&c, "HGET", "hilo:{t:40718263}:tk", "webhook_cursor");
+    assert_int_equal(hilo_store_webhook_cursor_set_argv(&c, &cur), 0);
+    CHECK(&c, "HSET", "hilo:{t:40718263}:tk", "webhook_cursor", "5-0");
+
+    assert_int_equal(hilo_store_webhook_log_push_argv(&c, "{}"), 0);
+    CHECK(&c, "LPUSH", "hilo:{ob}:whlog", "{}");
+    assert_int_equal(hilo_store_webhook_log_trim_argv(&c), 0);
+    CHECK(&c, "LTRIM", "hilo:{ob}:whlog", "0", "199");
+}
+
+static void bad_input_is_refused(void **state)
+{
+    struct hilo_store_cmd c;
+    char big[400];
+    (void)state;
+    const char *f[HILO_STORE_OUTBOX_FIELDS + 2] = {0};
+    struct hilo_store_outbox_add add = {.fields = f, .nfields = 3};
+    assert_int_equal(hilo_store_outbox_add_argv(&c, &add), -HILO_EINTERNAL);
+    add.nfields = HILO_STORE_OUTBOX_FIELDS + 2;
+    assert_int_equal(hilo_store_outbox_add_argv(&c, &add), -HILO_EINTERNAL);
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct hilo_store_outbox_dead d = {.ref = big, .event_id = "1-0"};
+    assert_int_equal(hilo_store_outbox_dead_get_argv(&c, &d), -HILO_EINTERNAL);
+    struct hilo_store_sent_msgid m = {.msgid = big, .ref = "1"};
+    assert_int_equal(hilo_store_sent_msgid_argv(&c, &m), -HILO_EINTERNAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(outbox_stream),
+        cmocka_unit_test(outbox_retries_and_dead),
+        cmocka_unit_test(webhooks),
+        cmocka_unit_test(bad_input_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
