@@ -197,7 +197,7 @@ struct hilo_store_cmd {
     int argc;
     const char *argv[HILO_STORE_CMD_MAX];
     size_t lens[HILO_STORE_CMD_MAX];
-    char key[2][320];        /* keys built from keys.c */
+    char key[2][400];        /* keys built from keys.c */
     char val[320];           /* a composed value ("<ref> <event id>") */
     char num[2][24];
 };

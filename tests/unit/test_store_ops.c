@@ -12,6 +12,7 @@
 #include "hilo/keys.h"
 #include "hilo/store.h"
 #include "hilo/store_outbox.h"
+#include "hilo/store_records.h"
 
 #define CHECK(c, ...)                                                                             \
     do {                                                                                          \
@@ -138,6 +139,43 @@ static void webhooks(void **state)
     CHECK(&c, "LTRIM", "hilo:{ob}:whlog", "0", "199");
 }
 
+/* inbound/pipeline.c and voice.c */
+static void records(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    struct hilo_store_seen seen = {
+        .provider = "whatsapp", .provider_id = "wamid.1", .ref = "40718263", .ttl_s = 2592000};
+    assert_int_equal(hilo_store_seen_get_argv(&c, &seen), 0);
+    CHECK(&c, "GET", "hilo:seen:whatsapp:wamid.1");
+    assert_int_equal(hilo_store_seen_set_argv(&c, &seen), 0);
+    CHECK(&c, "SET", "hilo:seen:whatsapp:wamid.1", "40718263", "EX", "2592000");
+
+    assert_int_equal(hilo_store_ident_get_argv(&c, "phone:+34600"), 0);
+    CHECK(&c, "GET", "hilo:ident:phone:+34600");
+    assert_int_equal(hilo_store_msgid_get_argv(&c, "-"), 0);
+    CHECK(&c, "GET", "hilo:msgid:-");
+    assert_int_equal(hilo_store_customer_current_argv(&c, "c1"), 0);
+    CHECK(&c, "HGET", "hilo:{c:c1}:cu", "cur");
+
+    static const char *const fields[] = {"status", "locale", "customer"};
+    struct hilo_store_ticket_fields tf = {.ref = "40718263", .fields = fields, .nfields = 3};
+    assert_int_equal(hilo_store_ticket_fields_argv(&c, &tf), 0);
+    CHECK(&c, "HMGET", "hilo:{t:40718263}:tk", "status", "locale", "customer");
+    tf.nfields = 0;
+    assert_int_equal(hilo_store_ticket_fields_argv(&c, &tf), -HILO_EINTERNAL);
+
+    struct hilo_store_call call = {.sid = "CA1", .ref = "40718263", .ttl_s = 86400};
+    assert_int_equal(hilo_store_call_get_argv(&c, &call), 0);
+    CHECK(&c, "GET", "hilo:call:CA1");
+    assert_int_equal(hilo_store_call_set_argv(&c, &call), 0);
+    CHECK(&c, "SET", "hilo:call:CA1", "40718263", "EX", "86400");
+
+    struct hilo_store_pid pid = {.provider = "twilio", .provider_id = "SM1"};
+    assert_int_equal(hilo_store_pid_get_argv(&c, &pid), 0);
+    CHECK(&c, "GET", "hilo:pid:twilio:SM1");
+}
+
 static void bad_input_is_refused(void **state)
 {
     struct hilo_store_cmd c;
@@ -162,6 +200,7 @@ int main(void)
         cmocka_unit_test(outbox_stream),
         cmocka_unit_test(outbox_retries_and_dead),
         cmocka_unit_test(webhooks),
+        cmocka_unit_test(records),
         cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

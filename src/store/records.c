@@ -1,0 +1,183 @@
+/* Typed ops on single records (store_records.h). */
+#include "hilo/store_records.h"
+
+#include <stdio.h>
+
+#include "hilo/common.h"
+#include "hilo/keys.h"
+#include "internal.h"
+
+/* A failed build fails the whole transaction (hilo_tx_add skips after it). */
+static int tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c)
+{
+    if (rc < 0) {
+        if (tx->rc == 0)
+            tx->rc = rc;
+        return tx->rc;
+    }
+    return hilo_tx_add_cmd(tx, c);
+}
+
+static int send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
+                      hilo_redis_cb cb, void *data)
+{
+    return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
+}
+
+/* "<a>:<b>" into c->val, the argument of a "<provider>:<id>" key */
+static int pair(struct hilo_store_cmd *c, const char *a, const char *b)
+{
+    int n = snprintf(c->val, sizeof c->val, "%s:%s", a ? a : "", b ? b : "");
+    return n < 0 || (size_t)n >= sizeof c->val ? -1 : 0;
+}
+
+/* GET <key(arg)> */
+static int get(struct hilo_store_cmd *c, enum hilo_key k, const char *arg)
+{
+    hilo_cmd_start(c, "GET");
+    if (hilo_cmd_key(c, 0, k, arg) < 0)
+        return -HILO_EINTERNAL;
+    return hilo_cmd_finish(c);
+}
+
+/* SET <key(arg)> <value> EX <ttl> */
+static int set_ex(struct hilo_store_cmd *c, enum hilo_key k, const char *arg, const char *value,
+                  int ttl_s)
+{
+    hilo_cmd_start(c, "SET");
+    if (hilo_cmd_key(c, 0, k, arg) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, value);
+    hilo_cmd_add(c, "EX");
+    hilo_cmd_num(c, 0, (uint64_t)(ttl_s > 0 ? ttl_s : 1));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_seen_get_argv(struct hilo_store_cmd *c, const struct hilo_store_seen *op)
+{
+    if (pair(c, op->provider, op->provider_id) < 0)
+        return -HILO_EINTERNAL;
+    return get(c, HILO_K_SEEN, c->val);
+}
+
+int hilo_tx_seen_get(struct hilo_tx *tx, const struct hilo_store_seen *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_seen_get_argv(&c, op), &c);
+}
+
+int hilo_store_seen_set_argv(struct hilo_store_cmd *c, const struct hilo_store_seen *op)
+{
+    if (pair(c, op->provider, op->provider_id) < 0)
+        return -HILO_EINTERNAL;
+    return set_ex(c, HILO_K_SEEN, c->val, op->ref, op->ttl_s);
+}
+
+int hilo_store_seen_set(struct hilo_redis *r, const struct hilo_store_seen *op, hilo_redis_cb cb,
+                        void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_seen_set_argv(&c, op), &c, cb, data);
+}
+
+int hilo_store_ident_get_argv(struct hilo_store_cmd *c, const char *identity)
+{
+    return get(c, HILO_K_IDENT, identity);
+}
+
+int hilo_store_ident_get(struct hilo_redis *r, const char *identity, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_ident_get_argv(&c, identity), &c, cb, data);
+}
+
+int hilo_tx_ident_get(struct hilo_tx *tx, const char *identity)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_ident_get_argv(&c, identity), &c);
+}
+
+int hilo_store_msgid_get_argv(struct hilo_store_cmd *c, const char *msgid)
+{
+    return get(c, HILO_K_MSGID, msgid);
+}
+
+int hilo_tx_msgid_get(struct hilo_tx *tx, const char *msgid)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_msgid_get_argv(&c, msgid), &c);
+}
+
+int hilo_store_customer_current_argv(struct hilo_store_cmd *c, const char *customer)
+{
+    hilo_cmd_start(c, "HGET");
+    if (hilo_cmd_key(c, 0, HILO_K_CUSTOMER, customer) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "cur");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_customer_current(struct hilo_redis *r, const char *customer, hilo_redis_cb cb,
+                                void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_customer_current_argv(&c, customer), &c, cb, data);
+}
+
+int hilo_store_ticket_fields_argv(struct hilo_store_cmd *c,
+                                  const struct hilo_store_ticket_fields *op)
+{
+    if (op->nfields < 1)
+        return -HILO_EINTERNAL;
+    hilo_cmd_start(c, "HMGET");
+    if (hilo_cmd_key(c, 0, HILO_K_TICKET, op->ref) < 0)
+        return -HILO_EINTERNAL;
+    for (int i = 0; i < op->nfields; i++)
+        hilo_cmd_add(c, op->fields[i]);
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_ticket_fields(struct hilo_redis *r, const struct hilo_store_ticket_fields *op,
+                             hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_ticket_fields_argv(&c, op), &c, cb, data);
+}
+
+int hilo_store_call_get_argv(struct hilo_store_cmd *c, const struct hilo_store_call *op)
+{
+    return get(c, HILO_K_CALL, op->sid);
+}
+
+int hilo_store_call_get(struct hilo_redis *r, const struct hilo_store_call *op, hilo_redis_cb cb,
+                        void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_call_get_argv(&c, op), &c, cb, data);
+}
+
+int hilo_store_call_set_argv(struct hilo_store_cmd *c, const struct hilo_store_call *op)
+{
+    return set_ex(c, HILO_K_CALL, op->sid, op->ref, op->ttl_s);
+}
+
+int hilo_store_call_set(struct hilo_redis *r, const struct hilo_store_call *op, hilo_redis_cb cb,
+                        void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_call_set_argv(&c, op), &c, cb, data);
+}
+
+int hilo_store_pid_get_argv(struct hilo_store_cmd *c, const struct hilo_store_pid *op)
+{
+    if (pair(c, op->provider, op->provider_id) < 0)
+        return -HILO_EINTERNAL;
+    return get(c, HILO_K_PID, c->val);
+}
+
+int hilo_store_pid_get(struct hilo_redis *r, const struct hilo_store_pid *op, hilo_redis_cb cb,
+                       void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_pid_get_argv(&c, op), &c, cb, data);
+}
