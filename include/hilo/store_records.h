@@ -77,4 +77,51 @@ int hilo_store_pid_get_argv(struct hilo_store_cmd *c, const struct hilo_store_pi
 int hilo_store_pid_get(struct hilo_redis *r, const struct hilo_store_pid *op, hilo_redis_cb cb,
                        void *data);
 
+/* ---- customers and identities ------------------------------------------- */
+
+/* HGETALL <customer> -> field, value, ... */
+int hilo_store_customer_get_argv(struct hilo_store_cmd *c, const char *customer);
+int hilo_store_customer_get(struct hilo_redis *r, const char *customer, hilo_redis_cb cb,
+                            void *data);
+int hilo_tx_customer_get(struct hilo_tx *tx, const char *customer);
+/* SMEMBERS <customer's identities> */
+int hilo_store_customer_ids_argv(struct hilo_store_cmd *c, const char *customer);
+int hilo_tx_customer_ids(struct hilo_tx *tx, const char *customer);
+/* SADD <customer's identities> <identity> */
+int hilo_store_customer_ids_add_argv(struct hilo_store_cmd *c, const char *customer,
+                                     const char *identity);
+int hilo_tx_customer_ids_add(struct hilo_tx *tx, const char *customer, const char *identity);
+/* ZREVRANGE <customer's tickets> 0 <stop>: the latest stop + 1 refs */
+struct hilo_store_customer_tickets {
+    const char *customer;
+    int stop;
+};
+int hilo_store_customer_tickets_argv(struct hilo_store_cmd *c,
+                                     const struct hilo_store_customer_tickets *op);
+int hilo_tx_customer_tickets(struct hilo_tx *tx, const struct hilo_store_customer_tickets *op);
+
+/* SET ident:<identity> <customer> [NX]: the identity points at customer
+ * (nx: unless it is someone's already). */
+struct hilo_store_ident_link {
+    const char *identity;
+    const char *customer;
+    int nx;
+};
+int hilo_store_ident_link_argv(struct hilo_store_cmd *c, const struct hilo_store_ident_link *op);
+int hilo_tx_ident_link(struct hilo_tx *tx, const struct hilo_store_ident_link *op);
+
+/* SADD ix:email:<lowercased email> <customer>: the email search index. */
+struct hilo_store_search_email {
+    const char *email;
+    const char *customer;
+};
+int hilo_store_search_email_argv(struct hilo_store_cmd *c,
+                                 const struct hilo_store_search_email *op);
+int hilo_tx_search_email(struct hilo_tx *tx, const struct hilo_store_search_email *op);
+
+/* HMGET <agent> name team */
+int hilo_store_agent_profile_argv(struct hilo_store_cmd *c, const char *agent);
+int hilo_store_agent_profile(struct hilo_redis *r, const char *agent, hilo_redis_cb cb,
+                             void *data);
+
 #endif

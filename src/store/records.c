@@ -2,6 +2,7 @@
 #include "hilo/store_records.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "hilo/common.h"
 #include "hilo/keys.h"
@@ -180,4 +181,123 @@ int hilo_store_pid_get(struct hilo_redis *r, const struct hilo_store_pid *op, hi
 {
     struct hilo_store_cmd c;
     return send_built(r, hilo_store_pid_get_argv(&c, op), &c, cb, data);
+}
+
+/* ---- customers and identities ------------------------------------------- */
+
+/* <name> <key(arg)> [extra] */
+static int keyed(struct hilo_store_cmd *c, const char *name, enum hilo_key k, const char *arg,
+                 const char *extra)
+{
+    hilo_cmd_start(c, name);
+    if (hilo_cmd_key(c, 0, k, arg) < 0)
+        return -HILO_EINTERNAL;
+    if (extra)
+        hilo_cmd_add(c, extra);
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_customer_get_argv(struct hilo_store_cmd *c, const char *customer)
+{
+    return keyed(c, "HGETALL", HILO_K_CUSTOMER, customer, NULL);
+}
+
+int hilo_store_customer_get(struct hilo_redis *r, const char *customer, hilo_redis_cb cb,
+                            void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_customer_get_argv(&c, customer), &c, cb, data);
+}
+
+int hilo_tx_customer_get(struct hilo_tx *tx, const char *customer)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_customer_get_argv(&c, customer), &c);
+}
+
+int hilo_store_customer_ids_argv(struct hilo_store_cmd *c, const char *customer)
+{
+    return keyed(c, "SMEMBERS", HILO_K_CUST_IDS, customer, NULL);
+}
+
+int hilo_tx_customer_ids(struct hilo_tx *tx, const char *customer)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_customer_ids_argv(&c, customer), &c);
+}
+
+int hilo_store_customer_ids_add_argv(struct hilo_store_cmd *c, const char *customer,
+                                     const char *identity)
+{
+    return keyed(c, "SADD", HILO_K_CUST_IDS, customer, identity ? identity : "");
+}
+
+int hilo_tx_customer_ids_add(struct hilo_tx *tx, const char *customer, const char *identity)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_customer_ids_add_argv(&c, customer, identity), &c);
+}
+
+int hilo_store_customer_tickets_argv(struct hilo_store_cmd *c,
+                                     const struct hilo_store_customer_tickets *op)
+{
+    if (keyed(c, "ZREVRANGE", HILO_K_CUST_TIX, op->customer, "0") < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_num(c, 0, (uint64_t)(op->stop > 0 ? op->stop : 0));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_customer_tickets(struct hilo_tx *tx, const struct hilo_store_customer_tickets *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_customer_tickets_argv(&c, op), &c);
+}
+
+int hilo_store_ident_link_argv(struct hilo_store_cmd *c, const struct hilo_store_ident_link *op)
+{
+    if (keyed(c, "SET", HILO_K_IDENT, op->identity, op->customer ? op->customer : "") < 0)
+        return -HILO_EINTERNAL;
+    if (op->nx)
+        hilo_cmd_add(c, "NX");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_ident_link(struct hilo_tx *tx, const struct hilo_store_ident_link *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_ident_link_argv(&c, op), &c);
+}
+
+int hilo_store_search_email_argv(struct hilo_store_cmd *c,
+                                 const struct hilo_store_search_email *op)
+{
+    /* "email:<address>" lowercased (ASCII), at most 259 characters of it */
+    const char *e = op->email ? op->email : "";
+    size_t i;
+    memcpy(c->val, "email:", 6);
+    for (i = 0; e[i] && i < 259; i++)
+        c->val[6 + i] = (char)(e[i] >= 'A' && e[i] <= 'Z' ? e[i] - 'A' + 'a' : e[i]);
+    c->val[6 + i] = '\0';
+    return keyed(c, "SADD", HILO_K_SEARCH, c->val, op->customer ? op->customer : "");
+}
+
+int hilo_tx_search_email(struct hilo_tx *tx, const struct hilo_store_search_email *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_search_email_argv(&c, op), &c);
+}
+
+int hilo_store_agent_profile_argv(struct hilo_store_cmd *c, const char *agent)
+{
+    if (keyed(c, "HMGET", HILO_K_AGENT, agent, "name") < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "team");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_agent_profile(struct hilo_redis *r, const char *agent, hilo_redis_cb cb,
+                             void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_agent_profile_argv(&c, agent), &c, cb, data);
 }

@@ -11,6 +11,7 @@
 #include "hilo/common.h"
 #include "hilo/keys.h"
 #include "hilo/store.h"
+#include "hilo/store_index.h"
 #include "hilo/store_outbox.h"
 #include "hilo/store_records.h"
 
@@ -176,6 +177,86 @@ static void records(void **state)
     CHECK(&c, "GET", "hilo:pid:twilio:SM1");
 }
 
+/* domain/tickets.c, ws_customer.c, live.c, ws_agent.c */
+static void customers(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    assert_int_equal(hilo_store_customer_get_argv(&c, "c1"), 0);
+    CHECK(&c, "HGETALL", "hilo:{c:c1}:cu");
+    assert_int_equal(hilo_store_customer_ids_argv(&c, "c1"), 0);
+    CHECK(&c, "SMEMBERS", "hilo:{c:c1}:ids");
+    assert_int_equal(hilo_store_customer_ids_add_argv(&c, "c1", "web:ab"), 0);
+    CHECK(&c, "SADD", "hilo:{c:c1}:ids", "web:ab");
+    struct hilo_store_customer_tickets tix = {.customer = "c1", .stop = 10};
+    assert_int_equal(hilo_store_customer_tickets_argv(&c, &tix), 0);
+    CHECK(&c, "ZREVRANGE", "hilo:{c:c1}:tix", "0", "10");
+
+    struct hilo_store_ident_link link = {.identity = "web:ab", .customer = "c1"};
+    assert_int_equal(hilo_store_ident_link_argv(&c, &link), 0);
+    CHECK(&c, "SET", "hilo:ident:web:ab", "c1");
+    link.nx = 1;
+    assert_int_equal(hilo_store_ident_link_argv(&c, &link), 0);
+    CHECK(&c, "SET", "hilo:ident:web:ab", "c1", "NX");
+
+    struct hilo_store_search_email ix = {.email = "Ana.Ruiz@Example.COM", .customer = "c1"};
+    assert_int_equal(hilo_store_search_email_argv(&c, &ix), 0);
+    CHECK(&c, "SADD", "hilo:ix:email:ana.ruiz@example.com", "c1");
+
+    assert_int_equal(hilo_store_agent_profile_argv(&c, "maria"), 0);
+    CHECK(&c, "HMGET", "hilo:agent:maria", "name", "team");
+}
+
+/* domain/tickets.c, ws_agent.c, followup.c, presence.c */
+static void indexes_timers_viewers(void **state)
+{
+    struct hilo_store_cmd c;
+    char chan[64];
+    (void)state;
+    struct hilo_store_index_entry e = {.index = HILO_STORE_IDX_ACTIVE, .ref = "40718263", .at_ms = 9};
+    assert_int_equal(hilo_store_index_add_argv(&c, &e), 0);
+    CHECK(&c, "ZADD", "hilo:idx:active", "NX", "9", "40718263");
+    assert_int_equal(hilo_store_index_rem_argv(&c, &e), 0);
+    CHECK(&c, "ZREM", "hilo:idx:active", "40718263");
+    e.index = HILO_STORE_IDX_ALL;
+    assert_int_equal(hilo_store_index_add_argv(&c, &e), 0);
+    CHECK(&c, "ZADD", "hilo:idx:all", "NX", "9", "40718263");
+    struct hilo_store_index_range rg = {.index = HILO_STORE_IDX_ACTIVE, .start = 0, .stop = 999};
+    assert_int_equal(hilo_store_index_range_argv(&c, &rg), 0);
+    CHECK(&c, "ZRANGE", "hilo:idx:active", "0", "999");
+
+    struct hilo_store_timer t = {.member = "followup:40718263", .at_ms = 77};
+    assert_int_equal(hilo_store_timer_set_argv(&c, &t), 0);
+    CHECK(&c, "ZADD", "hilo:timers", "77", "followup:40718263");
+    assert_int_equal(hilo_store_timer_clear_argv(&c, &t), 0);
+    CHECK(&c, "ZREM", "hilo:timers", "followup:40718263");
+    struct hilo_store_timers_due due = {.now_ms = 5, .lease_ms = 60000, .count = 100};
+    assert_int_equal(hilo_store_timers_due_argv(&c, &due), 0);
+    assert_int_equal(c.argc, 7);
+    assert_string_equal(c.argv[0], "EVALSHA");
+    assert_string_equal(c.argv[2], "1");
+    assert_string_equal(c.argv[3], "hilo:timers");
+    assert_string_equal(c.argv[4], "5");
+    assert_string_equal(c.argv[5], "60000");
+    assert_string_equal(c.argv[6], "100");
+
+    struct hilo_store_viewer v = {.ref = "40718263", .agent = "maria", .ms = 1800000};
+    assert_int_equal(hilo_store_viewer_set_argv(&c, &v), 0);
+    CHECK(&c, "HSET", "hilo:{t:40718263}:vw", "maria", "1800000");
+    assert_int_equal(hilo_store_viewer_clear_argv(&c, &v), 0);
+    CHECK(&c, "HDEL", "hilo:{t:40718263}:vw", "maria");
+    assert_int_equal(hilo_store_viewers_expire_argv(&c, &v), 0);
+    CHECK(&c, "PEXPIRE", "hilo:{t:40718263}:vw", "1800000");
+    assert_int_equal(hilo_store_viewers_get_argv(&c, &v), 0);
+    CHECK(&c, "HGETALL", "hilo:{t:40718263}:vw");
+
+    assert_int_equal(hilo_store_events_channel(chan, sizeof chan), 11);
+    assert_string_equal(chan, "hilo:events");
+    struct hilo_store_publish pub = {.channel = chan, .message = "1\nYa{}xx", .len = 6};
+    assert_int_equal(hilo_store_publish_argv(&c, &pub), 0);
+    CHECK(&c, "PUBLISH", "hilo:events", "1\nYa{}");
+}
+
 static void bad_input_is_refused(void **state)
 {
     struct hilo_store_cmd c;
@@ -201,6 +282,8 @@ int main(void)
         cmocka_unit_test(outbox_retries_and_dead),
         cmocka_unit_test(webhooks),
         cmocka_unit_test(records),
+        cmocka_unit_test(customers),
+        cmocka_unit_test(indexes_timers_viewers),
         cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
