@@ -31,10 +31,22 @@ int hilo_tx_index_rem(struct hilo_tx *tx, const struct hilo_store_index_entry *o
 struct hilo_store_index_range {
     enum hilo_store_index index;
     long start, stop;
+    int rev;                 /* ZREVRANGE: newest first */
 };
 int hilo_store_index_range_argv(struct hilo_store_cmd *c, const struct hilo_store_index_range *op);
 int hilo_store_index_range(struct hilo_redis *r, const struct hilo_store_index_range *op,
                            hilo_redis_cb cb, void *data);
+
+/* ZRANGEBYSCORE <index> from to LIMIT 0 limit: refs created in [from, to] */
+struct hilo_store_index_between {
+    enum hilo_store_index index;
+    uint64_t from_ms, to_ms;
+    int limit;
+};
+int hilo_store_index_between_argv(struct hilo_store_cmd *c,
+                                  const struct hilo_store_index_between *op);
+int hilo_store_index_between(struct hilo_redis *r, const struct hilo_store_index_between *op,
+                             hilo_redis_cb cb, void *data);
 
 /* ---- durable timers: members "<kind>:<arg>" by due time -----------------
  * set: ZADD <timers> <at ms> member; clear: ZREM <timers> member. */

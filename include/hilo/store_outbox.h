@@ -106,6 +106,14 @@ int hilo_tx_outbox_unbury(struct hilo_tx *tx, const struct hilo_store_outbox_dea
 int hilo_store_outbox_dead_get(struct hilo_redis *r, const struct hilo_store_outbox_dead *op,
                                hilo_redis_cb cb, void *data);
 
+/* ZREVRANGE <dead> 0 <stop>: the newest dead letters' members. */
+int hilo_store_outbox_dead_list_argv(struct hilo_store_cmd *c, int stop);
+int hilo_store_outbox_dead_list(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data);
+/* HMGET <deadx> member...: their entries (any number of members; the only
+ * op that allocates, for the argv, freed before it returns). */
+int hilo_store_outbox_dead_items(struct hilo_redis *r, const char *const *members, size_t n,
+                                 hilo_redis_cb cb, void *data);
+
 /* What a sent message was given by its provider, so that status callbacks
  * and email replies find it again: SET pid:<provider>:<provider id>
  * "<ref> <event id>" EX 30 days; SET msgid:<Message-ID> <ref> EX 180 days. */
@@ -157,6 +165,9 @@ int hilo_store_webhook_cursor_set_argv(struct hilo_store_cmd *c,
 int hilo_store_webhook_cursor_set(struct hilo_redis *r, const struct hilo_store_webhook_cursor *op,
                                   hilo_redis_cb cb, void *data);
 
+/* LRANGE <whlog> 0 <stop>: the latest attempts, newest first. */
+int hilo_store_webhook_log_read_argv(struct hilo_store_cmd *c, int stop);
+int hilo_store_webhook_log_read(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data);
 int hilo_store_webhook_log_push_argv(struct hilo_store_cmd *c, const char *entry);
 int hilo_store_webhook_log_trim_argv(struct hilo_store_cmd *c);
 /* Both commands; cb (may be NULL) gets the LTRIM reply. */

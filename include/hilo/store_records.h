@@ -124,4 +124,36 @@ int hilo_store_agent_profile_argv(struct hilo_store_cmd *c, const char *agent);
 int hilo_store_agent_profile(struct hilo_redis *r, const char *agent, hilo_redis_cb cb,
                              void *data);
 
+/* ---- tickets (reads) ---------------------------------------------------- */
+
+/* HGETALL <ticket> */
+int hilo_store_ticket_get_argv(struct hilo_store_cmd *c, const char *ref);
+int hilo_store_ticket_get(struct hilo_redis *r, const char *ref, hilo_redis_cb cb, void *data);
+/* HGET <ticket> field */
+struct hilo_store_ticket_field {
+    const char *ref;
+    const char *field;
+};
+int hilo_store_ticket_field_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op);
+int hilo_tx_ticket_field(struct hilo_tx *tx, const struct hilo_store_ticket_field *op);
+/* HGET <ticket's dedupe hash> field (a dedupe key, or "ack") */
+int hilo_store_dedupe_get_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op);
+int hilo_tx_dedupe_get(struct hilo_tx *tx, const struct hilo_store_ticket_field *op);
+/* XRANGE <thread> - + COUNT count: the first count events */
+struct hilo_store_thread_range {
+    const char *ref;
+    int count;
+};
+int hilo_store_thread_range_argv(struct hilo_store_cmd *c, const struct hilo_store_thread_range *op);
+int hilo_tx_thread_range(struct hilo_tx *tx, const struct hilo_store_thread_range *op);
+
+/* SMEMBERS ix:<index> ("email:<addr>", "phone:<number>"): customer ids */
+int hilo_store_search_members_argv(struct hilo_store_cmd *c, const char *index);
+int hilo_tx_search_members(struct hilo_tx *tx, const char *index);
+
+/* GET apikey:<sha256 hex> -> the integration's name, or nil */
+int hilo_store_apikey_get_argv(struct hilo_store_cmd *c, const char *sha256_hex);
+int hilo_store_apikey_get(struct hilo_redis *r, const char *sha256_hex, hilo_redis_cb cb,
+                          void *data);
+
 #endif

@@ -70,7 +70,7 @@ TXER(index_rem, index_rem, struct hilo_store_index_entry)
 
 int hilo_store_index_range_argv(struct hilo_store_cmd *c, const struct hilo_store_index_range *op)
 {
-    hilo_cmd_start(c, "ZRANGE");
+    hilo_cmd_start(c, op->rev ? "ZREVRANGE" : "ZRANGE");
     if (hilo_cmd_key(c, 0, index_key(op->index), NULL) < 0)
         return -HILO_EINTERNAL;
     snprintf(c->num[0], sizeof c->num[0], "%ld", op->start);
@@ -81,6 +81,23 @@ int hilo_store_index_range_argv(struct hilo_store_cmd *c, const struct hilo_stor
 }
 
 SENDER(index_range, struct hilo_store_index_range)
+
+int hilo_store_index_between_argv(struct hilo_store_cmd *c,
+                                  const struct hilo_store_index_between *op)
+{
+    hilo_cmd_start(c, "ZRANGEBYSCORE");
+    if (hilo_cmd_key(c, 0, index_key(op->index), NULL) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_num(c, 0, op->from_ms);
+    hilo_cmd_num(c, 1, op->to_ms);
+    hilo_cmd_add(c, "LIMIT");
+    hilo_cmd_add(c, "0");
+    snprintf(c->val, sizeof c->val, "%d", op->limit > 0 ? op->limit : 1);
+    hilo_cmd_add(c, c->val);
+    return hilo_cmd_finish(c);
+}
+
+SENDER(index_between, struct hilo_store_index_between)
 
 int hilo_store_timer_set_argv(struct hilo_store_cmd *c, const struct hilo_store_timer *op)
 {

@@ -2,6 +2,7 @@
 #include "hilo/store_outbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hilo/common.h"
@@ -411,4 +412,56 @@ int hilo_store_webhook_log(struct hilo_redis *r, const char *entry, hilo_redis_c
     struct hilo_store_cmd c;
     int rc = send_built(r, hilo_store_webhook_log_push_argv(&c, entry), &c, NULL, NULL);
     return rc < 0 ? rc : send_built(r, hilo_store_webhook_log_trim_argv(&c), &c, cb, data);
+}
+
+int hilo_store_outbox_dead_list_argv(struct hilo_store_cmd *c, int stop)
+{
+    hilo_cmd_start(c, "ZREVRANGE");
+    if (hilo_cmd_key(c, 0, HILO_K_OUTBOX_DEAD, NULL) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "0");
+    hilo_cmd_num(c, 0, (uint64_t)(stop > 0 ? stop : 0));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_outbox_dead_list(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_outbox_dead_list_argv(&c, stop), &c, cb, data);
+}
+
+int hilo_store_outbox_dead_items(struct hilo_redis *r, const char *const *members, size_t n,
+                                 hilo_redis_cb cb, void *data)
+{
+    char deadx[128];
+    int rc;
+    if (n == 0 || n > 100000 || hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL) < 0)
+        return -HILO_EINTERNAL;
+    const char **argv = calloc(n + 2, sizeof *argv);
+    if (!argv)
+        return -HILO_EINTERNAL;
+    argv[0] = "HMGET";
+    argv[1] = deadx;
+    for (size_t i = 0; i < n; i++)
+        argv[2 + i] = members[i];
+    /* hiredis formats the command at once: argv is not needed after */
+    rc = hilo_redis_cmdargv(r, cb, data, (int)n + 2, argv, NULL);
+    free(argv);
+    return rc;
+}
+
+int hilo_store_webhook_log_read_argv(struct hilo_store_cmd *c, int stop)
+{
+    hilo_cmd_start(c, "LRANGE");
+    if (hilo_cmd_key(c, 0, HILO_K_WEBHOOK_LOG, NULL) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "0");
+    hilo_cmd_num(c, 0, (uint64_t)(stop > 0 ? stop : 0));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_webhook_log_read(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_webhook_log_read_argv(&c, stop), &c, cb, data);
 }

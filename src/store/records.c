@@ -301,3 +301,77 @@ int hilo_store_agent_profile(struct hilo_redis *r, const char *agent, hilo_redis
     struct hilo_store_cmd c;
     return send_built(r, hilo_store_agent_profile_argv(&c, agent), &c, cb, data);
 }
+
+/* ---- tickets (reads) ---------------------------------------------------- */
+
+int hilo_store_ticket_get_argv(struct hilo_store_cmd *c, const char *ref)
+{
+    return keyed(c, "HGETALL", HILO_K_TICKET, ref, NULL);
+}
+
+int hilo_store_ticket_get(struct hilo_redis *r, const char *ref, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_ticket_get_argv(&c, ref), &c, cb, data);
+}
+
+int hilo_store_ticket_field_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op)
+{
+    return keyed(c, "HGET", HILO_K_TICKET, op->ref, op->field ? op->field : "");
+}
+
+int hilo_tx_ticket_field(struct hilo_tx *tx, const struct hilo_store_ticket_field *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_ticket_field_argv(&c, op), &c);
+}
+
+int hilo_store_dedupe_get_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op)
+{
+    return keyed(c, "HGET", HILO_K_DEDUPE, op->ref, op->field ? op->field : "");
+}
+
+int hilo_tx_dedupe_get(struct hilo_tx *tx, const struct hilo_store_ticket_field *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_dedupe_get_argv(&c, op), &c);
+}
+
+int hilo_store_thread_range_argv(struct hilo_store_cmd *c, const struct hilo_store_thread_range *op)
+{
+    if (keyed(c, "XRANGE", HILO_K_THREAD, op->ref, "-") < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "+");
+    hilo_cmd_add(c, "COUNT");
+    hilo_cmd_num(c, 0, (uint64_t)(op->count > 0 ? op->count : 1));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_thread_range(struct hilo_tx *tx, const struct hilo_store_thread_range *op)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_thread_range_argv(&c, op), &c);
+}
+
+int hilo_store_search_members_argv(struct hilo_store_cmd *c, const char *index)
+{
+    return keyed(c, "SMEMBERS", HILO_K_SEARCH, index, NULL);
+}
+
+int hilo_tx_search_members(struct hilo_tx *tx, const char *index)
+{
+    struct hilo_store_cmd c;
+    return tx_built(tx, hilo_store_search_members_argv(&c, index), &c);
+}
+
+int hilo_store_apikey_get_argv(struct hilo_store_cmd *c, const char *sha256_hex)
+{
+    return get(c, HILO_K_APIKEY, sha256_hex);
+}
+
+int hilo_store_apikey_get(struct hilo_redis *r, const char *sha256_hex, hilo_redis_cb cb,
+                          void *data)
+{
+    struct hilo_store_cmd c;
+    return send_built(r, hilo_store_apikey_get_argv(&c, sha256_hex), &c, cb, data);
+}

@@ -257,6 +257,42 @@ static void indexes_timers_viewers(void **state)
     CHECK(&c, "PUBLISH", "hilo:events", "1\nYa{}");
 }
 
+/* api/reports.c, search.c, tickets.c, outbox.c, rest.c */
+static void api_reads(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    assert_int_equal(hilo_store_ticket_get_argv(&c, "40718263"), 0);
+    CHECK(&c, "HGETALL", "hilo:{t:40718263}:tk");
+    struct hilo_store_ticket_field f = {.ref = "40718263", .field = "name"};
+    assert_int_equal(hilo_store_ticket_field_argv(&c, &f), 0);
+    CHECK(&c, "HGET", "hilo:{t:40718263}:tk", "name");
+    f.field = "ack";
+    assert_int_equal(hilo_store_dedupe_get_argv(&c, &f), 0);
+    CHECK(&c, "HGET", "hilo:{t:40718263}:dd", "ack");
+    struct hilo_store_thread_range tr = {.ref = "40718263", .count = 1000};
+    assert_int_equal(hilo_store_thread_range_argv(&c, &tr), 0);
+    CHECK(&c, "XRANGE", "hilo:{t:40718263}:ev", "-", "+", "COUNT", "1000");
+    assert_int_equal(hilo_store_search_members_argv(&c, "phone:+34600"), 0);
+    CHECK(&c, "SMEMBERS", "hilo:ix:phone:+34600");
+    assert_int_equal(hilo_store_apikey_get_argv(&c, "ab12"), 0);
+    CHECK(&c, "GET", "hilo:apikey:ab12");
+
+    struct hilo_store_index_range rg = {
+        .index = HILO_STORE_IDX_ALL, .start = 0, .stop = 199, .rev = 1};
+    assert_int_equal(hilo_store_index_range_argv(&c, &rg), 0);
+    CHECK(&c, "ZREVRANGE", "hilo:idx:all", "0", "199");
+    struct hilo_store_index_between bt = {
+        .index = HILO_STORE_IDX_ALL, .from_ms = 1000, .to_ms = 2000, .limit = 5000};
+    assert_int_equal(hilo_store_index_between_argv(&c, &bt), 0);
+    CHECK(&c, "ZRANGEBYSCORE", "hilo:idx:all", "1000", "2000", "LIMIT", "0", "5000");
+
+    assert_int_equal(hilo_store_outbox_dead_list_argv(&c, 199), 0);
+    CHECK(&c, "ZREVRANGE", "hilo:{ob}:dead", "0", "199");
+    assert_int_equal(hilo_store_webhook_log_read_argv(&c, 199), 0);
+    CHECK(&c, "LRANGE", "hilo:{ob}:whlog", "0", "199");
+}
+
 static void bad_input_is_refused(void **state)
 {
     struct hilo_store_cmd c;
@@ -284,6 +320,7 @@ int main(void)
         cmocka_unit_test(records),
         cmocka_unit_test(customers),
         cmocka_unit_test(indexes_timers_viewers),
+        cmocka_unit_test(api_reads),
         cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
