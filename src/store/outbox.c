@@ -271,10 +271,13 @@ int hilo_store_outbox_dead_get(struct hilo_redis *r, const struct hilo_store_out
 
 int hilo_store_sent_pid_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_pid *op)
 {
+    /* "<provider>:<id>" cut at 259 bytes, as the outbox always did (the
+     * lookup, hilo_store_pid_get, cuts at 299: they differ only for ids far
+     * longer than any provider issues) */
     char arg[260];
     int n = snprintf(arg, sizeof arg, "%s:%s", op->provider ? op->provider : "",
                      op->provider_id ? op->provider_id : "");
-    if (n < 0 || (size_t)n >= sizeof arg)
+    if (n < 0)
         return -HILO_EINTERNAL;
     n = snprintf(c->val, sizeof c->val, "%s %s", op->ref ? op->ref : "",
                  op->event_id ? op->event_id : "");

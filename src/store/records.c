@@ -25,11 +25,14 @@ static int send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd 
     return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
 }
 
-/* "<a>:<b>" into c->val, the argument of a "<provider>:<id>" key */
+/* "<a>:<b>" into c->val, the argument of a "<provider>:<id>" key, cut at
+ * 299 bytes as the callers always did: an over-long provider id still gets
+ * a (shortened) dedupe mark instead of a refusal the provider would retry
+ * for ever. */
+#define PAIR_MAX 300
 static int pair(struct hilo_store_cmd *c, const char *a, const char *b)
 {
-    int n = snprintf(c->val, sizeof c->val, "%s:%s", a ? a : "", b ? b : "");
-    return n < 0 || (size_t)n >= sizeof c->val ? -1 : 0;
+    return snprintf(c->val, PAIR_MAX, "%s:%s", a ? a : "", b ? b : "") < 0 ? -1 : 0;
 }
 
 /* GET <key(arg)> */

@@ -309,6 +309,11 @@ static void bad_input_is_refused(void **state)
     assert_int_equal(hilo_store_outbox_dead_get_argv(&c, &d), -HILO_EINTERNAL);
     struct hilo_store_sent_msgid m = {.msgid = big, .ref = "1"};
     assert_int_equal(hilo_store_sent_msgid_argv(&c, &m), -HILO_EINTERNAL);
+    /* an over-long provider id is cut (299 bytes of "<provider>:<id>"), as
+     * the inbound pipeline always did, not refused */
+    struct hilo_store_seen seen = {.provider = "p", .provider_id = big};
+    assert_int_equal(hilo_store_seen_get_argv(&c, &seen), 0);
+    assert_int_equal(c.lens[1], strlen("hilo:seen:") + 299);
 }
 
 int main(void)
