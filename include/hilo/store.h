@@ -188,6 +188,23 @@ int hilo_store_replay_result(const redisReply *reply, const char *digest);
 int hilo_store_send(struct hilo_redis *r, const struct hilo_store_argv *a, hilo_redis_cb cb,
                     void *data);
 
+/* ---- Plain commands -------------------------------------------------------
+ * The typed ops that are not scripts (store_outbox.h, ...) build one Redis
+ * command into this struct on the caller's stack: argv points into the
+ * struct's own storage or into the op's borrowed strings. */
+#define HILO_STORE_CMD_MAX 48
+struct hilo_store_cmd {
+    int argc;
+    const char *argv[HILO_STORE_CMD_MAX];
+    size_t lens[HILO_STORE_CMD_MAX];
+    char key[2][400];        /* keys built from keys.c */
+    char val[320];           /* a composed value ("<ref> <event id>") */
+    char num[2][24];
+};
+/* Sends a built command (async rule of redis.h). */
+int hilo_store_cmd_send(struct hilo_redis *r, const struct hilo_store_cmd *c, hilo_redis_cb cb,
+                        void *data);
+
 /* ---- Transactions: the one MULTI builder -----------------------------------
  * struct hilo_tx tx;
  * hilo_tx_begin(&tx, redis);
@@ -206,6 +223,7 @@ struct hilo_tx {
 void hilo_tx_begin(struct hilo_tx *tx, struct hilo_redis *r);
 int hilo_tx_add(struct hilo_tx *tx, int argc, const char **argv, const size_t *lens);
 int hilo_tx_add_argv(struct hilo_tx *tx, const struct hilo_store_argv *a);
+int hilo_tx_add_cmd(struct hilo_tx *tx, const struct hilo_store_cmd *c);
 int hilo_tx_commit(struct hilo_tx *tx, hilo_redis_cb cb, void *data);
 
 #endif

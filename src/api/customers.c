@@ -5,7 +5,7 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_records.h"
 
 #include "internal.h"
 
@@ -58,22 +58,18 @@ static void customer_cb(redisReply *reply, void *data)
 void api_customer(struct api *a)
 {
     const char *id = api_param(&a->params, "id");
-    char cu[160], ids[160], tix[160];
     if (strlen(id) == 0 || strlen(id) > 64 || strpbrk(id, "{}:/ ")) {
         api_not_found(a);
         api_free(a);
         return;
     }
     snprintf(a->name, sizeof a->name, "%s", id);
-    hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, id);
-    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, id);
-    hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, id);
-    const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids}, *zr[] = {"ZREVRANGE", tix, "0", "19"};
+    struct hilo_store_customer_tickets tix = {.customer = id, .stop = 19};
     struct hilo_tx tx;
     hilo_tx_begin(&tx, a->s->redis);
-    hilo_tx_add(&tx, 2, hg, NULL);
-    hilo_tx_add(&tx, 2, sm, NULL);
-    hilo_tx_add(&tx, 4, zr, NULL);
+    hilo_tx_customer_get(&tx, id);
+    hilo_tx_customer_ids(&tx, id);
+    hilo_tx_customer_tickets(&tx, &tix);
     if (api_tx_commit(a, &tx, customer_cb) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }

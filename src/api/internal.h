@@ -118,6 +118,9 @@ int api_take_refs(struct api *a, const redisReply *reply);
 void api_batch_broken(struct api *a, size_t sent);
 /* Sends a command whose reply cb gets with a; counts it in a->waiting. */
 int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv);
+/* Counts a typed op sent with a as its callback's data (rc 0) in a->waiting;
+ * returns rc: api_sent(a, hilo_store_<op>(redis, &op, cb, a)). */
+int api_sent(struct api *a, int rc);
 /* Sends a typed store op (hilo_store_send) / commits a transaction
  * (hilo_tx_commit); on success cb will get a, counted in a->waiting. */
 int api_send_op(struct api *a, const struct hilo_store_argv *op, hilo_redis_cb cb);

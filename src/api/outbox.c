@@ -4,7 +4,7 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_outbox.h"
 
 #include "internal.h"
 
@@ -36,7 +36,6 @@ static void dead_items_cb(redisReply *reply, void *data)
 static void dead_list_cb(redisReply *reply, void *data)
 {
     struct api *a = data;
-    char deadx[128];
     a->waiting--;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         api_fail(a, -HILO_EUNAVAIL);
@@ -47,24 +46,19 @@ static void dead_list_cb(redisReply *reply, void *data)
         api_free(a);
         return;
     }
-    hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL);
-    const char **argv = calloc(reply->elements + 2, sizeof *argv);
-    argv[0] = "HMGET";
-    argv[1] = deadx;
-    for (size_t i = 0; i < reply->elements; i++)
-        argv[2 + i] = reply->element[i]->str;
-    if (api_send_argv(a, dead_items_cb, (int)reply->elements + 2, argv) < 0) {
+    const char **members = calloc(reply->elements, sizeof *members);
+    for (size_t i = 0; members && i < reply->elements; i++)
+        members[i] = reply->element[i]->str;
+    if (!members || api_sent(a, hilo_store_outbox_dead_items(a->s->redis, members, reply->elements,
+                                                             dead_items_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
-    free(argv);
+    free(members);
 }
 
 void api_dead(struct api *a)
 {
-    char dead[128];
-    hilo_key(dead, sizeof dead, HILO_K_OUTBOX_DEAD, NULL);
-    const char *argv[] = {"ZREVRANGE", dead, "0", "199"};
-    if (api_send_argv(a, dead_list_cb, 4, argv) < 0) {
+    if (api_sent(a, hilo_store_outbox_dead_list(a->s->redis, 199, dead_list_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }
@@ -85,10 +79,7 @@ static void webhook_log_cb(redisReply *reply, void *data)
 
 void api_webhook_log(struct api *a)
 {
-    char log[128];
-    hilo_key(log, sizeof log, HILO_K_WEBHOOK_LOG, NULL);
-    const char *argv[] = {"LRANGE", log, "0", "199"};
-    if (api_send_argv(a, webhook_log_cb, 4, argv) < 0) {
+    if (api_sent(a, hilo_store_webhook_log_read(a->s->redis, 199, webhook_log_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }

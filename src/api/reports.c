@@ -4,7 +4,8 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 
 #include "internal.h"
 
@@ -56,10 +57,7 @@ static void report_list_cb(redisReply *reply, void *data)
         return;
     }
     for (size_t i = 0; i < a->n; i++) {
-        char tk[128];
-        hilo_key(tk, sizeof tk, HILO_K_TICKET, a->refs[i]);
-        const char *argv[] = {"HGETALL", tk};
-        if (api_send_argv(a, report_ticket_cb, 2, argv) < 0) {
+        if (api_sent(a, hilo_store_ticket_get(a->s->redis, a->refs[i], report_ticket_cb, a)) < 0) {
             api_batch_broken(a, i);
             return;
         }
@@ -69,19 +67,17 @@ static void report_list_cb(redisReply *reply, void *data)
 void api_reports(struct api *a)
 {
     uint64_t from, to;
-    char all[128], sfrom[24], sto[24], lim[16];
     if (api_report_range(hilo_http_arg(a->r, "from"), hilo_http_arg(a->r, "to"), hilo_now_ms(),
                          &from, &to) < 0) {
         api_fail(a, -HILO_EBADFRAME);
         return;
     }
     a->result = json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to);
-    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    snprintf(sfrom, sizeof sfrom, "%llu", (unsigned long long)(from > 60000 ? from - 60000 : 0));
-    snprintf(sto, sizeof sto, "%llu", (unsigned long long)(to + 60000));
-    snprintf(lim, sizeof lim, "%d", REPORT_MAX);
-    const char *argv[] = {"ZRANGEBYSCORE", all, sfrom, sto, "LIMIT", "0", lim};
-    if (api_send_argv(a, report_list_cb, 7, argv) < 0) {
+    /* a minute's margin each side: creation times are the index's scores */
+    struct hilo_store_index_between op = {.index = HILO_STORE_IDX_ALL,
+                                          .from_ms = from > 60000 ? from - 60000 : 0,
+                                          .to_ms = to + 60000, .limit = REPORT_MAX};
+    if (api_sent(a, hilo_store_index_between(a->s->redis, &op, report_list_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }

@@ -8,7 +8,7 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_records.h"
 
 #include "internal.h"
 
@@ -76,6 +76,13 @@ void api_batch_broken(struct api *a, size_t sent)
 int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv)
 {
     int rc = hilo_redis_cmdargv(a->s->redis, cb, a, argc, argv, NULL);
+    if (rc == 0)
+        a->waiting++;
+    return rc;
+}
+
+int api_sent(struct api *a, int rc)
+{
     if (rc == 0)
         a->waiting++;
     return rc;
@@ -257,13 +264,12 @@ static void apikey_cb(redisReply *reply, void *data)
 /* Looks the key up by its SHA-256; apikey_cb answers. */
 static int apikey_auth(struct api *a, const char *key)
 {
-    char hex[65], k[160];
+    char hex[65];
     if (strncmp(key, "hk_", 3) != 0 || strlen(key) > 128)
         return -HILO_EUNAUTH;
     hilo_token_hash(key, hex);
-    hilo_key(k, sizeof k, HILO_K_APIKEY, hex);
-    const char *argv[] = {"GET", k};
-    return api_send_argv(a, apikey_cb, 2, argv) < 0 ? -HILO_EUNAVAIL : 0;
+    return api_sent(a, hilo_store_apikey_get(a->s->redis, hex, apikey_cb, a)) < 0 ? -HILO_EUNAVAIL
+                                                                                  : 0;
 }
 
 void hilo_api_handle(struct hilo_http *r)

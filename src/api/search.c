@@ -6,7 +6,8 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 
 #include "internal.h"
 
@@ -85,13 +86,12 @@ static void search_recent_cb(redisReply *reply, void *data)
         return;
     }
     for (size_t i = 0; i < a->n; i++) {
-        struct hilo_ticket_keys k;
         struct hilo_tx tx;
-        hilo_ticket_keys(&k, a->refs[i]);
-        const char *hg[] = {"HGET", k.tk, "name"}, *xr[] = {"XRANGE", k.ev, "-", "+", "COUNT", "1000"};
+        struct hilo_store_ticket_field name = {.ref = a->refs[i], .field = "name"};
+        struct hilo_store_thread_range events = {.ref = a->refs[i], .count = 1000};
         hilo_tx_begin(&tx, a->s->redis);
-        hilo_tx_add(&tx, 3, hg, NULL);
-        hilo_tx_add(&tx, 6, xr, NULL);
+        hilo_tx_ticket_field(&tx, &name);
+        hilo_tx_thread_range(&tx, &events);
         if (api_tx_commit(a, &tx, search_scan_cb) < 0) {
             api_batch_broken(a, i);
             return;
@@ -103,14 +103,10 @@ static void search_tix_cb(redisReply *reply, void *data);
 
 static void search_by_identity(struct api *a, const char *ident, const char *index)
 {
-    char ik[400], ix[400];
-    hilo_key(ik, sizeof ik, HILO_K_IDENT, ident);
-    hilo_key(ix, sizeof ix, HILO_K_SEARCH, index);
-    const char *g[] = {"GET", ik}, *sm[] = {"SMEMBERS", ix};
     struct hilo_tx tx;
     hilo_tx_begin(&tx, a->s->redis);
-    hilo_tx_add(&tx, 2, g, NULL);
-    hilo_tx_add(&tx, 2, sm, NULL);
+    hilo_tx_ident_get(&tx, ident);
+    hilo_tx_search_members(&tx, index);
     if (api_tx_commit(a, &tx, search_tix_cb) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
@@ -168,10 +164,9 @@ static void search_tix_cb(redisReply *reply, void *data)
     struct hilo_tx tx;
     hilo_tx_begin(&tx, a->s->redis);
     for (size_t i = 0; i < n; i++) {
-        char tix[160];
-        hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, json_string_value(json_array_get(ids, i)));
-        const char *zr[] = {"ZREVRANGE", tix, "0", "49"};
-        hilo_tx_add(&tx, 4, zr, NULL);
+        struct hilo_store_customer_tickets tix = {
+            .customer = json_string_value(json_array_get(ids, i)), .stop = 49};
+        hilo_tx_customer_tickets(&tx, &tix);
     }
     json_decref(ids);
     if (api_tx_commit(a, &tx, search_tix_list_cb) < 0) {
@@ -202,11 +197,9 @@ void api_search(struct api *a)
         return;
     }
     a->text = strdup(what);
-    char all[128], last[16];
-    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    snprintf(last, sizeof last, "%d", SEARCH_SCAN - 1);
-    const char *argv[] = {"ZREVRANGE", all, "0", last};
-    if (api_send_argv(a, search_recent_cb, 4, argv) < 0) {
+    struct hilo_store_index_range recent = {
+        .index = HILO_STORE_IDX_ALL, .start = 0, .stop = SEARCH_SCAN - 1, .rev = 1};
+    if (api_sent(a, hilo_store_index_range(a->s->redis, &recent, search_recent_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }

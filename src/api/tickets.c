@@ -7,7 +7,8 @@
 #include "hilo/common.h"
 #include "hilo/http.h"
 #include "hilo/i18n.h"
-#include "hilo/keys.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 #include "hilo/proto.h"
 #include "hilo/tickets.h"
 
@@ -54,12 +55,12 @@ static void ticket_created_cb(const struct hilo_ticket_result *res, void *data)
     json_object_set_new(a->result, "ack", json_pack("{s:s, s:s}", "text", res->ack_text,
                                                     "event_id", res->ack_event_id));
     if (cidc) {
-        char seen[400], arg[300];
-        snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc);
-        hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
-        const char *set[] = {"SET", seen, a->ref, "EX", "2592000"};
+        char prov[200];
+        snprintf(prov, sizeof prov, "api:%s", a->who.name);
+        struct hilo_store_seen mark = {
+            .provider = prov, .provider_id = cidc, .ref = a->ref, .ttl_s = 2592000};
         /* sent before the summary on the same connection: done when it is */
-        hilo_redis_cmdargv(a->s->redis, NULL, NULL, 5, set, NULL);
+        hilo_store_seen_set(a->s->redis, &mark, NULL, NULL);
     }
     if (api_send_summary(a, a->ref, created_summary_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
@@ -105,12 +106,12 @@ static void ticket_lookup_cb(redisReply *reply, void *data)
             api_fail(a, rc);
             return;
         }
-        /* the ops's keys include the dedupe hash the HGETs read */
-        const char *g1[] = {"HGET", op.k.dd, a->dkey}, *g2[] = {"HGET", op.k.dd, "ack"};
+        struct hilo_store_ticket_field g1 = {.ref = a->ref, .field = a->dkey};
+        struct hilo_store_ticket_field g2 = {.ref = a->ref, .field = "ack"};
         hilo_tx_begin(&tx, a->s->redis);
         hilo_tx_add_argv(&tx, &op);
-        hilo_tx_add(&tx, 3, g1, NULL);
-        hilo_tx_add(&tx, 3, g2, NULL);
+        hilo_tx_dedupe_get(&tx, &g1);
+        hilo_tx_dedupe_get(&tx, &g2);
         if (api_tx_commit(a, &tx, ticket_dup_cb) < 0)
             api_fail(a, -HILO_EUNAVAIL);
         return;
@@ -229,19 +230,16 @@ void api_ticket_create(struct api *a)
     snprintf(a->dkey, sizeof a->dkey, "p:api:%s:%s", a->who.name,
              cidc ? json_string_value(cidc) : "");
     /* seen (repeated client_id), then who the customer is */
-    char seen[400], arg[300];
-    snprintf(arg, sizeof arg, "api:%s:%s", a->who.name, cidc ? json_string_value(cidc) : "-");
-    hilo_key(seen, sizeof seen, HILO_K_SEEN, cidc ? arg : "-:-");
-    const char *g[] = {"GET", seen};
+    char prov[200];
+    snprintf(prov, sizeof prov, "api:%s", a->who.name);
+    /* without a client_id, "-:-": a mark nobody sets, so the reply is nil */
+    struct hilo_store_seen seen = {.provider = cidc ? prov : "-",
+                                   .provider_id = cidc ? json_string_value(cidc) : "-"};
     struct hilo_tx tx;
     hilo_tx_begin(&tx, a->s->redis);
-    hilo_tx_add(&tx, 2, g, NULL);
-    for (size_t i = 0; i < json_array_size(idl); i++) {
-        char ik[400];
-        hilo_key(ik, sizeof ik, HILO_K_IDENT, json_string_value(json_array_get(idl, i)));
-        const char *gi[] = {"GET", ik};
-        hilo_tx_add(&tx, 2, gi, NULL);
-    }
+    hilo_tx_seen_get(&tx, &seen);
+    for (size_t i = 0; i < json_array_size(idl); i++)
+        hilo_tx_ident_get(&tx, json_string_value(json_array_get(idl, i)));
     if (api_tx_commit(a, &tx, ticket_lookup_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
 }
@@ -359,15 +357,15 @@ static void ticket_list_cb(redisReply *reply, void *data)
 
 void api_ticket_list(struct api *a)
 {
-    char key[128];
     if (api_ticket_query(hilo_http_arg(a->r, "status"), hilo_http_arg(a->r, "channel"),
                          hilo_http_arg(a->r, "limit"), &a->list) < 0) {
         api_fail(a, -HILO_EBADFRAME);
         return;
     }
-    hilo_key(key, sizeof key, a->list.active ? HILO_K_IDX_ACTIVE : HILO_K_IDX_ALL, NULL);
-    const char *argv[] = {"ZREVRANGE", key, "0", "999"};
-    if (api_send_argv(a, ticket_list_cb, 4, argv) < 0) {
+    struct hilo_store_index_range range = {
+        .index = a->list.active ? HILO_STORE_IDX_ACTIVE : HILO_STORE_IDX_ALL,
+        .start = 0, .stop = 999, .rev = 1};
+    if (api_sent(a, hilo_store_index_range(a->s->redis, &range, ticket_list_cb, a)) < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
 }

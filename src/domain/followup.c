@@ -6,7 +6,7 @@
 
 #include "internal.h"
 #include "hilo/store.h"
-#include "hilo/keys.h"
+#include "hilo/store_index.h"
 #include "hilo/outbox.h"
 #include "hilo/scripts.h"
 
@@ -22,8 +22,7 @@ static void followup_cb(redisReply *reply, void *data)
 {
     struct timer_op *op = data;
     struct hilo_server *s = op->s;
-    char timers[128];
-    hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
+    struct hilo_store_timer t = {.member = op->member};
     if (op->multi && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0)
         reply = reply->element[0];
     /* Fired or found nothing to do: done. On an error the lease runs out and
@@ -31,16 +30,12 @@ static void followup_cb(redisReply *reply, void *data)
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
         reply->element[2]->type == REDIS_REPLY_INTEGER && reply->element[2]->integer > 0) {
         /* moved to a later time meanwhile: keep it for then */
-        char due[24];
-        snprintf(due, sizeof due, "%lld", reply->element[2]->integer);
-        const char *argv[] = {"ZADD", timers, due, op->member};
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 4, argv, NULL);
+        t.at_ms = (uint64_t)reply->element[2]->integer;
+        hilo_store_timer_set(s->redis, &t, NULL, NULL);
     } else if (reply && reply->type == REDIS_REPLY_ARRAY) {
-        const char *argv[] = {"ZREM", timers, op->member};
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
+        hilo_store_timer_clear(s->redis, &t, NULL, NULL);
     } else if (hilo_store_err(reply) == -HILO_EUNKNOWNTICKET) {
-        const char *argv[] = {"ZREM", timers, op->member};
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL);
+        hilo_store_timer_clear(s->redis, &t, NULL, NULL);
     }
     free(op);
 }
@@ -82,13 +77,10 @@ static void due_cb(redisReply *reply, void *data)
 
 void hilo_hub_timers_tick(struct hilo_server *s)
 {
-    char timers[128], now[24];
     if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
         return;
-    hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
-    /* store.h has no typed op for DUE yet: the timers' lease, 60 s */
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DUE), "1", timers, now, "60000", "100"};
-    if (hilo_redis_cmdargv(s->redis, due_cb, s, 7, argv, NULL) == 0)
+    /* each due timer is leased for 60 s while this instance fires it */
+    struct hilo_store_timers_due due = {.now_ms = hilo_now_ms(), .lease_ms = 60000, .count = 100};
+    if (hilo_store_timers_due(s->redis, &due, due_cb, s) == 0)
         s->timers_busy = 1;
 }

@@ -8,7 +8,6 @@
 
 #include "internal.h"
 #include "hilo/common.h"
-#include "hilo/keys.h"
 #include "hilo/proto.h"
 
 /* "web:<hash>" -> "web" (the hash means nothing to people); others as they are. */
@@ -17,19 +16,6 @@ json_t *hilo_hub_identity_json(const char *v)
     if (strncmp(v, "web:", 4) == 0)
         return json_string("web");
     return json_string(v);
-}
-
-/* Key of the search index for a customer-given email (lowercased). */
-void hilo_identity_email_key(const char *email, char *out, size_t n)
-{
-    char low[260];
-    size_t i;
-    for (i = 0; email[i] && i < sizeof low - 1; i++)
-        low[i] = (char)(email[i] >= 'A' && email[i] <= 'Z' ? email[i] - 'A' + 'a' : email[i]);
-    low[i] = '\0';
-    char arg[280];
-    snprintf(arg, sizeof arg, "email:%s", low);
-    hilo_key(out, n, HILO_K_SEARCH, arg);
 }
 
 void hilo_identity_new_token(char out[64])

@@ -93,7 +93,6 @@ void hilo_session_unbusy(struct hilo_conn *c);
 
 /* ---- identity.c ---- */
 
-void hilo_identity_email_key(const char *email, char *out, size_t n);
 /* Checks a signed identity; returns 0 and sets the out fields (borrowed from
  * id), or -HILO_E*. */
 int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,

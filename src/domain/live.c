@@ -14,10 +14,11 @@
 #include "internal.h"
 #include "hilo/agents.h"
 #include "hilo/buf.h"
-#include "hilo/keys.h"
 #include "hilo/log.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 
 static uint32_t ref_key(const char *ref)
 {
@@ -469,25 +470,20 @@ static void sync_cb(redisReply *reply, void *data)
         json_error_t je;
         json_t *sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
         const char *cid = sum ? json_string_value(json_object_get(sum, "customer")) : NULL;
-        char cu[160], ids[160], tix[160], vw[160];
         op->summary = strndup(reply->element[0]->str, reply->element[0]->len);
         op->customer_id = strdup(cid ? cid : "");
         json_decref(sum);
         if (!more)
             snprintf(op->after, sizeof op->after, "done");
-        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, op->customer_id);
-        hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, op->customer_id);
-        hilo_key(tix, sizeof tix, HILO_K_CUST_TIX, op->customer_id);
-        hilo_key(vw, sizeof vw, HILO_K_VIEWERS, op->ref);
         /* Context card: the reads in one transaction, one reply. */
-        const char *hg[] = {"HGETALL", cu}, *sm[] = {"SMEMBERS", ids};
-        const char *zr[] = {"ZREVRANGE", tix, "0", "10"}, *hv[] = {"HGETALL", vw};
+        struct hilo_store_customer_tickets tix = {.customer = op->customer_id, .stop = 10};
+        struct hilo_store_viewer vw = {.ref = op->ref};
         struct hilo_tx tx;
         hilo_tx_begin(&tx, c->srv->redis);
-        hilo_tx_add(&tx, 2, hg, NULL);
-        hilo_tx_add(&tx, 2, sm, NULL);
-        hilo_tx_add(&tx, 4, zr, NULL);
-        hilo_tx_add(&tx, 2, hv, NULL);
+        hilo_tx_customer_get(&tx, op->customer_id);
+        hilo_tx_customer_ids(&tx, op->customer_id);
+        hilo_tx_customer_tickets(&tx, &tix);
+        hilo_tx_viewers_get(&tx, &vw);
         if (hilo_tx_commit(&tx, thread_customer_cb, op) < 0) {
             hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
             sync_free(op, 1);

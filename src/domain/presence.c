@@ -8,7 +8,7 @@
 #include "internal.h"
 #include "hilo/buf.h"
 #include "hilo/common.h"
-#include "hilo/keys.h"
+#include "hilo/store_index.h"
 
 void hilo_presence_typing(struct hilo_conn *c, const char *ref, int state)
 {
@@ -23,9 +23,8 @@ void hilo_presence_typing(struct hilo_conn *c, const char *ref, int state)
     if (js && hilo_buf_adds(&b, ref) == 0 &&
         hilo_buf_adds(&b, se->role == HILO_ROLE_AGENT ? "\nYa" : "\nYc") == 0 &&
         hilo_buf_adds(&b, js) == 0) {
-        const char *argv[] = {"PUBLISH", s->events_channel, b.p};
-        size_t lens[] = {7, strlen(s->events_channel), b.len};
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, lens);
+        struct hilo_store_publish pub = {.channel = s->events_channel, .message = b.p, .len = b.len};
+        hilo_store_publish(s->redis, &pub, NULL, NULL);
     }
     hilo_buf_deinit(&b);
     free(js);
@@ -38,15 +37,12 @@ void hilo_presence_viewing(struct hilo_conn *c, const char *ref, int viewing)
 {
     struct hilo_session *se = hilo_sess(c);
     struct hilo_server *s = c->srv;
-    char vw[160], until[24];
     json_t *o;
     char *js;
     struct hilo_buf b;
 
     if (!se->id || !hilo_redis_ready(s->redis))
         return;
-    hilo_key(vw, sizeof vw, HILO_K_VIEWERS, ref);
-    snprintf(until, sizeof until, "%llu", (unsigned long long)(hilo_now_ms() + 30 * 60 * 1000));
     o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "presence", "ticket", ref, "agent", se->id,
                   "name", se->name ? se->name : se->id, "viewing", viewing);
     js = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -54,16 +50,17 @@ void hilo_presence_viewing(struct hilo_conn *c, const char *ref, int viewing)
     hilo_buf_init(&b, 1 << 16);
     if (js && hilo_buf_adds(&b, ref) == 0 && hilo_buf_adds(&b, "\nP") == 0 &&
         hilo_buf_adds(&b, se->id) == 0 && hilo_buf_adds(&b, " ") == 0 && hilo_buf_adds(&b, js) == 0) {
-        const char *set[] = {"HSET", vw, se->id, until}, *del[] = {"HDEL", vw, se->id};
-        const char *exp[] = {"PEXPIRE", vw, "1800000"};
-        const char *pub[] = {"PUBLISH", s->events_channel, b.p};
-        size_t publens[] = {7, strlen(s->events_channel), b.len};
+        /* a viewer is listed for 30 minutes unless it says it left */
+        struct hilo_store_viewer vw = {
+            .ref = ref, .agent = se->id, .ms = hilo_now_ms() + 30 * 60 * 1000};
+        struct hilo_store_viewer ttl = {.ref = ref, .ms = 30 * 60 * 1000};
+        struct hilo_store_publish pub = {.channel = s->events_channel, .message = b.p, .len = b.len};
         if (viewing)
-            hilo_redis_cmdargv(s->redis, NULL, NULL, 4, set, NULL);
+            hilo_store_viewer_set(s->redis, &vw, NULL, NULL);
         else
-            hilo_redis_cmdargv(s->redis, NULL, NULL, 3, del, NULL);
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, exp, NULL);
-        hilo_redis_cmdargv(s->redis, NULL, NULL, 3, pub, publens);
+            hilo_store_viewer_clear(s->redis, &vw, NULL, NULL);
+        hilo_store_viewers_expire(s->redis, &ttl, NULL, NULL);
+        hilo_store_publish(s->redis, &pub, NULL, NULL);
     }
     hilo_buf_deinit(&b);
     free(js);

@@ -10,6 +10,7 @@
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/store_index.h"
 
 static void main_connect(struct hilo_redis *r, void *data)
 {
@@ -72,7 +73,7 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
         return -1;
     if (hilo_keys_init(cfg->prefix) < 0)
         return -1;
-    hilo_key(s->events_channel, sizeof s->events_channel, HILO_K_EVENTS, NULL);
+    hilo_store_events_channel(s->events_channel, sizeof s->events_channel);
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(s->instance, sizeof s->instance, rnd, sizeof rnd);
 

@@ -13,10 +13,11 @@
 #include "hilo/common.h"
 #include "hilo/channels.h"
 #include "hilo/i18n.h"
-#include "hilo/keys.h"
 #include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
 #include "hilo/store.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 
 /* ---- the pure part ---------------------------------------------------------- */
@@ -152,16 +153,15 @@ static void tx_outbox(struct hilo_tx *tx, struct hilo_server *s, json_t *entry)
 static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char *ref,
                      int all_too)
 {
-    char act[128], all[128], now[24];
-    hilo_key(act, sizeof act, HILO_K_IDX_ACTIVE, NULL);
-    hilo_key(all, sizeof all, HILO_K_IDX_ALL, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+    struct hilo_store_index_entry e = {
+        .index = HILO_STORE_IDX_ACTIVE, .ref = ref, .at_ms = hilo_now_ms()};
     if (how == HILO_TICKETS_INDEX_REMOVE)
-        hilo_tx_add(tx, 3, (const char *[]){"ZREM", act, ref}, NULL);
+        hilo_tx_index_rem(tx, &e);
     else if (how == HILO_TICKETS_INDEX_ADD)
-        hilo_tx_add(tx, 5, (const char *[]){"ZADD", act, "NX", now, ref}, NULL);
+        hilo_tx_index_add(tx, &e);
+    e.index = HILO_STORE_IDX_ALL;
     if (all_too)
-        hilo_tx_add(tx, 5, (const char *[]){"ZADD", all, "NX", now, ref}, NULL);
+        hilo_tx_index_add(tx, &e);
 }
 
 /* The customer record linked to ref, each identity pointing at the
@@ -170,7 +170,6 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
                         const char *ref)
 {
     struct hilo_store_argv a;
-    char ids[160], ik[400], ix[400];
     struct hilo_store_cust op = {
         .customer = cu->id, .identity = "", .name = cu->name, .email = cu->email,
         .locale = cu->locale, .ref = ref, .identity2 = "",
@@ -181,17 +180,17 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
         return;
     }
     hilo_tx_add_argv(tx, &a);
-    hilo_key(ids, sizeof ids, HILO_K_CUST_IDS, cu->id);
     for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && cu->identities[i]; i++) {
         if (!*cu->identities[i])
             continue;
-        hilo_key(ik, sizeof ik, HILO_K_IDENT, cu->identities[i]);
-        hilo_tx_add(tx, 4, (const char *[]){"SET", ik, cu->id, "NX"}, NULL);
-        hilo_tx_add(tx, 3, (const char *[]){"SADD", ids, cu->identities[i]}, NULL);
+        struct hilo_store_ident_link link = {
+            .identity = cu->identities[i], .customer = cu->id, .nx = 1};
+        hilo_tx_ident_link(tx, &link);
+        hilo_tx_customer_ids_add(tx, cu->id, cu->identities[i]);
     }
     if (!empty(cu->email)) {
-        hilo_identity_email_key(cu->email, ix, sizeof ix);
-        hilo_tx_add(tx, 3, (const char *[]){"SADD", ix, cu->id}, NULL);
+        struct hilo_store_search_email ix = {.email = cu->email, .customer = cu->id};
+        hilo_tx_search_email(tx, &ix);
     }
 }
 
@@ -494,7 +493,7 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     struct hilo_store_set op;
     struct hilo_store_argv a;
     struct hilo_tx tx;
-    char timers[128], member[32], at[24];
+    char member[32];
     int rc = hilo_tickets_set_op(req, kind, s->events_channel, &op);
     if (rc < 0)
         return rc;
@@ -505,10 +504,9 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     tx_index(&tx, hilo_tickets_index_after_set(kind, req->value), req->ref, 0);
     if (req->follow_up_ms) {
         /* followup.c reopens the ticket when this timer is due */
-        hilo_key(timers, sizeof timers, HILO_K_TIMERS, NULL);
         snprintf(member, sizeof member, "followup:%s", req->ref);
-        snprintf(at, sizeof at, "%llu", (unsigned long long)req->follow_up_ms);
-        hilo_tx_add(&tx, 4, (const char *[]){"ZADD", timers, at, member}, NULL);
+        struct hilo_store_timer t = {.member = member, .at_ms = req->follow_up_ms};
+        hilo_tx_timer_set(&tx, &t);
     }
     hilo_tickets_tx_webhook(&tx, s, req->ref);
     return write_commit(&tx, req->ref, 1, cb, data);

@@ -9,10 +9,11 @@
 #include "hilo/agents.h"
 #include "hilo/buf.h"
 #include "hilo/common.h"
-#include "hilo/keys.h"
 #include "hilo/outbox.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
+#include "hilo/store_index.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 
 /* ---- agent -------------------------------------------------------------- */
@@ -42,10 +43,8 @@ static void queue_finish(struct queue_op *q)
 {
     struct hilo_conn *c = q->c;
     struct hilo_buf b;
-    char idx[128];
     if (!c->wsi)
         goto out;
-    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
     hilo_buf_init(&b, (size_t)1 << 30);
     hilo_buf_adds(&b, "{\"type\":\"queue\",");
     if (q->req) {
@@ -65,8 +64,8 @@ static void queue_finish(struct queue_op *q)
         if (!strstr(q->summaries[i], "\"status\":\"open\"") &&
             !strstr(q->summaries[i], "\"status\":\"pending\"")) {
             /* The index is repaired lazily: it only lists active tickets. */
-            const char *zrem[] = {"ZREM", idx, q->refs[i]};
-            hilo_redis_cmdargv(c->srv->redis, NULL, NULL, 3, zrem, NULL);
+            struct hilo_store_index_entry e = {.index = HILO_STORE_IDX_ACTIVE, .ref = q->refs[i]};
+            hilo_store_index_rem(c->srv->redis, &e, NULL, NULL);
             continue;
         }
         if (!first)
@@ -134,16 +133,14 @@ static void queue_list_cb(redisReply *reply, void *data)
 
 int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req)
 {
-    char idx[128];
     struct queue_op *q = calloc(1, sizeof *q);
     if (!q)
         return -HILO_EINTERNAL;
     hilo_conn_ref(c);
     q->c = c;
     q->req = req ? strdup(req) : NULL;
-    hilo_key(idx, sizeof idx, HILO_K_IDX_ACTIVE, NULL);
-    const char *argv[] = {"ZRANGE", idx, "0", "999"};
-    if (hilo_redis_cmdargv(c->srv->redis, queue_list_cb, q, 4, argv, NULL) < 0) {
+    struct hilo_store_index_range range = {.index = HILO_STORE_IDX_ACTIVE, .start = 0, .stop = 999};
+    if (hilo_store_index_range(c->srv->redis, &range, queue_list_cb, q) < 0) {
         queue_free(q);
         return -HILO_EUNAVAIL;
     }
@@ -279,7 +276,7 @@ static void reply_route_cb(redisReply *reply, void *data)
 
 static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
 {
-    char ref[HILO_REF_MAX], tk[128];
+    char ref[HILO_REF_MAX];
     struct msg_op *op;
     int bad = 0;
     const char *channel = hilo_dispatch_str(msg, "channel", 16, &bad);
@@ -311,13 +308,9 @@ static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const 
         return 0;
     }
     op->channel = channel ? strdup(channel) : NULL;
-    hilo_key(tk, sizeof tk, HILO_K_TICKET, ref);
-    const char *argv[2 + HILO_OUTBOX_NFIELDS];
-    argv[0] = "HMGET";
-    argv[1] = tk;
-    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
-        argv[2 + i] = hilo_outbox_ticket_fields[i];
-    if (hilo_redis_cmdargv(c->srv->redis, reply_route_cb, op, 2 + HILO_OUTBOX_NFIELDS, argv, NULL) < 0) {
+    struct hilo_store_ticket_fields tf = {
+        .ref = ref, .fields = hilo_outbox_ticket_fields, .nfields = HILO_OUTBOX_NFIELDS};
+    if (hilo_store_ticket_fields(c->srv->redis, &tf, reply_route_cb, op) < 0) {
         hilo_msg_free(op);
         return -HILO_EUNAVAIL;
     }
@@ -493,10 +486,7 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
     if (fu)
         snprintf(op->follow_up, sizeof op->follow_up, "%lld", (long long)json_integer_value(fu));
     if (strcmp(kind, "assign") == 0 && *v) {
-        char ak[160];
-        hilo_key(ak, sizeof ak, HILO_K_AGENT, v);
-        const char *argv[] = {"HMGET", ak, "name", "team"};
-        if (hilo_redis_cmdargv(c->srv->redis, assign_check_cb, op, 4, argv, NULL) < 0) {
+        if (hilo_store_agent_profile(c->srv->redis, v, assign_check_cb, op) < 0) {
             set_free(op);
             return -HILO_EUNAVAIL;
         }

@@ -8,9 +8,9 @@
 #include "internal.h"
 #include "hilo/buf.h"
 #include "hilo/i18n.h"
-#include "hilo/keys.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
+#include "hilo/store_records.h"
 
 /* ---- customer ----------------------------------------------------------- */
 
@@ -121,7 +121,6 @@ static void hello_cb(redisReply *reply, void *data)
     switch (op->step) {
     case 1: { /* MULTI: GET web ident [, GET user ident] */
         const char *web = NULL, *user = NULL;
-        char cu[160];
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
             hello_fail(op, -HILO_EINTERNAL);
             return;
@@ -136,7 +135,6 @@ static void hello_cb(redisReply *reply, void *data)
         }
         if (op->user_ident || op->name || op->email) {
             /* Signed identity or pre-chat fields: write them now. */
-            char ik[160], iu[160], ix[400];
             struct hilo_store_cust cust = {
                 .customer = se->id,
                 .identity = se->ident,
@@ -147,8 +145,10 @@ static void hello_cb(redisReply *reply, void *data)
             };
             struct hilo_store_argv a;
             struct hilo_tx tx;
-            hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
-            hilo_key(ik, sizeof ik, HILO_K_IDENT, se->ident);
+            struct hilo_store_ident_link web_link = {.identity = se->ident, .customer = se->id};
+            struct hilo_store_ident_link user_link = {
+                .identity = op->user_ident, .customer = se->id, .nx = 1};
+            struct hilo_store_search_email ix = {.email = op->email, .customer = se->id};
             op->step = 2;
             if (hilo_store_cust_argv(&a, &cust) < 0) {
                 hello_fail(op, -HILO_EINTERNAL);
@@ -156,16 +156,12 @@ static void hello_cb(redisReply *reply, void *data)
             }
             hilo_tx_begin(&tx, c->srv->redis);
             hilo_tx_add_argv(&tx, &a);
-            hilo_tx_add(&tx, 3, (const char *[]){"SET", ik, se->id}, NULL);
-            if (op->email) {
-                hilo_identity_email_key(op->email, ix, sizeof ix);
-                hilo_tx_add(&tx, 3, (const char *[]){"SADD", ix, se->id}, NULL);
-            }
-            if (op->user_ident) {
-                hilo_key(iu, sizeof iu, HILO_K_IDENT, op->user_ident);
-                hilo_tx_add(&tx, 4, (const char *[]){"SET", iu, se->id, "NX"}, NULL);
-            }
-            hilo_tx_add(&tx, 2, (const char *[]){"HGETALL", cu}, NULL);
+            hilo_tx_ident_link(&tx, &web_link);
+            if (op->email)
+                hilo_tx_search_email(&tx, &ix);
+            if (op->user_ident)
+                hilo_tx_ident_link(&tx, &user_link);
+            hilo_tx_customer_get(&tx, se->id);
             if (hilo_tx_commit(&tx, hello_cb, op) < 0)
                 hello_fail(op, -HILO_EUNAVAIL);
             return;
@@ -174,10 +170,8 @@ static void hello_cb(redisReply *reply, void *data)
             hello_finish(op, NULL, 0); /* a new visitor: nothing stored yet */
             return;
         }
-        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, se->id);
         op->step = 2;
-        const char *hg[] = {"HGETALL", cu};
-        if (hilo_redis_cmdargv(c->srv->redis, hello_cb, op, 2, hg, NULL) < 0)
+        if (hilo_store_customer_get(c->srv->redis, se->id, hello_cb, op) < 0)
             hello_fail(op, -HILO_EUNAVAIL);
         return;
     }
@@ -228,7 +222,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     const char *after = hilo_dispatch_str(msg, "after", 40, &bad);
     const char *uid = NULL, *iname = NULL, *iemail = NULL;
     json_t *identity = json_object_get(msg, "identity");
-    char tok[64], hash[65], ident[80], k1[160], k2[160];
+    char tok[64], hash[65], ident[80];
     uint64_t ms, seq;
     struct hello_op *op;
 
@@ -283,14 +277,11 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     op->step = 1;
     op->has_locale = locale != NULL;
     se->busy = 1;
-    hilo_key(k1, sizeof k1, HILO_K_IDENT, ident);
     struct hilo_tx tx;
     hilo_tx_begin(&tx, c->srv->redis);
-    hilo_tx_add(&tx, 2, (const char *[]){"GET", k1}, NULL);
-    if (op->user_ident) {
-        hilo_key(k2, sizeof k2, HILO_K_IDENT, op->user_ident);
-        hilo_tx_add(&tx, 2, (const char *[]){"GET", k2}, NULL);
-    }
+    hilo_tx_ident_get(&tx, ident);
+    if (op->user_ident)
+        hilo_tx_ident_get(&tx, op->user_ident);
     if (hilo_tx_commit(&tx, hello_cb, op) < 0)
         hello_fail(op, -HILO_EUNAVAIL); /* sent by hello_fail: it also unbusies */
     return 0;

@@ -12,16 +12,16 @@
 #include "hilo/config.h"
 #include "hilo/http.h"
 #include "hilo/i18n.h"
-#include "hilo/keys.h"
 #include "hilo/log.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 #include "internal.h"
 
-#define SEEN_TTL "2592000"
+#define SEEN_TTL 2592000
 
 static void next_message(struct in_op *op);
 static void next_status(struct in_op *op);
@@ -138,11 +138,9 @@ char *in_event_extra(const struct hilo_inbound *m)
  * provider's redelivery of a message stored nowhere. */
 static int mark_seen(struct in_op *op, const struct hilo_inbound *m, const char *ref, hilo_redis_cb cb)
 {
-    char seen[400], arg[300];
-    snprintf(arg, sizeof arg, "%s:%s", m->provider, m->provider_id);
-    hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
-    const char *set[] = {"SET", seen, ref, "EX", SEEN_TTL};
-    return hilo_redis_cmdargv(op->s->redis, cb, cb ? op : NULL, 5, set, NULL);
+    struct hilo_store_seen mark = {
+        .provider = m->provider, .provider_id = m->provider_id, .ref = ref, .ttl_s = SEEN_TTL};
+    return hilo_store_seen_set(op->s->redis, &mark, cb, cb ? op : NULL);
 }
 
 /* The sender, as the customer the write links the ticket to. */
@@ -292,11 +290,8 @@ static void decide(struct in_op *op, int target)
 static void current(struct in_op *op)
 {
     if (op->cid[0]) {
-        char cu[160];
-        hilo_key(cu, sizeof cu, HILO_K_CUSTOMER, op->cid);
-        const char *argv[] = {"HGET", cu, "cur"};
         op->step = IN_STEP_CURRENT_REF;
-        if (hilo_redis_cmdargv(op->s->redis, step_cb, op, 3, argv, NULL) < 0)
+        if (hilo_store_customer_current(op->s->redis, op->cid, step_cb, op) < 0)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
@@ -391,7 +386,7 @@ static void step_cb(redisReply *reply, void *data)
 void in_start_message(struct in_op *op)
 {
     struct hilo_inbound *m = op->cur;
-    char seen[400], ik[400], mk[400], arg[300], reply_id[300];
+    char reply_id[300];
     struct hilo_tx tx;
 
     if (hilo_inbound_fill_text(m) < 0 ||
@@ -399,17 +394,14 @@ void in_start_message(struct in_op *op)
         in_fail(op, -HILO_EINTERNAL);
         return;
     }
-    snprintf(arg, sizeof arg, "%s:%s", m->provider, m->provider_id);
-    hilo_key(seen, sizeof seen, HILO_K_SEEN, arg);
-    hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
     hilo_inbound_reply_id(m, reply_id, sizeof reply_id);
-    hilo_key(mk, sizeof mk, HILO_K_MSGID, reply_id[0] ? reply_id : "-");
+    struct hilo_store_seen seen = {.provider = m->provider, .provider_id = m->provider_id};
     op->step = IN_STEP_SEEN;
-    const char *g1[] = {"GET", seen}, *g2[] = {"GET", ik}, *g3[] = {"GET", mk};
+    /* [seen ref, identity's customer, ref of the email this replies to] */
     hilo_tx_begin(&tx, op->s->redis);
-    hilo_tx_add(&tx, 2, g1, NULL);
-    hilo_tx_add(&tx, 2, g2, NULL);
-    hilo_tx_add(&tx, 2, g3, NULL);
+    hilo_tx_seen_get(&tx, &seen);
+    hilo_tx_ident_get(&tx, op->identity);
+    hilo_tx_msgid_get(&tx, reply_id[0] ? reply_id : "-");
     if (hilo_tx_commit(&tx, step_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }
@@ -470,14 +462,11 @@ static void status_found_cb(redisReply *reply, void *data)
 static void next_status(struct in_op *op)
 {
     struct hilo_delivery *d = op->curst;
-    char pk[400], arg[300];
     if (!d) {
         in_done(op);
         return;
     }
-    snprintf(arg, sizeof arg, "%s:%s", op->provider, d->provider_id);
-    hilo_key(pk, sizeof pk, HILO_K_PID, arg);
-    const char *argv[] = {"GET", pk};
-    if (hilo_redis_cmdargv(op->s->redis, status_found_cb, op, 2, argv, NULL) < 0)
+    struct hilo_store_pid pid = {.provider = op->provider, .provider_id = d->provider_id};
+    if (hilo_store_pid_get(op->s->redis, &pid, status_found_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

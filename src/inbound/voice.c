@@ -11,15 +11,15 @@
 #include "hilo/config.h"
 #include "hilo/http.h"
 #include "hilo/i18n.h"
-#include "hilo/keys.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 #include "internal.h"
 
-#define CALL_TTL "86400"
+#define CALL_TTL 86400
 
 /* A call becomes an inbound item of channel voice; its text is the event's. */
 static struct hilo_inbound *call_item(struct in_op *op, const char *kind, const char *text,
@@ -224,12 +224,9 @@ static void voice_known_cb(redisReply *reply, void *data)
         voice_gather(op, 0);
         return;
     }
-    char ik[300];
     snprintf(op->identity, sizeof op->identity, "phone:%s", op->call.from);
-    hilo_key(ik, sizeof ik, HILO_K_IDENT, op->identity);
-    const char *argv[] = {"GET", ik};
     op->vstep = IN_VOICE_CALLER;
-    if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 2, argv, NULL) < 0)
+    if (hilo_store_ident_get(op->s->redis, op->identity, voice_attach_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }
 
@@ -237,7 +234,6 @@ static void voice_known_cb(redisReply *reply, void *data)
 static void voice_attach_cb(redisReply *reply, void *data)
 {
     struct in_op *op = data;
-    char key[160];
     if (!reply) {
         in_fail(op, -HILO_EUNAVAIL);
         return;
@@ -249,10 +245,8 @@ static void voice_attach_cb(redisReply *reply, void *data)
             return;
         }
         snprintf(op->cid, sizeof op->cid, "%s", reply->str);
-        hilo_key(key, sizeof key, HILO_K_CUSTOMER, op->cid);
-        const char *argv[] = {"HGET", key, "cur"};
         op->vstep = IN_VOICE_CURRENT;
-        if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 3, argv, NULL) < 0)
+        if (hilo_store_customer_current(op->s->redis, op->cid, voice_attach_cb, op) < 0)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
@@ -262,10 +256,10 @@ static void voice_attach_cb(redisReply *reply, void *data)
             return;
         }
         snprintf(op->ref, sizeof op->ref, "%.9s", reply->str);
-        hilo_key(key, sizeof key, HILO_K_TICKET, op->ref);
-        const char *argv[] = {"HMGET", key, "status", "locale", "customer"};
+        static const char *const fields[] = {"status", "locale", "customer"};
+        struct hilo_store_ticket_fields tf = {.ref = op->ref, .fields = fields, .nfields = 3};
         op->vstep = IN_VOICE_TICKET;
-        if (hilo_redis_cmdargv(op->s->redis, voice_attach_cb, op, 5, argv, NULL) < 0)
+        if (hilo_store_ticket_fields(op->s->redis, &tf, voice_attach_cb, op) < 0)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
@@ -290,10 +284,8 @@ static void voice_attach_cb(redisReply *reply, void *data)
 void in_voice_stored(struct in_op *op)
 {
     /* remember the call's ticket for its recording, transcription and end */
-    char ck[300];
-    hilo_key(ck, sizeof ck, HILO_K_CALL, op->call.call_sid);
-    const char *argv[] = {"SET", ck, op->ref, "EX", CALL_TTL};
-    hilo_redis_cmdargv(op->s->redis, NULL, NULL, 5, argv, NULL);
+    struct hilo_store_call call = {.sid = op->call.call_sid, .ref = op->ref, .ttl_s = CALL_TTL};
+    hilo_store_call_set(op->s->redis, &call, NULL, NULL);
     in_answer_twiml(op->r, hilo_twiml_say_then_record(op->locale, op->twiml_text,
                                                       "/webhooks/twilio/voice/recording",
                                                       "/webhooks/twilio/voice/transcription"));
@@ -334,9 +326,7 @@ void in_voice(struct hilo_http *r, const struct hilo_http_in *in, int kind)
         return;
     }
     /* which ticket is this call on (set when it was attached) */
-    char ck[300];
-    hilo_key(ck, sizeof ck, HILO_K_CALL, op->call.call_sid);
-    const char *argv[] = {"GET", ck};
-    if (hilo_redis_cmdargv(s->redis, voice_known_cb, op, 2, argv, NULL) < 0)
+    struct hilo_store_call call = {.sid = op->call.call_sid};
+    if (hilo_store_call_get(s->redis, &call, voice_known_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

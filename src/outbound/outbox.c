@@ -12,15 +12,15 @@
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/fetch.h"
-#include "hilo/keys.h"
 #include "hilo/log.h"
 #include "hilo/redis.h"
 #include "hilo/ref.h"
 #include "hilo/scripts.h"
+#include "hilo/store_outbox.h"
 #include "internal.h"
 
 #define MAX_INFLIGHT 8
-#define CLAIM_IDLE_MS "30000"
+#define CLAIM_IDLE_MS 30000
 
 const char *ob_field(json_t *e, const char *k)
 {
@@ -35,30 +35,31 @@ int ob_attempts(json_t *e)
 
 struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o) { return o->fetch; }
 
+static int outbox_add_tx(struct hilo_outbox *o, struct hilo_tx *tx, json_t *entry);
+
 int hilo_outbox_add(struct hilo_outbox *o, json_t *entry)
 {
-    char q[128];
-    const char *argv[40];
-    size_t lens[40];
-    int argc = 0;
+    return outbox_add_tx(o, NULL, entry);
+}
+
+/* The entry's string fields (borrowed from it) as an XADD, sent alone or
+ * queued in tx. Fields past the limit are dropped, as they always were. */
+static int outbox_add_tx(struct hilo_outbox *o, struct hilo_tx *tx, json_t *entry)
+{
+    const char *f[HILO_STORE_OUTBOX_FIELDS];
+    size_t lens[HILO_STORE_OUTBOX_FIELDS];
+    struct hilo_store_outbox_add op = {.fields = f, .lens = lens};
     const char *k;
     json_t *v;
-    hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
-    argv[argc] = "XADD";
-    lens[argc++] = 4;
-    argv[argc] = q;
-    lens[argc++] = strlen(q);
-    argv[argc] = "*";
-    lens[argc++] = 1;
     json_object_foreach(entry, k, v) {
-        if (argc + 2 > 40 || !json_is_string(v))
+        if (op.nfields + 2 > HILO_STORE_OUTBOX_FIELDS || !json_is_string(v))
             continue;
-        argv[argc] = k;
-        lens[argc++] = strlen(k);
-        argv[argc] = json_string_value(v);
-        lens[argc++] = json_string_length(v);
+        f[op.nfields] = k;
+        lens[op.nfields++] = strlen(k);
+        f[op.nfields] = json_string_value(v);
+        lens[op.nfields++] = json_string_length(v);
     }
-    return hilo_redis_cmdargv(o->d.redis, NULL, NULL, argc, argv, lens);
+    return tx ? hilo_tx_outbox_add(tx, &op) : hilo_store_outbox_add(o->d.redis, &op, NULL, NULL);
 }
 
 /* ---- finishing a send --------------------------------------------------- */
@@ -80,52 +81,36 @@ void ob_finished_cb(redisReply *reply, void *data)
 }
 
 /* A success's provider id, so that status callbacks find the delivery. */
-static int record_pid(struct ob_job *j, const char *ref, const char *pid)
+static int record_pid(struct hilo_tx *tx, struct ob_job *j, const char *ref, const char *pid)
 {
-    struct hilo_redis *r = j->o->d.redis;
-    char pk[300], val[80], arg[260];
-    snprintf(arg, sizeof arg, "%s:%s", j->provider, pid);
-    hilo_key(pk, sizeof pk, HILO_K_PID, arg);
-    snprintf(val, sizeof val, "%s %s", ref, j->ev);
-    const char *set[] = {"SET", pk, val, "EX", "2592000"};
-    int rc = hilo_redis_cmdargv(r, NULL, NULL, 5, set, NULL);
+    struct hilo_store_sent_pid sp = {
+        .provider = j->provider, .provider_id = pid, .ref = ref, .event_id = j->ev};
+    int rc = hilo_tx_sent_pid(tx, &sp);
     if (rc == 0 && strcmp(ob_field(j->e, "ch"), "email") == 0) {
-        char mk[300];
-        hilo_key(mk, sizeof mk, HILO_K_MSGID, ob_field(j->e, "msgid"));
-        const char *set2[] = {"SET", mk, ref, "EX", "15552000"};
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 5, set2, NULL);
+        struct hilo_store_sent_msgid sm = {.msgid = ob_field(j->e, "msgid"), .ref = ref};
+        rc = hilo_tx_sent_msgid(tx, &sm);
     }
     return rc;
 }
 
-static int schedule_retry(struct ob_job *j, int attempt, long retry_after_s)
+static int schedule_retry(struct hilo_tx *tx, struct ob_job *j, int attempt, long retry_after_s)
 {
-    char due[128], when[24];
     uint64_t delay = hilo_retry_delay_ms(attempt, (uint64_t)j->o->d.cfg->outbox_backoff_ms,
                                          hilo_retry_jitter(), retry_after_s);
-    hilo_key(due, sizeof due, HILO_K_OUTBOX_DUE, NULL);
-    snprintf(when, sizeof when, "%llu", (unsigned long long)(hilo_now_ms() + delay));
     char *js = json_dumps(j->e, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *z[] = {"ZADD", due, when, js};
-    int rc = hilo_redis_cmdargv(j->o->d.redis, NULL, NULL, 4, z, NULL);
+    struct hilo_store_outbox_due op = {.at_ms = hilo_now_ms() + delay, .entry = js};
+    int rc = hilo_tx_outbox_due(tx, &op);
     free(js);
     return rc;
 }
 
-static int bury(struct ob_job *j, const char *ref, const char *error)
+static int bury(struct hilo_tx *tx, struct ob_job *j, const char *ref, const char *error)
 {
-    struct hilo_redis *r = j->o->d.redis;
-    char dead[128], deadx[128], member[80], when[24];
-    hilo_key(dead, sizeof dead, HILO_K_OUTBOX_DEAD, NULL);
-    hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL);
-    snprintf(member, sizeof member, "%s %s", ref, j->ev);
-    snprintf(when, sizeof when, "%llu", (unsigned long long)hilo_now_ms());
     json_object_set_new(j->e, "error", json_string(error ? error : ""));
     char *js = json_dumps(j->e, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *z[] = {"ZADD", dead, when, member}, *h[] = {"HSET", deadx, member, js};
-    int rc = hilo_redis_cmdargv(r, NULL, NULL, 4, z, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 4, h, NULL);
+    struct hilo_store_outbox_dead op = {
+        .ref = ref, .event_id = j->ev, .at_ms = hilo_now_ms(), .entry = js};
+    int rc = hilo_tx_outbox_bury(tx, &op);
     free(js);
     return rc;
 }
@@ -134,49 +119,47 @@ void ob_finish(struct ob_job *j, enum hilo_verdict v, const char *pid, const cha
                long retry_after_s)
 {
     struct hilo_outbox *o = j->o;
-    struct hilo_redis *r = o->d.redis;
-    struct hilo_ticket_keys k;
-    char q[128], attempts[16];
+    struct hilo_tx tx;
+    struct hilo_store_argv dl;
+    char attempts[16];
     const char *ref = ob_field(j->e, "ref");
     int attempt = ob_attempts(j->e) + 1;
     int webhook = strcmp(ob_field(j->e, "ch"), "webhook") == 0;
     int rc;
 
     v = hilo_retry_settle(v, attempt, o->d.cfg->outbox_attempts);
-    hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
-    hilo_ticket_keys(&k, ref);
     json_t *upd = json_pack("{s:s, s:i, s:s}", "status", hilo_retry_status(v), "attempts", attempt,
                             "error", error ? error : "");
     if (pid)
         json_object_set_new(upd, "provider_id", json_string(pid));
     char *updjs = json_dumps(upd, JSON_COMPACT);
     json_decref(upd);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    const char *ev[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DELIVERY), "3", k.tk, k.dl, k.dd,
-                        o->d.events_channel, ref, "update", j->ev, updjs};
-    const char *ack[] = {"XACK", q, "senders", j->id}, *del[] = {"XDEL", q, j->id};
+    struct hilo_store_delivery upd_op = {.chan = o->d.events_channel, .ref = ref,
+                                         .op = HILO_DELIVERY_UPDATE, .event_id = j->ev,
+                                         .fields = updjs};
+    /* built before j->ev changes below: the update is for the event */
+    rc = webhook ? 0 : hilo_store_delivery_argv(&dl, &upd_op);
     if (webhook)
         snprintf(j->ev, sizeof j->ev, "%s", j->id); /* dead letters are keyed by entry */
-    rc = hilo_redis_cmdargv(r, NULL, NULL, 1, m, NULL);
+    hilo_tx_begin(&tx, o->d.redis);
     if (rc == 0 && !webhook)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 11, ev, NULL);
+        rc = hilo_tx_add_argv(&tx, &dl);
     if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 4, ack, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 3, del, NULL);
+        rc = hilo_tx_outbox_done(&tx, j->id);
     snprintf(attempts, sizeof attempts, "%d", attempt);
     json_object_set_new(j->e, "attempt", json_string(attempts));
     json_object_set_new(j->e, "ev", json_string(j->ev));
     /* a success is never a dead letter: webhook POSTs (and a provider that
      * answers without an id) have no provider id to record */
     if (rc == 0 && v == HILO_V_SENT && pid && *pid && !webhook)
-        rc = record_pid(j, ref, pid);
+        rc = record_pid(&tx, j, ref, pid);
     else if (rc == 0 && v == HILO_V_RETRY)
-        rc = schedule_retry(j, attempt, retry_after_s);
+        rc = schedule_retry(&tx, j, attempt, retry_after_s);
     else if (rc == 0 && hilo_retry_is_dead(v))
-        rc = bury(j, ref, error);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, ob_finished_cb, j, 1, x, NULL);
+        rc = bury(&tx, j, ref, error);
+    if (rc < 0 && tx.rc == 0)
+        tx.rc = rc; /* a build failed before anything was queued: DISCARD */
+    rc = hilo_tx_commit(&tx, ob_finished_cb, j);
     free(updjs);
     if (rc < 0)
         ob_job_free(j); /* not acknowledged: it is claimed again later */
@@ -207,11 +190,7 @@ static void checked_cb(redisReply *reply, void *data)
     const char *ev = reply->element[0]->str, *dl = reply->element[1]->str;
     if (!*ev || !*dl || delivery_done(dl)) {
         /* its transaction never happened, or it was sent before a crash */
-        char q[128];
-        hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
-        const char *ack[] = {"XACK", q, "senders", j->id}, *del[] = {"XDEL", q, j->id};
-        hilo_redis_cmdargv(j->o->d.redis, NULL, NULL, 4, ack, NULL);
-        hilo_redis_cmdargv(j->o->d.redis, NULL, NULL, 3, del, NULL);
+        hilo_store_outbox_done(j->o->d.redis, j->id, NULL, NULL);
         ob_job_free(j);
         return;
     }
@@ -222,7 +201,6 @@ static void checked_cb(redisReply *reply, void *data)
 static void start_job(struct hilo_outbox *o, const redisReply *entry)
 {
     struct ob_job *j;
-    struct hilo_ticket_keys k;
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
         entry->element[1]->type != REDIS_REPLY_ARRAY)
         return;
@@ -246,11 +224,10 @@ static void start_job(struct hilo_outbox *o, const redisReply *entry)
         ob_webhook_start(j);
         return;
     }
-    hilo_ticket_keys(&k, ref);
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DELIVERY), "3", k.tk, k.dl, k.dd,
-                          o->d.events_channel, ref, "check", ob_field(j->e, "ev"),
-                          ob_field(j->e, "key")};
-    if (hilo_redis_cmdargv(o->d.redis, checked_cb, j, 11, argv, NULL) < 0)
+    struct hilo_store_delivery op = {.chan = o->d.events_channel, .ref = ref,
+                                     .op = HILO_DELIVERY_CHECK, .event_id = ob_field(j->e, "ev"),
+                                     .dedupe = ob_field(j->e, "key")};
+    if (hilo_store_delivery(o->d.redis, &op, checked_cb, j) < 0)
         ob_job_free(j);
 }
 
@@ -299,39 +276,34 @@ static void tick_cb(uv_timer_t *t)
 {
     struct hilo_outbox *o = t->data;
     struct hilo_redis *r = o->d.redis;
-    char q[128], due[128], now[24], count[16];
+    int count;
     uint64_t ms = hilo_now_ms();
 
     if (o->closing || !hilo_redis_ready(r) || !hilo_scripts_ready())
         return;
-    hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
     if (!o->group_ok) {
-        const char *argv[] = {"XGROUP", "CREATE", q, "senders", "0", "MKSTREAM"};
-        hilo_redis_cmdargv(r, group_cb, o, 6, argv, NULL);
+        hilo_store_outbox_group(r, group_cb, o);
         return;
     }
     if (!o->moving && ms - o->last_move >= 200) {
-        hilo_key(due, sizeof due, HILO_K_OUTBOX_DUE, NULL);
-        snprintf(now, sizeof now, "%llu", (unsigned long long)ms);
-        const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_OUTBOX_DUE), "2", q, due, now, "50"};
-        if (hilo_redis_cmdargv(r, moved_cb, o, 7, argv, NULL) == 0)
+        struct hilo_store_outbox_move mv = {.now_ms = ms, .count = 50};
+        if (hilo_store_outbox_move(r, &mv, moved_cb, o) == 0)
             o->moving = 1;
         o->last_move = ms;
     }
     if (o->inflight >= MAX_INFLIGHT)
         return;
-    snprintf(count, sizeof count, "%d", MAX_INFLIGHT - o->inflight);
+    count = MAX_INFLIGHT - o->inflight;
     if (!o->reading) {
-        const char *argv[] = {"XREADGROUP", "GROUP", "senders", o->consumer, "COUNT", count,
-                              "STREAMS", q, ">"};
-        if (hilo_redis_cmdargv(r, read_cb, o, 9, argv, NULL) == 0)
+        struct hilo_store_outbox_read rd = {.consumer = o->consumer, .count = count};
+        if (hilo_store_outbox_read(r, &rd, read_cb, o) == 0)
             o->reading = 1;
     }
     if (!o->claiming && ms - o->last_claim >= 2000) {
         /* entries a dead instance took but never acknowledged */
-        const char *argv[] = {"XAUTOCLAIM", q, "senders", o->consumer, CLAIM_IDLE_MS, "0-0",
-                              "COUNT", count};
-        if (hilo_redis_cmdargv(r, claim_cb, o, 8, argv, NULL) == 0)
+        struct hilo_store_outbox_claim cl = {
+            .consumer = o->consumer, .min_idle_ms = CLAIM_IDLE_MS, .count = count};
+        if (hilo_store_outbox_claim(r, &cl, claim_cb, o) == 0)
             o->claiming = 1;
         o->last_claim = ms;
     }
@@ -403,9 +375,8 @@ static void dead_loaded_cb(redisReply *reply, void *data)
 {
     struct retry_op *op = data;
     struct hilo_outbox *o = op->o;
-    struct hilo_redis *r = o->d.redis;
-    struct hilo_ticket_keys k;
-    char dead[128], deadx[128], member[80];
+    struct hilo_tx tx;
+    struct hilo_store_argv dl;
     json_error_t je;
     json_t *e;
     int rc;
@@ -419,28 +390,21 @@ static void dead_loaded_cb(redisReply *reply, void *data)
         free(op);
         return;
     }
-    hilo_key(dead, sizeof dead, HILO_K_OUTBOX_DEAD, NULL);
-    hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL);
-    hilo_ticket_keys(&k, op->ref);
-    snprintf(member, sizeof member, "%s %s", op->ref, op->ev);
     json_object_set_new(e, "attempt", json_string("0"));
     json_object_del(e, "error");
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    const char *zr[] = {"ZREM", dead, member}, *hd[] = {"HDEL", deadx, member};
-    const char *ev[] = {"EVALSHA", hilo_scripts_sha(HILO_S_DELIVERY), "3", k.tk, k.dl, k.dd,
-                        o->d.events_channel, op->ref, "update", op->ev,
-                        "{\"status\":\"queued\",\"error\":\"\",\"attempts\":0,\"force\":true}"};
-    rc = hilo_redis_cmdargv(r, NULL, NULL, 1, m, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 3, zr, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 3, hd, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 11, ev, NULL);
-    if (rc == 0)
-        rc = hilo_outbox_add(o, e);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, retried_cb, op, 1, x, NULL);
+    struct hilo_store_outbox_dead dead = {.ref = op->ref, .event_id = op->ev};
+    struct hilo_store_delivery requeued = {
+        .chan = o->d.events_channel, .ref = op->ref, .op = HILO_DELIVERY_UPDATE,
+        .event_id = op->ev,
+        .fields = "{\"status\":\"queued\",\"error\":\"\",\"attempts\":0,\"force\":true}"};
+    rc = hilo_store_delivery_argv(&dl, &requeued);
+    if (rc == 0) {
+        hilo_tx_begin(&tx, o->d.redis);
+        hilo_tx_outbox_unbury(&tx, &dead);
+        hilo_tx_add_argv(&tx, &dl);
+        outbox_add_tx(o, &tx, e);
+        rc = hilo_tx_commit(&tx, retried_cb, op);
+    }
     json_decref(e);
     if (rc < 0) {
         op->cb(-HILO_EUNAVAIL, op->data);
@@ -452,7 +416,6 @@ int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *even
                         void (*cb)(int err, void *data), void *data)
 {
     struct retry_op *op;
-    char deadx[128], member[80];
     if (strlen(event_id) >= 48)
         return -HILO_EBADFRAME;
     op = calloc(1, sizeof *op);
@@ -463,10 +426,8 @@ int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *even
     snprintf(op->ev, sizeof op->ev, "%s", event_id);
     op->cb = cb;
     op->data = data;
-    hilo_key(deadx, sizeof deadx, HILO_K_OUTBOX_DEADX, NULL);
-    snprintf(member, sizeof member, "%s %s", ref, event_id);
-    const char *argv[] = {"HGET", deadx, member};
-    int rc = hilo_redis_cmdargv(o->d.redis, dead_loaded_cb, op, 3, argv, NULL);
+    struct hilo_store_outbox_dead dead = {.ref = ref, .event_id = event_id};
+    int rc = hilo_store_outbox_dead_get(o->d.redis, &dead, dead_loaded_cb, op);
     if (rc < 0)
         free(op);
     return rc;

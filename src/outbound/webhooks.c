@@ -11,9 +11,8 @@
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/fetch.h"
-#include "hilo/keys.h"
 #include "hilo/redis.h"
-#include "hilo/scripts.h"
+#include "hilo/store_outbox.h"
 #include "internal.h"
 
 int hilo_outbox_add_webhook(struct hilo_outbox *o, const char *ref)
@@ -44,30 +43,20 @@ static int script_err_is(const redisReply *reply, const char *code)
 static void webhook_log(struct ob_job *j, const char *status, long http, const char *error,
                         int nevents)
 {
-    struct hilo_redis *r = j->o->d.redis;
-    char log[128];
-    hilo_key(log, sizeof log, HILO_K_WEBHOOK_LOG, NULL);
     json_t *e = json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:i}", "at", (json_int_t)hilo_now_ms(),
                           "ticket", ob_field(j->e, "ref"), "events", nevents, "status", status,
                           "http_status", (int)http, "error", error ? error : "", "attempt",
                           ob_attempts(j->e) + 1);
     char *js = json_dumps(e, JSON_COMPACT);
     json_decref(e);
-    const char *push[] = {"LPUSH", log, js}, *trim[] = {"LTRIM", log, "0", "199"};
-    hilo_redis_cmdargv(r, NULL, NULL, 3, push, NULL);
-    hilo_redis_cmdargv(r, NULL, NULL, 4, trim, NULL);
+    hilo_store_webhook_log(j->o->d.redis, js, NULL, NULL);
     free(js);
 }
 
 static void webhook_unlock(struct ob_job *j)
 {
-    char lk[128];
-    hilo_key(lk, sizeof lk, HILO_K_WEBHOOK_LOCK, ob_field(j->e, "ref"));
-    const char *argv[] = {"EVAL",
-                          "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-                          "return redis.call('DEL', KEYS[1]) end return 0",
-                          "1", lk, j->id};
-    hilo_redis_cmdargv(j->o->d.redis, NULL, NULL, 5, argv, NULL);
+    struct hilo_store_webhook_lock op = {.ref = ob_field(j->e, "ref"), .holder = j->id};
+    hilo_store_webhook_unlock(j->o->d.redis, &op, NULL, NULL);
 }
 
 static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
@@ -81,10 +70,9 @@ static void webhook_sent_cb(const struct hilo_fetch_res *res, void *data)
     if (v == HILO_V_SENT) {
         /* the cursor moves only now: every event is delivered at least once;
          * and before the unlock, so that the next poster starts after it */
-        struct hilo_ticket_keys k;
-        hilo_ticket_keys(&k, ob_field(j->e, "ref"));
-        const char *argv[] = {"HSET", k.tk, "webhook_cursor", ob_field(j->e, "upto")};
-        hilo_redis_cmdargv(j->o->d.redis, NULL, NULL, 4, argv, NULL);
+        struct hilo_store_webhook_cursor cur = {.ref = ob_field(j->e, "ref"),
+                                                .upto = ob_field(j->e, "upto")};
+        hilo_store_webhook_cursor_set(j->o->d.redis, &cur, NULL, NULL);
         webhook_unlock(j);
         webhook_log(j, "sent", res->status, NULL, n);
         ob_finish(j, v, NULL, NULL, -1);
@@ -166,16 +154,17 @@ static void webhook_events_cb(redisReply *reply, void *data)
 static void webhook_cursor_cb(redisReply *reply, void *data)
 {
     struct ob_job *j = data;
-    struct hilo_ticket_keys k;
     if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
         ob_job_free(j);
         return;
     }
-    hilo_ticket_keys(&k, ob_field(j->e, "ref"));
-    const char *after = reply->type == REDIS_REPLY_STRING ? reply->str : "0";
-    const char *argv[] = {"EVALSHA", hilo_scripts_sha(HILO_S_HISTORY), "3", k.tk, k.ev, k.dl, after,
-                          "0", "", "200"};
-    if (hilo_redis_cmdargv(j->o->d.redis, webhook_events_cb, j, 10, argv, NULL) < 0)
+    struct hilo_store_history op = {
+        .ref = ob_field(j->e, "ref"),
+        .after = reply->type == REDIS_REPLY_STRING ? reply->str : "0",
+        .customer = "",
+        .count = 200,
+    };
+    if (hilo_store_history(j->o->d.redis, &op, webhook_events_cb, j) < 0)
         ob_job_free(j);
 }
 
@@ -183,25 +172,15 @@ static void webhook_cursor_cb(redisReply *reply, void *data)
  * try again shortly, without counting an attempt. */
 static void webhook_later(struct ob_job *j)
 {
-    struct hilo_redis *r = j->o->d.redis;
-    char q[128], due[128], when[24];
-    hilo_key(q, sizeof q, HILO_K_OUTBOX, NULL);
-    hilo_key(due, sizeof due, HILO_K_OUTBOX_DUE, NULL);
-    snprintf(when, sizeof when, "%llu", (unsigned long long)(hilo_now_ms() + 300));
+    struct hilo_tx tx;
+    uint64_t when = hilo_now_ms() + 300;
     json_object_set_new(j->e, "later", json_integer((json_int_t)hilo_now_ms())); /* unique member */
     char *js = json_dumps(j->e, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *m[] = {"MULTI"}, *x[] = {"EXEC"};
-    const char *ack[] = {"XACK", q, "senders", j->id}, *del[] = {"XDEL", q, j->id};
-    const char *z[] = {"ZADD", due, when, js};
-    int rc = hilo_redis_cmdargv(r, NULL, NULL, 1, m, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 4, ack, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 3, del, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, NULL, NULL, 4, z, NULL);
-    if (rc == 0)
-        rc = hilo_redis_cmdargv(r, ob_finished_cb, j, 1, x, NULL);
+    struct hilo_store_outbox_due due = {.at_ms = when, .entry = js};
+    hilo_tx_begin(&tx, j->o->d.redis);
+    hilo_tx_outbox_done(&tx, j->id);
+    hilo_tx_outbox_due(&tx, &due);
+    int rc = hilo_tx_commit(&tx, ob_finished_cb, j);
     free(js);
     if (rc < 0)
         ob_job_free(j);
@@ -210,7 +189,6 @@ static void webhook_later(struct ob_job *j)
 static void webhook_locked_cb(redisReply *reply, void *data)
 {
     struct ob_job *j = data;
-    struct hilo_ticket_keys k;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         ob_job_free(j);
         return;
@@ -219,9 +197,8 @@ static void webhook_locked_cb(redisReply *reply, void *data)
         webhook_later(j);
         return;
     }
-    hilo_ticket_keys(&k, ob_field(j->e, "ref"));
-    const char *argv[] = {"HGET", k.tk, "webhook_cursor"};
-    if (hilo_redis_cmdargv(j->o->d.redis, webhook_cursor_cb, j, 3, argv, NULL) < 0)
+    struct hilo_store_webhook_cursor cur = {.ref = ob_field(j->e, "ref")};
+    if (hilo_store_webhook_cursor_get(j->o->d.redis, &cur, webhook_cursor_cb, j) < 0)
         ob_job_free(j);
 }
 
@@ -229,10 +206,9 @@ static void webhook_locked_cb(redisReply *reply, void *data)
  * each event once and in order. The lock expires if its holder dies. */
 void ob_webhook_start(struct ob_job *j)
 {
-    char lk[128];
-    hilo_key(lk, sizeof lk, HILO_K_WEBHOOK_LOCK, ob_field(j->e, "ref"));
+    struct hilo_store_webhook_lock op = {
+        .ref = ob_field(j->e, "ref"), .holder = j->id, .ttl_ms = 60000};
     snprintf(j->provider, sizeof j->provider, "webhook");
-    const char *argv[] = {"SET", lk, j->id, "NX", "PX", "60000"};
-    if (hilo_redis_cmdargv(j->o->d.redis, webhook_locked_cb, j, 6, argv, NULL) < 0)
+    if (hilo_store_webhook_lock(j->o->d.redis, &op, webhook_locked_cb, j) < 0)
         ob_job_free(j);
 }

@@ -3,6 +3,7 @@
 #define HILO_STORE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lua sources, embedded at build time from src/store/lua/ (lua_gen.c). */
 extern const char hilo_lua_reserve[], hilo_lua_create[], hilo_lua_append[], hilo_lua_set[],
@@ -15,5 +16,17 @@ struct hilo_redis;
 /* Sends SCRIPT LOAD for every script without forgetting the known SHA1s:
  * for a server that lost its scripts (SCRIPT FLUSH, failover). */
 void hilo_scripts_reload(struct hilo_redis *r);
+
+/* Building a struct hilo_store_cmd (cmd.c). Past HILO_STORE_CMD_MAX argc
+ * stops growing and cmd_finish reports the overflow; a key that does not fit
+ * makes cmd_key return -1. */
+struct hilo_store_cmd;
+void hilo_cmd_start(struct hilo_store_cmd *c, const char *name);
+void hilo_cmd_addn(struct hilo_store_cmd *c, const char *s, size_t n);
+void hilo_cmd_add(struct hilo_store_cmd *c, const char *s);
+void hilo_cmd_num(struct hilo_store_cmd *c, int slot, uint64_t v);
+/* Builds key k(arg) into c->key[slot] and adds it. */
+int hilo_cmd_key(struct hilo_store_cmd *c, int slot, int k, const char *arg);
+int hilo_cmd_finish(struct hilo_store_cmd *c);
 
 #endif
