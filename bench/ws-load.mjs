@@ -16,7 +16,7 @@ const freePort = () => new Promise((res) => { const s = net.createServer().liste
 const port = await freePort(), rport = await freePort();
 const redis = spawn('redis-server', ['--port', String(rport), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 await new Promise(r => setTimeout(r, 500));
-const hilo = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--redis-url', `redis://127.0.0.1:${rport}`, '--msg-rate', '100000', '--msg-burst', '100000', '--max-conns', '30000', '--log-level', 'warn'], { stdio: 'inherit' });
+const hilo = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--redis-url', `redis://127.0.0.1:${rport}`, '--msg-rate', '100000', '--msg-burst', '100000', '--max-conns', '30000', '--max-conns-per-ip', '30000', '--log-level', 'warn'], { stdio: 'inherit' });
 await new Promise(r => setTimeout(r, 800));
 const stat = () => { const f = readFileSync(`/proc/${hilo.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; }; // ms
 const rss = () => Number(readFileSync(`/proc/${hilo.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);

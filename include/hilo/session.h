@@ -33,7 +33,7 @@ struct hilo_session {
     char *ident;         /* customer: "web:<hash>" of the visitor token */
     char *token;         /* customer: the visitor token */
     char *cookie;        /* agent: session token from the upgrade's Cookie */
-    char ip[64];         /* the client's address (trusted proxies resolved): login throttling */
+    char ip[46];         /* the client's address (trusted proxies resolved): login throttling */
     struct hilo_rate rate; /* frames per second (msg_rate, msg_burst) */
     char locale[4];
     char ticket[HILO_REF_MAX]; /* customer: current ticket */
