@@ -56,3 +56,19 @@ int hilo_tx_add_cmd(struct hilo_tx *tx, const struct hilo_store_cmd *c)
 {
     return hilo_tx_add(tx, c->argc, (const char **)c->argv, c->lens);
 }
+
+int hilo_cmd_tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c)
+{
+    if (rc < 0) {
+        if (tx->rc == 0)
+            tx->rc = rc;
+        return tx->rc;
+    }
+    return hilo_tx_add_cmd(tx, c);
+}
+
+int hilo_cmd_send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
+                        hilo_redis_cb cb, void *data)
+{
+    return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
+}

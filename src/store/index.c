@@ -10,33 +10,17 @@
 #include "hilo/scripts.h"
 #include "internal.h"
 
-static int tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c)
-{
-    if (rc < 0) {
-        if (tx->rc == 0)
-            tx->rc = rc; /* the commit then discards the block */
-        return tx->rc;
-    }
-    return hilo_tx_add_cmd(tx, c);
-}
-
-static int send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
-                      hilo_redis_cb cb, void *data)
-{
-    return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
-}
-
 #define SENDER(op, type)                                                                          \
     int hilo_store_##op(struct hilo_redis *r, const type *o, hilo_redis_cb cb, void *data)       \
     {                                                                                             \
         struct hilo_store_cmd c;                                                                  \
-        return send_built(r, hilo_store_##op##_argv(&c, o), &c, cb, data);                        \
+        return hilo_cmd_send_built(r, hilo_store_##op##_argv(&c, o), &c, cb, data);                        \
     }
 #define TXER(op, argvop, type)                                                                    \
     int hilo_tx_##op(struct hilo_tx *tx, const type *o)                                          \
     {                                                                                             \
         struct hilo_store_cmd c;                                                                  \
-        return tx_built(tx, hilo_store_##argvop##_argv(&c, o), &c);                               \
+        return hilo_cmd_tx_built(tx, hilo_store_##argvop##_argv(&c, o), &c);                               \
     }
 
 static enum hilo_key index_key(enum hilo_store_index i)

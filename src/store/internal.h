@@ -28,5 +28,13 @@ void hilo_cmd_num(struct hilo_store_cmd *c, int slot, uint64_t v);
 /* Builds key k(arg) into c->key[slot] and adds it. */
 int hilo_cmd_key(struct hilo_store_cmd *c, int slot, int k, const char *arg);
 int hilo_cmd_finish(struct hilo_store_cmd *c);
+/* rc from an op's _argv: adds the built command to tx, or fails the whole
+ * transaction (later adds are skipped, commit reports rc). */
+struct hilo_tx;
+int hilo_cmd_tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c);
+/* rc from an op's _argv: sends the built command, or returns rc. */
+#include "hilo/redis.h"
+int hilo_cmd_send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
+                        hilo_redis_cb cb, void *data);
 
 #endif

@@ -15,23 +15,6 @@
 #define MSGID_TTL_S 15552000  /* 180 days: email replies */
 #define WEBHOOK_LOG_LAST "199" /* LTRIM 0..199: the latest 200 attempts */
 
-/* A failed build fails the whole transaction (hilo_tx_add skips after it). */
-static int tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c)
-{
-    if (rc < 0) {
-        if (tx->rc == 0)
-            tx->rc = rc;
-        return tx->rc;
-    }
-    return hilo_tx_add_cmd(tx, c);
-}
-
-static int send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
-                      hilo_redis_cb cb, void *data)
-{
-    return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
-}
-
 int hilo_store_outbox_add_argv(struct hilo_store_cmd *c, const struct hilo_store_outbox_add *op)
 {
     if (op->nfields % 2 || op->nfields > HILO_STORE_OUTBOX_FIELDS)
@@ -53,13 +36,13 @@ int hilo_store_outbox_add(struct hilo_redis *r, const struct hilo_store_outbox_a
                           hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_add_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_add_argv(&c, op), &c, cb, data);
 }
 
 int hilo_tx_outbox_add(struct hilo_tx *tx, const struct hilo_store_outbox_add *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_outbox_add_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_outbox_add_argv(&c, op), &c);
 }
 
 int hilo_store_outbox_group_argv(struct hilo_store_cmd *c)
@@ -77,7 +60,7 @@ int hilo_store_outbox_group_argv(struct hilo_store_cmd *c)
 int hilo_store_outbox_group(struct hilo_redis *r, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_group_argv(&c), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_group_argv(&c), &c, cb, data);
 }
 
 int hilo_store_outbox_move_argv(struct hilo_store_cmd *c, const struct hilo_store_outbox_move *op)
@@ -97,7 +80,7 @@ int hilo_store_outbox_move(struct hilo_redis *r, const struct hilo_store_outbox_
                            hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_move_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_move_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_outbox_read_argv(struct hilo_store_cmd *c, const struct hilo_store_outbox_read *op)
@@ -119,7 +102,7 @@ int hilo_store_outbox_read(struct hilo_redis *r, const struct hilo_store_outbox_
                            hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_read_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_read_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_outbox_claim_argv(struct hilo_store_cmd *c, const struct hilo_store_outbox_claim *op)
@@ -140,7 +123,7 @@ int hilo_store_outbox_claim(struct hilo_redis *r, const struct hilo_store_outbox
                             hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_claim_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_claim_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_outbox_ack_argv(struct hilo_store_cmd *c, const char *entry_id)
@@ -166,15 +149,15 @@ int hilo_store_outbox_done(struct hilo_redis *r, const char *entry_id, hilo_redi
                            void *data)
 {
     struct hilo_store_cmd c;
-    int rc = send_built(r, hilo_store_outbox_ack_argv(&c, entry_id), &c, NULL, NULL);
-    return rc < 0 ? rc : send_built(r, hilo_store_outbox_del_argv(&c, entry_id), &c, cb, data);
+    int rc = hilo_cmd_send_built(r, hilo_store_outbox_ack_argv(&c, entry_id), &c, NULL, NULL);
+    return rc < 0 ? rc : hilo_cmd_send_built(r, hilo_store_outbox_del_argv(&c, entry_id), &c, cb, data);
 }
 
 int hilo_tx_outbox_done(struct hilo_tx *tx, const char *entry_id)
 {
     struct hilo_store_cmd c;
-    tx_built(tx, hilo_store_outbox_ack_argv(&c, entry_id), &c);
-    return tx_built(tx, hilo_store_outbox_del_argv(&c, entry_id), &c);
+    hilo_cmd_tx_built(tx, hilo_store_outbox_ack_argv(&c, entry_id), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_outbox_del_argv(&c, entry_id), &c);
 }
 
 int hilo_store_outbox_due_argv(struct hilo_store_cmd *c, const struct hilo_store_outbox_due *op)
@@ -190,7 +173,7 @@ int hilo_store_outbox_due_argv(struct hilo_store_cmd *c, const struct hilo_store
 int hilo_tx_outbox_due(struct hilo_tx *tx, const struct hilo_store_outbox_due *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_outbox_due_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_outbox_due_argv(&c, op), &c);
 }
 
 /* c->val = "<ref> <event id>", the dead letter's member */
@@ -251,22 +234,22 @@ int hilo_store_outbox_dead_get_argv(struct hilo_store_cmd *c,
 int hilo_tx_outbox_bury(struct hilo_tx *tx, const struct hilo_store_outbox_dead *op)
 {
     struct hilo_store_cmd c;
-    tx_built(tx, hilo_store_outbox_dead_add_argv(&c, op), &c);
-    return tx_built(tx, hilo_store_outbox_deadx_set_argv(&c, op), &c);
+    hilo_cmd_tx_built(tx, hilo_store_outbox_dead_add_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_outbox_deadx_set_argv(&c, op), &c);
 }
 
 int hilo_tx_outbox_unbury(struct hilo_tx *tx, const struct hilo_store_outbox_dead *op)
 {
     struct hilo_store_cmd c;
-    tx_built(tx, hilo_store_outbox_dead_rem_argv(&c, op), &c);
-    return tx_built(tx, hilo_store_outbox_deadx_del_argv(&c, op), &c);
+    hilo_cmd_tx_built(tx, hilo_store_outbox_dead_rem_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_outbox_deadx_del_argv(&c, op), &c);
 }
 
 int hilo_store_outbox_dead_get(struct hilo_redis *r, const struct hilo_store_outbox_dead *op,
                                hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_dead_get_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_dead_get_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_sent_pid_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_pid *op)
@@ -295,7 +278,7 @@ int hilo_store_sent_pid_argv(struct hilo_store_cmd *c, const struct hilo_store_s
 int hilo_tx_sent_pid(struct hilo_tx *tx, const struct hilo_store_sent_pid *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_sent_pid_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_sent_pid_argv(&c, op), &c);
 }
 
 int hilo_store_sent_msgid_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_msgid *op)
@@ -312,7 +295,7 @@ int hilo_store_sent_msgid_argv(struct hilo_store_cmd *c, const struct hilo_store
 int hilo_tx_sent_msgid(struct hilo_tx *tx, const struct hilo_store_sent_msgid *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_sent_msgid_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_sent_msgid_argv(&c, op), &c);
 }
 
 /* ---- outgoing webhooks --------------------------------------------------- */
@@ -333,7 +316,7 @@ int hilo_store_webhook_lock(struct hilo_redis *r, const struct hilo_store_webhoo
                             hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_webhook_lock_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_webhook_lock_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_webhook_unlock_argv(struct hilo_store_cmd *c,
@@ -353,7 +336,7 @@ int hilo_store_webhook_unlock(struct hilo_redis *r, const struct hilo_store_webh
                               hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_webhook_unlock_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_webhook_unlock_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_webhook_cursor_get_argv(struct hilo_store_cmd *c,
@@ -370,7 +353,7 @@ int hilo_store_webhook_cursor_get(struct hilo_redis *r, const struct hilo_store_
                                   hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_webhook_cursor_get_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_webhook_cursor_get_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_webhook_cursor_set_argv(struct hilo_store_cmd *c,
@@ -388,7 +371,7 @@ int hilo_store_webhook_cursor_set(struct hilo_redis *r, const struct hilo_store_
                                   hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_webhook_cursor_set_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_webhook_cursor_set_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_webhook_log_push_argv(struct hilo_store_cmd *c, const char *entry)
@@ -413,8 +396,8 @@ int hilo_store_webhook_log_trim_argv(struct hilo_store_cmd *c)
 int hilo_store_webhook_log(struct hilo_redis *r, const char *entry, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    int rc = send_built(r, hilo_store_webhook_log_push_argv(&c, entry), &c, NULL, NULL);
-    return rc < 0 ? rc : send_built(r, hilo_store_webhook_log_trim_argv(&c), &c, cb, data);
+    int rc = hilo_cmd_send_built(r, hilo_store_webhook_log_push_argv(&c, entry), &c, NULL, NULL);
+    return rc < 0 ? rc : hilo_cmd_send_built(r, hilo_store_webhook_log_trim_argv(&c), &c, cb, data);
 }
 
 int hilo_store_outbox_dead_list_argv(struct hilo_store_cmd *c, int stop)
@@ -430,7 +413,7 @@ int hilo_store_outbox_dead_list_argv(struct hilo_store_cmd *c, int stop)
 int hilo_store_outbox_dead_list(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_outbox_dead_list_argv(&c, stop), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_outbox_dead_list_argv(&c, stop), &c, cb, data);
 }
 
 int hilo_store_outbox_dead_items(struct hilo_redis *r, const char *const *members, size_t n,
@@ -466,5 +449,5 @@ int hilo_store_webhook_log_read_argv(struct hilo_store_cmd *c, int stop)
 int hilo_store_webhook_log_read(struct hilo_redis *r, int stop, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_webhook_log_read_argv(&c, stop), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_webhook_log_read_argv(&c, stop), &c, cb, data);
 }

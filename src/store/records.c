@@ -8,23 +8,6 @@
 #include "hilo/keys.h"
 #include "internal.h"
 
-/* A failed build fails the whole transaction (hilo_tx_add skips after it). */
-static int tx_built(struct hilo_tx *tx, int rc, const struct hilo_store_cmd *c)
-{
-    if (rc < 0) {
-        if (tx->rc == 0)
-            tx->rc = rc;
-        return tx->rc;
-    }
-    return hilo_tx_add_cmd(tx, c);
-}
-
-static int send_built(struct hilo_redis *r, int rc, const struct hilo_store_cmd *c,
-                      hilo_redis_cb cb, void *data)
-{
-    return rc < 0 ? rc : hilo_store_cmd_send(r, c, cb, data);
-}
-
 /* "<a>:<b>" into c->val, the argument of a "<provider>:<id>" key, cut at
  * 299 bytes as the callers always did: an over-long provider id still gets
  * a (shortened) dedupe mark instead of a refusal the provider would retry
@@ -67,7 +50,7 @@ int hilo_store_seen_get_argv(struct hilo_store_cmd *c, const struct hilo_store_s
 int hilo_tx_seen_get(struct hilo_tx *tx, const struct hilo_store_seen *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_seen_get_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_seen_get_argv(&c, op), &c);
 }
 
 int hilo_store_seen_set_argv(struct hilo_store_cmd *c, const struct hilo_store_seen *op)
@@ -81,7 +64,7 @@ int hilo_store_seen_set(struct hilo_redis *r, const struct hilo_store_seen *op, 
                         void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_seen_set_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_seen_set_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_ident_get_argv(struct hilo_store_cmd *c, const char *identity)
@@ -92,13 +75,13 @@ int hilo_store_ident_get_argv(struct hilo_store_cmd *c, const char *identity)
 int hilo_store_ident_get(struct hilo_redis *r, const char *identity, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_ident_get_argv(&c, identity), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_ident_get_argv(&c, identity), &c, cb, data);
 }
 
 int hilo_tx_ident_get(struct hilo_tx *tx, const char *identity)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_ident_get_argv(&c, identity), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_ident_get_argv(&c, identity), &c);
 }
 
 int hilo_store_msgid_get_argv(struct hilo_store_cmd *c, const char *msgid)
@@ -109,7 +92,7 @@ int hilo_store_msgid_get_argv(struct hilo_store_cmd *c, const char *msgid)
 int hilo_tx_msgid_get(struct hilo_tx *tx, const char *msgid)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_msgid_get_argv(&c, msgid), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_msgid_get_argv(&c, msgid), &c);
 }
 
 int hilo_store_customer_current_argv(struct hilo_store_cmd *c, const char *customer)
@@ -125,7 +108,7 @@ int hilo_store_customer_current(struct hilo_redis *r, const char *customer, hilo
                                 void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_customer_current_argv(&c, customer), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_customer_current_argv(&c, customer), &c, cb, data);
 }
 
 int hilo_store_ticket_fields_argv(struct hilo_store_cmd *c,
@@ -145,7 +128,7 @@ int hilo_store_ticket_fields(struct hilo_redis *r, const struct hilo_store_ticke
                              hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_ticket_fields_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_ticket_fields_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_call_get_argv(struct hilo_store_cmd *c, const struct hilo_store_call *op)
@@ -157,7 +140,7 @@ int hilo_store_call_get(struct hilo_redis *r, const struct hilo_store_call *op, 
                         void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_call_get_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_call_get_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_call_set_argv(struct hilo_store_cmd *c, const struct hilo_store_call *op)
@@ -169,7 +152,7 @@ int hilo_store_call_set(struct hilo_redis *r, const struct hilo_store_call *op, 
                         void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_call_set_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_call_set_argv(&c, op), &c, cb, data);
 }
 
 int hilo_store_pid_get_argv(struct hilo_store_cmd *c, const struct hilo_store_pid *op)
@@ -183,7 +166,7 @@ int hilo_store_pid_get(struct hilo_redis *r, const struct hilo_store_pid *op, hi
                        void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_pid_get_argv(&c, op), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_pid_get_argv(&c, op), &c, cb, data);
 }
 
 /* ---- customers and identities ------------------------------------------- */
@@ -209,13 +192,13 @@ int hilo_store_customer_get(struct hilo_redis *r, const char *customer, hilo_red
                             void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_customer_get_argv(&c, customer), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_customer_get_argv(&c, customer), &c, cb, data);
 }
 
 int hilo_tx_customer_get(struct hilo_tx *tx, const char *customer)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_customer_get_argv(&c, customer), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_customer_get_argv(&c, customer), &c);
 }
 
 int hilo_store_customer_ids_argv(struct hilo_store_cmd *c, const char *customer)
@@ -226,7 +209,7 @@ int hilo_store_customer_ids_argv(struct hilo_store_cmd *c, const char *customer)
 int hilo_tx_customer_ids(struct hilo_tx *tx, const char *customer)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_customer_ids_argv(&c, customer), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_customer_ids_argv(&c, customer), &c);
 }
 
 int hilo_store_customer_ids_add_argv(struct hilo_store_cmd *c, const char *customer,
@@ -238,7 +221,7 @@ int hilo_store_customer_ids_add_argv(struct hilo_store_cmd *c, const char *custo
 int hilo_tx_customer_ids_add(struct hilo_tx *tx, const char *customer, const char *identity)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_customer_ids_add_argv(&c, customer, identity), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_customer_ids_add_argv(&c, customer, identity), &c);
 }
 
 int hilo_store_customer_tickets_argv(struct hilo_store_cmd *c,
@@ -253,7 +236,7 @@ int hilo_store_customer_tickets_argv(struct hilo_store_cmd *c,
 int hilo_tx_customer_tickets(struct hilo_tx *tx, const struct hilo_store_customer_tickets *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_customer_tickets_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_customer_tickets_argv(&c, op), &c);
 }
 
 int hilo_store_ident_link_argv(struct hilo_store_cmd *c, const struct hilo_store_ident_link *op)
@@ -268,7 +251,7 @@ int hilo_store_ident_link_argv(struct hilo_store_cmd *c, const struct hilo_store
 int hilo_tx_ident_link(struct hilo_tx *tx, const struct hilo_store_ident_link *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_ident_link_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_ident_link_argv(&c, op), &c);
 }
 
 int hilo_store_search_email_argv(struct hilo_store_cmd *c,
@@ -287,7 +270,7 @@ int hilo_store_search_email_argv(struct hilo_store_cmd *c,
 int hilo_tx_search_email(struct hilo_tx *tx, const struct hilo_store_search_email *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_search_email_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_search_email_argv(&c, op), &c);
 }
 
 int hilo_store_agent_profile_argv(struct hilo_store_cmd *c, const char *agent)
@@ -302,7 +285,7 @@ int hilo_store_agent_profile(struct hilo_redis *r, const char *agent, hilo_redis
                              void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_agent_profile_argv(&c, agent), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_agent_profile_argv(&c, agent), &c, cb, data);
 }
 
 /* ---- tickets (reads) ---------------------------------------------------- */
@@ -315,7 +298,7 @@ int hilo_store_ticket_get_argv(struct hilo_store_cmd *c, const char *ref)
 int hilo_store_ticket_get(struct hilo_redis *r, const char *ref, hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_ticket_get_argv(&c, ref), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_ticket_get_argv(&c, ref), &c, cb, data);
 }
 
 int hilo_store_ticket_field_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op)
@@ -326,7 +309,7 @@ int hilo_store_ticket_field_argv(struct hilo_store_cmd *c, const struct hilo_sto
 int hilo_tx_ticket_field(struct hilo_tx *tx, const struct hilo_store_ticket_field *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_ticket_field_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_ticket_field_argv(&c, op), &c);
 }
 
 int hilo_store_dedupe_get_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op)
@@ -337,7 +320,7 @@ int hilo_store_dedupe_get_argv(struct hilo_store_cmd *c, const struct hilo_store
 int hilo_tx_dedupe_get(struct hilo_tx *tx, const struct hilo_store_ticket_field *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_dedupe_get_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_dedupe_get_argv(&c, op), &c);
 }
 
 int hilo_store_thread_range_argv(struct hilo_store_cmd *c, const struct hilo_store_thread_range *op)
@@ -353,7 +336,7 @@ int hilo_store_thread_range_argv(struct hilo_store_cmd *c, const struct hilo_sto
 int hilo_tx_thread_range(struct hilo_tx *tx, const struct hilo_store_thread_range *op)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_thread_range_argv(&c, op), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_thread_range_argv(&c, op), &c);
 }
 
 int hilo_store_search_members_argv(struct hilo_store_cmd *c, const char *index)
@@ -364,7 +347,7 @@ int hilo_store_search_members_argv(struct hilo_store_cmd *c, const char *index)
 int hilo_tx_search_members(struct hilo_tx *tx, const char *index)
 {
     struct hilo_store_cmd c;
-    return tx_built(tx, hilo_store_search_members_argv(&c, index), &c);
+    return hilo_cmd_tx_built(tx, hilo_store_search_members_argv(&c, index), &c);
 }
 
 int hilo_store_apikey_get_argv(struct hilo_store_cmd *c, const char *sha256_hex)
@@ -376,5 +359,5 @@ int hilo_store_apikey_get(struct hilo_redis *r, const char *sha256_hex, hilo_red
                           void *data)
 {
     struct hilo_store_cmd c;
-    return send_built(r, hilo_store_apikey_get_argv(&c, sha256_hex), &c, cb, data);
+    return hilo_cmd_send_built(r, hilo_store_apikey_get_argv(&c, sha256_hex), &c, cb, data);
 }
