@@ -12,7 +12,11 @@ import {
 } from '../lib/harness.mjs';
 import { launchBrowser, newPage, signIn, queueItem, CHROMIUM, suiteTimeout } from './lib/console-helpers.mjs';
 
-const skip = !existsSync(HILO_BIN) ? `no hilo binary at ${HILO_BIN}` : !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : false;
+// scripts/setup --test installs both: a missing one is a broken setup, and
+// that must fail, never skip (a skipped test cannot fail)
+if (!existsSync(HILO_BIN)) throw new Error(`no hilo binary at ${HILO_BIN}`);
+if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}`);
+const skip = false;
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
