@@ -38,7 +38,7 @@ const struct hilo_frame_type *hilo_dispatch_find(const struct hilo_frame_type *t
 /* Runs one frame through tab: defers it while the connection is busy, ends
  * an agent's expired session (4401), refuses unknown types and frames that
  * need hello/auth first, calls the handler, and sends the error frame for a
- * negative return. hilo_hub_dispatch is this with the hub's own table. */
+ * negative return. hilo_dispatch_frame is this with the hub's own table. */
 void hilo_dispatch_run(struct hilo_conn *c, const struct hilo_frame_type *tab, size_t n,
                        struct json_t *msg, const char *type, const char *req);
 

@@ -64,24 +64,24 @@ void hilo_agent_login(struct hilo_conn *c, const char *name, const char *passwor
 void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req);
 
 /* Live routing of published events (domain/hub.c). */
-void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len);
-void hilo_hub_resync(struct hilo_server *s);
-void hilo_hub_fill_pool(struct hilo_server *s);
+void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len);
+void hilo_live_resync(struct hilo_server *s);
+void hilo_refpool_fill(struct hilo_server *s);
 /* Takes a reserved, unused reference from the pool: 0, or -1 when empty. */
-int hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX]);
+int hilo_refpool_take(struct hilo_server *s, char out[HILO_REF_MAX]);
 /* Runs fn(data) once the pool has a reference again (or once refilling
- * failed: then hilo_hub_take_ref fails again and fn reports it). */
-void hilo_hub_when_ref(struct hilo_server *s, void (*fn)(void *data), void *data);
-void hilo_hub_drain_waiters(struct hilo_server *s, int all);
+ * failed: then hilo_refpool_take fails again and fn reports it). */
+void hilo_refpool_when(struct hilo_server *s, void (*fn)(void *data), void *data);
+void hilo_refpool_drain(struct hilo_server *s, int all);
 /* Takes due durable timers from Redis and fires them (follow-ups). */
-void hilo_hub_timers_tick(struct hilo_server *s);
+void hilo_followup_tick(struct hilo_server *s);
 /* One parsed frame (msg borrowed) from a connection. */
-void hilo_hub_dispatch(struct hilo_conn *c, struct json_t *msg, const char *type, const char *req);
+void hilo_dispatch_frame(struct hilo_conn *c, struct json_t *msg, const char *type, const char *req);
 /* The connection is closing: forget its watches and deferred frames. */
-void hilo_hub_conn_gone(struct hilo_conn *c);
+void hilo_session_gone(struct hilo_conn *c);
 /* Marks an operation that must finish before later frames are processed. */
-void hilo_hub_busy(struct hilo_conn *c, int busy);
+void hilo_session_busy(struct hilo_conn *c, int busy);
 /* An identity as agents see it ("web", "email:bob@x.com"). */
-struct json_t *hilo_hub_identity_json(const char *identity);
+struct json_t *hilo_identity_json(const char *identity);
 
 #endif

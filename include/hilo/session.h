@@ -49,12 +49,12 @@ struct hilo_session {
 /* A new session for c (role: enum hilo_role), attached as c->session, or
  * NULL. Its rate bucket starts empty: hilo_rate_init it. */
 struct hilo_session *hilo_session_new(struct hilo_conn *c, int role);
-/* Frees a session (what hilo_hub_conn_gone left: strings, the struct). */
+/* Frees a session (what hilo_session_gone left: strings, the struct). */
 void hilo_session_free(void *session);
 /* The ops' message hook: one complete text frame from the client, parsed,
- * rate limited and dispatched (hilo_hub_dispatch). */
+ * rate limited and dispatched (hilo_dispatch_frame). */
 void hilo_session_message(void *session, const char *data, size_t len);
-/* The ops' closed hook: hilo_hub_conn_gone on the session's connection. */
+/* The ops' closed hook: hilo_session_gone on the session's connection. */
 void hilo_session_closed(void *session);
 /* A message the net refused (binary, too large): counted, then answered. */
 void hilo_session_refused(void *session, int err);

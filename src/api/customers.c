@@ -42,7 +42,7 @@ static void customer_cb(redisReply *reply, void *data)
             json_object_set_new(cust, h->element[i]->str, json_string(h->element[i + 1]->str));
     json_t *idl = json_array();
     for (size_t i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++)
-        json_array_append_new(idl, hilo_hub_identity_json(ids->element[i]->str));
+        json_array_append_new(idl, hilo_identity_json(ids->element[i]->str));
     json_object_set_new(cust, "identities", idl);
     a->result = json_pack("{s:o}", "customer", cust);
     size_t n = tix->type == REDIS_REPLY_ARRAY ? tix->elements : 0;

@@ -136,7 +136,7 @@ void hilo_dispatch_run(struct hilo_conn *c, const struct hilo_frame_type *tab, s
         hilo_conn_error(c, err, req, client_id);
 }
 
-void hilo_hub_dispatch(struct hilo_conn *c, json_t *msg, const char *type, const char *req)
+void hilo_dispatch_frame(struct hilo_conn *c, json_t *msg, const char *type, const char *req)
 {
     hilo_dispatch_run(c, hub_frames, HILO_ARRAY_LEN(hub_frames), msg, type, req);
 }

@@ -75,7 +75,7 @@ static void due_cb(redisReply *reply, void *data)
     }
 }
 
-void hilo_hub_timers_tick(struct hilo_server *s)
+void hilo_followup_tick(struct hilo_server *s)
 {
     if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
         return;

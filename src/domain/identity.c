@@ -11,7 +11,7 @@
 #include "hilo/proto.h"
 
 /* "web:<hash>" -> "web" (the hash means nothing to people); others as they are. */
-json_t *hilo_hub_identity_json(const char *v)
+json_t *hilo_identity_json(const char *v)
 {
     if (strncmp(v, "web:", 4) == 0)
         return json_string("web");

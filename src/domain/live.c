@@ -176,7 +176,7 @@ static void watch_sync_done(struct hilo_watch *w)
 
 /* ---- published events -------------------------------------------------- */
 
-void hilo_hub_on_message(struct hilo_server *s, const char *payload, size_t len)
+void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len)
 {
     const char *end = payload + len;
     const char *nl = memchr(payload, '\n', len);
@@ -386,7 +386,7 @@ static void thread_customer_cb(redisReply *reply, void *data)
         }
     if (set->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < set->elements; i++)
-            json_array_append_new(ids, hilo_hub_identity_json(set->element[i]->str));
+            json_array_append_new(ids, hilo_identity_json(set->element[i]->str));
     json_object_set_new(op->cust, "identities", ids);
     op->viewers = json_array();
     if (vw->type == REDIS_REPLY_ARRAY)
@@ -557,7 +557,7 @@ int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after
     return 0;
 }
 
-void hilo_hub_resync(struct hilo_server *s)
+void hilo_live_resync(struct hilo_server *s)
 {
     /* The subscription was lost and is back: catch every watch up. */
     for (uint32_t i = 0; i < s->nroutes; i++)

@@ -25,7 +25,7 @@ struct hilo_ref_waiter {
     void *data;
 };
 
-void hilo_hub_when_ref(struct hilo_server *s, void (*fn)(void *data), void *data)
+void hilo_refpool_when(struct hilo_server *s, void (*fn)(void *data), void *data)
 {
     struct hilo_ref_waiter *w = calloc(1, sizeof *w);
     if (!w) {
@@ -39,14 +39,14 @@ void hilo_hub_when_ref(struct hilo_server *s, void (*fn)(void *data), void *data
     else
         s->ref_waiters = w;
     s->ref_waiters_tail = w;
-    hilo_hub_fill_pool(s);
+    hilo_refpool_fill(s);
     if (!s->pool_filling)
-        hilo_hub_drain_waiters(s, 1); /* nothing will refill: Redis is away */
+        hilo_refpool_drain(s, 1); /* nothing will refill: Redis is away */
 }
 
 /* Hands pooled references to those waiting; with `all`, everyone is called
  * (those who find the pool empty report that they could not create). */
-void hilo_hub_drain_waiters(struct hilo_server *s, int all)
+void hilo_refpool_drain(struct hilo_server *s, int all)
 {
     while (s->ref_waiters && (s->npool > 0 || all)) {
         struct hilo_ref_waiter *w = s->ref_waiters;
@@ -74,11 +74,11 @@ static void reserve_cb(redisReply *reply, void *data)
     }
     s->pool_filling--;
     free(op);
-    hilo_hub_drain_waiters(s, 0);
+    hilo_refpool_drain(s, 0);
     if (s->pool_filling == 0 && s->npool < (int)HILO_ARRAY_LEN(s->pool) / 2 && reply)
-        hilo_hub_fill_pool(s);
+        hilo_refpool_fill(s);
     if (s->pool_filling == 0)
-        hilo_hub_drain_waiters(s, 1);
+        hilo_refpool_drain(s, 1);
 }
 
 static int reserve_send(struct hilo_server *s, int digits)
@@ -99,7 +99,7 @@ static int reserve_send(struct hilo_server *s, int digits)
 /* Keeps references reserved in Redis ahead of need, so that creating a
  * ticket never waits for a uniqueness check (pool_filling counts the
  * reservations in flight). */
-void hilo_hub_fill_pool(struct hilo_server *s)
+void hilo_refpool_fill(struct hilo_server *s)
 {
     int want = (int)HILO_ARRAY_LEN(s->pool) - s->npool;
     if (s->pool_filling || s->npool >= (int)HILO_ARRAY_LEN(s->pool) / 2 || !hilo_redis_ready(s->redis))
@@ -111,11 +111,11 @@ void hilo_hub_fill_pool(struct hilo_server *s)
     }
 }
 
-int hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX])
+int hilo_refpool_take(struct hilo_server *s, char out[HILO_REF_MAX])
 {
     if (s->npool == 0)
         return -1;
     memcpy(out, s->pool[--s->npool], HILO_REF_MAX);
-    hilo_hub_fill_pool(s);
+    hilo_refpool_fill(s);
     return 0;
 }

@@ -28,7 +28,7 @@ static void main_ready(struct hilo_redis *r, void *data)
         hilo_redis_reset(r);
         return;
     }
-    hilo_hub_fill_pool(s);
+    hilo_refpool_fill(s);
 }
 
 static void main_down(struct hilo_redis *r, void *data)
@@ -46,16 +46,16 @@ static void main_down(struct hilo_redis *r, void *data)
 static int sub_catchup(struct hilo_redis *r, void *data)
 {
     (void)r;
-    hilo_hub_resync(data);
+    hilo_live_resync(data);
     return 0;
 }
 
 static void sub_message(const char *payload, size_t len, void *data)
 {
-    hilo_hub_on_message(data, payload, len);
+    hilo_live_on_message(data, payload, len);
 }
 
-static void timers_cb(uv_timer_t *t) { hilo_hub_timers_tick(t->data); }
+static void timers_cb(uv_timer_t *t) { hilo_followup_tick(t->data); }
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
                      const char *redis_url)

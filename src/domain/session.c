@@ -38,7 +38,7 @@ void hilo_session_free(void *session)
 void hilo_session_closed(void *session)
 {
     struct hilo_session *se = session;
-    hilo_hub_conn_gone(se->conn);
+    hilo_session_gone(se->conn);
 }
 
 void hilo_session_message(void *session, const char *data, size_t len)
@@ -82,7 +82,7 @@ void hilo_session_message(void *session, const char *data, size_t len)
         hilo_conn_error(c, -HILO_EBADFRAME, req, client_id);
         goto out;
     }
-    hilo_hub_dispatch(c, msg, type, req);
+    hilo_dispatch_frame(c, msg, type, req);
 out:
     json_decref(msg);
 }
@@ -104,7 +104,7 @@ void hilo_session_refused(void *session, int err)
     hilo_conn_error(c, err, NULL, NULL);
 }
 
-void hilo_hub_conn_gone(struct hilo_conn *c)
+void hilo_session_gone(struct hilo_conn *c)
 {
     struct hilo_session *se = hilo_sess(c);
     while (se->watches) {
@@ -160,14 +160,14 @@ void hilo_session_unbusy(struct hilo_conn *c)
         se->ndef--;
         type = json_string_value(json_object_get(d->msg, "type"));
         req = json_string_value(json_object_get(d->msg, "req"));
-        hilo_hub_dispatch(c, d->msg, type, req);
+        hilo_dispatch_frame(c, d->msg, type, req);
         json_decref(d->msg);
         free(d);
     }
 }
 
 /* Used by agents.c: login/auth in flight defers other frames. */
-void hilo_hub_busy(struct hilo_conn *c, int busy)
+void hilo_session_busy(struct hilo_conn *c, int busy)
 {
     if (busy)
         hilo_sess(c)->busy = 1;

@@ -352,11 +352,11 @@ static void create_write(struct create_op *op)
     char *delivery = NULL;
     int rc;
 
-    if (hilo_hub_take_ref(s, op->ref) < 0) {
+    if (hilo_refpool_take(s, op->ref) < 0) {
         if (!op->waited) {
             /* tickets come faster than the pool refills: wait for it once */
             op->waited = 1;
-            hilo_hub_when_ref(s, create_again, op);
+            hilo_refpool_when(s, create_again, op);
             return;
         }
         create_done(op, -HILO_EUNAVAIL, NULL);

@@ -582,7 +582,7 @@ static void ws_auth_cb(int err, const struct hilo_session_info *si, void *data)
             free(js);
             json_decref(o);
         }
-        hilo_hub_busy(c, 0);
+        hilo_session_busy(c, 0);
     }
     hilo_conn_unref(c);
     free(a->req);
@@ -598,7 +598,7 @@ static struct ws_auth *ws_auth_new(struct hilo_conn *c, const char *req, int sen
     a->c = c;
     a->req = req ? strdup(req) : NULL;
     a->send_token = send_token;
-    hilo_hub_busy(c, 1);
+    hilo_session_busy(c, 1);
     return a;
 }
 
@@ -606,7 +606,7 @@ static void ws_auth_failed(struct ws_auth *a, int err)
 {
     struct hilo_conn *c = a->c;
     hilo_conn_error(c, err, a->req, NULL);
-    hilo_hub_busy(c, 0);
+    hilo_session_busy(c, 0);
     hilo_conn_unref(c);
     free(a->req);
     free(a);

@@ -87,7 +87,7 @@ static struct hilo_conn *conn(int role, int ready)
 
 static void drop(struct hilo_conn *c)
 {
-    hilo_hub_conn_gone(c);
+    hilo_session_gone(c);
     hilo_session_free(c->session);
     free(c);
 }
@@ -102,13 +102,13 @@ static void run(struct hilo_conn *c, const char *js)
     json_decref(msg);
 }
 
-static void hub_run(struct hilo_conn *c, const char *js)
+static void frame_run(struct hilo_conn *c, const char *js)
 {
     json_t *msg = json_loads(js, 0, NULL);
     const char *type = json_string_value(json_object_get(msg, "type"));
     const char *req = json_string_value(json_object_get(msg, "req"));
     assert_non_null(msg);
-    hilo_hub_dispatch(c, msg, type, req);
+    hilo_dispatch_frame(c, msg, type, req);
     json_decref(msg);
 }
 
@@ -197,7 +197,7 @@ static void busy_defers_then_forgets(void **state)
     assert_int_equal(handler_calls, 0);
     assert_int_equal(n_errors, 0);
     assert_int_equal(hilo_sess(c)->ndef, 2);
-    hilo_hub_conn_gone(c); /* frees the deferred frames */
+    hilo_session_gone(c); /* frees the deferred frames */
     assert_int_equal(hilo_sess(c)->ndef, 0);
     assert_null(hilo_sess(c)->def_head);
     assert_int_equal(n_errors, 0);
@@ -220,36 +220,36 @@ static void expired_agent_session_closes(void **state)
 }
 
 /* The hub's own table: checks that fail before any Redis call. */
-static void hub_table(void **state)
+static void dispatch_table(void **state)
 {
     struct hilo_conn *cu = conn(HILO_ROLE_CUSTOMER, 0), *ag = conn(HILO_ROLE_AGENT, 1);
     (void)state;
     reset();
-    hub_run(cu, "{\"type\":\"reply\",\"ticket\":\"12345678\",\"client_id\":\"z\",\"text\":\"x\"}");
+    frame_run(cu, "{\"type\":\"reply\",\"ticket\":\"12345678\",\"client_id\":\"z\",\"text\":\"x\"}");
     assert_int_equal(last_err, -HILO_EUNKNOWNTYPE);
-    hub_run(cu, "{\"type\":\"message\",\"client_id\":\"early\",\"text\":\"hi\"}");
+    frame_run(cu, "{\"type\":\"message\",\"client_id\":\"early\",\"text\":\"hi\"}");
     assert_int_equal(last_err, -HILO_EHELLO);
     hilo_sess(cu)->ready = 1;
-    hub_run(cu, "{\"type\":\"message\",\"client_id\":\"\",\"text\":\"hi\",\"req\":\"q\"}");
+    frame_run(cu, "{\"type\":\"message\",\"client_id\":\"\",\"text\":\"hi\",\"req\":\"q\"}");
     assert_int_equal(last_err, -HILO_EBADFRAME);
     assert_string_equal(last_req, "q");
     assert_string_equal(last_cid, "");
-    hub_run(cu, "{\"type\":\"typing\",\"state\":\"yes\"}");
+    frame_run(cu, "{\"type\":\"typing\",\"state\":\"yes\"}");
     assert_int_equal(last_err, -HILO_EBADFRAME);
-    hub_run(cu, "{\"type\":\"hello\"}");
+    frame_run(cu, "{\"type\":\"hello\"}");
     assert_int_equal(last_err, -HILO_EBADFRAME); /* hello twice */
-    hub_run(ag, "{\"type\":\"reply\",\"ticket\":\"abc\",\"client_id\":\"k1\",\"text\":\"x\"}");
+    frame_run(ag, "{\"type\":\"reply\",\"ticket\":\"abc\",\"client_id\":\"k1\",\"text\":\"x\"}");
     assert_int_equal(last_err, -HILO_EUNKNOWNTICKET);
     assert_string_equal(last_cid, "k1");
-    hub_run(ag, "{\"type\":\"status\",\"ticket\":\"abc\"}");
+    frame_run(ag, "{\"type\":\"status\",\"ticket\":\"abc\"}");
     assert_int_equal(last_err, -HILO_EUNKNOWNTICKET);
     assert_string_equal(last_cid, "(null)");
-    hub_run(ag, "{\"type\":\"login\",\"name\":\"bob\"}");
+    frame_run(ag, "{\"type\":\"login\",\"name\":\"bob\"}");
     assert_int_equal(last_err, -HILO_EBADFRAME);
-    hub_run(ag, "{\"type\":\"hello\"}");
+    frame_run(ag, "{\"type\":\"hello\"}");
     assert_int_equal(last_err, -HILO_EUNKNOWNTYPE);
     assert_int_equal(n_errors, 9);
-    hub_run(ag, "{\"type\":\"ping\",\"req\":\"p1\"}");
+    frame_run(ag, "{\"type\":\"ping\",\"req\":\"p1\"}");
     assert_int_equal(n_errors, 9);
     assert_int_equal(n_sent, 1);
     assert_non_null(strstr(last_sent, "\"type\":\"pong\""));
@@ -267,7 +267,7 @@ int main(void)
         cmocka_unit_test(handler_error_sent_once_with_client_id),
         cmocka_unit_test(busy_defers_then_forgets),
         cmocka_unit_test(expired_agent_session_closes),
-        cmocka_unit_test(hub_table),
+        cmocka_unit_test(dispatch_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,7 +143,7 @@ static struct hilo_conn *conn(int role, const char *id)
 
 static void drop(struct hilo_conn *c)
 {
-    hilo_hub_conn_gone(c);
+    hilo_session_gone(c);
     hilo_session_free(c->session);
     free(c);
 }
@@ -171,7 +171,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static void publish(const char *s) { hilo_hub_on_message(&srv, s, strlen(s)); }
+static void publish(const char *s) { hilo_live_on_message(&srv, s, strlen(s)); }
 
 static void events_reach_watchers_once(void **state)
 {

@@ -106,14 +106,14 @@ static void fills_only_when_redis_is_ready(void **state)
 {
     (void)state;
     ready = 0;
-    hilo_hub_fill_pool(&srv);
+    hilo_refpool_fill(&srv);
     assert_int_equal(nsent, 0);
     ready = 1;
-    hilo_hub_fill_pool(&srv);
+    hilo_refpool_fill(&srv);
     assert_int_equal(nsent, 64);
     assert_int_equal(srv.pool_filling, 64);
     /* already filling: nothing more */
-    hilo_hub_fill_pool(&srv);
+    hilo_refpool_fill(&srv);
     assert_int_equal(nsent, 64);
     for (int i = 0; i < 64; i++) {
         assert_int_equal(strlen(sent[i].ref), 8);
@@ -128,24 +128,24 @@ static void taking_below_half_refills(void **state)
 {
     char ref[HILO_REF_MAX], seen[64][HILO_REF_MAX];
     (void)state;
-    hilo_hub_fill_pool(&srv);
+    hilo_refpool_fill(&srv);
     for (int i = 0; i < 64; i++)
         answer_int(1);
     for (int i = 0; i < 32; i++) {
-        assert_int_equal(hilo_hub_take_ref(&srv, ref), 0);
+        assert_int_equal(hilo_refpool_take(&srv, ref), 0);
         snprintf(seen[i], sizeof seen[i], "%s", ref);
         for (int j = 0; j < i; j++)
             assert_string_not_equal(seen[i], seen[j]);
     }
     assert_int_equal(nsent, 64); /* 32 left: half is enough */
-    assert_int_equal(hilo_hub_take_ref(&srv, ref), 0);
+    assert_int_equal(hilo_refpool_take(&srv, ref), 0);
     assert_int_equal(nsent, 64 + 33); /* 31 left: fill up to 64 */
 }
 
 static void taken_reference_retried_with_nine_digits(void **state)
 {
     (void)state;
-    hilo_hub_fill_pool(&srv);
+    hilo_refpool_fill(&srv);
     /* with 64 reservations in flight a taken one is not retried (the cap) */
     answer_int(0);
     assert_int_equal(nsent, 64);
@@ -167,14 +167,14 @@ static void waiter(void *data)
 {
     (void)data;
     calls++;
-    took = hilo_hub_take_ref(&srv, got) == 0;
+    took = hilo_refpool_take(&srv, got) == 0;
 }
 
 static void waiter_runs_once_a_reference_is_there(void **state)
 {
     (void)state;
     calls = took = 0;
-    hilo_hub_when_ref(&srv, waiter, NULL);
+    hilo_refpool_when(&srv, waiter, NULL);
     assert_int_equal(calls, 0);
     assert_int_equal(nsent, 64);
     answer_int(1);
@@ -191,13 +191,13 @@ static void waiter_told_when_redis_is_gone(void **state)
     (void)state;
     calls = took = 0;
     ready = 0;
-    hilo_hub_when_ref(&srv, waiter, NULL); /* nothing will refill */
+    hilo_refpool_when(&srv, waiter, NULL); /* nothing will refill */
     assert_int_equal(calls, 1);
     assert_false(took);
 
     ready = 1;
     calls = 0;
-    hilo_hub_when_ref(&srv, waiter, NULL);
+    hilo_refpool_when(&srv, waiter, NULL);
     assert_int_equal(nsent, 64);
     while (answered < nsent)
         answer(NULL); /* lost connection: every reservation fails */

@@ -58,8 +58,8 @@ int __wrap_hilo_redis_cmdargv(struct hilo_redis *r, hilo_redis_cb cb, void *data
     return 0;
 }
 
-int __wrap_hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX]);
-int __wrap_hilo_hub_take_ref(struct hilo_server *s, char out[HILO_REF_MAX])
+int __wrap_hilo_refpool_take(struct hilo_server *s, char out[HILO_REF_MAX]);
+int __wrap_hilo_refpool_take(struct hilo_server *s, char out[HILO_REF_MAX])
 {
     (void)s;
     if (!refs_left)
