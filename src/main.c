@@ -161,6 +161,33 @@ static void readyz(void *ctx, struct hilo_http *r)
     }
 }
 
+/* Tests only (--test-clock 1): moves the wall clock of this process
+ * forward, so timers stored in Redis (follow-ups, SLA, windows) come due
+ * without waiting. Loopback peers only, and never on by default. */
+static void test_clock(void *ctx, struct hilo_http *r)
+{
+    (void)ctx;
+    const char *ip = hilo_http_client_ip(r);
+    size_t len = 0;
+    const char *body = hilo_http_body(r, &len);
+    json_error_t jerr;
+    json_t *o = NULL, *v;
+    if (!ip || (strcmp(ip, "127.0.0.1") != 0 && strcmp(ip, "::1") != 0)) {
+        hilo_http_respond_error(r, -HILO_EFORBIDDEN);
+        return;
+    }
+    o = body ? json_loadb(body, len, 0, &jerr) : NULL;
+    v = o ? json_object_get(o, "advance_ms") : NULL;
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        json_decref(o);
+        hilo_http_respond_error(r, -HILO_EBADJSON);
+        return;
+    }
+    hilo_clock_advance((uint64_t)json_integer_value(v));
+    json_decref(o);
+    hilo_http_respond_json(r, 200, json_pack("{s:I}", "now_ms", (json_int_t)hilo_now_ms()));
+}
+
 static void webhook(void *ctx, struct hilo_http *r)
 {
     (void)ctx;
@@ -191,6 +218,8 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, NULL, "/api/v1/", HILO_ROUTE_CSRF, api, NULL);
     rc |= hilo_net_route(n, NULL, "/api/", HILO_ROUTE_CSRF, hilo_http_not_found, NULL);
     rc |= hilo_net_route(n, NULL, "/ws", HILO_ROUTE_EXACT, hilo_ws_plain_http, NULL);
+    if (a->cfg.test_clock)
+        rc |= hilo_net_route(n, "POST", "/test/clock", HILO_ROUTE_EXACT, test_clock, NULL);
     /* static files last: everything else */
     rc |= hilo_net_route(n, "GET", "/", 0, hilo_static_serve, a->cfg.web_root);
     return rc ? -1 : 0;

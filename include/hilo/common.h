@@ -43,6 +43,10 @@ uint64_t hilo_err_counted(int err);
 /* Wall clock in milliseconds since the Unix epoch: for times that are stored
  * or shown. It can jump (NTP, an operator), so never measure a delay with it. */
 uint64_t hilo_now_ms(void);
+/* Moves hilo_now_ms forward by ms (tests only: --test-clock). Monotonic
+ * time and libuv timers are not moved, so durable timers must compare their
+ * due times with hilo_now_ms, never count on a uv timer's own delay. */
+void hilo_clock_advance(uint64_t ms);
 /* Monotonic clock in milliseconds from an arbitrary origin: for deadlines,
  * timeouts and elapsed times within this process. */
 uint64_t hilo_mono_ms(void);

@@ -63,7 +63,9 @@ struct hilo_config {
     int media_max_bytes;
     char *webhook_url;
     char *webhook_secret;
-    unsigned long long argv_secrets; /* options given as flags that are secrets */
+    int test_clock; /* 1: POST /test/clock moves hilo_now_ms (tests only) */
+    /* options given as flags that are secrets, one bit per option */
+    unsigned char argv_secrets[32];
 };
 
 /* Sets every option to its default. Free with hilo_config_deinit. */

@@ -42,12 +42,16 @@ const char *hilo_strerror(int err) { return errs[idx(err)].msg; }
 void hilo_err_count(int err) { counts[idx(err)]++; }
 uint64_t hilo_err_counted(int err) { return counts[idx(err)]; }
 
+static uint64_t clock_offset_ms;
+
 uint64_t hilo_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + clock_offset_ms;
 }
+
+void hilo_clock_advance(uint64_t ms) { clock_offset_ms += ms; }
 
 uint64_t hilo_mono_ms(void)
 {

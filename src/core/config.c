@@ -138,9 +138,12 @@ static const struct opt opts[] = {
      "URL that receives every change of every ticket's thread (signed POSTs); empty: none."},
     {"webhook_secret", S(webhook_secret), "", 0, 0, 1,
      "Key of the webhooks' X-Hilo-Signature (HMAC-SHA256)."},
+    {"test_clock", I(test_clock), "0", 0, 1, 0,
+     "Tests only: 1 lets loopback clients move the wall clock with POST /test/clock."},
 };
 
-_Static_assert(sizeof opts / sizeof opts[0] <= 64, "argv_secrets is a 64-bit mask");
+_Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
+               "argv_secrets has one bit per option");
 
 static char **str_at(struct hilo_config *c, const struct opt *o) { return (char **)((char *)c + o->off); }
 static int *int_at(struct hilo_config *c, const struct opt *o) { return (int *)((char *)c + o->off); }
@@ -425,7 +428,7 @@ int hilo_config_flag(struct hilo_config *c, int argc, char **argv, int *argi, ch
             return -1;
         /* argv is readable by every local user in /proc/<pid>/cmdline */
         if (o->secret && v[0])
-            c->argv_secrets |= 1ull << (o - opts);
+            c->argv_secrets[(o - opts) / 8] |= (unsigned char)(1u << ((o - opts) % 8));
     }
     ++*argi;
     return 1;
@@ -435,7 +438,7 @@ void hilo_config_warn(const struct hilo_config *c)
 {
     char flag[64], env[64];
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-        if (!(c->argv_secrets & (1ull << i)))
+        if (!(c->argv_secrets[i / 8] & (1u << (i % 8))))
             continue;
         flag_name(&opts[i], flag, sizeof flag);
         env_name(&opts[i], env, sizeof env);

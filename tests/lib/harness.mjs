@@ -25,6 +25,8 @@
 //   runHilo(args, {env?, timeoutMs?}) -> Promise<{code, signal, stdout, stderr}>
 //   (hilo children never inherit the caller's HILO_* variables; pass env.)
 //   addAgent(hiloOrRedisUrl, name, {admin?, display?, prefix?}) -> password
+//   advanceClock(hilo, ms) -> Promise<now_ms>   moves hilo's wall clock forward
+//     (hilo must be started with args ['--test-clock', '1']; per process)
 //   cleanup() -> Promise<void>   stops every tracked process, removes temp dirs
 //
 // HTTP
@@ -306,6 +308,17 @@ export async function httpGet(url, { headers = {}, method = 'GET', body, noOrigi
   let json;
   try { json = JSON.parse(text); } catch {}
   return { status: res.status, headers: res.headers, body: text, json };
+}
+
+// Moves the wall clock (hilo_now_ms) of one hilo started with --test-clock 1
+// forward by ms; resolves with its new now_ms.
+export async function advanceClock(hilo, ms) {
+  const r = await httpGet(hilo.url + '/test/clock', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance_ms: ms }),
+  });
+  if (r.status !== 200) throw new Error(`advanceClock: ${r.status} ${r.body}`);
+  return r.json.now_ms;
 }
 
 // ---------------------------------------------------------------- WebSocket
