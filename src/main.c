@@ -22,6 +22,7 @@
 #include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
+#include "hilo/store_agents.h"
 #include "hilo/ws.h"
 
 extern char **environ;
@@ -145,7 +146,6 @@ static void readyz_cb(redisReply *reply, void *data)
 static void readyz(void *ctx, struct hilo_http *r)
 {
     struct hilo_server *s = ctx;
-    const char *argv[] = {"PING"};
     /* Live delivery needs the subscription, caught up: without it messages
      * are stored but reach nobody. The command link must be ready too;
      * answering at once spares a PING into a stalled link. */
@@ -155,7 +155,7 @@ static void readyz(void *ctx, struct hilo_http *r)
         return;
     }
     hilo_http_ref(r);
-    if (hilo_redis_cmdargv(s->redis, readyz_cb, r, 1, argv, NULL) < 0) {
+    if (hilo_store_ping(s->redis, readyz_cb, r) < 0) {
         hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
         hilo_http_unref(r);
     }

@@ -20,6 +20,7 @@ enum hilo_script {
     HILO_S_DUE,     /* take due durable timers (leased) */
     HILO_S_DELIVERY, /* resolve / update an outbound delivery */
     HILO_S_OUTBOX_DUE, /* move due outbox retries back into the stream */
+    HILO_S_LOGIN_FAIL, /* count a failed login, lock out past the limit */
     HILO_S_COUNT
 };
 

@@ -9,7 +9,7 @@
 #include "hilo/agents.h"
 #include "hilo/common.h"
 #include "hilo/http.h"
-#include "hilo/keys.h"
+#include "hilo/store_agents.h"
 
 #include "internal.h"
 
@@ -75,22 +75,11 @@ static void agents_names_cb(redisReply *reply, void *data)
         return;
     }
     for (size_t i = 0; i < a->n; i++) {
-        char ak[160];
-        hilo_key(ak, sizeof ak, HILO_K_AGENT, a->refs[i]);
-        const char *argv[] = {"HGETALL", ak};
-        if (api_send_argv(a, agents_list_cb, 2, argv) < 0) {
+        if (api_sent(a, hilo_store_agent_get(a->s->redis, a->refs[i], agents_list_cb, a)) < 0) {
             api_batch_broken(a, i);
             return;
         }
     }
-}
-
-static void new_password(char out[21])
-{
-    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    for (int i = 0; i < 20; i++)
-        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
-    out[20] = '\0';
 }
 
 /* A new password and its hash, made on the thread pool. Owned by the call
@@ -147,44 +136,40 @@ static void hash_after(uv_work_t *w, int status)
 {
     struct pw_job *j = w->data;
     struct api *a = j->a;
-    char ak[160], set[128], now[24], epoch[33];
+    char epoch[33];
     struct hilo_tx tx;
     a->waiting--;
     if (status != 0 || !j->hash[0]) {
         api_fail(a, -HILO_EINTERNAL);
         return;
     }
-    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
-    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     /* A new epoch ends the sessions of the old password (and, on create,
      * any left by an earlier agent of the same name). */
     hilo_agents_new_epoch(epoch);
     hilo_tx_begin(&tx, a->s->redis);
     if (json_object_get(a->body, "name")) {
-        const char *hs[] = {"HSET", ak, "name", a->name,
-                            "display", json_string_value(json_object_get(a->body, "display")),
-                            "role", json_string_value(json_object_get(a->body, "role")),
-                            "team", json_string_value(json_object_get(a->body, "team")),
-                            "pwhash", j->hash, "created_at", now, "epoch", epoch};
-        const char *sa[] = {"SADD", set, a->name};
-        hilo_tx_add(&tx, 16, hs, NULL);
-        hilo_tx_add(&tx, 3, sa, NULL);
+        struct hilo_store_agent_set set = {
+            .name = a->name, .create = 1, .created_at_ms = hilo_now_ms(),
+            .display = json_string_value(json_object_get(a->body, "display")),
+            .role = json_string_value(json_object_get(a->body, "role")),
+            .team = json_string_value(json_object_get(a->body, "team")),
+            .pwhash = j->hash, .epoch = epoch};
+        hilo_tx_agent_set(&tx, &set);
+        hilo_tx_agents_add(&tx, a->name);
     } else {
-        const char *hs[] = {"HSET", ak, "pwhash", j->hash, "epoch", epoch};
+        struct hilo_store_agent_set set = {.name = a->name, .pwhash = j->hash, .epoch = epoch};
         const char *cookies = hilo_http_cookie(a->r);
-        char tok[256], th[65], sk[160], px[24];
-        hilo_tx_add(&tx, 6, hs, NULL);
+        char tok[256], th[65];
+        hilo_tx_agent_set(&tx, &set);
         /* An agent changing its own password in the console stays signed in
          * there (its session gets the new epoch); every other session ends. */
         if (!a->integration && strcmp(a->who.name, a->name) == 0 && cookies &&
             hilo_http_cookie_token(cookies, tok, sizeof tok) == 0 && a->who.exp_ms) {
             hilo_token_hash(tok, th);
-            hilo_key(sk, sizeof sk, HILO_K_SESSION, th);
-            snprintf(px, sizeof px, "%llu", (unsigned long long)a->who.exp_ms);
-            const char *se[] = {"HSET", sk, "epoch", epoch}, *pe[] = {"PEXPIREAT", sk, px};
-            hilo_tx_add(&tx, 4, se, NULL);
-            hilo_tx_add(&tx, 3, pe, NULL);
+            struct hilo_store_session se = {.token_hash = th, .epoch = epoch,
+                                            .exp_ms = a->who.exp_ms};
+            hilo_tx_session_epoch(&tx, &se);
+            hilo_tx_session_expire(&tx, &se);
             j->keep_exp = a->who.exp_ms;
         }
     }
@@ -200,7 +185,7 @@ static void start_hash(struct api *a)
         return;
     }
     j->a = a;
-    new_password(j->password);
+    hilo_agents_new_password(j->password);
     j->work.data = j;
     a->job = j;
     a->job_free = pw_job_free;
@@ -257,26 +242,21 @@ static void agent_exists_cb(redisReply *reply, void *data)
         start_hash(a);
         return;
     }
-    char ak[160], set[128];
-    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
-    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
     if (strcmp(method, "DELETE") == 0) {
         /* Sessions of a removed agent are refused at their next check
          * (hilo_agents_check looks the agent up); deleted_cb closes its
          * sockets. */
-        const char *d1[] = {"DEL", ak}, *d2[] = {"SREM", set, a->name};
         struct hilo_tx tx;
         hilo_tx_begin(&tx, a->s->redis);
-        hilo_tx_add(&tx, 2, d1, NULL);
-        hilo_tx_add(&tx, 3, d2, NULL);
+        hilo_tx_agent_del(&tx, a->name);
+        hilo_tx_agents_rem(&tx, a->name);
         if (api_tx_commit(a, &tx, deleted_cb) < 0)
             api_fail(a, -HILO_EUNAVAIL);
         return;
     }
     /* PATCH: a role change ends the agent's sessions (role_loaded_cb) */
     if (json_object_get(a->body, "role")) {
-        const char *hg[] = {"HGET", ak, "role"};
-        if (api_send_argv(a, role_loaded_cb, 3, hg) < 0)
+        if (api_sent(a, hilo_store_agent_role(a->s->redis, a->name, role_loaded_cb, a)) < 0)
             api_fail(a, -HILO_EUNAVAIL);
         return;
     }
@@ -304,25 +284,19 @@ static void role_loaded_cb(redisReply *reply, void *data)
 
 static void patch_write(struct api *a)
 {
-    char ak[160];
-    int rc;
-    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
-    const char *argv[12];
-    int argc = 0;
-    argv[argc++] = "HSET";
-    argv[argc++] = ak;
-    static const char *fields[] = {"display", "role", "team", "epoch"};
-    for (int i = 0; i < 4; i++) {
-        json_t *v = json_object_get(a->body, fields[i]);
-        if (v) {
-            argv[argc++] = fields[i];
-            argv[argc++] = json_string_value(v);
-        }
-    }
-    const char *hg[] = {"HGETALL", ak};
-    rc = argc > 2 ? hilo_redis_cmdargv(a->s->redis, NULL, NULL, argc, argv, NULL) : 0;
+    int rc = 0;
+    struct hilo_store_agent_set set = {
+        .name = a->name,
+        .display = json_string_value(json_object_get(a->body, "display")),
+        .role = json_string_value(json_object_get(a->body, "role")),
+        .team = json_string_value(json_object_get(a->body, "team")),
+        .epoch = json_string_value(json_object_get(a->body, "epoch"))};
+    /* the write and the read that answers go out together: replies come in
+     * order, so the read sees the write */
+    if (set.display || set.role || set.team || set.epoch)
+        rc = hilo_store_agent_set(a->s->redis, &set, NULL, NULL);
     if (rc == 0)
-        rc = api_send_argv(a, patched_cb, 2, hg);
+        rc = api_sent(a, hilo_store_agent_get(a->s->redis, a->name, patched_cb, a));
     if (rc < 0) {
         api_fail(a, -HILO_EUNAVAIL);
     }
@@ -357,10 +331,7 @@ static int role_ok(json_t *v)
  * by method (and, for POST, by whether the body names a new agent). */
 static void check_exists(struct api *a)
 {
-    char ak[160];
-    hilo_key(ak, sizeof ak, HILO_K_AGENT, a->name);
-    const char *argv[] = {"EXISTS", ak};
-    if (api_send_argv(a, agent_exists_cb, 2, argv) < 0)
+    if (api_sent(a, hilo_store_agent_exists(a->s->redis, a->name, agent_exists_cb, a)) < 0)
         api_fail(a, -HILO_EUNAVAIL);
 }
 
@@ -378,10 +349,7 @@ static int path_name(struct api *a)
 
 void api_agents_list(struct api *a)
 {
-    char set[128];
-    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
-    const char *argv[] = {"SORT", set, "ALPHA"};
-    if (api_send_argv(a, agents_names_cb, 3, argv) < 0)
+    if (api_sent(a, hilo_store_agents_list(a->s->redis, agents_names_cb, a)) < 0)
         api_fail(a, -HILO_EUNAVAIL);
 }
 

@@ -116,8 +116,6 @@ int api_take_refs(struct api *a, const redisReply *reply);
 /* A command of a batch (one per ref) could not be sent: the replies of
  * those sent still come, in order, and the last one answers. */
 void api_batch_broken(struct api *a, size_t sent);
-/* Sends a command whose reply cb gets with a; counts it in a->waiting. */
-int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv);
 /* Counts a typed op sent with a as its callback's data (rc 0) in a->waiting;
  * returns rc: api_sent(a, hilo_store_<op>(redis, &op, cb, a)). */
 int api_sent(struct api *a, int rc);

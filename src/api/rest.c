@@ -73,14 +73,6 @@ void api_batch_broken(struct api *a, size_t sent)
         api_fail(a, -HILO_EUNAVAIL);
 }
 
-int api_send_argv(struct api *a, hilo_redis_cb cb, int argc, const char **argv)
-{
-    int rc = hilo_redis_cmdargv(a->s->redis, cb, a, argc, argv, NULL);
-    if (rc == 0)
-        a->waiting++;
-    return rc;
-}
-
 int api_sent(struct api *a, int rc)
 {
     if (rc == 0)

@@ -11,6 +11,8 @@
 #include "hilo/common.h"
 #include "hilo/keys.h"
 #include "hilo/redis.h"
+#include "hilo/store_agents.h"
+#include "hilo/store_index.h"
 #include "internal.h"
 
 redisContext *hilo_cli_connect(const char *url)
@@ -18,6 +20,7 @@ redisContext *hilo_cli_connect(const char *url)
     struct hilo_redis_url u;
     redisContext *rc;
     struct timeval tv = {5, 0};
+    struct hilo_store_cmd c;
     if (hilo_redis_url_parse(url, &u) < 0) {
         fprintf(stderr, "hilo: bad Redis URL\n");
         return NULL;
@@ -31,58 +34,111 @@ redisContext *hilo_cli_connect(const char *url)
         goto out;
     }
     if (u.password) {
-        redisReply *r = redisCommand(rc, "AUTH %s", u.password);
+        redisReply *r = hilo_cli_cmd(rc, hilo_store_auth_argv(&c, u.password), &c);
+        int bad = !r || r->type == REDIS_REPLY_ERROR;
+        if (bad)
+            fprintf(stderr, "hilo: Redis refused the password: %s\n", r ? r->str : rc->errstr);
         freeReplyObject(r);
+        if (bad)
+            goto fail;
     }
     if (u.db) {
-        redisReply *r = redisCommand(rc, "SELECT %d", u.db);
+        redisReply *r = hilo_cli_cmd(rc, hilo_store_select_argv(&c, u.db), &c);
+        int bad = !r || r->type == REDIS_REPLY_ERROR;
+        if (bad)
+            fprintf(stderr, "hilo: cannot select Redis database %d: %s\n", u.db,
+                    r ? r->str : rc->errstr);
         freeReplyObject(r);
+        if (bad)
+            goto fail;
     }
+    goto out;
+fail:
+    redisFree(rc);
+    rc = NULL;
 out:
     hilo_redis_url_free(&u);
     return rc;
 }
 
-static int cli_set_password(redisContext *rc, const char *key, int create, const char *name,
-                            const char *display, int admin, const char *team)
+redisReply *hilo_cli_cmd(redisContext *rc, int built, const struct hilo_store_cmd *c)
 {
-    char pw[21], hash[crypto_pwhash_STRBYTES], now[24], epoch[33];
-    redisReply *r;
+    if (built < 0)
+        return NULL;
+    /* the cast only drops the const hiredis does not declare: argv is read */
+    return redisCommandArgv(rc, c->argc, (const char **)c->argv, c->lens);
+}
+
+/* Queues a built command inside MULTI: its reply is QUEUED (or an error,
+ * which makes EXEC fail). 0 or -1. */
+static int queued(redisContext *rc, int built, const struct hilo_store_cmd *c)
+{
+    redisReply *r = hilo_cli_cmd(rc, built, c);
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+/* A new password, hashed; the agent's hash written (created with the agent
+ * set entry in one transaction). Prints the password. */
+static int cli_set_password(redisContext *rc, int create, const char *name, const char *display,
+                            int admin, const char *team)
+{
+    char pw[21], hash[crypto_pwhash_STRBYTES], epoch[33];
+    struct hilo_store_cmd c;
+    redisReply *r = NULL;
+    int code = 1;
     hilo_agents_new_password(pw);
     if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
         fprintf(stderr, "hilo: out of memory hashing the password\n");
         return 1;
     }
-    snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
     /* A new epoch ends every session made with the old password (or by an
      * earlier agent of the same name): see agents.h. */
     hilo_agents_new_epoch(epoch);
-    if (create)
-        r = redisCommand(rc,
-                         "HSET %s name %s display %s role %s team %s pwhash %s created_at %s "
-                         "epoch %s",
-                         key, name, display, admin ? "admin" : "agent", team, hash, now, epoch);
-    else
-        r = redisCommand(rc, "HSET %s pwhash %s epoch %s", key, hash, epoch);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-        fprintf(stderr, "hilo: Redis error: %s\n", r ? r->str : rc->errstr);
-        freeReplyObject(r);
-        return 1;
+    struct hilo_store_agent_set set = {.name = name, .pwhash = hash, .epoch = epoch};
+    if (create) {
+        set.create = 1;
+        set.created_at_ms = hilo_now_ms();
+        set.display = display;
+        set.role = admin ? "admin" : "agent";
+        set.team = team;
+        if (queued(rc, hilo_store_multi_argv(&c), &c) < 0 ||
+            queued(rc, hilo_store_agent_set_argv(&c, &set), &c) < 0 ||
+            queued(rc, hilo_store_agents_add_argv(&c, name), &c) < 0) {
+            freeReplyObject(hilo_cli_cmd(rc, hilo_store_discard_argv(&c), &c));
+            goto fail;
+        }
+        r = hilo_cli_cmd(rc, hilo_store_exec_argv(&c), &c);
+        if (!r || r->type != REDIS_REPLY_ARRAY)
+            goto fail;
+    } else {
+        r = hilo_cli_cmd(rc, hilo_store_agent_set_argv(&c, &set), &c);
+        if (!r || r->type == REDIS_REPLY_ERROR)
+            goto fail;
     }
-    freeReplyObject(r);
     printf("%s\n", pw);
-    return 0;
+    code = 0;
+    goto out;
+fail:
+    fprintf(stderr, "hilo: Redis error: %s\n", r && r->type == REDIS_REPLY_ERROR ? r->str : rc->errstr);
+out:
+    freeReplyObject(r);
+    sodium_memzero(pw, sizeof pw);
+    return code;
 }
 
 /* Tells every running instance to close the agent's sockets (4401). */
 static void cli_publish_revoke(redisContext *rc, const char *name)
 {
     char chan[160], msg[128];
-    hilo_key(chan, sizeof chan, HILO_K_EVENTS, NULL);
-    if (hilo_agents_revoke_msg(msg, sizeof msg, name, 0, 0) < 0)
+    struct hilo_store_cmd c;
+    if (hilo_store_events_channel(chan, sizeof chan) < 0 ||
+        hilo_agents_revoke_msg(msg, sizeof msg, name, 0, 0) < 0)
         return;
-    redisReply *r = redisCommand(rc, "PUBLISH %s %s", chan, msg);
+    struct hilo_store_publish pub = {.channel = chan, .message = msg};
+    redisReply *r = hilo_cli_cmd(rc, hilo_store_publish_argv(&c, &pub), &c);
     if (!r || r->type == REDIS_REPLY_ERROR)
         fprintf(stderr, "hilo: could not tell running instances to close %s's sockets\n", name);
     freeReplyObject(r);
@@ -94,7 +150,7 @@ int hilo_cli_agent(int argc, char **argv, const char *redis_url, const char *pre
     const char *name = argc > 1 ? argv[1] : NULL;
     const char *display = NULL, *team = "";
     int admin = 0, code = 1;
-    char key[160], set[160];
+    struct hilo_store_cmd c;
     redisContext *rc = NULL;
     redisReply *r = NULL;
 
@@ -120,10 +176,8 @@ int hilo_cli_agent(int argc, char **argv, const char *redis_url, const char *pre
     rc = hilo_cli_connect(redis_url);
     if (!rc)
         return 1;
-    hilo_key(key, sizeof key, HILO_K_AGENT, name ? name : "");
-    hilo_key(set, sizeof set, HILO_K_AGENTS, NULL);
     if (strcmp(verb, "add") == 0) {
-        r = redisCommand(rc, "EXISTS %s", key);
+        r = hilo_cli_cmd(rc, hilo_store_agent_exists_argv(&c, name), &c);
         if (!r || r->type != REDIS_REPLY_INTEGER) {
             fprintf(stderr, "hilo: Redis error\n");
             goto out;
@@ -132,30 +186,40 @@ int hilo_cli_agent(int argc, char **argv, const char *redis_url, const char *pre
             fprintf(stderr, "hilo: agent %s exists (use: hilo agent passwd %s)\n", name, name);
             goto out;
         }
-        code = cli_set_password(rc, key, 1, name, display ? display : name, admin, team);
+        code = cli_set_password(rc, 1, name, display ? display : name, admin, team);
         if (code == 0) {
-            freeReplyObject(redisCommand(rc, "SADD %s %s", set, name));
             fprintf(stderr, "agent %s created; the password above is shown only once\n", name);
         }
     } else if (strcmp(verb, "passwd") == 0) {
-        r = redisCommand(rc, "EXISTS %s", key);
+        r = hilo_cli_cmd(rc, hilo_store_agent_exists_argv(&c, name), &c);
         if (!r || r->type != REDIS_REPLY_INTEGER || !r->integer) {
             fprintf(stderr, "hilo: no agent %s\n", name);
             goto out;
         }
-        code = cli_set_password(rc, key, 0, name, NULL, 0, NULL);
+        code = cli_set_password(rc, 0, name, NULL, 0, NULL);
         if (code == 0)
             cli_publish_revoke(rc, name);
     } else if (strcmp(verb, "remove") == 0) {
-        r = redisCommand(rc, "DEL %s", key);
-        freeReplyObject(redisCommand(rc, "SREM %s %s", set, name));
-        code = r && r->type == REDIS_REPLY_INTEGER && r->integer ? 0 : 1;
+        /* the hash and the set entry go together */
+        if (queued(rc, hilo_store_multi_argv(&c), &c) < 0 ||
+            queued(rc, hilo_store_agent_del_argv(&c, name), &c) < 0 ||
+            queued(rc, hilo_store_agents_rem_argv(&c, name), &c) < 0) {
+            freeReplyObject(hilo_cli_cmd(rc, hilo_store_discard_argv(&c), &c));
+            fprintf(stderr, "hilo: Redis error\n");
+            goto out;
+        }
+        r = hilo_cli_cmd(rc, hilo_store_exec_argv(&c), &c);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            fprintf(stderr, "hilo: Redis error\n");
+            goto out;
+        }
+        code = r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer ? 0 : 1;
         if (code)
             fprintf(stderr, "hilo: no agent %s\n", name);
         else
             cli_publish_revoke(rc, name);
     } else if (strcmp(verb, "list") == 0) {
-        r = redisCommand(rc, "SORT %s ALPHA", set);
+        r = hilo_cli_cmd(rc, hilo_store_agents_list_argv(&c), &c);
         if (r && r->type == REDIS_REPLY_ARRAY) {
             for (size_t i = 0; i < r->elements; i++)
                 printf("%s\n", r->element[i]->str);

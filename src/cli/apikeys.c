@@ -10,13 +10,15 @@
 #include "hilo/common.h"
 #include "hilo/keys.h"
 #include "hilo/redis.h"
+#include "hilo/store_agents.h"
 #include "internal.h"
 
 int hilo_cli_apikey(int argc, char **argv, const char *redis_url, const char *prefix)
 {
     const char *verb = argc > 0 ? argv[0] : "";
     const char *name = argc > 1 ? argv[1] : NULL;
-    char set[160], key[300], hex[65];
+    char hex[65];
+    struct hilo_store_cmd c;
     redisContext *rc;
     redisReply *r = NULL;
     int code = 1;
@@ -30,11 +32,10 @@ int hilo_cli_apikey(int argc, char **argv, const char *redis_url, const char *pr
     rc = hilo_cli_connect(redis_url);
     if (!rc)
         return 1;
-    hilo_key(set, sizeof set, HILO_K_APIKEYS, NULL);
     if (strcmp(verb, "add") == 0) {
         unsigned char rnd[32];
         char b64[64], tok[80];
-        r = redisCommand(rc, "HEXISTS %s %s", set, name);
+        r = hilo_cli_cmd(rc, hilo_store_apikey_exists_argv(&c, name), &c);
         if (!r || r->type != REDIS_REPLY_INTEGER) {
             fprintf(stderr, "hilo: Redis error\n");
             goto out;
@@ -44,15 +45,16 @@ int hilo_cli_apikey(int argc, char **argv, const char *redis_url, const char *pr
             goto out;
         }
         freeReplyObject(r);
+        r = NULL;
         randombytes_buf(rnd, sizeof rnd);
         sodium_bin2base64(b64, sizeof b64, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         snprintf(tok, sizeof tok, "hk_%s", b64);
         hilo_token_hash(tok, hex);
-        hilo_key(key, sizeof key, HILO_K_APIKEY, hex);
-        freeReplyObject(redisCommand(rc, "MULTI"));
-        freeReplyObject(redisCommand(rc, "SET %s %s", key, name));
-        freeReplyObject(redisCommand(rc, "HSET %s %s %s", set, name, hex));
-        r = redisCommand(rc, "EXEC");
+        struct hilo_store_apikey k = {.name = name, .sha256_hex = hex};
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_multi_argv(&c), &c));
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_apikey_set_argv(&c, &k), &c));
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_apikey_index_argv(&c, &k), &c));
+        r = hilo_cli_cmd(rc, hilo_store_exec_argv(&c), &c);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             fprintf(stderr, "hilo: Redis error\n");
             goto out;
@@ -61,18 +63,26 @@ int hilo_cli_apikey(int argc, char **argv, const char *redis_url, const char *pr
         fprintf(stderr, "API key %s created; the key above is shown only once\n", name);
         code = 0;
     } else if (strcmp(verb, "remove") == 0) {
-        r = redisCommand(rc, "HGET %s %s", set, name);
-        if (!r || r->type != REDIS_REPLY_STRING) {
+        r = hilo_cli_cmd(rc, hilo_store_apikey_hash_argv(&c, name), &c);
+        if (!r || r->type != REDIS_REPLY_STRING || r->len != 64) {
             fprintf(stderr, "hilo: no API key %s\n", name);
             goto out;
         }
-        hilo_key(key, sizeof key, HILO_K_APIKEY, r->str);
+        memcpy(hex, r->str, 65);
         freeReplyObject(r);
-        freeReplyObject(redisCommand(rc, "DEL %s", key));
-        r = redisCommand(rc, "HDEL %s %s", set, name);
+        /* the key stops working and leaves the list at once */
+        struct hilo_store_apikey k = {.name = name, .sha256_hex = hex};
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_multi_argv(&c), &c));
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_apikey_del_argv(&c, &k), &c));
+        freeReplyObject(hilo_cli_cmd(rc, hilo_store_apikey_unindex_argv(&c, &k), &c));
+        r = hilo_cli_cmd(rc, hilo_store_exec_argv(&c), &c);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            fprintf(stderr, "hilo: Redis error\n");
+            goto out;
+        }
         code = 0;
     } else if (strcmp(verb, "list") == 0) {
-        r = redisCommand(rc, "HKEYS %s", set);
+        r = hilo_cli_cmd(rc, hilo_store_apikeys_list_argv(&c), &c);
         if (r && r->type == REDIS_REPLY_ARRAY) {
             for (size_t i = 0; i < r->elements; i++)
                 printf("%s\n", r->element[i]->str);

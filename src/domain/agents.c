@@ -9,12 +9,12 @@
 #include <uv.h>
 
 #include "hilo/common.h"
-#include "hilo/keys.h"
 #include "hilo/log.h"
 #include "hilo/loop.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/store_agents.h"
 
 
 /* Verified against when the agent does not exist, so that a wrong name costs
@@ -89,21 +89,6 @@ static void verify_work(uv_work_t *w)
     op->ok = crypto_pwhash_str_verify(h, op->password, strlen(op->password)) == 0 && op->known;
 }
 
-/* Counts one failure of a name or address; at the limit it sets the lock
- * key for base * 2^(failures - limit) ms, at most the window. Returns the
- * lock's length in ms, 0 when none. */
-static const char fail_lua[] =
-    "local n = redis.call('INCR', KEYS[1])\n"
-    "local win = tonumber(ARGV[1])\n"
-    "redis.call('PEXPIRE', KEYS[1], win)\n"
-    "local over = n - tonumber(ARGV[2])\n"
-    "if over < 0 then return 0 end\n"
-    "local d = tonumber(ARGV[3]) * 2 ^ math.min(over, 30)\n"
-    "if d > win then d = win end\n"
-    "d = math.floor(d)\n"
-    "redis.call('SET', KEYS[2], n, 'PX', d)\n"
-    "return d\n";
-
 static void fail_counted_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
@@ -117,14 +102,12 @@ static void fail_counted_cb(redisReply *reply, void *data)
 static int count_failure(struct auth_op *op, const char *arg, int max)
 {
     const struct hilo_config *cfg = op->s->cfg;
-    char fk[160], lk[160], win[24], mx[24], base[24];
-    hilo_key(fk, sizeof fk, HILO_K_LOGIN_FAIL, arg);
-    hilo_key(lk, sizeof lk, HILO_K_LOGIN_LOCK, arg);
-    snprintf(win, sizeof win, "%lld", (long long)cfg->login_fail_window * 1000);
-    snprintf(mx, sizeof mx, "%d", max);
-    snprintf(base, sizeof base, "%d", cfg->login_lockout_ms);
-    const char *argv[] = {"EVAL", fail_lua, "2", fk, lk, win, mx, base};
-    if (hilo_redis_cmdargv(op->s->redis, fail_counted_cb, op, 8, argv, NULL) < 0)
+    /* at the limit the lock lasts base * 2^(failures - limit) ms */
+    struct hilo_store_login_fail f = {.who = arg,
+                                      .window_ms = (uint64_t)cfg->login_fail_window * 1000u,
+                                      .max = max,
+                                      .base_ms = cfg->login_lockout_ms};
+    if (hilo_store_login_fail(op->s->redis, &f, fail_counted_cb, op) < 0)
         return -1;
     op->pending++;
     return 0;
@@ -199,7 +182,7 @@ static void verify_after(uv_work_t *w, int status)
     struct auth_op *op = w->data;
     struct hilo_server *s = op->s;
     unsigned char rnd[32];
-    char b64[64], th[65], key[160], fk[160], exp[24];
+    char b64[64], th[65];
 
     hashq.running--;
     hash_next(s);
@@ -220,20 +203,16 @@ static void verify_after(uv_work_t *w, int status)
     snprintf(op->si.token, sizeof op->si.token, "s1.%llu.%s", (unsigned long long)op->si.exp_ms,
              b64);
     hilo_token_hash(op->si.token, th);
-    hilo_key(key, sizeof key, HILO_K_SESSION, th);
-    hilo_key(fk, sizeof fk, HILO_K_LOGIN_FAIL, op->nkey);
-    snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->si.exp_ms);
     /* The agent's epoch goes with the session: a new one (password, removal,
      * demotion) ends it. A right password forgets the name's failures. */
-    const char *hset[] = {"HSET", key, "name", op->si.name, "display", op->si.display,
-                          "role", op->si.role, "exp", exp, "epoch", op->epoch};
-    const char *pexp[] = {"PEXPIREAT", key, exp};
-    const char *del[] = {"DEL", fk};
+    struct hilo_store_session sess = {.token_hash = th, .name = op->si.name,
+                                      .display = op->si.display, .role = op->si.role,
+                                      .epoch = op->epoch, .exp_ms = op->si.exp_ms};
     struct hilo_tx tx;
     hilo_tx_begin(&tx, s->redis);
-    hilo_tx_add(&tx, 12, hset, NULL);
-    hilo_tx_add(&tx, 3, pexp, NULL);
-    hilo_tx_add(&tx, 2, del, NULL);
+    hilo_tx_session_save(&tx, &sess);
+    hilo_tx_session_expire(&tx, &sess);
+    hilo_tx_login_fail_clear(&tx, op->nkey);
     if (hilo_tx_commit(&tx, session_saved_cb, op) < 0)
         auth_done(op, -HILO_EUNAVAIL);
 }
@@ -296,7 +275,6 @@ int hilo_agents_login_from(struct hilo_server *s, const char *name, const char *
                            const char *ip, hilo_auth_cb cb, void *data)
 {
     struct auth_op *op;
-    char key[160], ln[160], li[160];
     int name_ok = hilo_agents_name_ok(name);
     struct hilo_tx tx;
     if (!hilo_redis_ready(s->redis))
@@ -317,16 +295,12 @@ int hilo_agents_login_from(struct hilo_server *s, const char *name, const char *
     if (ip && ip[0] && strlen(ip) < 60)
         snprintf(op->ipkey, sizeof op->ipkey, "ip:%s", ip);
     /* An invalid name is looked up as "" (never exists) to keep timing flat. */
-    hilo_key(key, sizeof key, HILO_K_AGENT, name_ok ? name : "");
-    hilo_key(ln, sizeof ln, HILO_K_LOGIN_LOCK, op->nkey);
-    hilo_key(li, sizeof li, HILO_K_LOGIN_LOCK, op->ipkey);
-    const char *hg[] = {"HGETALL", key}, *pn[] = {"PTTL", ln}, *pi[] = {"PTTL", li};
     hilo_tx_begin(&tx, s->redis);
-    hilo_tx_add(&tx, 2, hg, NULL);
+    hilo_tx_agent_get(&tx, name_ok ? name : "");
     if (op->nkey[0])
-        hilo_tx_add(&tx, 2, pn, NULL);
+        hilo_tx_login_lock_ttl(&tx, op->nkey);
     if (op->ipkey[0])
-        hilo_tx_add(&tx, 2, pi, NULL);
+        hilo_tx_login_lock_ttl(&tx, op->ipkey);
     int rc = hilo_tx_commit(&tx, agent_loaded_cb, op);
     if (rc < 0) {
         sodium_memzero(op->password, strlen(op->password));
@@ -366,7 +340,6 @@ static void session_agent_cb(redisReply *reply, void *data)
 static void session_loaded_cb(redisReply *reply, void *data)
 {
     struct auth_op *op = data;
-    char key[160];
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         auth_done(op, -HILO_EUNAVAIL);
         return;
@@ -380,9 +353,7 @@ static void session_loaded_cb(redisReply *reply, void *data)
         auth_done(op, -HILO_EEXPIRED);
         return;
     }
-    hilo_key(key, sizeof key, HILO_K_AGENT, op->si.name);
-    const char *argv[] = {"HGETALL", key};
-    if (hilo_redis_cmdargv(op->s->redis, session_agent_cb, op, 2, argv, NULL) < 0)
+    if (hilo_store_agent_get(op->s->redis, op->si.name, session_agent_cb, op) < 0)
         auth_done(op, -HILO_EUNAVAIL);
 }
 
@@ -400,7 +371,7 @@ static uint64_t token_expiry(const char *token)
 int hilo_agents_check(struct hilo_server *s, const char *token, hilo_auth_cb cb, void *data)
 {
     struct auth_op *op;
-    char th[65], key[160];
+    char th[65];
     uint64_t exp = token_expiry(token);
 
     if (exp && exp <= hilo_now_ms()) {
@@ -420,9 +391,7 @@ int hilo_agents_check(struct hilo_server *s, const char *token, hilo_auth_cb cb,
     op->cb = cb;
     op->data = data;
     hilo_token_hash(token, th);
-    hilo_key(key, sizeof key, HILO_K_SESSION, th);
-    const char *argv[] = {"HGETALL", key};
-    int rc = hilo_redis_cmdargv(s->redis, session_loaded_cb, op, 2, argv, NULL);
+    int rc = hilo_store_session_get(s->redis, th, session_loaded_cb, op);
     if (rc < 0)
         free(op);
     return rc;
@@ -445,7 +414,7 @@ static void logout_cb(redisReply *reply, void *data)
 int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb, void *data)
 {
     struct auth_op *op;
-    char th[65], key[160];
+    char th[65];
     struct hilo_tx tx;
     if (!hilo_redis_ready(s->redis))
         return -HILO_EUNAVAIL;
@@ -458,11 +427,9 @@ int hilo_agents_logout(struct hilo_server *s, const char *token, hilo_auth_cb cb
     /* sockets know their session by its expiry, which is in the token */
     op->si.exp_ms = token_expiry(token);
     hilo_token_hash(token, th);
-    hilo_key(key, sizeof key, HILO_K_SESSION, th);
-    const char *hg[] = {"HGET", key, "name"}, *del[] = {"DEL", key};
     hilo_tx_begin(&tx, s->redis);
-    hilo_tx_add(&tx, 3, hg, NULL);
-    hilo_tx_add(&tx, 2, del, NULL);
+    hilo_tx_session_name(&tx, th);
+    hilo_tx_session_del(&tx, th);
     int rc = hilo_tx_commit(&tx, logout_cb, op);
     if (rc < 0) {
         free(op);

@@ -14,6 +14,7 @@
 
 #include "hilo/agents.h"
 #include "hilo/log.h"
+#include "hilo/store_index.h"
 #include "hilo/ws.h"
 #include "internal.h"
 
@@ -37,8 +38,8 @@ int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t
     char msg[128];
     if (hilo_agents_revoke_msg(msg, sizeof msg, name, exp_ms, keep) < 0)
         return -HILO_EINTERNAL;
-    const char *argv[] = {"PUBLISH", s->events_channel, msg};
-    return hilo_redis_cmdargv(s->redis, NULL, NULL, 3, argv, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
+    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
 }
 
 struct revoke {

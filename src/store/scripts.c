@@ -16,6 +16,7 @@ static const char *const sources[HILO_S_COUNT] = {
     [HILO_S_OUTBOX_DUE] = hilo_lua_outbox_due,
     [HILO_S_DUE] = hilo_lua_due,
     [HILO_S_CUST] = hilo_lua_cust,
+    [HILO_S_LOGIN_FAIL] = hilo_lua_login_fail,
 };
 
 static char shas[HILO_S_COUNT][41];
