@@ -240,6 +240,14 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
                 }
                 hilo_frame_unref(f);
             }
+        } else if (kind == 'V' && route) {
+            /* a held join's code for the customer's open widget
+             * (docs/continuity.md): customers only, never stored */
+            struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
+            for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
+                    hilo_conn_send(w->conn, f);
+            hilo_frame_unref(f);
         } else if (kind == 'R') { /* an agent session ended (revoke.c) */
             hilo_agents_on_revoke(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'Y' && route && eol - line > 2) {
