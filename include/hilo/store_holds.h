@@ -117,6 +117,8 @@ int hilo_store_rate_argv(struct hilo_store_cmd *c, const struct hilo_store_rate 
 int hilo_store_rate_hit(struct hilo_redis *r, const struct hilo_store_rate *op, hilo_redis_cb cb,
                         void *data);
 int hilo_tx_rate_hit(struct hilo_tx *tx, const struct hilo_store_rate *op);
+/* GET the counter (nil: no attempt in the window) */
+int hilo_tx_rate_get(struct hilo_tx *tx, const struct hilo_store_rate *op);
 
 /* ---- a notice's delivery (outbox entries of pseudo-ticket "h<id>") -------
  * HSET {t:h<id>}:dd <key> <event id>, HSET {t:h<id>}:dl <event id> <json>:

@@ -434,6 +434,9 @@ static void sync_cb(redisReply *reply, void *data)
     if (!err && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
         err = -HILO_EINTERNAL;
     if (err) {
+        if (err == -HILO_EUNKNOWNTICKET && op->mode == SYNC_RESUME &&
+            hilo_sess(c)->role != HILO_ROLE_AGENT)
+            hilo_ws_customer_resume_refused(c); /* a guess: counted (docs/continuity.md) */
         if (op->mode != SYNC_SILENT)
             hilo_conn_error(c, err, op->req, NULL);
         else if (err == -HILO_EUNAVAIL) {

@@ -323,7 +323,7 @@ int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req)
         return err;
     if (bad || !after || parse_id(after, &ms, &seq) < 0)
         return -HILO_EBADFRAME;
-    return hilo_live_sync_start(c, ref, after, SYNC_RESUME, req);
+    return hilo_ws_customer_resume_checked(c, ref, after, req);
 }
 
 int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)

@@ -367,6 +367,20 @@ int hilo_tx_rate_hit(struct hilo_tx *tx, const struct hilo_store_rate *op)
     TX(hilo_store_rate_argv(&c, op));
 }
 
+static int rate_get_argv(struct hilo_store_cmd *c, const struct hilo_store_rate *op)
+{
+    char arg[360];
+    int n = snprintf(arg, sizeof arg, "%s:%s", s_(op->scope), s_(op->key));
+    if (n < 0 || (size_t)n >= sizeof arg || keyed(c, "GET", HILO_K_RATE, arg) < 0)
+        return -HILO_EINTERNAL;
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_rate_get(struct hilo_tx *tx, const struct hilo_store_rate *op)
+{
+    TX(rate_get_argv(&c, op));
+}
+
 /* ---- notices ------------------------------------------------------------- */
 
 int hilo_tx_notice(struct hilo_tx *tx, const struct hilo_store_notice *op)
