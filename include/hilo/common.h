@@ -28,6 +28,7 @@ enum hilo_err {
     HILO_EUNAVAIL,
     HILO_EINTERNAL,
     HILO_EUNKNOWNEVENT,
+    HILO_EUNKNOWNHOLD,
     HILO_ELAST
 };
 

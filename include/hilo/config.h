@@ -64,6 +64,11 @@ struct hilo_config {
     char *webhook_url;
     char *webhook_secret;
     int test_clock; /* 1: POST /test/clock moves hilo_now_ms (tests only) */
+    /* verified continuity */
+    int ref_attempts_identity;
+    int ref_attempts_ticket;
+    int ref_attempts_ip;
+    int ref_attempt_window;
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

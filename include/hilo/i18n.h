@@ -30,4 +30,15 @@ enum {
 void hilo_i18n_ack(const char *lang, const char *ref, int eta_minutes, unsigned channels,
                    char *out, size_t n);
 
+/* ---- held joins (src/domain/i18n_holds.c, docs/continuity.md) ---------------
+ * what: "held", "held_voice", "code_bad", "code_dead", "rejected", "rate"
+ * ("" for another). */
+const char *hilo_i18n_hold(const char *lang, const char *what);
+/* "You're connected to case <ref>." */
+void hilo_i18n_hold_connected(const char *lang, const char *ref, char *out, size_t n);
+/* To the customer's proven channel: someone on channel <masked> asks to
+ * join case ref; the code, if it was them. */
+void hilo_i18n_hold_code(const char *lang, const char *ref, const char *channel,
+                         const char *masked, const char *code, char *out, size_t n);
+
 #endif

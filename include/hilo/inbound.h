@@ -77,6 +77,18 @@ enum hilo_inbound_next {
  * dedupe mark is set only on STORED, after the write; never beside it. */
 enum hilo_inbound_next hilo_inbound_after_append(int err);
 
+/* ---- held messages (docs/continuity.md) --------------------------------------- */
+
+/* A message as it waits in a hold: JSON of its fields and kind ("message",
+ * "call"); caller frees. NULL: no memory. */
+char *hilo_inbound_held_json(const struct hilo_inbound *m, const char *kind);
+/* The message back (one item, next NULL; hilo_inbound_free), its kind into
+ * kind; NULL when js is not a held message. */
+struct hilo_inbound *hilo_inbound_from_held(const char *js, size_t len, char *kind, size_t kn);
+/* Is a text a confirmation code: six digits (spaces or dashes between
+ * them allowed) and nothing else? 0 and the digits, or -1. */
+int hilo_inbound_code(const char *text, char out[7]);
+
 /* ---- voice ------------------------------------------------------------------ */
 
 enum hilo_voice_kind {

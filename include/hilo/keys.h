@@ -41,6 +41,14 @@ enum hilo_key {
     HILO_K_REPLAY,     /* string: signature token -> what it signed  arg: "<provider>:<token>" */
     HILO_K_LOGIN_FAIL, /* string: failed logins (TTL window) arg: "n:<name>" or "ip:<addr>" */
     HILO_K_LOGIN_LOCK, /* string: login refused while set  arg: as HILO_K_LOGIN_FAIL */
+    /* continuity (docs/continuity.md) */
+    HILO_K_CUST_EVIDENCE,/* hash: identity -> evidence json  arg: customer id */
+    HILO_K_HOLD,       /* hash: a held join                arg: hold id */
+    HILO_K_HOLD_MSGS,  /* list: the held messages (json)   arg: hold id */
+    HILO_K_HOLDS,      /* zset: pending hold ids by time   arg: unused */
+    HILO_K_HOLD_BY,    /* string: identity -> pending hold arg: identity */
+    HILO_K_TICKET_HOLDS,/* zset: hold ids naming a ticket  arg: ref */
+    HILO_K_RATE,       /* string: attempt counter (TTL)    arg: "<scope>:<key>" */
 };
 
 /* Every key of one ticket, built at once. */

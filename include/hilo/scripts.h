@@ -21,6 +21,9 @@ enum hilo_script {
     HILO_S_DELIVERY, /* resolve / update an outbound delivery */
     HILO_S_OUTBOX_DUE, /* move due outbox retries back into the stream */
     HILO_S_LOGIN_FAIL, /* count a failed login, lock out past the limit */
+    HILO_S_HOLD,    /* a held join: open, add, try a code, decide */
+    HILO_S_HOLDEV,  /* an internal hold event on a ticket (+ counters) */
+    HILO_S_RATE,    /* INCR + PEXPIRE on the first hit */
     HILO_S_COUNT
 };
 

@@ -44,6 +44,10 @@ struct hilo_ticket_customer {
     const char *id;           /* required */
     const char *name, *email, *locale;
     const char *identities[HILO_TICKETS_MAX_IDENTS]; /* NULL-terminated early */
+    /* How the identities were proven (docs/continuity.md): NULL = by their
+     * kind (hilo_identity_evidence_default), kept if recorded before;
+     * "code" or "agent" (by whom: evidence_by) replace an earlier record. */
+    const char *evidence, *evidence_by;
 };
 
 /* A new ticket with its first event and the acknowledgement. */

@@ -202,5 +202,14 @@ void api_ticket_list(struct api *a);    /*             GET tickets */
 void api_ticket_get(struct api *a);     /*             GET tickets/:ref */
 void api_ticket_message(struct api *a); /*             POST tickets/:ref/messages */
 void api_media(struct api *a);          /* media.c     GET media/whatsapp/:id */
+/* holds.c (docs/continuity.md) */
+void api_holds_list(struct api *a);          /* GET holds */
+void api_hold_get(struct api *a);            /* GET holds/:id */
+void api_hold_approve(struct api *a);        /* POST holds/:id/approve */
+void api_hold_reject(struct api *a);         /* POST holds/:id/reject */
+void api_customer_identities(struct api *a); /* GET customers/:id/identities */
+void api_identity_revoke(struct api *a);     /* POST customers/:id/identities/revoke */
+/* A hold as agents see it, from its HGETALL and LRANGE replies; NULL: gone. */
+json_t *api_hold_json(const redisReply *hash, const redisReply *msgs);
 
 #endif

@@ -195,6 +195,12 @@ static const struct api_route routes[] = {
     {"PATCH", "agents/:name", R_ADMIN, api_agent_patch},
     {"DELETE", "agents/:name", R_ADMIN, api_agent_delete},
     {"POST", "agents/:name/password", R_ADMIN | R_SELF, api_agent_password},
+    {"GET", "holds", R_AGENT, api_holds_list},
+    {"GET", "holds/:id", R_AGENT, api_hold_get},
+    {"POST", "holds/:id/approve", R_AGENT, api_hold_approve},
+    {"POST", "holds/:id/reject", R_AGENT, api_hold_reject},
+    {"GET", "customers/:id/identities", R_AGENT, api_customer_identities},
+    {"POST", "customers/:id/identities/revoke", R_ADMIN, api_identity_revoke},
 };
 
 /* The one place that refuses a request: 401 (err from authentication), then

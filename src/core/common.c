@@ -24,6 +24,7 @@ static const struct {
     [HILO_EINTERNAL - HILO_EBASE] = {"internal", "Internal error; nothing was stored."},
     [HILO_EUNKNOWNEVENT - HILO_EBASE] = {"unknown_event",
                                          "No event with that id in this ticket; resume from \"0\"."},
+    [HILO_EUNKNOWNHOLD - HILO_EBASE] = {"unknown_hold", "No held join with that id."},
 };
 
 static uint64_t counts[HILO_ELAST - HILO_EBASE];

@@ -140,6 +140,18 @@ static const struct opt opts[] = {
      "Key of the webhooks' X-Hilo-Signature (HMAC-SHA256)."},
     {"test_clock", I(test_clock), "0", 0, 1, 0,
      "Tests only: 1 lets loopback clients move the wall clock with POST /test/clock."},
+    /* verified continuity (docs/continuity.md) */
+    {"ref_attempts_identity", I(ref_attempts_identity), "5", 1, 100000, 0,
+     "Messages naming a case one sender (phone, email, WhatsApp id) may send within "
+     "ref_attempt_window before they are dropped (rate_limited)."},
+    {"ref_attempts_ticket", I(ref_attempts_ticket), "10", 1, 100000, 0,
+     "Held joins naming one case within ref_attempt_window that send its customer a code; "
+     "later ones are held without a code."},
+    {"ref_attempts_ip", I(ref_attempts_ip), "20", 1, 1000000, 0,
+     "Resumes of a case that is not the visitor's from one client address within "
+     "ref_attempt_window before resumes from it are refused (rate_limited)."},
+    {"ref_attempt_window", I(ref_attempt_window), "3600", 1, 86400, 0,
+     "Seconds the case-reference attempt counters cover (from the first attempt)."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

@@ -89,6 +89,8 @@ static const struct hilo_frame_type hub_frames[] = {
     {"assign", A, READY, hilo_ws_agent_assign},
     {"status", A, READY, hilo_ws_agent_status},
     {"delivery.retry", A, READY, hilo_ws_agent_delivery_retry},
+    {"hold.approve", A, READY, hilo_ws_agent_hold_approve},
+    {"hold.reject", A, READY, hilo_ws_agent_hold_reject},
 };
 
 #undef C

@@ -157,5 +157,14 @@ int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req);
+/* ws_holds.c: hold.approve / hold.reject {hold} (docs/continuity.md) */
+int hilo_ws_agent_hold_approve(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_hold_reject(struct hilo_conn *c, json_t *msg, const char *req);
+/* A customer's resume: its own current case at once; another reference
+ * only under the attempt limits (-HILO_ERATE otherwise, sent with req). */
+int hilo_ws_customer_resume_checked(struct hilo_conn *c, const char *ref, const char *after,
+                                    const char *req);
+/* A customer's resume was refused (unknown_ticket): counts the attempt. */
+void hilo_ws_customer_resume_refused(struct hilo_conn *c);
 
 #endif

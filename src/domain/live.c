@@ -240,6 +240,14 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
                 }
                 hilo_frame_unref(f);
             }
+        } else if (kind == 'V' && route) {
+            /* a held join's code for the customer's open widget
+             * (docs/continuity.md): customers only, never stored */
+            struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
+            for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
+                    hilo_conn_send(w->conn, f);
+            hilo_frame_unref(f);
         } else if (kind == 'R') { /* an agent session ended (revoke.c) */
             hilo_agents_on_revoke(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'Y' && route && eol - line > 2) {
@@ -426,6 +434,9 @@ static void sync_cb(redisReply *reply, void *data)
     if (!err && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3))
         err = -HILO_EINTERNAL;
     if (err) {
+        if (err == -HILO_EUNKNOWNTICKET && op->mode == SYNC_RESUME &&
+            hilo_sess(c)->role != HILO_ROLE_AGENT)
+            hilo_ws_customer_resume_refused(c); /* a guess: counted (docs/continuity.md) */
         if (op->mode != SYNC_SILENT)
             hilo_conn_error(c, err, op->req, NULL);
         else if (err == -HILO_EUNAVAIL) {

@@ -13,6 +13,7 @@
 #include "hilo/common.h"
 #include "hilo/channels.h"
 #include "hilo/i18n.h"
+#include "hilo/identity.h"
 #include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
 #include "hilo/store.h"
@@ -187,6 +188,7 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
             .identity = cu->identities[i], .customer = cu->id, .nx = 1};
         hilo_tx_ident_link(tx, &link);
         hilo_tx_customer_ids_add(tx, cu->id, cu->identities[i]);
+        hilo_identity_tx_evidence(tx, cu->id, cu->identities[i], cu->evidence, cu->evidence_by);
     }
     if (!empty(cu->email)) {
         struct hilo_store_search_email ix = {.email = cu->email, .customer = cu->id};
@@ -281,6 +283,8 @@ static int create_copy(struct create_op *op, const struct hilo_ticket_create *in
     memset(r->customer.identities, 0, sizeof r->customer.identities);
     for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && in->customer.identities[i]; i++)
         r->customer.identities[i] = OWN(op, in->customer.identities[i], &fail);
+    r->customer.evidence = in->customer.evidence ? OWN(op, in->customer.evidence, &fail) : NULL;
+    r->customer.evidence_by = in->customer.evidence_by ? OWN(op, in->customer.evidence_by, &fail) : NULL;
     return fail ? -HILO_EINTERNAL : 0;
 }
 

@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "hilo/buf.h"
 #include "hilo/i18n.h"
+#include "hilo/identity.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
@@ -129,9 +130,22 @@ static void hello_cb(redisReply *reply, void *data)
             web = reply->element[0]->str;
         if (reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING)
             user = reply->element[1]->str;
+        /* A signed user is its own customer: its own if known, else a new
+         * one; never the customer of an anonymous visitor's token this
+         * browser holds (docs/continuity.md). Its identity is the signed
+         * one, so the token links nothing to it. */
+        if (op->user_ident) {
+            free(se->ident);
+            se->ident = strdup(op->user_ident);
+            web = NULL;
+        }
         if (user || web) {
             free(se->id);
             se->id = strdup(user ? user : web);
+        }
+        if (!se->ident || !se->id) {
+            hello_fail(op, -HILO_EINTERNAL);
+            return;
         }
         if (op->user_ident || op->name || op->email) {
             /* Signed identity or pre-chat fields: write them now. */
@@ -141,7 +155,7 @@ static void hello_cb(redisReply *reply, void *data)
                 .name = op->name,
                 .email = op->email,
                 .locale = se->locale,
-                .identity2 = op->user_ident,
+                .identity2 = "",
             };
             struct hilo_store_argv a;
             struct hilo_tx tx;
@@ -156,11 +170,14 @@ static void hello_cb(redisReply *reply, void *data)
             }
             hilo_tx_begin(&tx, c->srv->redis);
             hilo_tx_add_argv(&tx, &a);
-            hilo_tx_ident_link(&tx, &web_link);
+            if (op->user_ident) {
+                hilo_tx_ident_link(&tx, &user_link);
+                hilo_identity_tx_evidence(&tx, se->id, op->user_ident, NULL, NULL);
+            } else {
+                hilo_tx_ident_link(&tx, &web_link);
+            }
             if (op->email)
                 hilo_tx_search_email(&tx, &ix);
-            if (op->user_ident)
-                hilo_tx_ident_link(&tx, &user_link);
             hilo_tx_customer_get(&tx, se->id);
             if (hilo_tx_commit(&tx, hello_cb, op) < 0)
                 hello_fail(op, -HILO_EUNAVAIL);
@@ -323,7 +340,7 @@ int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req)
         return err;
     if (bad || !after || parse_id(after, &ms, &seq) < 0)
         return -HILO_EBADFRAME;
-    return hilo_live_sync_start(c, ref, after, SYNC_RESUME, req);
+    return hilo_ws_customer_resume_checked(c, ref, after, req);
 }
 
 int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)

@@ -6,6 +6,7 @@
 #include <hiredis/hiredis.h>
 
 #include "hilo/channels.h"
+#include "hilo/holds.h"
 #include "hilo/inbound.h"
 #include "hilo/ref.h"
 #include "hilo/store.h"
@@ -55,6 +56,14 @@ struct in_op {
     enum in_voice_step vstep;
     char twiml_text[600];
     char replay_digest[65]; /* what the signature's token was claimed for */
+    /* held joins (holds.c) */
+    char hold[HILO_HOLD_ID_MAX];    /* the sender's pending hold, if any */
+    char code[7];                   /* the code the message is ('' = none) */
+    char msgid_ref[HILO_REF_MAX];   /* ref of the email this answers ('' = none) */
+    char qref[HILO_REF_MAX];        /* the reference a held message names */
+    int real;                       /* it names a ticket that could take it */
+    char newhold[HILO_HOLD_ID_MAX]; /* the hold being opened */
+    char owner_code[7];             /* its code, until sent */
 };
 
 struct in_op *in_op_new(struct hilo_http *r, enum in_answer answer);
@@ -76,7 +85,24 @@ void in_write_append(struct in_op *op, enum hilo_append_op kind);
 /* The event's extra JSON (type, provider, subject); caller frees. */
 char *in_event_extra(const struct hilo_inbound *m);
 
+/* Sets the dedupe mark of op->cur (stored on ref) in tx. */
+void in_tx_mark_seen(struct hilo_tx *tx, struct in_op *op, const char *ref);
+/* The message is handled: the next one (or the statuses). */
+void in_message_done(struct in_op *op);
+/* The ticket op->cur goes to when it is no code for a hold: quoted, the
+ * sender's current, or new (pipeline.c). */
+void in_route(struct in_op *op);
+
+/* holds.c (docs/continuity.md) */
+/* op->cur names ref (op->real: a ticket that could take it) and its sender
+ * is not proven for it: held (or added to the sender's pending hold). */
+void in_hold(struct in_op *op, const char *ref, int real);
+/* op->cur is op->code for the sender's pending hold op->hold. */
+void in_hold_try(struct in_op *op);
+
 /* voice.c */
+/* Answers a call with text and hangs up; frees op. */
+void in_voice_say(struct in_op *op, const char *text);
 /* A verified voice webhook of kind (enum hilo_voice_kind, or -1). */
 void in_voice(struct hilo_http *r, const struct hilo_http_in *in, int kind);
 /* A call was stored on op->ref: remember its ticket and answer. */

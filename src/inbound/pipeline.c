@@ -18,6 +18,7 @@
 #include "hilo/server.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
+#include "hilo/store_holds.h"
 #include "hilo/tickets.h"
 #include "internal.h"
 
@@ -141,6 +142,25 @@ static int mark_seen(struct in_op *op, const struct hilo_inbound *m, const char 
     struct hilo_store_seen mark = {
         .provider = m->provider, .provider_id = m->provider_id, .ref = ref, .ttl_s = SEEN_TTL};
     return hilo_store_seen_set(op->s->redis, &mark, cb, cb ? op : NULL);
+}
+
+void in_tx_mark_seen(struct hilo_tx *tx, struct in_op *op, const char *ref)
+{
+    struct hilo_store_cmd c;
+    struct hilo_store_seen mark = {.provider = op->cur->provider, .provider_id = op->cur->provider_id,
+                                   .ref = ref, .ttl_s = SEEN_TTL};
+    if (hilo_store_seen_set_argv(&c, &mark) < 0) {
+        if (tx->rc == 0)
+            tx->rc = -HILO_EINTERNAL;
+        return;
+    }
+    hilo_tx_add_cmd(tx, &c);
+}
+
+void in_message_done(struct in_op *op)
+{
+    op->cur = op->cur->next;
+    next_message(op);
 }
 
 /* The sender, as the customer the write links the ticket to. */
@@ -298,8 +318,9 @@ static void current(struct in_op *op)
     decide(op, 0);
 }
 
-/* A summary of the ticket op->ref: does it take the message? */
-static int summary_takes(struct in_op *op, const redisReply *reply)
+/* A summary of the ticket op->ref: does it take the message? Its
+ * customer into cust (n bytes; "" when none). */
+static int summary_takes(struct in_op *op, const redisReply *reply, char *cust, size_t n)
 {
     json_error_t je;
     json_t *sum = NULL;
@@ -310,7 +331,8 @@ static int summary_takes(struct in_op *op, const redisReply *reply)
     const char *st = sum ? json_string_value(json_object_get(sum, "status")) : NULL;
     const char *cu = sum ? json_string_value(json_object_get(sum, "customer")) : NULL;
     const char *loc = sum ? json_string_value(json_object_get(sum, "locale")) : NULL;
-    takes = st && cu && hilo_inbound_ticket_takes(st, cu);
+    takes = st && cu && *cu && hilo_inbound_ticket_takes(st, cu);
+    snprintf(cust, n, "%s", cu ? cu : "");
     if (takes) {
         snprintf(op->tcust, sizeof op->tcust, "%s", cu);
         snprintf(op->status, sizeof op->status, "%s", st);
@@ -318,6 +340,18 @@ static int summary_takes(struct in_op *op, const redisReply *reply)
     }
     json_decref(sum);
     return takes;
+}
+
+void in_route(struct in_op *op)
+{
+    char ref[HILO_REF_MAX];
+    if (hilo_inbound_quoted_ref(op->cur, op->msgid_ref[0] ? op->msgid_ref : NULL, ref) == 0) {
+        op->step = IN_STEP_QUOTED;
+        if (send_summary(op, ref) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    current(op);
 }
 
 static void step_cb(redisReply *reply, void *data)
@@ -330,8 +364,8 @@ static void step_cb(redisReply *reply, void *data)
         return;
     }
     switch (op->step) {
-    case IN_STEP_SEEN: /* [seen, ident, msgid] */
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+    case IN_STEP_SEEN: /* [seen, ident, msgid, hold] */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
             in_fail(op, -HILO_EINTERNAL);
             return;
         }
@@ -341,33 +375,55 @@ static void step_cb(redisReply *reply, void *data)
             next_message(op);
             return;
         }
-        op->cid[0] = '\0';
+        op->cid[0] = op->hold[0] = op->msgid_ref[0] = '\0';
         if (reply->element[1]->type == REDIS_REPLY_STRING)
             snprintf(op->cid, sizeof op->cid, "%s", reply->element[1]->str);
-        if (hilo_inbound_quoted_ref(op->cur, reply->element[2]->type == REDIS_REPLY_STRING
-                                                 ? reply->element[2]->str
-                                                 : NULL,
-                                    ref) == 0) {
-            op->step = IN_STEP_QUOTED;
-            if (send_summary(op, ref) < 0)
-                in_fail(op, -HILO_EUNAVAIL);
+        if (reply->element[2]->type == REDIS_REPLY_STRING &&
+            hilo_ref_normalize(reply->element[2]->str, ref) == 0)
+            snprintf(op->msgid_ref, sizeof op->msgid_ref, "%s", ref);
+        if (reply->element[3]->type == REDIS_REPLY_STRING &&
+            reply->element[3]->len == HILO_HOLD_ID_MAX - 1)
+            snprintf(op->hold, sizeof op->hold, "%s", reply->element[3]->str);
+        /* a code from a sender with a pending hold confirms it (a call's
+         * code is keyed in: voice.c sets op->code) */
+        if (op->hold[0] && (op->code[0] || (!op->voice && hilo_inbound_code(op->cur->text, op->code) == 0))) {
+            in_hold_try(op);
             return;
         }
-        current(op);
+        op->code[0] = '\0';
+        in_route(op);
         return;
-    case IN_STEP_QUOTED:
-    case IN_STEP_CURRENT:
-        if (summary_takes(op, reply)) {
+    case IN_STEP_QUOTED: {
+        /* only a sender proven for the ticket's customer joins it; anyone
+         * else is held, whether the ticket exists or not (no oracle) */
+        char cust[40];
+        int takes = summary_takes(op, reply, cust, sizeof cust);
+        if (op->cid[0] && strcmp(cust, op->cid) == 0) {
+            if (!takes) {
+                current(op);
+                return;
+            }
             if (op->voice)
                 hilo_i18n_voice_known(op->locale, op->ref, op->status, op->twiml_text,
                                       sizeof op->twiml_text);
             decide(op, 1);
-        } else if (op->step == IN_STEP_CURRENT) {
-            decide(op, 0);
+            return;
+        }
+        in_hold(op, op->ref, takes);
+        return;
+    }
+    case IN_STEP_CURRENT: {
+        char cust[40];
+        if (summary_takes(op, reply, cust, sizeof cust)) {
+            if (op->voice)
+                hilo_i18n_voice_known(op->locale, op->ref, op->status, op->twiml_text,
+                                      sizeof op->twiml_text);
+            decide(op, 1);
         } else {
-            current(op);
+            decide(op, 0);
         }
         return;
+    }
     case IN_STEP_CURRENT_REF:
         if (reply->type == REDIS_REPLY_STRING && strlen(reply->str) < HILO_REF_MAX) {
             op->step = IN_STEP_CURRENT;
@@ -397,11 +453,13 @@ void in_start_message(struct in_op *op)
     hilo_inbound_reply_id(m, reply_id, sizeof reply_id);
     struct hilo_store_seen seen = {.provider = m->provider, .provider_id = m->provider_id};
     op->step = IN_STEP_SEEN;
-    /* [seen ref, identity's customer, ref of the email this replies to] */
+    /* [seen ref, identity's customer, ref of the email this replies to,
+     * the identity's pending hold] */
     hilo_tx_begin(&tx, op->s->redis);
     hilo_tx_seen_get(&tx, &seen);
     hilo_tx_ident_get(&tx, op->identity);
     hilo_tx_msgid_get(&tx, reply_id[0] ? reply_id : "-");
+    hilo_tx_hold_by_get(&tx, op->identity);
     if (hilo_tx_commit(&tx, step_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

@@ -82,6 +82,13 @@ static void voice_gather(struct in_op *op, int again)
     in_op_free(op);
 }
 
+void in_voice_say(struct in_op *op, const char *text)
+{
+    in_answer_twiml(op->r, hilo_twiml_say(op->locale[0] ? op->locale : op->s->cfg->default_locale,
+                                          text));
+    in_op_free(op);
+}
+
 static void voice_thanks(struct in_op *op)
 {
     in_answer_twiml(op->r, hilo_twiml_say(op->locale, hilo_i18n_voice_thanks(op->locale)));
@@ -165,6 +172,19 @@ static void voice_gathered(struct in_op *op)
     int attempt = n ? (int)strtol(n, NULL, 10) : 1;
     char norm[HILO_REF_MAX];
     int valid = *digits && hilo_ref_normalize(digits, norm) == 0;
+    /* six digits: the code of the caller's held join (pipeline: only if
+     * the number has one pending) */
+    if (!valid && hilo_inbound_code(digits, op->code) == 0) {
+        op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), "start");
+        if (!op->msgs) {
+            in_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+        op->cur = op->msgs;
+        in_start_message(op);
+        return;
+    }
+    op->code[0] = '\0';
     if (*digits && !valid && attempt < 2) {
         voice_gather(op, 1);
         return;

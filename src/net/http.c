@@ -119,7 +119,8 @@ static int err_status(int err)
     case HILO_ERATE: return 429;
     case HILO_ETOOLARGE: return 413;
     case HILO_EUNKNOWNTICKET:
-    case HILO_EUNKNOWNAGENT: return 404;
+    case HILO_EUNKNOWNAGENT:
+    case HILO_EUNKNOWNHOLD: return 404;
     case HILO_EBADSTATE: return 409;
     default: return 500;
     }

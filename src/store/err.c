@@ -13,6 +13,8 @@ static const struct {
     {"forbidden", -HILO_EFORBIDDEN},
     {"closed", -HILO_EBADSTATE},
     {"unknown_event", -HILO_EUNKNOWNEVENT},
+    {"bad_state", -HILO_EBADSTATE},
+    {"unknown_hold", -HILO_EUNKNOWNHOLD},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */

@@ -58,6 +58,14 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_REPLAY: r = snprintf(buf, n, "%s:replay:%s", p, arg); break;
     case HILO_K_LOGIN_FAIL: r = snprintf(buf, n, "%s:login:fail:%s", p, arg); break;
     case HILO_K_LOGIN_LOCK: r = snprintf(buf, n, "%s:login:lock:%s", p, arg); break;
+    case HILO_K_CUST_EVIDENCE: r = snprintf(buf, n, "%s:{c:%s}:idev", p, arg); break;
+    /* a hold's keys share the slot of its notices' pseudo-ticket "h<id>" */
+    case HILO_K_HOLD: r = snprintf(buf, n, "%s:{t:h%s}:hold", p, arg); break;
+    case HILO_K_HOLD_MSGS: r = snprintf(buf, n, "%s:{t:h%s}:hm", p, arg); break;
+    case HILO_K_HOLDS: r = snprintf(buf, n, "%s:holds", p); break;
+    case HILO_K_HOLD_BY: r = snprintf(buf, n, "%s:holdby:%s", p, arg); break;
+    case HILO_K_TICKET_HOLDS: r = snprintf(buf, n, "%s:{t:%s}:holds", p, arg); break;
+    case HILO_K_RATE: r = snprintf(buf, n, "%s:rl:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

@@ -17,6 +17,9 @@ static const char *const sources[HILO_S_COUNT] = {
     [HILO_S_DUE] = hilo_lua_due,
     [HILO_S_CUST] = hilo_lua_cust,
     [HILO_S_LOGIN_FAIL] = hilo_lua_login_fail,
+    [HILO_S_HOLD] = hilo_lua_hold,
+    [HILO_S_HOLDEV] = hilo_lua_holdev,
+    [HILO_S_RATE] = hilo_lua_rate,
 };
 
 static char shas[HILO_S_COUNT][41];

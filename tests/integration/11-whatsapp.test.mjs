@@ -270,7 +270,7 @@ test('agent reply on whatsapp: one Graph request, delivery queued -> sent; statu
   await a.close();
 }));
 
-test('cross-channel: WhatsApp quoting a web ticket reference joins it (no new ticket, no second ack); default reply goes to whatsapp', withLogs(async () => {
+test('cross-channel: WhatsApp quoting a web ticket reference is held until the code from the open widget comes back; then it joins (no new ticket, no second ack); default reply goes to whatsapp', withLogs(async () => {
   const a = await watcher();
   const c = await customer(hilo, { locale: 'es' });
   c.send({ type: 'message', client_id: 'w-1', text: 'Hola, mi pedido no llega' });
@@ -281,15 +281,27 @@ test('cross-channel: WhatsApp quoting a web ticket reference joins it (no new ti
   const text = `hola, mi caso ${formatRef(R)}`;
   const res = await waPost(hilo, waEnvelope([waMessages([{ from: num, text }])]));
   assert.equal(res.status, 200);
+  // Held (docs/continuity.md): the open widget shows the code, the number is told to confirm.
+  const v = await c.next((f) => f.type === 'verify');
+  assert.equal(v.ticket, R);
+  assert.match(v.code, /^\d{6}$/);
+  const notice = await fake.waitFor(fake.whatsapp, (r) => toNum(r) === num);
+  assert.doesNotMatch(notice[0].body.text.body, new RegExp(R), 'the notice names no case');
+  const held = (await a.next(isEv('hold'))).event;
+  assert.equal(held.ticket, R);
+  // The code comes back on WhatsApp: the held message joins, in the thread of the same customer.
+  const r1 = await waPost(hilo, waEnvelope([waMessages([{ from: num, text: v.code }])]));
+  assert.equal(r1.status, 200);
   const ev = (await a.next(isEv('message', (e) => e.text === text))).event;
   assert.equal(ev.ticket, R);
   assert.equal(ev.channel, 'whatsapp');
   // The web customer is the same customer: it sees the message in its thread.
   const cev = await c.next(isEv('message', (e) => e.text === text));
   assert.equal(cev.event.id, ev.id);
+  const connected = await fake.waitFor(fake.whatsapp, (r) => toNum(r) === num, 2);
+  assert.ok(digits(connected[1].body.text.body).includes(R), 'told it is connected to the case');
   await sleep(700);
   assert.deepEqual(a.drain(isTicket((t) => t.ref !== R)), [], 'no new ticket');
-  assert.equal(sentTo(num).length, 0, 'no second ack');
   const th = await a.request({ type: 'ticket.open', ticket: R });
   assert.equal(th.events.filter((e) => e.kind === 'ack').length, 1);
   assert.deepEqual(th.events.filter((e) => e.kind === 'message').map((e) => e.channel), ['web', 'whatsapp']);
@@ -302,9 +314,8 @@ test('cross-channel: WhatsApp quoting a web ticket reference joins it (no new ti
   const sent = await a.next(isDelivery(E, 'sent'), 5000);
   assert.equal(sent.channel, 'whatsapp');
   assert.equal(sent.to, `+${num}`);
-  const reqs = await fake.waitFor(fake.whatsapp, (r) => toNum(r) === num);
+  const reqs = await fake.waitFor(fake.whatsapp, (r) => toNum(r) === num && r.body.text?.body === 'Lo revisamos ahora');
   assert.equal(reqs.length, 1);
-  assert.equal(reqs[0].body.text.body, 'Lo revisamos ahora');
   // A second message from that number (no reference) joins the same ticket (rule 3).
   const r2 = await waPost(hilo, waEnvelope([waMessages([{ from: num, text: 'gracias' }])]));
   assert.equal(r2.status, 200);

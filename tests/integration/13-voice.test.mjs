@@ -75,7 +75,14 @@ test('unknown caller is asked for a reference with <Gather> posting to /webhooks
   assert.ok(says(res.body).length > 0, 'the caller is told what to do');
 }));
 
-test('keyed-in reference: TwiML speaks it, the call joins the ticket and the number is linked (a later SMS joins it)', withLogs(async () => {
+// The open widget shows the code of a held join; the number texts it back.
+async function confirmBySms(c, from, ref) {
+  const v = await c.next((f) => f.type === 'verify');
+  assert.equal(v.ticket, ref);
+  await sms(from, v.code);
+}
+
+test('keyed-in reference from a new number: held (nothing spoken about the case); the code texted back joins the call and links the number (a later SMS joins it)', withLogs(async () => {
   const { c, ref } = await webTicket('en', 'web ticket for the phone');
   const a = await agent(hilo, 'ana', anaPw);
   await a.request({ type: 'queue.watch' });
@@ -87,7 +94,10 @@ test('keyed-in reference: TwiML speaks it, the call joins the ticket and the num
   const res = await twPost(hilo, gatherPath(first.body),
     callParams(from, callSid, { CallStatus: 'in-progress', Digits: ref, FinishedOnKey: '#' }));
   isTwiml(res);
-  assert.ok(findRefs(says(res.body)).includes(ref) || digits(says(res.body)).includes(ref), `TwiML does not speak ${ref}: ${res.body}`);
+  assert.ok(!digits(says(res.body)).includes(ref), `the held call hears the case: ${res.body}`);
+  assert.match(says(res.body), /code/i);
+  assert.doesNotMatch(res.body, /<Record\b/, 'a held call records nothing onto the case');
+  await confirmBySms(c, from, ref);
   const call = (await a.next(isEv('call'))).event;
   assert.equal(call.ticket, ref);
   assert.equal(call.channel, 'voice');
@@ -108,8 +118,10 @@ test('keyed-in reference: TwiML speaks it, the call joins the ticket and the num
 test('known caller with an open ticket: reference and status in Spanish, call event; recording + transcription -> voice message; duration', withLogs(async () => {
   const { c, ref } = await webTicket('es', 'Hola, necesito ayuda con mi factura');
   const from = newPhone();
-  await sms(from, `mi caso es ${formatRef(ref)}`); // links the number to the ticket (rule 2)
+  await sms(from, `mi caso es ${formatRef(ref)}`); // held until the number proves it (docs/continuity.md)
+  await confirmBySms(c, from, ref);
   const a = await agent(hilo, 'ana', anaPw);
+  await sleep(300);
   const th0 = await a.request({ type: 'ticket.open', ticket: ref });
   assert.ok(th0.events.some((e) => e.kind === 'message' && e.channel === 'sms'), 'SMS quoting the reference joined the web ticket');
 

@@ -112,15 +112,17 @@ test('duplicate Message-Id (Mailgun retry with a new token): 200 twice, stored o
 
 test('threading: plus-address, reference in the subject, In-Reply-To a Message-ID Hilo sent; no new ticket, no ack', withLogs(async () => {
   const a = await watcher();
-  const { ref, ackMail } = await newEmailTicket(a, { subject: 'Broken kettle', text: 'The kettle leaks.' });
+  const { addr, ref, ackMail } = await newEmailTicket(a, { subject: 'Broken kettle', text: 'The kettle leaks.' });
   await a.request({ type: 'ticket.open', ticket: ref });
   const cases = [
-    { from: newAddr('plus'), to: `support+${ref}@example.com`, subject: 'more info', text: 'via plus address' },
-    { from: newAddr('subj'), subject: `Re: Broken kettle [#${ref}]`, text: 'via subject tag' },
-    { from: newAddr('subj2'), subject: `About case ${formatRef(ref)}`, text: 'via subject reference' },
-    { from: newAddr('irt'), subject: 'Re: your message', text: 'via in-reply-to', inReplyTo: ackMail.parsed.messageId,
+    // the address the ticket came from (proven by the provider); another
+    // address naming the case is held until proven (test 42)
+    { from: addr, to: `support+${ref}@example.com`, subject: 'more info', text: 'via plus address' },
+    { from: addr, subject: `Re: Broken kettle [#${ref}]`, text: 'via subject tag' },
+    { from: addr, subject: `About case ${formatRef(ref)}`, text: 'via subject reference' },
+    { from: addr, subject: 'Re: your message', text: 'via in-reply-to', inReplyTo: ackMail.parsed.messageId,
       references: `<unrelated@example.org> ${ackMail.parsed.messageId}` },
-    { from: newAddr('refs'), subject: 'Re: your message', text: 'via references only', references: `<x1@example.org> ${ackMail.parsed.messageId}` },
+    { from: addr, subject: 'Re: your message', text: 'via references only', references: `<x1@example.org> ${ackMail.parsed.messageId}` },
   ];
   for (const cse of cases) {
     const mail = mgEmail(cse);
@@ -132,7 +134,7 @@ test('threading: plus-address, reference in the subject, In-Reply-To a Message-I
   }
   await sleep(500);
   assert.deepEqual(a.drain(isTicket((t) => t.ref !== ref)), [], 'no new ticket');
-  for (const cse of cases) assert.equal(fake.mails.filter(mailTo(cse.from)).length, 0, `ack sent to ${cse.from}`);
+  assert.equal(fake.mails.filter(mailTo(addr)).length, 1, 'only the first message was acknowledged');
   await a.close();
 }));
 

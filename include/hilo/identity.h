@@ -1,0 +1,29 @@
+/* The evidence of an identity link (docs/continuity.md): how each identity
+ * of a customer was proven and when. src/domain/identity.c. */
+#ifndef HILO_IDENTITY_H
+#define HILO_IDENTITY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct hilo_tx;
+
+/* How an identity written by its own message is proven, by its kind:
+ * "signed" (user:, a host site's signed identity; ext: from an integration
+ * with an API key), "token" (web:, the visitor token Hilo issued),
+ * "provider" (phone:, whatsapp:, bsuid:, email:, the address the provider
+ * says a message came from); NULL for one that links nothing (withheld:). */
+const char *hilo_identity_evidence_default(const char *identity);
+/* Is how one of the evidence kinds? */
+int hilo_identity_evidence_valid(const char *how);
+/* {"how":..,"at":ms,"by":..}; caller frees. NULL: no memory. */
+char *hilo_identity_evidence_json(const char *how, const char *by, uint64_t at_ms);
+/* Queues the evidence record of identity on customer: how NULL = the
+ * default, kept if one exists; else written over an earlier one. */
+void hilo_identity_tx_evidence(struct hilo_tx *tx, const char *customer, const char *identity,
+                               const char *how, const char *by);
+/* [{identity, shown, how, at, by}] from SMEMBERS ids and HGETALL evidence
+ * replies (a link from before evidence shows how "unrecorded"). */
+json_t *hilo_identity_list(const void *ids_reply, const void *evidence_reply);
+
+#endif
