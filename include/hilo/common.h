@@ -28,6 +28,9 @@ enum hilo_err {
     HILO_EUNAVAIL,
     HILO_EINTERNAL,
     HILO_EUNKNOWNEVENT,
+    /* merge and undo (docs/continuity.md) */
+    HILO_EUNKNOWNCUSTOMER,
+    HILO_EUNDOCONFLICT,
     HILO_ELAST
 };
 

@@ -41,6 +41,13 @@ enum hilo_key {
     HILO_K_REPLAY,     /* string: signature token -> what it signed  arg: "<provider>:<token>" */
     HILO_K_LOGIN_FAIL, /* string: failed logins (TTL window) arg: "n:<name>" or "ip:<addr>" */
     HILO_K_LOGIN_LOCK, /* string: login refused while set  arg: as HILO_K_LOGIN_FAIL */
+    /* merge, undo, suggestions, blocked identities (docs/continuity.md) */
+    HILO_K_MERGE_RECS, /* hash: merge id -> record json, "seq"  arg: unused */
+    HILO_K_MERGES,     /* zset: merge ids by sequence      arg: unused */
+    HILO_K_CUST_MERGES,/* zset: a customer's merges by seq arg: customer id */
+    HILO_K_SUGGEST,    /* hash: "<a> <b>" -> suggestion json  arg: unused */
+    HILO_K_BLOCKED,    /* hash: identity -> block json     arg: unused */
+    HILO_K_BLOCKED_MSGS,/* stream: a blocked identity's inbound  arg: identity */
 };
 
 /* Every key of one ticket, built at once. */

@@ -20,6 +20,9 @@ enum hilo_script {
     HILO_S_DUE,     /* take due durable timers (leased) */
     HILO_S_DELIVERY, /* resolve / update an outbound delivery */
     HILO_S_OUTBOX_DUE, /* move due outbox retries back into the stream */
+    HILO_S_MERGE,   /* merge two customers, with an undo snapshot */
+    HILO_S_UNMERGE, /* undo a merge exactly, or refuse */
+    HILO_S_SUGGEST, /* merge suggestions: compute, list, dismiss */
     HILO_S_COUNT
 };
 

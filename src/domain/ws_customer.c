@@ -11,6 +11,7 @@
 #include "hilo/proto.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
+#include "hilo/store_customers.h"
 
 /* ---- customer ----------------------------------------------------------- */
 
@@ -161,6 +162,8 @@ static void hello_cb(redisReply *reply, void *data)
                 hilo_tx_search_email(&tx, &ix);
             if (op->user_ident)
                 hilo_tx_ident_link(&tx, &user_link);
+            struct hilo_store_search_name nx = {.name = op->name, .customer = se->id};
+            hilo_tx_search_name(&tx, &nx); /* merge suggestions (store_customers.h) */
             hilo_tx_customer_get(&tx, se->id);
             if (hilo_tx_commit(&tx, hello_cb, op) < 0)
                 hello_fail(op, -HILO_EUNAVAIL);

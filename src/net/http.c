@@ -119,8 +119,10 @@ static int err_status(int err)
     case HILO_ERATE: return 429;
     case HILO_ETOOLARGE: return 413;
     case HILO_EUNKNOWNTICKET:
-    case HILO_EUNKNOWNAGENT: return 404;
-    case HILO_EBADSTATE: return 409;
+    case HILO_EUNKNOWNAGENT:
+    case HILO_EUNKNOWNCUSTOMER: return 404;
+    case HILO_EBADSTATE:
+    case HILO_EUNDOCONFLICT: return 409;
     default: return 500;
     }
 }

@@ -13,6 +13,10 @@ static const struct {
     {"forbidden", -HILO_EFORBIDDEN},
     {"closed", -HILO_EBADSTATE},
     {"unknown_event", -HILO_EUNKNOWNEVENT},
+    {"unknown_customer", -HILO_EUNKNOWNCUSTOMER},
+    {"undo_conflict", -HILO_EUNDOCONFLICT},
+    {"bad_state", -HILO_EBADSTATE},
+    {"bad_frame", -HILO_EBADFRAME},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */

@@ -8,7 +8,7 @@
 /* Lua sources, embedded at build time from src/store/lua/ (lua_gen.c). */
 extern const char hilo_lua_reserve[], hilo_lua_create[], hilo_lua_append[], hilo_lua_set[],
     hilo_lua_history[], hilo_lua_delivery[], hilo_lua_outbox_due[], hilo_lua_due[],
-    hilo_lua_cust[];
+    hilo_lua_cust[], hilo_lua_merge[], hilo_lua_unmerge[], hilo_lua_suggest[];
 
 /* Source of the script whose SHA1 is sha (40 hex chars), or NULL. */
 const char *hilo_scripts_by_sha(const char *sha, size_t len);

@@ -58,6 +58,12 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_REPLAY: r = snprintf(buf, n, "%s:replay:%s", p, arg); break;
     case HILO_K_LOGIN_FAIL: r = snprintf(buf, n, "%s:login:fail:%s", p, arg); break;
     case HILO_K_LOGIN_LOCK: r = snprintf(buf, n, "%s:login:lock:%s", p, arg); break;
+    case HILO_K_MERGE_RECS: r = snprintf(buf, n, "%s:merge:recs", p); break;
+    case HILO_K_MERGES: r = snprintf(buf, n, "%s:merges", p); break;
+    case HILO_K_CUST_MERGES: r = snprintf(buf, n, "%s:{c:%s}:mg", p, arg); break;
+    case HILO_K_SUGGEST: r = snprintf(buf, n, "%s:suggest", p); break;
+    case HILO_K_BLOCKED: r = snprintf(buf, n, "%s:blocked", p); break;
+    case HILO_K_BLOCKED_MSGS: r = snprintf(buf, n, "%s:blkmsg:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

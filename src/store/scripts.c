@@ -16,6 +16,9 @@ static const char *const sources[HILO_S_COUNT] = {
     [HILO_S_OUTBOX_DUE] = hilo_lua_outbox_due,
     [HILO_S_DUE] = hilo_lua_due,
     [HILO_S_CUST] = hilo_lua_cust,
+    [HILO_S_MERGE] = hilo_lua_merge,
+    [HILO_S_UNMERGE] = hilo_lua_unmerge,
+    [HILO_S_SUGGEST] = hilo_lua_suggest,
 };
 
 static char shas[HILO_S_COUNT][41];
