@@ -272,7 +272,15 @@ int hilo_store_name_key(const char *name, char *out, size_t n)
             out[k++] = ' ';
         space = 0;
         out[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        chars++;
+        /* Latin-1 capitals (U+00C0-U+00DE but U+00D7) in UTF-8: "GÓMEZ" is
+         * "gómez" */
+        if (ch == 0xC3 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9E &&
+            (unsigned char)p[1] != 0x97) {
+            out[k++] = (char)((unsigned char)p[1] + 0x20);
+            p++;
+        }
+        if ((ch & 0xC0) != 0x80)
+            chars++;
     }
     out[k] = '\0';
     return chars >= 3 ? 0 : -1;
