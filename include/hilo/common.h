@@ -29,6 +29,9 @@ enum hilo_err {
     HILO_EINTERNAL,
     HILO_EUNKNOWNEVENT,
     HILO_EUNKNOWNHOLD,
+    /* merge and undo (docs/continuity.md) */
+    HILO_EUNKNOWNCUSTOMER,
+    HILO_EUNDOCONFLICT,
     HILO_ELAST
 };
 

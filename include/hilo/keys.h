@@ -49,6 +49,13 @@ enum hilo_key {
     HILO_K_HOLD_BY,    /* string: identity -> pending hold arg: identity */
     HILO_K_TICKET_HOLDS,/* zset: hold ids naming a ticket  arg: ref */
     HILO_K_RATE,       /* string: attempt counter (TTL)    arg: "<scope>:<key>" */
+    /* merge, undo, suggestions, blocked identities (docs/continuity.md) */
+    HILO_K_MERGE_RECS, /* hash: merge id -> record json, "seq"  arg: unused */
+    HILO_K_MERGES,     /* zset: merge ids by sequence      arg: unused */
+    HILO_K_CUST_MERGES,/* zset: a customer's merges by seq arg: customer id */
+    HILO_K_SUGGEST,    /* hash: "<a> <b>" -> suggestion json  arg: unused */
+    HILO_K_BLOCKED,    /* hash: identity -> block json     arg: unused */
+    HILO_K_BLOCKED_MSGS,/* stream: a blocked identity's inbound  arg: identity */
 };
 
 /* Every key of one ticket, built at once. */

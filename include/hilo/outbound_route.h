@@ -38,4 +38,9 @@ int hilo_route_entry(const struct hilo_config *c, const char *want,
                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
                      const char *key, const char *text, json_t **entry, char **delivery);
 
+/* The identity a message on channel ch to address `to` reaches, as
+ * inbound messages name it ("phone:+34…", "email:…"): what a block names
+ * (docs/continuity.md). 0, or -1 when it does not fit in n. */
+int hilo_route_identity(const char *ch, const char *to, char *out, size_t n);
+
 #endif

@@ -24,6 +24,9 @@ enum hilo_script {
     HILO_S_HOLD,    /* a held join: open, add, try a code, decide */
     HILO_S_HOLDEV,  /* an internal hold event on a ticket (+ counters) */
     HILO_S_RATE,    /* INCR + PEXPIRE on the first hit */
+    HILO_S_MERGE,   /* merge two customers, with an undo snapshot */
+    HILO_S_UNMERGE, /* undo a merge exactly, or refuse */
+    HILO_S_SUGGEST, /* merge suggestions: compute, list, dismiss */
     HILO_S_COUNT
 };
 

@@ -186,37 +186,6 @@ static const char *customer_param(struct api *a)
     return id;
 }
 
-static void identities_cb(redisReply *reply, void *data)
-{
-    struct api *a = data;
-    a->waiting--;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        api_fail(a, -HILO_EUNAVAIL);
-        return;
-    }
-    hilo_http_respond_json(a->r, 200,
-                           json_pack("{s:s, s:o}", "customer", a->name, "identities",
-                                     hilo_identity_list(reply->element[0], reply->element[1])));
-    api_free(a);
-}
-
-void api_customer_identities(struct api *a)
-{
-    const char *id = customer_param(a);
-    struct hilo_tx tx;
-    if (!id) {
-        api_not_found(a);
-        api_free(a);
-        return;
-    }
-    snprintf(a->name, sizeof a->name, "%s", id);
-    hilo_tx_begin(&tx, a->s->redis);
-    hilo_tx_customer_ids(&tx, id);
-    hilo_tx_evidence_all(&tx, id);
-    if (api_tx_commit(a, &tx, identities_cb) < 0)
-        api_fail(a, -HILO_EUNAVAIL);
-}
-
 /* ---- revoking a signed identity (admin) -------------------------------------- */
 
 static void revoked_cb(redisReply *reply, void *data)

@@ -207,7 +207,6 @@ void api_holds_list(struct api *a);          /* GET holds */
 void api_hold_get(struct api *a);            /* GET holds/:id */
 void api_hold_approve(struct api *a);        /* POST holds/:id/approve */
 void api_hold_reject(struct api *a);         /* POST holds/:id/reject */
-void api_customer_identities(struct api *a); /* GET customers/:id/identities */
 void api_identity_revoke(struct api *a);     /* POST customers/:id/identities/revoke */
 /* A hold as agents see it, from its HGETALL and LRANGE replies; NULL: gone. */
 json_t *api_hold_json(const redisReply *hash, const redisReply *msgs);

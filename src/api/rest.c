@@ -11,6 +11,7 @@
 #include "hilo/store_records.h"
 
 #include "internal.h"
+#include "merge.h"
 
 void api_free(struct api *a)
 {
@@ -190,6 +191,18 @@ static const struct api_route routes[] = {
     {"GET", "search", R_AGENT, api_search},
     {"GET", "outbox/dead", R_AGENT, api_dead},
     {"GET", "customers/:id", R_AGENT, api_customer},
+    /* merge, undo, suggestions, blocked identities (merge.h) */
+    {"POST", "customers/:id/merge", R_AGENT, api_customer_merge},
+    {"GET", "customers/:id/merges", R_AGENT, api_customer_merges},
+    {"GET", "merges", R_AGENT, api_merges},
+    {"POST", "merges/:id/undo", R_AGENT, api_merge_undo},
+    {"GET", "customers/:id/identities", R_AGENT, api_customer_identities},
+    {"POST", "customers/:id/identities/block", R_AGENT, api_identity_block},
+    {"POST", "customers/:id/identities/unblock", R_AGENT, api_identity_unblock},
+    {"GET", "customers/:id/blocked", R_AGENT, api_customer_blocked},
+    {"GET", "customers/:id/suggestions", R_AGENT, api_customer_suggestions},
+    {"GET", "suggestions", R_AGENT, api_suggestions},
+    {"POST", "customers/:id/suggestions/:other/dismiss", R_AGENT, api_suggestion_dismiss},
     {"GET", "agents", R_AGENT, api_agents_list},
     {"POST", "agents", R_ADMIN, api_agent_create},
     {"PATCH", "agents/:name", R_ADMIN, api_agent_patch},
@@ -199,7 +212,6 @@ static const struct api_route routes[] = {
     {"GET", "holds/:id", R_AGENT, api_hold_get},
     {"POST", "holds/:id/approve", R_AGENT, api_hold_approve},
     {"POST", "holds/:id/reject", R_AGENT, api_hold_reject},
-    {"GET", "customers/:id/identities", R_AGENT, api_customer_identities},
     {"POST", "customers/:id/identities/revoke", R_ADMIN, api_identity_revoke},
 };
 

@@ -25,6 +25,9 @@ static const struct {
     [HILO_EUNKNOWNEVENT - HILO_EBASE] = {"unknown_event",
                                          "No event with that id in this ticket; resume from \"0\"."},
     [HILO_EUNKNOWNHOLD - HILO_EBASE] = {"unknown_hold", "No held join with that id."},
+    [HILO_EUNKNOWNCUSTOMER - HILO_EBASE] = {"unknown_customer", "No customer with that id."},
+    [HILO_EUNDOCONFLICT - HILO_EBASE] = {"undo_conflict",
+                                         "Later changes make an exact undo impossible; nothing was changed."},
 };
 
 static uint64_t counts[HILO_ELAST - HILO_EBASE];

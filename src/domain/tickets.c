@@ -19,6 +19,7 @@
 #include "hilo/store.h"
 #include "hilo/store_index.h"
 #include "hilo/store_records.h"
+#include "hilo/store_customers.h"
 #include "hilo/tickets.h"
 
 /* ---- the pure part ---------------------------------------------------------- */
@@ -194,6 +195,9 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
         struct hilo_store_search_email ix = {.email = cu->email, .customer = cu->id};
         hilo_tx_search_email(tx, &ix);
     }
+    /* the name index: weak matches become merge suggestions (store_customers.h) */
+    struct hilo_store_search_name nx = {.name = cu->name, .customer = cu->id};
+    hilo_tx_search_name(tx, &nx);
 }
 
 /* The script's error first (its reply is the block's first), then any

@@ -12,6 +12,7 @@
 #include "hilo/proto.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
+#include "hilo/store_customers.h"
 
 /* ---- customer ----------------------------------------------------------- */
 
@@ -178,6 +179,8 @@ static void hello_cb(redisReply *reply, void *data)
             }
             if (op->email)
                 hilo_tx_search_email(&tx, &ix);
+            struct hilo_store_search_name nx = {.name = op->name, .customer = se->id};
+            hilo_tx_search_name(&tx, &nx); /* merge suggestions (store_customers.h) */
             hilo_tx_customer_get(&tx, se->id);
             if (hilo_tx_commit(&tx, hello_cb, op) < 0)
                 hello_fail(op, -HILO_EUNAVAIL);

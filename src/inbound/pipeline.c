@@ -20,6 +20,8 @@
 #include "hilo/store_records.h"
 #include "hilo/store_holds.h"
 #include "hilo/tickets.h"
+#include "blocked.h"
+#include "hilo/store_customers.h"
 #include "internal.h"
 
 #define SEEN_TTL 2592000
@@ -364,8 +366,8 @@ static void step_cb(redisReply *reply, void *data)
         return;
     }
     switch (op->step) {
-    case IN_STEP_SEEN: /* [seen, ident, msgid, hold] */
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+    case IN_STEP_SEEN: /* [seen, ident, msgid, hold, blocked] */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5) {
             in_fail(op, -HILO_EINTERNAL);
             return;
         }
@@ -373,6 +375,11 @@ static void step_cb(redisReply *reply, void *data)
             /* a redelivery of a stored message: acknowledged, stored once */
             op->cur = op->cur->next;
             next_message(op);
+            return;
+        }
+        if (reply->element[4]->type == REDIS_REPLY_STRING) { /* a blocked identity */
+            if (in_blocked_store(op, seen_cb) < 0)
+                in_fail(op, -HILO_EUNAVAIL);
             return;
         }
         op->cid[0] = op->hold[0] = op->msgid_ref[0] = '\0';
@@ -454,12 +461,13 @@ void in_start_message(struct in_op *op)
     struct hilo_store_seen seen = {.provider = m->provider, .provider_id = m->provider_id};
     op->step = IN_STEP_SEEN;
     /* [seen ref, identity's customer, ref of the email this replies to,
-     * the identity's pending hold] */
+     * the identity's pending hold, the identity's block] */
     hilo_tx_begin(&tx, op->s->redis);
     hilo_tx_seen_get(&tx, &seen);
     hilo_tx_ident_get(&tx, op->identity);
     hilo_tx_msgid_get(&tx, reply_id[0] ? reply_id : "-");
     hilo_tx_hold_by_get(&tx, op->identity);
+    hilo_tx_blocked_get(&tx, op->identity);
     if (hilo_tx_commit(&tx, step_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

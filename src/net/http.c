@@ -121,7 +121,9 @@ static int err_status(int err)
     case HILO_EUNKNOWNTICKET:
     case HILO_EUNKNOWNAGENT:
     case HILO_EUNKNOWNHOLD: return 404;
-    case HILO_EBADSTATE: return 409;
+    case HILO_EUNKNOWNCUSTOMER: return 404;
+    case HILO_EBADSTATE:
+    case HILO_EUNDOCONFLICT: return 409;
     default: return 500;
     }
 }

@@ -50,6 +50,9 @@ void ob_job_free(struct ob_job *j);
 void ob_finished_cb(redisReply *reply, void *data);
 /* Sends an entry for a provider (send.c). */
 void ob_send_now(struct ob_job *j);
+/* ob_send_now unless the address is a blocked identity's: then the
+ * delivery fails with "identity_blocked" and nothing is sent (blocked.c). */
+void ob_send_checked(struct ob_job *j);
 /* Posts a ticket's new events to the webhook (webhooks.c). */
 void ob_webhook_start(struct ob_job *j);
 

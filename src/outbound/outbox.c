@@ -195,7 +195,7 @@ static void checked_cb(redisReply *reply, void *data)
         return;
     }
     snprintf(j->ev, sizeof j->ev, "%s", ev);
-    ob_send_now(j);
+    ob_send_checked(j);
 }
 
 static void start_job(struct hilo_outbox *o, const redisReply *entry)

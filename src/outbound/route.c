@@ -82,6 +82,13 @@ int hilo_route_decide(const struct hilo_config *c, const char *want,
     return 0;
 }
 
+int hilo_route_identity(const char *ch, const char *to, char *out, size_t n)
+{
+    const struct hilo_channel_ops *o = hilo_channel_find(ch, NULL);
+    int k = snprintf(out, n, "%s:%s", o && o->identity ? o->identity : "phone", to ? to : "");
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
 int hilo_route_entry(const struct hilo_config *c, const char *want,
                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
                      const char *key, const char *text, json_t **entry, char **delivery)

@@ -15,6 +15,9 @@ static const struct {
     {"unknown_event", -HILO_EUNKNOWNEVENT},
     {"bad_state", -HILO_EBADSTATE},
     {"unknown_hold", -HILO_EUNKNOWNHOLD},
+    {"unknown_customer", -HILO_EUNKNOWNCUSTOMER},
+    {"undo_conflict", -HILO_EUNDOCONFLICT},
+    {"bad_frame", -HILO_EBADFRAME},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */

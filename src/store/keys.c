@@ -66,6 +66,12 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_HOLD_BY: r = snprintf(buf, n, "%s:holdby:%s", p, arg); break;
     case HILO_K_TICKET_HOLDS: r = snprintf(buf, n, "%s:{t:%s}:holds", p, arg); break;
     case HILO_K_RATE: r = snprintf(buf, n, "%s:rl:%s", p, arg); break;
+    case HILO_K_MERGE_RECS: r = snprintf(buf, n, "%s:merge:recs", p); break;
+    case HILO_K_MERGES: r = snprintf(buf, n, "%s:merges", p); break;
+    case HILO_K_CUST_MERGES: r = snprintf(buf, n, "%s:{c:%s}:mg", p, arg); break;
+    case HILO_K_SUGGEST: r = snprintf(buf, n, "%s:suggest", p); break;
+    case HILO_K_BLOCKED: r = snprintf(buf, n, "%s:blocked", p); break;
+    case HILO_K_BLOCKED_MSGS: r = snprintf(buf, n, "%s:blkmsg:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

@@ -20,6 +20,9 @@ static const char *const sources[HILO_S_COUNT] = {
     [HILO_S_HOLD] = hilo_lua_hold,
     [HILO_S_HOLDEV] = hilo_lua_holdev,
     [HILO_S_RATE] = hilo_lua_rate,
+    [HILO_S_MERGE] = hilo_lua_merge,
+    [HILO_S_UNMERGE] = hilo_lua_unmerge,
+    [HILO_S_SUGGEST] = hilo_lua_suggest,
 };
 
 static char shas[HILO_S_COUNT][41];

@@ -3,6 +3,7 @@ import { t, formatTime, formatFull, statusLabel } from './i18n.js';
 import { openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
+import { CustomerMerge } from './customer-merge.js';
 
 export function ContextCard({ s }) {
   const c = s.current;
@@ -55,5 +56,6 @@ export function ContextCard({ s }) {
               <p class="w-text">${ev.text}</p>
             </li>`)}</ol>`
         : html`<p class="muted small">${t('context.noWords')}</p>`}
+      <${CustomerMerge} customerId=${cu.id || tk.customer} />
     </aside>`;
 }
