@@ -64,6 +64,8 @@ struct hilo_config {
     char *webhook_url;
     char *webhook_secret;
     int test_clock; /* 1: POST /test/clock moves hilo_now_ms (tests only) */
+    int ticket_rate_per_ip;  /* tickets per address per window; 0 = off */
+    int ticket_rate_window;  /* seconds */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

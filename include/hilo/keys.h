@@ -41,6 +41,7 @@ enum hilo_key {
     HILO_K_REPLAY,     /* string: signature token -> what it signed  arg: "<provider>:<token>" */
     HILO_K_LOGIN_FAIL, /* string: failed logins (TTL window) arg: "n:<name>" or "ip:<addr>" */
     HILO_K_LOGIN_LOCK, /* string: login refused while set  arg: as HILO_K_LOGIN_FAIL */
+    HILO_K_TICKET_RATE,/* string: tickets opened in the window  arg: "ip:<addr>" */
 };
 
 /* Every key of one ticket, built at once. */

@@ -58,6 +58,7 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_REPLAY: r = snprintf(buf, n, "%s:replay:%s", p, arg); break;
     case HILO_K_LOGIN_FAIL: r = snprintf(buf, n, "%s:login:fail:%s", p, arg); break;
     case HILO_K_LOGIN_LOCK: r = snprintf(buf, n, "%s:login:lock:%s", p, arg); break;
+    case HILO_K_TICKET_RATE: r = snprintf(buf, n, "%s:rate:tk:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;
