@@ -69,6 +69,8 @@ struct hilo_config {
     int ref_attempts_ticket;
     int ref_attempts_ip;
     int ref_attempt_window;
+    int ticket_rate_per_ip;  /* tickets per address per window; 0 = off */
+    int ticket_rate_window;  /* seconds */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -56,6 +56,7 @@ enum hilo_key {
     HILO_K_SUGGEST,    /* hash: "<a> <b>" -> suggestion json  arg: unused */
     HILO_K_BLOCKED,    /* hash: identity -> block json     arg: unused */
     HILO_K_BLOCKED_MSGS,/* stream: a blocked identity's inbound  arg: identity */
+    HILO_K_TICKET_RATE,/* string: tickets opened in the window  arg: "ip:<addr>" */
 };
 
 /* Every key of one ticket, built at once. */

@@ -152,6 +152,14 @@ static const struct opt opts[] = {
      "ref_attempt_window before resumes from it are refused (rate_limited)."},
     {"ref_attempt_window", I(ref_attempt_window), "3600", 1, 86400, 0,
      "Seconds the case-reference attempt counters cover (from the first attempt)."},
+    /* per-address ticket creation (issue #11) */
+    {"ticket_rate_per_ip", I(ticket_rate_per_ip), "0", 0, 1000000, 0,
+     "Most tickets customers' WebSockets from one client address may open per "
+     "ticket_rate_window, counted in Redis across instances; more are refused (rate_limited) "
+     "and nothing is stored. 0: no limit. Behind a proxy set trusted_proxies."},
+    {"ticket_rate_window", I(ticket_rate_window), "600", 1, 86400, 0,
+     "Window of ticket_rate_per_ip, in seconds (a fixed window from the address's first "
+     "ticket in it)."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

@@ -50,8 +50,11 @@ static struct hilo_session *session_open(struct hilo_server *s, struct hilo_conn
 
 static void *customer_open(void *ctx, struct hilo_conn *c, const struct hilo_upgrade *u)
 {
-    (void)u;
-    return session_open(ctx, c, HILO_ROLE_CUSTOMER);
+    struct hilo_session *se = session_open(ctx, c, HILO_ROLE_CUSTOMER);
+    /* per-address ticket limits (ws_write.c) */
+    if (se)
+        snprintf(se->ip, sizeof se->ip, "%s", u->ip ? u->ip : "");
+    return se;
 }
 
 /* An upgrade with a session cookie is authenticated at once; the session is

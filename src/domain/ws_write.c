@@ -9,7 +9,11 @@
 #include "internal.h"
 #include "hilo/common.h"
 #include "hilo/proto.h"
+#include "hilo/config.h"
+#include "hilo/log.h"
+#include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/store_limits.h"
 #include "hilo/tickets.h"
 
 void hilo_msg_free(struct msg_op *op)
@@ -75,7 +79,7 @@ out:
         hilo_session_unbusy(c);
 }
 
-void hilo_ws_write_create(struct msg_op *op)
+static void create_now(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
@@ -100,6 +104,60 @@ void hilo_ws_write_create(struct msg_op *op)
         .before = ref_taken_cb,
     };
     rc = hilo_tickets_create(c->srv, &req, created_cb, op);
+    if (rc < 0) {
+        hilo_conn_error(c, rc, op->req, op->client_id);
+        hilo_msg_free(op);
+        hilo_session_unbusy(c);
+    }
+}
+
+/* The address's count for this window, taken before anything is written:
+ * over the limit nothing is stored (issue #11). */
+static void ticket_rate_cb(redisReply *reply, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    uint32_t retry = 0;
+    int err = hilo_store_ticket_rate_result(reply, c->srv->cfg->ticket_rate_per_ip, &retry);
+    if (err == 0 && c->wsi) {
+        create_now(op);
+        return;
+    }
+    if (c->wsi && err == -HILO_ERATE) {
+        /* the error frame with the seconds until the window ends */
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "error", "code",
+                              hilo_err_code(err), "message", hilo_strerror(err), "client_id",
+                              op->client_id, "retry_after", (int)retry);
+        if (o && op->req)
+            json_object_set_new(o, "req", json_string(op->req));
+        hilo_err_count(err);
+        hilo_info("ticket creation refused: too many from %s (again in %u s)",
+                  hilo_sess(c)->ip, retry);
+        hilo_dispatch_send_json(c, o);
+    } else if (c->wsi) {
+        hilo_conn_error(c, err, op->req, op->client_id);
+    }
+    hilo_msg_free(op);
+    if (c->wsi)
+        hilo_session_unbusy(c);
+}
+
+void hilo_ws_write_create(struct msg_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    const struct hilo_config *cfg = c->srv->cfg;
+    char who[64];
+
+    if (!c->wsi || cfg->ticket_rate_per_ip <= 0 || !se->ip[0]) {
+        create_now(op);
+        return;
+    }
+    se->busy = 1; /* later messages wait for the ticket to exist */
+    snprintf(who, sizeof who, "ip:%s", se->ip);
+    struct hilo_store_ticket_rate rate = {
+        .who = who, .window_ms = (uint64_t)cfg->ticket_rate_window * 1000u};
+    int rc = hilo_store_ticket_rate(c->srv->redis, &rate, ticket_rate_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
         hilo_msg_free(op);

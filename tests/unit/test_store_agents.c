@@ -14,6 +14,7 @@
 #include "hilo/scripts.h"
 #include "hilo/store.h"
 #include "hilo/store_agents.h"
+#include "hilo/store_limits.h"
 
 #define CHECK(c, ...)                                                                             \
     do {                                                                                          \
@@ -174,6 +175,37 @@ static void link_commands(void **state)
     CHECK(&c, "SELECT", "3");
 }
 
+static void ticket_rate(void **state)
+{
+    struct hilo_store_cmd c;
+    (void)state;
+    struct hilo_store_ticket_rate op = {.who = "ip:198.51.100.7", .window_ms = 600000};
+    assert_int_equal(hilo_store_ticket_rate_incr_argv(&c, &op), 0);
+    CHECK(&c, "INCR", "hx:rate:tk:ip:198.51.100.7");
+    assert_int_equal(hilo_store_ticket_rate_start_argv(&c, &op), 0);
+    CHECK(&c, "PEXPIRE", "hx:rate:tk:ip:198.51.100.7", "600000", "NX");
+    assert_int_equal(hilo_store_ticket_rate_ttl_argv(&c, &op), 0);
+    CHECK(&c, "PTTL", "hx:rate:tk:ip:198.51.100.7");
+
+    /* the EXEC reply: {count, pexpire 0/1, pttl} */
+    redisReply n = {.type = REDIS_REPLY_INTEGER}, e = {.type = REDIS_REPLY_INTEGER, .integer = 0},
+               t = {.type = REDIS_REPLY_INTEGER, .integer = 1500};
+    redisReply *els[] = {&n, &e, &t};
+    redisReply exec = {.type = REDIS_REPLY_ARRAY, .elements = 3, .element = els};
+    uint32_t retry = 0;
+    n.integer = 3;
+    assert_int_equal(hilo_store_ticket_rate_result(&exec, 3, &retry), 0);
+    n.integer = 4;
+    assert_int_equal(hilo_store_ticket_rate_result(&exec, 3, &retry), -HILO_ERATE);
+    assert_int_equal(retry, 2); /* 1.5 s rounds up */
+    t.integer = -1;              /* no expiry: still a retry hint */
+    assert_int_equal(hilo_store_ticket_rate_result(&exec, 3, &retry), -HILO_ERATE);
+    assert_int_equal(retry, 1);
+    assert_int_equal(hilo_store_ticket_rate_result(NULL, 3, &retry), -HILO_EUNAVAIL);
+    exec.elements = 2;
+    assert_int_equal(hilo_store_ticket_rate_result(&exec, 3, &retry), -HILO_EUNAVAIL);
+}
+
 static void too_long_is_refused(void **state)
 {
     struct hilo_store_cmd c;
@@ -203,6 +235,7 @@ int main(void)
         cmocka_unit_test(login_throttle),
         cmocka_unit_test(apikeys),
         cmocka_unit_test(link_commands),
+        cmocka_unit_test(ticket_rate),
         cmocka_unit_test(too_long_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
