@@ -469,6 +469,16 @@ static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_ticke
 int hilo_tickets_append(struct hilo_server *s, const struct hilo_ticket_append *req,
                         hilo_tickets_cb cb, void *data)
 {
+    /* a short acknowledgement may land on a resolved ticket without
+     * reopening it: thanks.c looks first */
+    if (hilo_thanks_candidate(s, req))
+        return hilo_thanks_append(s, req, cb, data);
+    return hilo_tickets_append_now(s, req, cb, data);
+}
+
+int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_append *req,
+                            hilo_tickets_cb cb, void *data)
+{
     struct hilo_store_append ap;
     struct hilo_store_argv a;
     struct hilo_tx tx;

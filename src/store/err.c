@@ -13,6 +13,7 @@ static const struct {
     {"forbidden", -HILO_EFORBIDDEN},
     {"closed", -HILO_EBADSTATE},
     {"unknown_event", -HILO_EUNKNOWNEVENT},
+    {"not_resolved", -HILO_EBADSTATE},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */
