@@ -30,4 +30,11 @@ enum {
 void hilo_i18n_ack(const char *lang, const char *ref, int eta_minutes, unsigned channels,
                    char *out, size_t n);
 
+/* The acknowledgement when the team is closed: "we're closed now; we'll
+ * answer Monday from 9:00" (days_ahead 0: today, 1: tomorrow, else the
+ * weekday of open_local). */
+struct tm;
+void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
+                          const struct tm *open_local, int days_ahead, char *out, size_t n);
+
 #endif

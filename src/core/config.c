@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hilo/hours.h"
 #include "hilo/log.h"
 
 enum opt_type { OPT_STR, OPT_INT };
@@ -148,9 +149,10 @@ static const struct opt opts[] = {
      "Team whose business hours and SLA apply to a ticket without a team."},
     {"sla_timezone", S(sla_timezone), "UTC", 0, 0, 0,
      "IANA time zone of a team without its own settings (e.g. Europe/Madrid)."},
-    {"sla_hours", S(sla_hours), "mon-fri 09:00-18:00", 0, 0, 0,
+    {"sla_hours", S(sla_hours), "24x7", 0, 0, 0,
      "Weekly business hours of a team without its own settings: day ranges and times, "
-     "';'-separated (\"mon-fri 09:00-18:00; sat 10:00-14:00\"); \"24x7\": always open."},
+     "';'-separated (\"mon-fri 09:00-18:00; sat 10:00-14:00\"); \"24x7\": always open. "
+     "While closed, a new ticket's acknowledgement quotes the next opening."},
     {"sla_first_response_minutes", I(sla_first_response_minutes), "60", 0, 525600, 0,
      "First-response target in business minutes of a team without its own settings; 0: none."},
     {"sla_resolution_minutes", I(sla_resolution_minutes), "1440", 0, 5256000, 0,
@@ -509,6 +511,16 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     }
     if (c->msg_burst < 1) {
         snprintf(err, errlen, "option msg_burst: must be at least 1");
+        return -1;
+    }
+    struct hilo_hours hours;
+    if (hilo_hours_parse(c->sla_hours, &hours) < 0) {
+        snprintf(err, errlen, "option sla_hours: '%s' is not a schedule like "
+                 "'mon-fri 09:00-18:00; sat 10:00-14:00' or '24x7'", c->sla_hours);
+        return -1;
+    }
+    if (!hilo_hours_tz_ok(c->sla_timezone)) {
+        snprintf(err, errlen, "option sla_timezone: '%s' is not an IANA time zone", c->sla_timezone);
         return -1;
     }
     return 0;

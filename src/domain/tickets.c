@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "hilo/common.h"
 #include "hilo/channels.h"
+#include "hilo/hours.h"
 #include "hilo/i18n.h"
 #include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
@@ -366,8 +367,9 @@ static void create_write(struct create_op *op)
         create_done(op, rc < 0 ? rc : -HILO_EUNAVAIL, NULL);
         return;
     }
-    hilo_i18n_ack(r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg), op->ack,
-                  sizeof op->ack);
+    /* "about 15 minutes" while open, the next opening when closed */
+    hilo_hours_ack(s->cfg, r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg),
+                   hilo_now_ms(), op->ack, sizeof op->ack);
     /* the acknowledgement goes back on the channel the message came from */
     if (r->ack_route)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
