@@ -37,4 +37,9 @@ struct tm;
 void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
                           const struct tm *open_local, int days_ahead, char *out, size_t n);
 
+/* The language a phone number's country suggests: "es" for Spanish-speaking
+ * countries (+34, +52, +54, +57, +1 809, ...), "en" for English-speaking ones
+ * (+1, +44, +61, ...), else hilo_i18n_lang(fallback). */
+const char *hilo_i18n_phone_lang(const char *e164, const char *fallback);
+
 #endif

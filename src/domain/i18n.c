@@ -195,3 +195,23 @@ void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
                  grouped, when, open_local->tm_hour, open_local->tm_min,
                  list[0] ? "; you can quote this reference on " : "", list);
 }
+
+const char *hilo_i18n_phone_lang(const char *e164, const char *fallback)
+{
+    /* longest prefixes first: +1 809 before +1 */
+    static const struct {
+        const char *prefix, *lang;
+    } map[] = {
+        {"+1787", "es"}, {"+1939", "es"}, {"+1809", "es"}, {"+1829", "es"}, {"+1849", "es"},
+        {"+240", "es"},  {"+502", "es"},  {"+503", "es"},  {"+504", "es"},  {"+505", "es"},
+        {"+506", "es"},  {"+507", "es"},  {"+591", "es"},  {"+593", "es"},  {"+595", "es"},
+        {"+598", "es"},  {"+353", "en"},  {"+34", "es"},   {"+51", "es"},   {"+52", "es"},
+        {"+53", "es"},   {"+54", "es"},   {"+56", "es"},   {"+57", "es"},   {"+58", "es"},
+        {"+44", "en"},   {"+61", "en"},   {"+64", "en"},   {"+27", "en"},   {"+1", "en"},
+    };
+    if (e164 && e164[0] == '+')
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (strncmp(e164, map[i].prefix, strlen(map[i].prefix)) == 0)
+                return map[i].lang;
+    return hilo_i18n_lang(fallback);
+}

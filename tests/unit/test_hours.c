@@ -72,12 +72,27 @@ static void closed_texts(void **state)
     assert_non_null(strstr(out, "we'll answer tomorrow from 9:00."));
 }
 
+static void phone_languages(void **state)
+{
+    (void)state;
+    assert_string_equal(hilo_i18n_phone_lang("+34600111222", "en"), "es");
+    assert_string_equal(hilo_i18n_phone_lang("+5215512345678", "en"), "es");
+    assert_string_equal(hilo_i18n_phone_lang("+541112345678", "en"), "es");
+    assert_string_equal(hilo_i18n_phone_lang("+18095551234", "en"), "es");
+    assert_string_equal(hilo_i18n_phone_lang("+14155551234", "es"), "en");
+    assert_string_equal(hilo_i18n_phone_lang("+447700900123", "es"), "en");
+    assert_string_equal(hilo_i18n_phone_lang("+4915112345678", "es"), "es"); /* no opinion */
+    assert_string_equal(hilo_i18n_phone_lang("anonymous", "en"), "en");
+    assert_string_equal(hilo_i18n_phone_lang(NULL, "es"), "es");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parsing),
         cmocka_unit_test(next_opening),
         cmocka_unit_test(closed_texts),
+        cmocka_unit_test(phone_languages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
