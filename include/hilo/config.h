@@ -64,15 +64,10 @@ struct hilo_config {
     char *webhook_url;
     char *webhook_secret;
     int test_clock; /* 1: POST /test/clock moves hilo_now_ms (tests only) */
-    /* business hours, SLA and satisfaction (docs/sla.md) */
+    /* business hours and the customer's last word (docs/sla.md) */
     int thanks_window_minutes;
-    char *default_team;
     char *sla_timezone;
     char *sla_hours;
-    int sla_first_response_minutes;
-    int sla_resolution_minutes;
-    int sla_warn_minutes;
-    char *csat_secret;
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -145,23 +145,12 @@ static const struct opt opts[] = {
      "After a resolution, a customer's short acknowledgement (\"gracias\", \"ok\", a score, "
      "an emoji) within this many minutes is recorded without reopening the ticket; 0: every "
      "message reopens."},
-    {"default_team", S(default_team), "support", 0, 0, 0,
-     "Team whose business hours and SLA apply to a ticket without a team."},
     {"sla_timezone", S(sla_timezone), "UTC", 0, 0, 0,
-     "IANA time zone of a team without its own settings (e.g. Europe/Madrid)."},
+     "IANA time zone of the business hours (e.g. Europe/Madrid)."},
     {"sla_hours", S(sla_hours), "24x7", 0, 0, 0,
-     "Weekly business hours of a team without its own settings: day ranges and times, "
+     "Weekly business hours: day ranges and times, "
      "';'-separated (\"mon-fri 09:00-18:00; sat 10:00-14:00\"); \"24x7\": always open. "
      "While closed, a new ticket's acknowledgement quotes the next opening."},
-    {"sla_first_response_minutes", I(sla_first_response_minutes), "60", 0, 525600, 0,
-     "First-response target in business minutes of a team without its own settings; 0: none."},
-    {"sla_resolution_minutes", I(sla_resolution_minutes), "1440", 0, 5256000, 0,
-     "Resolution target in business minutes of a team without its own settings; 0: none."},
-    {"sla_warn_minutes", I(sla_warn_minutes), "15", 0, 10080, 0,
-     "Agents get an sla.warning frame this many minutes before a target is breached."},
-    {"csat_secret", S(csat_secret), "", 0, 0, 1,
-     "Key of the signed one-click satisfaction links in emails (HMAC-SHA256); empty: a key "
-     "derived from identity_secret, or no link when that is empty too."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
