@@ -71,6 +71,10 @@ struct hilo_config {
     int ref_attempt_window;
     int ticket_rate_per_ip;  /* tickets per address per window; 0 = off */
     int ticket_rate_window;  /* seconds */
+    /* business hours and the customer's last word (docs/sla.md) */
+    int thanks_window_minutes;
+    char *sla_timezone;
+    char *sla_hours;
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -40,5 +40,16 @@ void hilo_i18n_hold_connected(const char *lang, const char *ref, char *out, size
  * join case ref; the code, if it was them. */
 void hilo_i18n_hold_code(const char *lang, const char *ref, const char *channel,
                          const char *masked, const char *code, char *out, size_t n);
+/* The acknowledgement when the team is closed: "we're closed now; we'll
+ * answer Monday from 9:00" (days_ahead 0: today, 1: tomorrow, else the
+ * weekday of open_local). */
+struct tm;
+void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
+                          const struct tm *open_local, int days_ahead, char *out, size_t n);
+
+/* The language a phone number's country suggests: "es" for Spanish-speaking
+ * countries (+34, +52, +54, +57, +1 809, ...), "en" for English-speaking ones
+ * (+1, +44, +61, ...), else hilo_i18n_lang(fallback). */
+const char *hilo_i18n_phone_lang(const char *e164, const char *fallback);
 
 #endif

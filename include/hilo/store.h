@@ -76,6 +76,9 @@ enum hilo_append_op {
     HILO_APPEND_RESOLVE,     /* reply + status resolved */
     HILO_APPEND_CALL,
     HILO_APPEND_VOICEMAIL,
+    HILO_APPEND_THANKS,      /* the customer's acknowledgement after resolution: a
+                              * message that does not reopen; a ticket that is no
+                              * longer resolved refuses it (not_resolved) */
 };
 /* "message", "reply", ... -> op, or -1. */
 int hilo_append_op_parse(const char *name);

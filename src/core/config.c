@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hilo/hours.h"
 #include "hilo/log.h"
 
 enum opt_type { OPT_STR, OPT_INT };
@@ -160,6 +161,16 @@ static const struct opt opts[] = {
     {"ticket_rate_window", I(ticket_rate_window), "600", 1, 86400, 0,
      "Window of ticket_rate_per_ip, in seconds (a fixed window from the address's first "
      "ticket in it)."},
+    {"thanks_window_minutes", I(thanks_window_minutes), "4320", 0, 525600, 0,
+     "After a resolution, a customer's short acknowledgement (\"gracias\", \"ok\", a score, "
+     "an emoji) within this many minutes is recorded without reopening the ticket; 0: every "
+     "message reopens."},
+    {"sla_timezone", S(sla_timezone), "UTC", 0, 0, 0,
+     "IANA time zone of the business hours (e.g. Europe/Madrid)."},
+    {"sla_hours", S(sla_hours), "24x7", 0, 0, 0,
+     "Weekly business hours: day ranges and times, "
+     "';'-separated (\"mon-fri 09:00-18:00; sat 10:00-14:00\"); \"24x7\": always open. "
+     "While closed, a new ticket's acknowledgement quotes the next opening."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
@@ -509,6 +520,16 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     }
     if (c->msg_burst < 1) {
         snprintf(err, errlen, "option msg_burst: must be at least 1");
+        return -1;
+    }
+    struct hilo_hours hours;
+    if (hilo_hours_parse(c->sla_hours, &hours) < 0) {
+        snprintf(err, errlen, "option sla_hours: '%s' is not a schedule like "
+                 "'mon-fri 09:00-18:00; sat 10:00-14:00' or '24x7'", c->sla_hours);
+        return -1;
+    }
+    if (!hilo_hours_tz_ok(c->sla_timezone)) {
+        snprintf(err, errlen, "option sla_timezone: '%s' is not an IANA time zone", c->sla_timezone);
         return -1;
     }
     return 0;

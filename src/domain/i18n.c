@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "hilo/ref.h"
 
@@ -162,4 +163,55 @@ const char *hilo_i18n_call(const char *lang, const char *what)
     if (strcmp(what, "voicemail") == 0)
         return es ? "Mensaje de voz" : "Voicemail";
     return es ? "Llamada terminada" : "Call ended";
+}
+
+void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
+                          const struct tm *open_local, int days_ahead, char *out, size_t n)
+{
+    static const char *const en_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                          "Thursday", "Friday", "Saturday"};
+    static const char *const es_days[] = {"el domingo", "el lunes",   "el martes", "el miércoles",
+                                          "el jueves",  "el viernes", "el sábado"};
+    char grouped[16], list[96], when[40];
+    int es = strcmp(lang, "es") == 0, wd = open_local->tm_wday % 7;
+    hilo_ref_format(ref, grouped, sizeof grouped);
+    channel_list(es, channels, list, sizeof list);
+    if (days_ahead == 0)
+        snprintf(when, sizeof when, "%s", es ? "hoy" : "today");
+    else if (days_ahead == 1)
+        snprintf(when, sizeof when, "%s", es ? "mañana" : "tomorrow");
+    else
+        snprintf(when, sizeof when, "%s", es ? es_days[wd] : en_days[wd]);
+    if (es)
+        snprintf(out, n,
+                 "¡Gracias por escribirnos! Recibimos tu mensaje. Tu número de caso es %s. "
+                 "Ahora estamos cerrados; te responderemos %s a partir de las %d:%02d%s%s.",
+                 grouped, when, open_local->tm_hour, open_local->tm_min,
+                 list[0] ? "; puedes citar este número en " : "", list);
+    else
+        snprintf(out, n,
+                 "Thanks for contacting us! We have received your message. Your ticket "
+                 "reference is %s. We're closed now; we'll answer %s from %d:%02d%s%s.",
+                 grouped, when, open_local->tm_hour, open_local->tm_min,
+                 list[0] ? "; you can quote this reference on " : "", list);
+}
+
+const char *hilo_i18n_phone_lang(const char *e164, const char *fallback)
+{
+    /* longest prefixes first: +1 809 before +1 */
+    static const struct {
+        const char *prefix, *lang;
+    } map[] = {
+        {"+1787", "es"}, {"+1939", "es"}, {"+1809", "es"}, {"+1829", "es"}, {"+1849", "es"},
+        {"+240", "es"},  {"+502", "es"},  {"+503", "es"},  {"+504", "es"},  {"+505", "es"},
+        {"+506", "es"},  {"+507", "es"},  {"+591", "es"},  {"+593", "es"},  {"+595", "es"},
+        {"+598", "es"},  {"+353", "en"},  {"+34", "es"},   {"+51", "es"},   {"+52", "es"},
+        {"+53", "es"},   {"+54", "es"},   {"+56", "es"},   {"+57", "es"},   {"+58", "es"},
+        {"+44", "en"},   {"+61", "en"},   {"+64", "en"},   {"+27", "en"},   {"+1", "en"},
+    };
+    if (e164 && e164[0] == '+')
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (strncmp(e164, map[i].prefix, strlen(map[i].prefix)) == 0)
+                return map[i].lang;
+    return hilo_i18n_lang(fallback);
 }

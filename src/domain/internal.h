@@ -167,4 +167,19 @@ int hilo_ws_customer_resume_checked(struct hilo_conn *c, const char *ref, const 
 /* A customer's resume was refused (unknown_ticket): counts the attempt. */
 void hilo_ws_customer_resume_refused(struct hilo_conn *c);
 
+/* ---- tickets.c / thanks.c: the acknowledgement after a resolution ---- */
+
+#include "hilo/tickets.h"
+/* hilo_tickets_append without the acknowledgement check (same contract). */
+int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_append *req,
+                            hilo_tickets_cb cb, void *data);
+/* 1 if req is a customer's message that may be a short acknowledgement of a
+ * resolved ticket (hilo_csat_is_ack) and the window is on. */
+int hilo_thanks_candidate(struct hilo_server *s, const struct hilo_ticket_append *req);
+/* Reads the ticket's status and resolution time, then appends req as a
+ * quiet "thanks" (resolved within thanks_window_minutes) or as the message
+ * it is. Same contract as hilo_tickets_append; req is copied. */
+int hilo_thanks_append(struct hilo_server *s, const struct hilo_ticket_append *req,
+                       hilo_tickets_cb cb, void *data);
+
 #endif

@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "hilo/common.h"
 #include "hilo/channels.h"
+#include "hilo/hours.h"
 #include "hilo/i18n.h"
 #include "hilo/identity.h"
 #include "hilo/outbound_route.h"
@@ -374,8 +375,9 @@ static void create_write(struct create_op *op)
         create_done(op, rc < 0 ? rc : -HILO_EUNAVAIL, NULL);
         return;
     }
-    hilo_i18n_ack(r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg), op->ack,
-                  sizeof op->ack);
+    /* "about 15 minutes" while open, the next opening when closed */
+    hilo_hours_ack(s->cfg, r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg),
+                   hilo_now_ms(), op->ack, sizeof op->ack);
     /* the acknowledgement goes back on the channel the message came from */
     if (r->ack_route)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
@@ -476,6 +478,16 @@ static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_ticke
 
 int hilo_tickets_append(struct hilo_server *s, const struct hilo_ticket_append *req,
                         hilo_tickets_cb cb, void *data)
+{
+    /* a short acknowledgement may land on a resolved ticket without
+     * reopening it: thanks.c looks first */
+    if (hilo_thanks_candidate(s, req))
+        return hilo_thanks_append(s, req, cb, data);
+    return hilo_tickets_append_now(s, req, cb, data);
+}
+
+int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_append *req,
+                            hilo_tickets_cb cb, void *data)
 {
     struct hilo_store_append ap;
     struct hilo_store_argv a;

@@ -63,7 +63,8 @@ static struct hilo_inbound *call_item(struct in_op *op, const char *kind, const 
 /* Asks for a reference; no input is an answer too: it opens a new ticket. */
 static void voice_gather(struct in_op *op, int again)
 {
-    const char *lang = op->s->cfg->default_locale;
+    /* an unknown caller: the language of the number's country */
+    const char *lang = hilo_i18n_phone_lang(op->call.from, op->s->cfg->default_locale);
     char action[64];
     snprintf(action, sizeof action, "/webhooks/twilio/voice/gather?n=%d", again + 1);
     char *xml = hilo_twiml_gather_ref(lang, hilo_i18n_voice_ask_ref(lang, again), action, 9);
@@ -166,7 +167,8 @@ static void voice_attach_cb(redisReply *reply, void *data);
  * new one. */
 static void voice_gathered(struct in_op *op)
 {
-    const char *lang = op->s->cfg->default_locale;
+    /* an unknown caller: the language of the number's country */
+    const char *lang = hilo_i18n_phone_lang(op->call.from, op->s->cfg->default_locale);
     const char *digits = op->call.digits ? op->call.digits : "";
     const char *n = hilo_http_arg(op->r, "n");
     int attempt = n ? (int)strtol(n, NULL, 10) : 1;
@@ -216,7 +218,8 @@ static void voice_known_cb(redisReply *reply, void *data)
     }
     if (reply->type == REDIS_REPLY_STRING)
         snprintf(ref, sizeof ref, "%s", reply->str);
-    snprintf(op->locale, sizeof op->locale, "%s", op->s->cfg->default_locale);
+    snprintf(op->locale, sizeof op->locale, "%s",
+             hilo_i18n_phone_lang(op->call.from, op->s->cfg->default_locale));
     switch (op->voice_kind) {
     case HILO_VOICE_GATHER:
         voice_gathered(op);

@@ -18,6 +18,7 @@ static const struct {
     {"unknown_customer", -HILO_EUNKNOWNCUSTOMER},
     {"undo_conflict", -HILO_EUNDOCONFLICT},
     {"bad_frame", -HILO_EBADFRAME},
+    {"not_resolved", -HILO_EBADSTATE},
 };
 
 /* Redis's own errors that mean "try again later", by their first word. */

@@ -93,6 +93,7 @@ static const char *const append_ops[] = {
     [HILO_APPEND_MESSAGE] = "message", [HILO_APPEND_REPLY] = "reply",
     [HILO_APPEND_NOTE] = "note",       [HILO_APPEND_RESOLVE] = "resolve",
     [HILO_APPEND_CALL] = "call",       [HILO_APPEND_VOICEMAIL] = "voicemail",
+    [HILO_APPEND_THANKS] = "thanks",
 };
 
 int hilo_append_op_parse(const char *name)

@@ -1,5 +1,5 @@
 -- KEYS tk ev dd dl
--- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail) 4 channel 5 role
+-- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
@@ -45,6 +45,22 @@ elseif op == 'reply' or op == 'resolve' then
     new = 'resolved'
     for _, v in ipairs({'status', 'resolved', 'resolved_at', now}) do upd[#upd + 1] = v end
   end
+elseif op == 'thanks' then
+  -- the customer's last word after a resolution: in the thread, the ticket
+  -- stays resolved and out of the queue; a score (field csat) is recorded
+  if st ~= 'resolved' then return redis.error_reply('HILO not_resolved') end
+  ev.k = 'message'
+  local ok, x = pcall(cjson.decode, ARGV[11])
+  if not ok or type(x) ~= 'table' then x = {} end
+  x.quiet = true
+  for i = 14, #ARGV - 1, 2 do
+    if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
+  end
+  ev.x = cjson.encode(x)
+  id = add(KEYS[2], ref, 'p', ev)
+  redis.call('HINCRBY', KEYS[1], 'messages', 1)
+  redis.call('HINCRBY', KEYS[1], 'mc:' .. ARGV[4], 1)
+  for _, v in ipairs({'last_text', preview(ARGV[8]), 'last_role', 'customer'}) do upd[#upd + 1] = v end
 elseif op == 'note' then
   ev.k = 'note'
   id = add(KEYS[2], ref, 'i', ev)

@@ -1,0 +1,42 @@
+/* Business hours (src/domain/hours.c, docs/sla.md): a weekly schedule in a
+ * team's IANA time zone, the next opening, and the acknowledgement that
+ * quotes it. Time zones go through the C library (TZ set per call, then
+ * restored: not thread-safe, and Hilo is single-threaded). */
+#ifndef HILO_HOURS_H
+#define HILO_HOURS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define HILO_HOURS_PER_DAY 4
+
+struct hilo_hours {
+    int always;                              /* "24x7" */
+    int n[7];                                /* intervals per weekday, 0 = Sunday */
+    uint16_t open[7][HILO_HOURS_PER_DAY];    /* minutes after local midnight */
+    uint16_t close[7][HILO_HOURS_PER_DAY];
+};
+
+/* "mon-fri 09:00-18:00; sat 10:00-14:00", "mon,wed 08:30-12:00", "24x7".
+ * 0, or -1 for anything else (nothing partial is used). */
+int hilo_hours_parse(const char *spec, struct hilo_hours *out);
+
+/* Is the schedule open at now_s (Unix seconds) in time zone tz? 0: open;
+ * 1: closed, *open_s the next opening, *local its local time and *days how
+ * many local days ahead it is (0 today, 1 tomorrow); -1: no opening within
+ * two weeks or an unknown time zone. */
+int hilo_hours_next_open(const struct hilo_hours *h, const char *tz, int64_t now_s,
+                         int64_t *open_s, struct tm *local, int *days);
+
+/* 1 if tz names a time zone of the system's database (or is "UTC"). */
+int hilo_hours_tz_ok(const char *tz);
+
+struct hilo_config;
+/* The acknowledgement of a new ticket: hilo_i18n_ack's "about N minutes"
+ * while the default team (sla_timezone, sla_hours) is open, else "we're
+ * closed now; we'll answer Monday from 9:00". */
+void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char *ref, int eta,
+                    unsigned channels, uint64_t now_ms, char *out, size_t n);
+
+#endif

@@ -1,0 +1,231 @@
+/* Business hours (include/hilo/hours.h). */
+#include "hilo/hours.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hilo/config.h"
+#include "hilo/i18n.h"
+#include "hilo/log.h"
+
+static const char *const days[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+static int day_of(const char *s)
+{
+    for (int i = 0; i < 7; i++)
+        if (strncasecmp(s, days[i], 3) == 0)
+            return i;
+    return -1;
+}
+
+/* "HH:MM" -> minutes (24:00 allowed as a closing time), or -1. */
+static int hhmm(const char *s, const char **end)
+{
+    int h, m;
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ':' || s[3] < '0' ||
+        s[3] > '5' || s[4] < '0' || s[4] > '9')
+        return -1;
+    h = (s[0] - '0') * 10 + s[1] - '0';
+    m = (s[3] - '0') * 10 + s[4] - '0';
+    *end = s + 5;
+    return h > 24 || (h == 24 && m) ? -1 : h * 60 + m;
+}
+
+static int parse_entry(const char *e, struct hilo_hours *h)
+{
+    int sel[7] = {0};
+    const char *p = e;
+    while (*p == ' ')
+        p++;
+    /* days: "mon-fri", "mon,wed,fri", "sat" */
+    for (;;) {
+        int a = day_of(p), b;
+        if (a < 0)
+            return -1;
+        p += 3;
+        b = a;
+        if (*p == '-') {
+            if ((b = day_of(p + 1)) < 0)
+                return -1;
+            p += 4;
+        }
+        for (int d = a;; d = (d + 1) % 7) {
+            sel[d] = 1;
+            if (d == b)
+                break;
+        }
+        if (*p != ',')
+            break;
+        p++;
+    }
+    if (*p != ' ')
+        return -1;
+    while (*p == ' ')
+        p++;
+    int o = hhmm(p, &p), c;
+    if (o < 0 || *p++ != '-' || (c = hhmm(p, &p)) < 0 || c <= o)
+        return -1;
+    while (*p == ' ')
+        p++;
+    if (*p)
+        return -1;
+    for (int d = 0; d < 7; d++) {
+        if (!sel[d])
+            continue;
+        if (h->n[d] == HILO_HOURS_PER_DAY)
+            return -1;
+        int k = h->n[d]++;
+        /* kept sorted by opening time */
+        while (k > 0 && h->open[d][k - 1] > o) {
+            h->open[d][k] = h->open[d][k - 1];
+            h->close[d][k] = h->close[d][k - 1];
+            k--;
+        }
+        h->open[d][k] = (uint16_t)o;
+        h->close[d][k] = (uint16_t)c;
+    }
+    return 0;
+}
+
+int hilo_hours_parse(const char *spec, struct hilo_hours *out)
+{
+    char buf[512];
+    char *save = NULL, *e;
+    int any = 0;
+    memset(out, 0, sizeof *out);
+    if (!spec || strlen(spec) >= sizeof buf)
+        return -1;
+    if (strcasecmp(spec, "24x7") == 0) {
+        out->always = 1;
+        return 0;
+    }
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (e = strtok_r(buf, ";", &save); e; e = strtok_r(NULL, ";", &save)) {
+        while (*e == ' ')
+            e++;
+        if (!*e)
+            continue;
+        if (parse_entry(e, out) < 0) {
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+        any = 1;
+    }
+    return any ? 0 : -1;
+}
+
+/* Runs with TZ=tz, then puts the old TZ back. */
+struct tz_saved;
+static void tz_leave(const struct tz_saved *sv);
+struct tz_saved {
+    char old[256];
+    int had;
+};
+
+static int tz_enter(const char *tz, struct tz_saved *sv)
+{
+    char path[512];
+    const char *cur = getenv("TZ");
+    /* an unknown name would silently mean UTC: refuse it instead */
+    if (!tz || !*tz || strstr(tz, "..") || tz[0] == '/')
+        return -1;
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    if (strcmp(tz, "UTC") != 0 && access(path, R_OK) != 0)
+        return -1;
+    sv->had = cur != NULL;
+    snprintf(sv->old, sizeof sv->old, "%s", cur ? cur : "");
+    setenv("TZ", tz, 1);
+    tzset();
+    return 0;
+}
+
+int hilo_hours_tz_ok(const char *tz)
+{
+    struct tz_saved sv;
+    if (tz_enter(tz, &sv) < 0)
+        return 0;
+    tz_leave(&sv);
+    return 1;
+}
+
+static void tz_leave(const struct tz_saved *sv)
+{
+    if (sv->had)
+        setenv("TZ", sv->old, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+}
+
+int hilo_hours_next_open(const struct hilo_hours *h, const char *tz, int64_t now_s,
+                         int64_t *open_s, struct tm *local, int *days_ahead)
+{
+    struct tz_saved sv;
+    struct tm today;
+    time_t now = (time_t)now_s;
+    int rc = -1;
+    if (h->always)
+        return 0;
+    if (tz_enter(tz, &sv) < 0)
+        return -1;
+    localtime_r(&now, &today);
+    for (int d = 0; d < 15 && rc < 0; d++) {
+        struct tm day = today;
+        day.tm_mday += d;
+        day.tm_hour = 12; /* noon: normalises the date away from DST gaps */
+        day.tm_min = day.tm_sec = 0;
+        day.tm_isdst = -1;
+        if (mktime(&day) == (time_t)-1)
+            break;
+        int wd = day.tm_wday;
+        for (int k = 0; k < h->n[wd]; k++) {
+            struct tm o = day, c = day;
+            o.tm_hour = h->open[wd][k] / 60;
+            o.tm_min = h->open[wd][k] % 60;
+            c.tm_hour = h->close[wd][k] / 60;
+            c.tm_min = h->close[wd][k] % 60;
+            o.tm_isdst = c.tm_isdst = -1;
+            time_t to = mktime(&o), tc = mktime(&c);
+            if (to <= now && now < tc) {
+                rc = 0;
+                break;
+            }
+            if (to > now) {
+                *open_s = to;
+                localtime_r(&to, local);
+                *days_ahead = d;
+                rc = 1;
+                break;
+            }
+        }
+    }
+    tz_leave(&sv);
+    return rc;
+}
+
+void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char *ref, int eta,
+                    unsigned channels, uint64_t now_ms, char *out, size_t n)
+{
+    struct hilo_hours h;
+    struct tm local;
+    int64_t at;
+    int ahead, rc;
+    if (hilo_hours_parse(cfg->sla_hours, &h) < 0) {
+        hilo_warn("sla_hours \"%s\" is not a schedule: the acknowledgement promises %d minutes",
+                  cfg->sla_hours, eta);
+        rc = 0;
+    } else {
+        rc = hilo_hours_next_open(&h, cfg->sla_timezone, (int64_t)(now_ms / 1000), &at, &local,
+                                  &ahead);
+        if (rc < 0)
+            hilo_warn("sla_timezone \"%s\" is unknown or the schedule never opens",
+                      cfg->sla_timezone);
+    }
+    if (rc == 1)
+        hilo_i18n_ack_closed(lang, ref, channels, &local, ahead, out, n);
+    else
+        hilo_i18n_ack(lang, ref, eta, channels, out, n);
+}
