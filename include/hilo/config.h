@@ -64,6 +64,8 @@ struct hilo_config {
     char *webhook_url;
     char *webhook_secret;
     int test_clock; /* 1: POST /test/clock moves hilo_now_ms (tests only) */
+    int live_gap_check_ms; /* live gap check period; 0: off */
+    char *metrics_token;   /* GET /metrics bearer token; empty: loopback only */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };
