@@ -20,11 +20,7 @@ enum hilo_metric {
     HILO_M_GAP_CHECKS,       /* tickets compared by the gap check */
     HILO_M_GAP_REPAIRS,      /* watches found behind and caught up by the gap check */
     HILO_M_STALE_SENT,       /* stale frames sent */
-    HILO_M_LOGIN_FAILURES,   /* agent logins refused (bad credentials) */
-    HILO_M_OUTBOX_SENT,      /* outbox entries a provider accepted */
-    HILO_M_OUTBOX_RETRIED,   /* attempts that will be retried */
-    HILO_M_OUTBOX_DEAD,      /* entries moved to the dead letters */
-    HILO_M_OUTBOX_UNCERTAIN, /* attempts with no answer (the provider may have sent) */
+    HILO_M_LOGIN_FAILURES,   /* rendered from the bad_credentials error count */
     HILO_M_HTTP_1XX,
     HILO_M_HTTP_2XX,
     HILO_M_HTTP_3XX,
@@ -36,6 +32,9 @@ enum hilo_metric {
 void hilo_metrics_add(enum hilo_metric m, uint64_t n);
 static inline void hilo_metrics_inc(enum hilo_metric m) { hilo_metrics_add(m, 1); }
 uint64_t hilo_metrics_get(enum hilo_metric m);
+/* Open WebSocket sessions by role (1 customer, 2 agent): +1 / -1. */
+void hilo_metrics_conn(int role, int delta);
+uint64_t hilo_metrics_conns(int role);
 /* Counts an HTTP response by its status class. */
 void hilo_metrics_http(int status);
 /* Appends every counter (and the errors by code) in the Prometheus text

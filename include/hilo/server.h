@@ -69,6 +69,9 @@ void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req);
 /* Live routing of published events (domain/hub.c). */
 void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len);
 void hilo_live_resync(struct hilo_server *s);
+/* GET /metrics (domain/metrics.c); ctx: the server. */
+struct hilo_http;
+void hilo_metrics_serve(void *ctx, struct hilo_http *r);
 /* Stale frames and the gap check (domain/gap.c). */
 /* Every watch is stale (the subscription was lost). */
 void hilo_live_stale_all(struct hilo_server *s);

@@ -11,4 +11,9 @@
 int hilo_store_thread_last_argv(struct hilo_store_cmd *c, const char *ref);
 int hilo_tx_thread_last(struct hilo_tx *tx, const char *ref);
 
+/* The outbox's depth for /metrics, three commands in tx: XLEN of the
+ * stream (entries waiting or being sent), ZCARD of the retries waiting for
+ * their time, ZCARD of the dead letters. */
+int hilo_tx_outbox_depth(struct hilo_tx *tx);
+
 #endif

@@ -8,6 +8,15 @@
 #include "hilo/common.h"
 
 static uint64_t counters[HILO_M_LAST];
+static uint64_t conns[4];
+
+void hilo_metrics_conn(int role, int delta)
+{
+    if (role >= 0 && role < 4 && (delta > 0 || conns[role] > 0))
+        conns[role] += (uint64_t)(int64_t)delta;
+}
+
+uint64_t hilo_metrics_conns(int role) { return role >= 0 && role < 4 ? conns[role] : 0; }
 
 void hilo_metrics_add(enum hilo_metric m, uint64_t n)
 {
@@ -49,11 +58,6 @@ static const struct {
     {HILO_M_STALE_SENT, "hilo_live_stale_frames_total", NULL,
      "stale frames sent (a watched ticket not caught up)."},
     {HILO_M_LOGIN_FAILURES, "hilo_login_failures_total", NULL, "Agent logins refused."},
-    {HILO_M_OUTBOX_SENT, "hilo_outbox_attempts_total", "result=\"sent\"",
-     "Outbox send attempts by result."},
-    {HILO_M_OUTBOX_RETRIED, "hilo_outbox_attempts_total", "result=\"retry\"", NULL},
-    {HILO_M_OUTBOX_DEAD, "hilo_outbox_attempts_total", "result=\"dead\"", NULL},
-    {HILO_M_OUTBOX_UNCERTAIN, "hilo_outbox_attempts_total", "result=\"uncertain\"", NULL},
     {HILO_M_HTTP_1XX, "hilo_http_responses_total", "class=\"1xx\"",
      "HTTP responses by status class."},
     {HILO_M_HTTP_2XX, "hilo_http_responses_total", "class=\"2xx\"", NULL},
@@ -72,9 +76,12 @@ int hilo_metrics_render(struct hilo_buf *b)
                      table[i].help, table[i].name);
             rc |= hilo_buf_adds(b, line);
         }
+        uint64_t v = counters[table[i].m];
+        if (table[i].m == HILO_M_LOGIN_FAILURES)
+            v += hilo_err_counted(-HILO_ECREDS); /* counted where the error is sent */
         snprintf(line, sizeof line, "%s%s%s%s %" PRIu64 "\n", table[i].name,
                  table[i].label ? "{" : "", table[i].label ? table[i].label : "",
-                 table[i].label ? "}" : "", counters[table[i].m]);
+                 table[i].label ? "}" : "", v);
         rc |= hilo_buf_adds(b, line);
     }
     rc |= hilo_buf_adds(b, "# HELP hilo_errors_total Errors answered to clients, by code.\n"

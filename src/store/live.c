@@ -21,3 +21,20 @@ int hilo_tx_thread_last(struct hilo_tx *tx, const char *ref)
     struct hilo_store_cmd c;
     return hilo_cmd_tx_built(tx, hilo_store_thread_last_argv(&c, ref), &c);
 }
+
+static int count_argv(struct hilo_store_cmd *c, const char *cmd, int k)
+{
+    hilo_cmd_start(c, cmd);
+    if (hilo_cmd_key(c, 0, k, "") < 0)
+        return -HILO_EINTERNAL;
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_outbox_depth(struct hilo_tx *tx)
+{
+    struct hilo_store_cmd c;
+    int rc = hilo_cmd_tx_built(tx, count_argv(&c, "XLEN", HILO_K_OUTBOX), &c);
+    rc |= hilo_cmd_tx_built(tx, count_argv(&c, "ZCARD", HILO_K_OUTBOX_DUE), &c);
+    rc |= hilo_cmd_tx_built(tx, count_argv(&c, "ZCARD", HILO_K_OUTBOX_DEAD), &c);
+    return rc ? -HILO_EINTERNAL : 0;
+}

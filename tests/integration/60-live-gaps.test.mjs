@@ -5,7 +5,7 @@
 // "stale", send the missed events, then "fresh".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, sleep } from '../lib/harness.mjs';
+import { startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, sleep, httpGet } from '../lib/harness.mjs';
 import { startProxy } from '../lib/tcp-proxy.mjs';
 
 let redis, anaPw, proxy;
@@ -70,6 +70,10 @@ test('events the subscription never heard are repaired by the gap check', withLo
   // The link never went down: no catch-up ran, the gap check did it.
   assert.equal(catchups(hilo), catchups0);
   assert.match(hilo.logs(), /live gap: .* behind on ticket/);
+  // ... and counted it.
+  const page = (await httpGet(hilo.url + '/metrics')).body;
+  assert.ok(Number(/^hilo_live_gap_repairs_total (\d+)$/m.exec(page)[1]) >= 2); // agent and customer
+  assert.ok(Number(/^hilo_live_stale_frames_total (\d+)$/m.exec(page)[1]) >= 2);
 
   // Delivery back to normal: live again, no new stale.
   proxy.dropMessages(false);
