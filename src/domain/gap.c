@@ -108,9 +108,12 @@ static void compare(struct hilo_route *r, uint64_t ms, uint64_t seq)
             if (!id_after(r->seen_ms, r->seen_seq, w->ms, w->seq) ||
                 !id_after(r->seen_ms, r->seen_seq, w->cms, w->cseq))
                 continue;
-            hilo_info("live gap: %s behind on ticket %s (delivered %llu-%llu, stream %llu-%llu)",
-                      hilo_sess(w->conn)->id ? hilo_sess(w->conn)->id : "connection", r->ref,
-                      (unsigned long long)w->ms, (unsigned long long)w->seq,
+            struct hilo_log_ctx lc = {.ticket = r->ref, .conn = w->conn->serial,
+                                      .ip = w->conn->ip};
+            hilo_logx(HILO_LOG_INFO, &lc,
+                      "live gap: connection behind on ticket %s (delivered %llu-%llu, stream "
+                      "%llu-%llu); catching it up",
+                      r->ref, (unsigned long long)w->ms, (unsigned long long)w->seq,
                       (unsigned long long)r->seen_ms, (unsigned long long)r->seen_seq);
             hilo_metrics_inc(HILO_M_GAP_REPAIRS);
             hilo_gap_stale(w);

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "hilo/common.h"
+#include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
@@ -39,13 +40,17 @@ static void send_ack(struct hilo_conn *c, const char *client_id, const char *ref
 /* Redis did not answer a write it was sent: it may have been stored (and
  * then published, so it reaches the watchers live or through the gap
  * check). Said as such; resending with the same client_id is safe. */
-static void send_maybe_stored(struct hilo_conn *c, const char *client_id, const char *req)
+static void send_maybe_stored(struct hilo_conn *c, const char *ref, const char *client_id,
+                              const char *req)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "error", "code",
                           hilo_err_code(-HILO_EUNAVAIL), "message",
                           "Storage did not answer in time: the message may have been stored. "
                           "Resend it with the same client_id; it is never stored twice.",
                           "maybe_stored", 1, "client_id", client_id);
+    struct hilo_log_ctx lc = {.ticket = ref, .conn = c->serial, .ip = c->ip};
+    hilo_logx(HILO_LOG_WARN, &lc, "write %s: Redis did not answer; it may have been stored",
+              client_id);
     hilo_err_count(-HILO_EUNAVAIL);
     hilo_metrics_inc(HILO_M_MAYBE_STORED);
     if (req && o)
@@ -85,7 +90,7 @@ static void created_cb(const struct hilo_ticket_result *res, void *data)
          * than opening a second ticket; if it was not created, the resend
          * finds it unknown and creates one. */
         snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", res->ref);
-        send_maybe_stored(c, op->client_id, op->req);
+        send_maybe_stored(c, res->ref, op->client_id, op->req);
         goto out;
     }
     if (res->err) {
@@ -157,7 +162,7 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         return;
     }
     if (err && res->maybe_stored) {
-        send_maybe_stored(c, op->client_id, op->req);
+        send_maybe_stored(c, op->ref, op->client_id, op->req);
         goto out;
     }
     if (err) {

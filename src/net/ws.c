@@ -167,6 +167,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         free(b.cookie);
         if (!c)
             return -1;
+        snprintf(c->ip, sizeof c->ip, "%s", pss->ip);
         pss->conn = c;
         return 0;
     }
