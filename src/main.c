@@ -210,6 +210,7 @@ static int routes(struct app *a)
 
     rc |= hilo_net_route(n, "GET", "/healthz", HILO_ROUTE_EXACT, healthz, NULL);
     rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
+    rc |= hilo_net_route(n, "GET", "/metrics", HILO_ROUTE_EXACT, hilo_metrics_serve, s);
     /* providers' webhooks: the handler answers GET (verification) and POST */
     rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
     /* the session cookie's unsafe requests must come from the console */

@@ -75,6 +75,8 @@ struct hilo_config {
     int thanks_window_minutes;
     char *sla_timezone;
     char *sla_hours;
+    int live_gap_check_ms; /* live gap check period; 0: off */
+    char *metrics_token;   /* GET /metrics bearer token; empty: loopback only */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

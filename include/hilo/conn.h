@@ -62,6 +62,7 @@ struct hilo_conn {
     /* The subprotocol's hooks and the session its open hook returned. */
     const struct hilo_ws_ops *ops;
     void *session;
+    char ip[48];               /* the client's address (as the net trusts it), for logs */
 };
 
 void hilo_conn_ref(struct hilo_conn *c);

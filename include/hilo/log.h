@@ -19,6 +19,17 @@ int hilo_log_parse_level(const char *s, enum hilo_log_level *out);
 void hilo_log(enum hilo_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* What a log line concerns: each field is logged when set (NULL / 0 /
+ * "" = not set). JSON: "ticket", "conn" (a number), "ip" fields of the
+ * object; text: " ticket=... conn=... ip=..." after the message. */
+struct hilo_log_ctx {
+    const char *ticket;
+    unsigned conn;
+    const char *ip;
+};
+void hilo_logx(enum hilo_log_level level, const struct hilo_log_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Copies url to out with the password of its user-info replaced by "***"
  * (redis://:pw@host -> redis://:***@host), for logging a URL that may hold
  * a secret. Returns out. */

@@ -45,6 +45,9 @@ struct hilo_server {
     struct hilo_reap reap; /* connections freed at the end of the turn (net borrows it) */
     struct hilo_net *net;  /* where the domain's subprotocols are registered */
     uint64_t identity_secret_len;
+    /* live gap check (domain/gap.c) */
+    uint64_t gap_last;  /* hilo_mono_ms of the last check */
+    int gap_inflight;   /* transactions of the check in flight */
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
@@ -66,6 +69,16 @@ void hilo_agent_auth(struct hilo_conn *c, const char *token, const char *req);
 /* Live routing of published events (domain/hub.c). */
 void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len);
 void hilo_live_resync(struct hilo_server *s);
+/* GET /metrics (domain/metrics.c); ctx: the server. */
+struct hilo_http;
+void hilo_metrics_serve(void *ctx, struct hilo_http *r);
+/* Stale frames and the gap check (domain/gap.c). */
+/* Every watch is stale (the subscription was lost). */
+void hilo_live_stale_all(struct hilo_server *s);
+/* Runs the gap check when its period has passed (from the server's tick). */
+void hilo_live_gap_tick(struct hilo_server *s);
+/* Stale tickets (routes with a stale watch) and watches, for /metrics. */
+void hilo_live_stale_counts(struct hilo_server *s, uint64_t *tickets, uint64_t *watches);
 void hilo_refpool_fill(struct hilo_server *s);
 /* Takes a reserved, unused reference from the pool: 0, or -1 when empty. */
 int hilo_refpool_take(struct hilo_server *s, char out[HILO_REF_MAX]);

@@ -28,6 +28,10 @@ struct hilo_ticket_result {
     const char *ack_text;     /* create: the acknowledgement's text */
     int duplicate;            /* append: the client_id was seen; nothing written */
     const char *status;       /* append / set: the status after ('' = unknown) */
+    int maybe_stored;         /* -HILO_EUNAVAIL after the write went to Redis and
+                               * no answer came: it may be stored (and is then
+                               * published); resending with the same client_id
+                               * is safe */
 };
 
 /* Runs once per accepted write, possibly before the call that started it

@@ -171,6 +171,11 @@ static const struct opt opts[] = {
      "Weekly business hours: day ranges and times, "
      "';'-separated (\"mon-fri 09:00-18:00; sat 10:00-14:00\"); \"24x7\": always open. "
      "While closed, a new ticket's acknowledgement quotes the next opening."},
+    {"live_gap_check_ms", I(live_gap_check_ms), "5000", 0, 3600000, 0,
+     "Period of the live gap check: the last event delivered to each watching connection is "
+     "compared with its ticket's last stored event, and missed events are sent (0: off)."},
+    {"metrics_token", S(metrics_token), "", 0, 0, 1,
+     "Bearer token GET /metrics requires; empty: /metrics answers loopback clients only."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

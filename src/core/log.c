@@ -69,7 +69,28 @@ static void json_escape(FILE *f, const char *s)
     }
 }
 
+static void vlog(enum hilo_log_level level, const struct hilo_log_ctx *ctx, const char *fmt,
+                 va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 void hilo_log(enum hilo_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void hilo_logx(enum hilo_log_level level, const struct hilo_log_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, ctx, fmt, ap);
+    va_end(ap);
+}
+
+static void vlog(enum hilo_log_level level, const struct hilo_log_ctx *ctx, const char *fmt,
+                 va_list ap)
 {
     static const char tag[] = "DIWE";
     static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -77,27 +98,49 @@ void hilo_log(enum hilo_log_level level, const char *fmt, ...)
     char msg[2048];
     struct timespec ts;
     struct tm tm;
-    va_list ap;
+    const char *ticket = ctx && ctx->ticket && *ctx->ticket ? ctx->ticket : NULL;
+    const char *ip = ctx && ctx->ip && *ctx->ip ? ctx->ip : NULL;
+    unsigned conn = ctx ? ctx->conn : 0;
 
     if (level < min_level)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (format == HILO_LOG_JSON) {
         /* one object per line, for journald/Loki/Elastic shippers */
         flockfile(stderr);
         fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
                 ts.tv_nsec / 1000000, names[level]);
         json_escape(stderr, msg);
-        fputs("\"}\n", stderr);
+        fputc('"', stderr);
+        if (ticket) {
+            fputs(",\"ticket\":\"", stderr);
+            json_escape(stderr, ticket);
+            fputc('"', stderr);
+        }
+        if (conn)
+            fprintf(stderr, ",\"conn\":%u", conn);
+        if (ip) {
+            fputs(",\"ip\":\"", stderr);
+            json_escape(stderr, ip);
+            fputc('"', stderr);
+        }
+        fputs("}\n", stderr);
         funlockfile(stderr);
         return;
     }
-    fprintf(stderr, "%s.%03ldZ %c %s\n", when, ts.tv_nsec / 1000000, tag[level], msg);
+    flockfile(stderr);
+    fprintf(stderr, "%s.%03ldZ %c %s", when, ts.tv_nsec / 1000000, tag[level], msg);
+    if (ticket)
+        fprintf(stderr, " ticket=%s", ticket);
+    if (conn)
+        fprintf(stderr, " conn=%u", conn);
+    if (ip)
+        fprintf(stderr, " ip=%s", ip);
+    fputc('\n', stderr);
+    funlockfile(stderr);
 }
 
 const char *hilo_log_redact_url(const char *url, char *out, size_t n)

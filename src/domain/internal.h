@@ -36,6 +36,8 @@ struct hilo_watch {
     uint8_t viewing;          /* an agent's ticket.open (presence) */
     struct pend *ph, *pt;
     uint32_t npend;
+    uint8_t stale;            /* told "stale", not yet "fresh" (gap.c) */
+    uint64_t cms, cseq;       /* gap check: stream ids up to here were read */
 };
 
 struct hilo_route {
@@ -43,6 +45,8 @@ struct hilo_route {
     uint32_t key;
     char ref[HILO_REF_MAX];
     struct hilo_watch *watches;
+    uint64_t seen_ms, seen_seq; /* gap check: the stream's last id last time */
+    uint8_t seen;
 };
 
 struct hilo_deferred {
@@ -77,6 +81,22 @@ void hilo_live_watch_free(struct hilo_conn *c, struct hilo_watch *w);
  * (nothing started, no frame sent). Later errors are sent with req. */
 int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
                          enum sync_mode mode, const char *req);
+/* A silent catch-up of w from its last delivered id that, once done, marks
+ * the stream read up to (cov_ms, cov_seq) (gap.c): 0 or -HILO_E*. */
+int hilo_live_repair_start(struct hilo_watch *w, uint64_t cov_ms, uint64_t cov_seq);
+/* The route of ref, NULL when nobody here watches it. */
+struct hilo_route *hilo_live_route(struct hilo_server *s, const char *ref);
+/* Calls f on every watch of the process. */
+void hilo_live_each_watch(struct hilo_server *s, void (*f)(struct hilo_watch *w, void *d),
+                          void *d);
+
+/* ---- gap.c: stale / fresh and the periodic gap check ---- */
+
+/* Tells w's connection that its ticket is not caught up ("stale"), once. */
+void hilo_gap_stale(struct hilo_watch *w);
+/* w has finished a catch-up: "fresh" if it was stale and live delivery is
+ * whole again (the subscription up, no catch-up pending). */
+void hilo_gap_caught_up(struct hilo_watch *w);
 
 /* ---- presence.c ---- */
 

@@ -15,6 +15,7 @@
 #include "hilo/agents.h"
 #include "hilo/buf.h"
 #include "hilo/log.h"
+#include "hilo/metrics.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
 #include "hilo/store_index.h"
@@ -91,6 +92,8 @@ struct hilo_watch *hilo_live_watch_get(struct hilo_conn *c, const char *ref)
     r->watches = w;
     w->cnext = hilo_sess(c)->watches;
     hilo_sess(c)->watches = w;
+    if (c->srv->sub && (!hilo_redis_ready(c->srv->sub) || hilo_redis_catchup_pending(c->srv->sub)))
+        hilo_gap_stale(w); /* what is published meanwhile is missed until the catch-up */
     return w;
 }
 
@@ -154,6 +157,7 @@ static void deliver(struct hilo_watch *w, struct hilo_frame *f, uint64_t ms, uin
         return;
     w->ms = ms;
     w->seq = seq;
+    hilo_metrics_inc(HILO_M_DELIVERIES);
     hilo_conn_send(w->conn, f);
 }
 
@@ -278,6 +282,8 @@ struct sync_op {
     char *customer_id;
     json_t *cust, *viewers, *others; /* SYNC_THREAD: the context for agents */
     int waiting;
+    int repair;              /* gap check: the stream is read up to cov */
+    uint64_t cov_ms, cov_seq;
 };
 
 static void sync_page(struct sync_op *op);
@@ -290,7 +296,13 @@ static void sync_free(struct sync_op *op, int failed)
             /* Nothing was resumed: forget the watch entirely. */
             hilo_live_watch_free(op->c, w);
         } else {
+            if (!failed && op->repair && id_after(op->cov_ms, op->cov_seq, w->cms, w->cseq)) {
+                w->cms = op->cov_ms;
+                w->cseq = op->cov_seq;
+            }
             watch_sync_done(w);
+            if (!failed && !w->syncing)
+                hilo_gap_caught_up(w);
         }
     }
     hilo_conn_unref(op->c);
@@ -539,18 +551,47 @@ static void sync_page(struct sync_op *op)
     }
 }
 
+static struct sync_op *sync_begin(struct hilo_conn *c, const char *ref, const char *after,
+                                  enum sync_mode mode, const char *req);
+
 int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after,
                          enum sync_mode mode, const char *req)
+{
+    struct sync_op *op = sync_begin(c, ref, after, mode, req);
+    if (!op)
+        return -HILO_EINTERNAL;
+    sync_page(op);
+    return 0;
+}
+
+int hilo_live_repair_start(struct hilo_watch *w, uint64_t cov_ms, uint64_t cov_seq)
+{
+    char after[48];
+    struct sync_op *op;
+    snprintf(after, sizeof after, "%llu-%llu", (unsigned long long)w->ms,
+             (unsigned long long)w->seq);
+    op = sync_begin(w->conn, w->route->ref, w->ms || w->seq ? after : "0", SYNC_SILENT, NULL);
+    if (!op)
+        return -HILO_EINTERNAL;
+    op->repair = 1;
+    op->cov_ms = cov_ms;
+    op->cov_seq = cov_seq;
+    sync_page(op);
+    return 0;
+}
+
+static struct sync_op *sync_begin(struct hilo_conn *c, const char *ref, const char *after,
+                                  enum sync_mode mode, const char *req)
 {
     struct hilo_watch *w = hilo_live_watch_get(c, ref);
     struct sync_op *op;
     uint64_t ms, seq;
 
     if (!w || parse_id(after, &ms, &seq) < 0)
-        return -HILO_EINTERNAL;
+        return NULL;
     op = calloc(1, sizeof *op);
     if (!op)
-        return -HILO_EINTERNAL;
+        return NULL;
     if (mode != SYNC_SILENT) {
         /* The client says what it has seen: trust it. */
         w->ms = ms;
@@ -564,13 +605,28 @@ int hilo_live_sync_start(struct hilo_conn *c, const char *ref, const char *after
     snprintf(op->after, sizeof op->after, "%s", after);
     op->req = req ? strdup(req) : NULL;
     hilo_buf_init(&op->events, (size_t)1 << 30);
-    sync_page(op);
-    return 0;
+    return op;
+}
+
+struct hilo_route *hilo_live_route(struct hilo_server *s, const char *ref)
+{
+    return route_find(s, ref, 0);
+}
+
+void hilo_live_each_watch(struct hilo_server *s, void (*f)(struct hilo_watch *w, void *d), void *d)
+{
+    for (uint32_t i = 0; i < s->nroutes; i++)
+        for (struct hilo_route *r = s->routes[i]; r; r = r->next)
+            for (struct hilo_watch *w = r->watches, *n; w; w = n) {
+                n = w->rnext;
+                f(w, d);
+            }
 }
 
 void hilo_live_resync(struct hilo_server *s)
 {
     /* The subscription was lost and is back: catch every watch up. */
+    hilo_metrics_inc(HILO_M_CATCHUPS);
     for (uint32_t i = 0; i < s->nroutes; i++)
         for (struct hilo_route *r = s->routes[i]; r; r = r->next)
             for (struct hilo_watch *w = r->watches; w; w = w->rnext) {

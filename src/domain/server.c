@@ -50,12 +50,24 @@ static int sub_catchup(struct hilo_redis *r, void *data)
     return 0;
 }
 
+/* The subscription is lost: whatever is published now is missed until the
+ * catch-up; every watcher is told its ticket is stale. */
+static void sub_down(struct hilo_redis *r, void *data)
+{
+    (void)r;
+    hilo_live_stale_all(data);
+}
+
 static void sub_message(const char *payload, size_t len, void *data)
 {
     hilo_live_on_message(data, payload, len);
 }
 
-static void timers_cb(uv_timer_t *t) { hilo_followup_tick(t->data); }
+static void timers_cb(uv_timer_t *t)
+{
+    hilo_followup_tick(t->data);
+    hilo_live_gap_tick(t->data);
+}
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
                      const char *redis_url)
@@ -99,6 +111,7 @@ int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config 
     o.timeout_ms = cfg->redis_timeout_ms;
     o.subscribe = s->events_channel;
     o.on_catchup = sub_catchup;
+    o.on_down = sub_down;
     o.peer = s->redis;
     o.on_message = sub_message;
     o.data = s;

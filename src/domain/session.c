@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "hilo/common.h"
+#include "hilo/metrics.h"
 
 struct hilo_session *hilo_session_new(struct hilo_conn *c, int role)
 {
@@ -17,6 +18,7 @@ struct hilo_session *hilo_session_new(struct hilo_conn *c, int role)
     se->conn = c;
     c->session = se;
     se->role = (uint8_t)role;
+    hilo_metrics_conn(role, 1);
     memcpy(se->locale, "en", 3);
     return se;
 }
@@ -26,6 +28,7 @@ void hilo_session_free(void *session)
     struct hilo_session *se = session;
     if (!se)
         return;
+    hilo_metrics_conn(se->role, -1);
     free(se->id);
     free(se->name);
     free(se->email);

@@ -232,6 +232,7 @@ struct create_op {
     char *owned[64];
     int nowned;
     int waited;
+    int sent;                        /* the transaction went to Redis, no answer came */
     char ref[HILO_REF_MAX];
     char ack[600];
 };
@@ -302,6 +303,7 @@ static void create_done(struct create_op *op, int err, const redisReply *ids)
         .ack_event_id = ids ? str_of(ids->element[1]) : "",
         .ack_text = op->ack,
         .status = err ? "" : "open",
+        .maybe_stored = err == -HILO_EUNAVAIL && op->sent,
     };
     op->cb(&res, op->data);
     create_free(op);
@@ -312,6 +314,7 @@ static void created_cb(redisReply *reply, void *data)
     struct create_op *op = data;
     int err = exec_err(reply);
     const redisReply *ids = NULL;
+    op->sent = !reply;
     if (!err) {
         ids = reply->element[0];
         if (ids->type != REDIS_REPLY_ARRAY || ids->elements != 2) {
@@ -440,6 +443,7 @@ static void written_cb(redisReply *reply, void *data)
             err = -HILO_EINTERNAL;
     }
     out.err = err;
+    out.maybe_stored = !reply && err == -HILO_EUNAVAIL;
     if (!err) {
         out.event_id = str_of(res->element[0]);
         if (op->set) {

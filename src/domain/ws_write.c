@@ -8,6 +8,8 @@
 
 #include "internal.h"
 #include "hilo/common.h"
+#include "hilo/log.h"
+#include "hilo/metrics.h"
 #include "hilo/proto.h"
 #include "hilo/config.h"
 #include "hilo/log.h"
@@ -39,6 +41,28 @@ static void send_ack(struct hilo_conn *c, const char *client_id, const char *ref
     hilo_dispatch_send_json(c, o);
 }
 
+/* Redis did not answer a write it was sent: it may have been stored (and
+ * then published, so it reaches the watchers live or through the gap
+ * check). Said as such; resending with the same client_id is safe. */
+static void send_maybe_stored(struct hilo_conn *c, const char *ref, const char *client_id,
+                              const char *req)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "error", "code",
+                          hilo_err_code(-HILO_EUNAVAIL), "message",
+                          "Storage did not answer in time: the message may have been stored. "
+                          "Resend it with the same client_id; it is never stored twice.",
+                          "maybe_stored", 1, "client_id", client_id);
+    struct hilo_log_ctx lc = {.ticket = ref, .conn = c->serial, .ip = c->ip};
+    hilo_logx(HILO_LOG_WARN, &lc, "write %s: Redis did not answer; it may have been stored",
+              client_id);
+    hilo_err_count(-HILO_EUNAVAIL);
+    hilo_metrics_inc(HILO_M_MAYBE_STORED);
+    if (req && o)
+        json_object_set_new(o, "req", json_string(req));
+    if (o)
+        hilo_dispatch_send_json(c, o);
+}
+
 /* A watch made for a ticket that was not written goes again. */
 static void forget_new_watch(struct hilo_conn *c, const char *ref)
 {
@@ -64,12 +88,22 @@ static void created_cb(const struct hilo_ticket_result *res, void *data)
     struct hilo_conn *c = op->c;
     if (!c->wsi)
         goto out;
+    if (res->err && res->maybe_stored && res->ref && *res->ref) {
+        /* The ticket may exist: keep watching it, and make it current so
+         * that a resend appends to it (deduplicated by client_id) rather
+         * than opening a second ticket; if it was not created, the resend
+         * finds it unknown and creates one. */
+        snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", res->ref);
+        send_maybe_stored(c, res->ref, op->client_id, op->req);
+        goto out;
+    }
     if (res->err) {
         forget_new_watch(c, res->ref);
         hilo_conn_error(c, res->err, op->req, op->client_id);
         goto out;
     }
     snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", res->ref);
+    hilo_metrics_inc(HILO_M_MESSAGES_STORED);
     send_ack(c, op->client_id, res->ref, res->event_id, 0, op->req);
 out:
     /* This may drop the last reference: c stays readable until the loop
@@ -185,10 +219,15 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         hilo_ws_write_create(op);
         return;
     }
+    if (err && res->maybe_stored) {
+        send_maybe_stored(c, op->ref, op->client_id, op->req);
+        goto out;
+    }
     if (err) {
         hilo_conn_error(c, err, op->req, op->client_id);
         goto out;
     }
+    hilo_metrics_inc(res->duplicate ? HILO_M_DUPLICATES : HILO_M_MESSAGES_STORED);
     send_ack(c, op->client_id, op->ref, res->event_id, res->duplicate, op->req);
 out:
     hilo_msg_free(op);

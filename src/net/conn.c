@@ -12,6 +12,7 @@
 #include "hilo/config.h"
 #include "hilo/conn.h"
 #include "hilo/log.h"
+#include "hilo/metrics.h"
 #include "hilo/ws.h"
 #include "internal.h"
 
@@ -133,6 +134,7 @@ void hilo_conn_send(struct hilo_conn *c, struct hilo_frame *f)
     n = malloc(sizeof *n);
     if (!n)
         return;
+    hilo_metrics_inc(HILO_M_FRAMES_OUT);
     f->refs++;
     n->f = f;
     n->next = NULL;

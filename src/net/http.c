@@ -16,6 +16,7 @@
 #include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/loop.h"
+#include "hilo/metrics.h"
 #include "internal.h"
 
 struct http_pss {
@@ -79,6 +80,7 @@ static void respond(struct hilo_http *r, int status, const char *ctype, const ch
 {
     if (!r->wsi || r->ready)
         return;
+    hilo_metrics_http(status);
     r->status = status;
     snprintf(r->ctype, sizeof r->ctype, "%s", ctype);
     r->resp = malloc(LWS_PRE + len + 1);

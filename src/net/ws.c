@@ -3,6 +3,7 @@
  * context that also carries plain HTTP (http.c). Net knows no domain: it
  * checks transport limits and hands whole messages to the ops. */
 #include "hilo/ws.h"
+#include "hilo/metrics.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -166,6 +167,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         free(b.cookie);
         if (!c)
             return -1;
+        snprintf(c->ip, sizeof c->ip, "%s", pss->ip);
         pss->conn = c;
         return 0;
     }
@@ -174,6 +176,8 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         int rc;
         if (!c)
             return -1;
+        if (done)
+            hilo_metrics_inc(HILO_M_FRAMES_IN);
         rc = hilo_net_conn_rx(c, in, len, done, lws_frame_is_binary(wsi));
         if (rc == -HILO_ETOOLARGE)
             lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,

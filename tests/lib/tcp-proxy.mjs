@@ -25,8 +25,37 @@
 //       accepted / dropped: counts of connections accepted / reset that way.
 //       waitFor(check, ms): resolves once check(proxy) is true (polled on
 //       every proxy event), rejects after ms.
+//       dropMessages(on): while on, every pub/sub "message" push Redis sends
+//       to a subscriber connection is parsed out of the stream and dropped
+//       (the rest of the stream, e.g. SUBSCRIBE replies, flows): the link
+//       stays up and healthy but hears nothing. droppedMessages counts them.
 //   Everything is on loopback; close() resets every connection and stops.
 import net from 'node:net';
+
+const MESSAGE = Buffer.from('*3\r\n$7\r\nmessage\r\n');
+
+// End offset of the RESP value at off in buf, or -1 when it is incomplete.
+function respEnd(buf, off) {
+  if (off >= buf.length) return -1;
+  const eol = buf.indexOf('\r\n', off);
+  if (eol < 0) return -1;
+  const type = String.fromCharCode(buf[off]);
+  if (type === '+' || type === '-' || type === ':') return eol + 2;
+  const n = parseInt(buf.toString('latin1', off + 1, eol), 10);
+  if (type === '$') {
+    if (n < 0) return eol + 2;
+    return eol + 2 + n + 2 <= buf.length ? eol + 2 + n + 2 : -1;
+  }
+  if (type === '*') {
+    let at = eol + 2;
+    for (let i = 0; i < n; i++) {
+      at = respEnd(buf, at);
+      if (at < 0) return -1;
+    }
+    return at;
+  }
+  return eol + 2;
+}
 
 export async function startProxy({ targetPort, targetHost = '127.0.0.1' }) {
   const conns = new Set();
@@ -34,7 +63,8 @@ export async function startProxy({ targetPort, targetHost = '127.0.0.1' }) {
   let drop = null;
   let stallNew = null;
   let nextId = 1;
-  const p = { conns, accepted: 0, dropped: 0 };
+  const p = { conns, accepted: 0, dropped: 0, droppedMessages: 0 };
+  let dropMsgs = false;
 
   const changed = () => {
     for (const w of waiters) {
@@ -89,6 +119,21 @@ export async function startProxy({ targetPort, targetHost = '127.0.0.1' }) {
     });
     upstream.on('data', (data) => {
       if (conn.dead) return;
+      if ((dropMsgs && conn.subscriber) || conn.rbuf) {
+        // Once filtered, a connection's stream is parsed for good (a value
+        // may be split across chunks).
+        conn.rbuf = conn.rbuf ? Buffer.concat([conn.rbuf, data]) : data;
+        const out = [];
+        let end;
+        while ((end = respEnd(conn.rbuf, 0)) > 0) {
+          const v = conn.rbuf.subarray(0, end);
+          conn.rbuf = conn.rbuf.subarray(end);
+          if (dropMsgs && v.subarray(0, MESSAGE.length).equals(MESSAGE)) p.droppedMessages++;
+          else out.push(v);
+        }
+        if (!out.length) { changed(); return; }
+        data = Buffer.concat(out);
+      }
       if (conn.stalled) { conn.held.push([client, data]); return; }
       conn.recv += data.length;
       client.write(data);
@@ -134,6 +179,7 @@ export async function startProxy({ targetPort, targetHost = '127.0.0.1' }) {
   p.dropAfterAccept = (on, { afterData = false } = {}) => {
     drop = on ? { afterData } : null;
   };
+  p.dropMessages = (on) => { dropMsgs = !!on; };
   p.waitFor = (check, ms = 10000) => new Promise((resolve, reject) => {
     if (check(p)) { resolve(); return; }
     const w = { check, resolve, reject };

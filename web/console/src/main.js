@@ -19,6 +19,7 @@ import { Admin } from './admin.js';
 import { LangToggle } from './widgets.js';
 import { isTypingTarget } from './util.js';
 import { unlockAudio } from './notify.js';
+import { StaleNote } from './stale.js';
 
 /** Keeps one broken pane from blanking the whole console. */
 function Safe({ children, name }) {
@@ -66,6 +67,7 @@ function Header({ s }) {
             onClick=${(e) => { e.preventDefault(); setView(v); }}>${label}${v === 'queue' && s.queueLoaded ? html` <span class="count">${n}</span>` : ''}</a>`)}
       </nav>
       <${ConnStatus} conn=${s.conn} />
+      <${StaleNote} s=${s} />
       <div class="spacer"></div>
       <${SearchBox} s=${s} />
       <${LangToggle} lang=${s.settings.lang} />

@@ -7,6 +7,7 @@ import { mergeDelivery } from './delivery.js';
 import { loadSettings, saveSettings } from './storage.js';
 import { setLang, t, channelLabel } from './i18n.js';
 import { notifyActivity, unlockAudio } from './notify.js';
+import { staleAfter } from './stale.js';
 
 const TYPING_TTL = 8000;
 
@@ -204,6 +205,7 @@ function startApp(agent, expiresAt) {
       }
     },
     onDisconnect: () => {
+      set({ stale: {} }); // a new connection catches up from scratch
       setCurrent(() => ({ typing: {}, viewers: {} }));
     },
   });
@@ -244,6 +246,10 @@ function onFrame(f) {
       break;
     case 'delivery':
       onDelivery(f);
+      break;
+    case 'stale':
+    case 'fresh':
+      set({ stale: staleAfter(state.stale, f) });
       break;
     case 'error':
       onError(f);

@@ -321,6 +321,12 @@ export class Chat {
         }
         return;
       case 'error': return this.onError(f);
+      // Live delivery of the ticket is catching up (issue #12): say so
+      // until "fresh"; the missed messages arrive as ordinary events.
+      case 'stale':
+      case 'fresh':
+        if (!f.ticket || f.ticket === this.state.ticket) this.set({ stale: f.type === 'stale' });
+        return;
       default: return; // pong and anything newer
     }
   }
@@ -328,6 +334,7 @@ export class Chat {
   onWelcome(f) {
     this.everConnected = true;
     this.state.everConnected = true;
+    this.state.stale = false; // a new connection resumes from scratch
     this.attempt = 0;
     this.store.setVisitor({ token: f.token, user: this.identity ? String(this.identity.user_id) : '' });
     const t = f.ticket;

@@ -142,6 +142,7 @@ function statusLine(s, t, now) {
     const secs = Math.max(0, Math.ceil((s.retryAt - now) / 1000));
     return navigator.onLine === false ? t.offline : t.reconnecting(secs > 1 ? secs : 0);
   }
+  if (s.stale) return t.stale;
   return '';
 }
 

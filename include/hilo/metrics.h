@@ -1,0 +1,44 @@
+/* Process-wide counters for GET /metrics (src/core/metrics.c). The loop is
+ * single-threaded, so a counter is a plain integer: a call costs an add.
+ * Gauges (connections, stale tickets, link states, queue depth) are read
+ * when the page is built (domain/metrics.c), not kept here. */
+#ifndef HILO_METRICS_H
+#define HILO_METRICS_H
+
+#include <stdint.h>
+
+struct hilo_buf;
+
+enum hilo_metric {
+    HILO_M_FRAMES_IN,        /* WebSocket frames received */
+    HILO_M_FRAMES_OUT,       /* WebSocket frames queued to clients */
+    HILO_M_MESSAGES_STORED,  /* writes from WebSocket clients acknowledged (not duplicates) */
+    HILO_M_DUPLICATES,       /* writes answered as duplicates of a client_id */
+    HILO_M_MAYBE_STORED,     /* unavailable answers with maybe_stored */
+    HILO_M_DELIVERIES,       /* events sent live to watching connections */
+    HILO_M_CATCHUPS,         /* catch-ups of every watch after the subscription was back */
+    HILO_M_GAP_CHECKS,       /* tickets compared by the gap check */
+    HILO_M_GAP_REPAIRS,      /* watches found behind and caught up by the gap check */
+    HILO_M_STALE_SENT,       /* stale frames sent */
+    HILO_M_LOGIN_FAILURES,   /* rendered from the bad_credentials error count */
+    HILO_M_HTTP_1XX,
+    HILO_M_HTTP_2XX,
+    HILO_M_HTTP_3XX,
+    HILO_M_HTTP_4XX,
+    HILO_M_HTTP_5XX,
+    HILO_M_LAST
+};
+
+void hilo_metrics_add(enum hilo_metric m, uint64_t n);
+static inline void hilo_metrics_inc(enum hilo_metric m) { hilo_metrics_add(m, 1); }
+uint64_t hilo_metrics_get(enum hilo_metric m);
+/* Open WebSocket sessions by role (1 customer, 2 agent): +1 / -1. */
+void hilo_metrics_conn(int role, int delta);
+uint64_t hilo_metrics_conns(int role);
+/* Counts an HTTP response by its status class. */
+void hilo_metrics_http(int status);
+/* Appends every counter (and the errors by code) in the Prometheus text
+ * format: 0, or -1 when the buffer's cap was reached. */
+int hilo_metrics_render(struct hilo_buf *b);
+
+#endif
