@@ -62,6 +62,16 @@ int hilo_agents_publish_revoke(struct hilo_server *s, const char *name, uint64_t
  * closes the matching agent sockets of this instance with 4401. */
 void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len);
 
+/* ---- renames (domain/rename.c) ---- */
+
+/* Tells every instance that agent name now displays as display (fire and
+ * forget): 0 or -HILO_E*. */
+int hilo_agents_publish_rename(struct hilo_server *s, const char *name, const char *display);
+/* One rename line heard on the events channel (after its 'N'): the agent's
+ * sockets on this instance author events, typing and presence under the
+ * new name from now on. */
+void hilo_agents_on_rename(struct hilo_server *s, const char *line, size_t len);
+
 /* Agent names: 1-64 of [a-z0-9._-]. */
 int hilo_agents_name_ok(const char *name);
 

@@ -311,6 +311,9 @@ static void patched_cb(redisReply *reply, void *data)
     else {
         if (json_object_get(a->body, "epoch"))
             hilo_agents_publish_revoke(a->s, a->name, 0, 0);
+        if (json_is_string(json_object_get(a->body, "display")))
+            hilo_agents_publish_rename(a->s, a->name,
+                                       json_string_value(json_object_get(a->body, "display")));
         hilo_http_respond_json(a->r, 200, json_pack("{s:o}", "agent", agent_json(reply)));
     }
     api_free(a);

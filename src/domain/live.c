@@ -254,6 +254,8 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
             hilo_frame_unref(f);
         } else if (kind == 'R') { /* an agent session ended (revoke.c) */
             hilo_agents_on_revoke(s, line + 1, (size_t)(eol - line - 1));
+        } else if (kind == 'N') { /* an agent's display name changed (rename.c) */
+            hilo_agents_on_rename(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'Y' && route && eol - line > 2) {
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));

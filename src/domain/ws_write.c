@@ -243,11 +243,13 @@ void hilo_ws_write_append(struct msg_op *op)
     char dkey[200];
     int rc;
 
+    /* a reply is badged with the channel it goes out on (its outbox entry) */
+    const char *ch = op->entry ? json_string_value(json_object_get(op->entry, "ch")) : NULL;
     snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
     struct hilo_ticket_append req = {
         .ref = op->ref,
         .op = (enum hilo_append_op)kind,
-        .channel = "web",
+        .channel = agent && ch && *ch ? ch : "web",
         .role = agent ? "agent" : "customer",
         .author_id = se->id,
         .author_name = se->name,

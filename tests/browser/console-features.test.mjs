@@ -358,11 +358,11 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await dlg.waitFor({ state: 'detached' });
     const note = page.locator('.thread [data-kind="note"]', { hasText: 'Refund approved by finance' });
     await note.waitFor();
-    const assignEv = page.locator('.thread [data-kind="assign"]', { hasText: 'assigned the ticket to root (tech)' });
+    const assignEv = page.locator('.thread [data-kind="assign"]', { hasText: 'assigned the ticket to Rosa Admin (tech)' });
     await assignEv.waitFor();
     const order = await page.locator('.thread .events > li[data-id]').evaluateAll((els) => els.map((e) => e.dataset.kind));
     assert.deepEqual(order.slice(-2), ['note', 'assign']);
-    await queueItem(page, a.ref).locator('.who', { hasText: 'root' }).waitFor();
+    await queueItem(page, a.ref).locator('.who', { hasText: 'Rosa Admin' }).waitFor();
     await a.cu.none((f) => f.type === 'event' && f.event.kind === 'note', 300);
     await rootWs.close();
     assert.deepEqual(await unnamedControls(page), []);

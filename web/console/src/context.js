@@ -12,6 +12,8 @@ export function ContextCard({ s }) {
   const tk = c.ticket || {};
   const counts = new Map();
   for (const ev of c.events) {
+    // what the customer used to reach us, not what we answered on
+    if (ev.kind !== 'message' || (ev.author?.role || 'customer') !== 'customer') continue;
     if (!ev.channel || ev.channel === 'system') continue;
     counts.set(ev.channel, (counts.get(ev.channel) || 0) + 1);
   }

@@ -704,6 +704,38 @@ Object.assign(es, {
   'att.unavailable': 'no disponible',
 });
 
+// issue #13: names, voice events
+Object.assign(en, {
+  'queue.anonymous': 'Anonymous visitor',
+  'ev.voicemail': 'Voicemail',
+  'ev.call.completed': 'Phone call ended',
+  'ev.call.busy': 'Phone call: busy',
+  'ev.call.no-answer': 'Phone call: no answer',
+  'ev.call.failed': 'Phone call failed',
+  'ev.call.canceled': 'Phone call cancelled',
+  'ev.call.ringing': 'Incoming phone call',
+  'ev.call.in-progress': 'Phone call in progress',
+  'ev.call.other': 'Phone call',
+  'ev.duration': 'Duration {d}',
+  'ev.recording': 'Recording',
+  'ev.openRecording': 'Open the recording',
+});
+Object.assign(es, {
+  'queue.anonymous': 'Visitante anónimo',
+  'ev.voicemail': 'Mensaje de voz',
+  'ev.call.completed': 'Llamada terminada',
+  'ev.call.busy': 'Llamada: ocupado',
+  'ev.call.no-answer': 'Llamada: sin respuesta',
+  'ev.call.failed': 'Llamada fallida',
+  'ev.call.canceled': 'Llamada cancelada',
+  'ev.call.ringing': 'Llamada entrante',
+  'ev.call.in-progress': 'Llamada en curso',
+  'ev.call.other': 'Llamada',
+  'ev.duration': 'Duración {d}',
+  'ev.recording': 'Grabación',
+  'ev.openRecording': 'Abrir la grabación',
+});
+
 export const STRINGS = { en, es };
 let current = 'en';
 

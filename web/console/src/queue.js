@@ -63,13 +63,15 @@ export function Queue({ s }) {
           : html`
             <ul class="qlist" aria-label=${t('queue.title')}>
               ${list.map((tk) => html`<${QueueItem} key=${tk.ref} tk=${tk} active=${tk.ref === current} unseen=${!!s.unseen[tk.ref]}
-                now=${s.now} amberMin=${s.settings.amberMin} redMin=${s.settings.redMin} me=${s.agent?.name || ''} lang=${getLang()} />`)}
+                now=${s.now} amberMin=${s.settings.amberMin} redMin=${s.settings.redMin} me=${s.agent?.name || ''} lang=${getLang()}
+                agents=${s.agents} />`)}
             </ul>`}
     </section>`;
 }
 
 // Re-rendered only when its own props change (the queue may hold 1000 tickets).
-const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
+const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me, agents }) => {
+  const assignee = tk.assignee ? ((agents || []).find((a) => a.name === tk.assignee)?.display || tk.assignee) : '';
   const level = waitLevel(tk, now, amberMin, redMin);
   const waitText = tk.waiting_since ? formatDuration(now - tk.waiting_since) : '';
   const mine = !!me && tk.assignee === me;
@@ -78,7 +80,7 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
   // followed by what the eye gets from colour and position alone.
   const extra = [
     tk.waiting_since ? t('queue.waiting', { d: waitText }) : '',
-    tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned'),
+    assignee ? t('queue.assignedTo', { name: assignee }) : t('queue.unassigned'),
     unseen ? t('queue.new') : '',
   ].filter(Boolean).join(', ');
   return html`
@@ -87,7 +89,7 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
         data-ref=${tk.ref} aria-current=${active ? 'true' : undefined}
         onClick=${() => openTicket(tk.ref)}>
         <span class="qi-row">
-          <span class="qi-name">${unseen && html`<span class="dot" aria-hidden="true"></span>`}${tk.name || formatRef(tk.ref)}</span>
+          <span class="qi-name">${unseen && html`<span class="dot" aria-hidden="true"></span>`}${tk.name || html`<span class="anon">${t('queue.anonymous')}</span>`}</span>
           ${tk.waiting_since
             ? html`<span class=${`wait wait-${level}`} title=${t('queue.waiting', { d: waitText })}>${waitText}</span>`
             : html`<span class="wait wait-none">${t('queue.answered')}</span>`}
@@ -96,7 +98,7 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me }) => {
           <${ChannelBadge} ch=${tk.last_channel || tk.channel} />
           <span class=${`st st-${tk.status}`}>${statusLabel(tk.status)}</span>
           <span class="ref">${formatRef(tk.ref)}</span>
-          <span class=${`who${mine ? ' mine' : ''}`}>${tk.assignee || '—'}${tk.team ? html`<span class="qteam"> · ${tk.team}</span>` : ''}</span>
+          <span class=${`who${mine ? ' mine' : ''}`}>${assignee || '—'}${tk.team ? html`<span class="qteam"> · ${tk.team}</span>` : ''}</span>
         </span>
         ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
           <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}

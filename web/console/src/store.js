@@ -263,6 +263,8 @@ function onSession(f) {
   set({ agent: f.agent || state.agent, expiresAt: f.expires_at || state.expiresAt });
   if (f.expires_at) scheduleExpiryCheck(f.expires_at);
   conn.send({ type: 'queue.watch', req: 'queue' });
+  // display names for assignees and authors (renames show at once)
+  loadAgents().catch(() => {});
   const c = state.current;
   if (c && !c.error) {
     conn.send({ type: 'ticket.open', ticket: c.ref, req: `open:${c.ref}`, ...(c.lastId ? { after: c.lastId } : {}) });
@@ -365,6 +367,11 @@ function onThread(f) {
   setCurrent({
     loading: false, ticket: f.ticket, customer: f.customer || c.customer, events, lastId, error: null, early: [], deliveries, viewers,
   });
+  // The customer gave a name after this ticket began: show it in the queue row too.
+  const cname = (f.customer || c.customer)?.name;
+  if (cname && state.tickets[ref] && !state.tickets[ref].name) {
+    set({ tickets: { ...state.tickets, [ref]: { ...state.tickets[ref], name: cname } } });
+  }
   settleOutbox(add);
 }
 

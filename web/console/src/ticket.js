@@ -80,7 +80,7 @@ function TicketHeader({ s, tk }) {
         </h2>
         <div class="th-meta">
           <${StatusPill} status=${status} />
-          <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: tk.assignee }) : t('queue.unassigned')}</span>
+          <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: displayOf(s, tk.assignee) }) : t('queue.unassigned')}</span>
           ${tk.team && html`<span class="team" data-team=${tk.team}>${t('ticket.team', { team: tk.team })}</span>`}
           ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
             <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
@@ -148,24 +148,37 @@ function Thread({ s, c }) {
           ? html`<p class="muted center">${t('ticket.emptyThread')}</p>`
           : ''}
       <ol class="events">
-        ${c.events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} lang=${getLang()} dl=${c.deliveries?.[ev.id] || ev.delivery || null} />`)}
+        ${c.events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} lang=${getLang()} dl=${c.deliveries?.[ev.id] || ev.delivery || null}
+          cust=${customerName(c)} agents=${s.agents} />`)}
         ${pending.map((o) => html`<${PendingEvent} key=${o.client_id} o=${o} online=${s.conn.state === 'online'} />`)}
       </ol>
     </div>`;
 }
 
-function who(ev) {
+// Who wrote an event, by name: a customer's raw id never shows (the name
+// known now wins over the one stored with older messages); agents by their
+// current display name.
+function who(ev, n = {}) {
   const a = ev.author || {};
   if (a.role === 'system') return a.name || t('ev.system');
-  return a.name || a.id || t(`role.${a.role || 'customer'}`);
+  if (a.role === 'agent') {
+    const ag = (n.agents || []).find((x) => x.name === a.id);
+    return ag?.display || a.name || a.id || t('role.agent');
+  }
+  return n.cust || (a.name && a.name !== a.id ? a.name : '') || t('ev.customer');
 }
 
-function EventHead({ ev, label }) {
+function agentDisplay(agents, name) {
+  const ag = (agents || []).find((x) => x.name === name);
+  return ag?.display || name;
+}
+
+function EventHead({ ev, label, n, badge = true }) {
   return html`
     <div class="ev-head">
       ${label && html`<span class="ev-label">${label}</span>`}
-      <span class="ev-author">${who(ev)}</span>
-      ${ev.channel && ev.channel !== 'system' && html`<${ChannelBadge} ch=${ev.channel} />`}
+      <span class="ev-author">${who(ev, n)}</span>
+      ${badge && ev.channel && ev.channel !== 'system' && html`<${ChannelBadge} ch=${ev.channel} />`}
       <time class="ev-time" datetime=${new Date(ev.ts || 0).toISOString()} title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time>
     </div>`;
 }
@@ -189,53 +202,86 @@ function Delivery({ ev, dl }) {
     </div>`;
 }
 
-function statusText(ev) {
+function statusText(ev, n) {
   if (ev.reason === 'follow_up') {
     return html`<span class="fu-due"><span aria-hidden="true">⏰ </span><strong>${t('queue.followUpDue')}</strong></span>
       <span>${t('ev.followUpReopened', { from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>`;
   }
-  const base = t('ev.status', { who: who(ev), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') });
+  const base = t('ev.status', { who: who(ev, n), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') });
   return html`<span>${base}${ev.follow_up_at ? ` · ${t('ev.pendingUntil', { t: formatTime(ev.follow_up_at) })}` : ''}</span>`;
 }
 
-function assignText(ev) {
-  if (ev.assignee && ev.team) return t('ev.assignTeam', { who: who(ev), name: ev.assignee, team: ev.team });
-  if (ev.assignee) return t('ev.assign', { who: who(ev), name: ev.assignee });
-  if (ev.team) return t('ev.assignTeamOnly', { who: who(ev), team: ev.team });
-  return t('ev.unassign', { who: who(ev) });
+function assignText(ev, n) {
+  const name = agentDisplay(n.agents, ev.assignee);
+  if (ev.assignee && ev.team) return t('ev.assignTeam', { who: who(ev, n), name, team: ev.team });
+  if (ev.assignee) return t('ev.assign', { who: who(ev, n), name });
+  if (ev.team) return t('ev.assignTeamOnly', { who: who(ev, n), team: ev.team });
+  return t('ev.unassign', { who: who(ev, n) });
+}
+
+function durationText(sec) {
+  const n = Math.max(0, Math.round(Number(sec) || 0));
+  return `${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}`;
+}
+
+// A recording plays here when Hilo serves it (a same-origin path, allowed by
+// the console's media-src 'self'); a provider's URL opens in a new tab.
+function Recording({ url }) {
+  if (typeof url !== 'string' || !url) return null;
+  if (url.startsWith('/') && !url.startsWith('//')) {
+    return html`<audio class="ev-audio" controls preload="none" src=${url} aria-label=${t('ev.recording')}></audio>`;
+  }
+  if (!/^https:\/\//.test(url)) return null;
+  return html`<a class="ev-rec-link" href=${url} target="_blank" rel="noopener noreferrer">${t('ev.openRecording')}</a>`;
+}
+
+function VoiceEvent({ ev, n, common }) {
+  const st = typeof ev.call_status === 'string' ? ev.call_status : '';
+  const dur = Number(ev.duration_s) > 0 ? durationText(ev.duration_s) : '';
+  const label = ev.kind === 'voicemail' ? t('ev.voicemail')
+    : t(`ev.call.${['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing', 'in-progress'].includes(st) ? st : 'other'}`);
+  return html`<li class=${`ev ev-voice ev-${ev.kind}`} ...${common} data-call-status=${st || undefined}>
+    <${EventHead} ev=${ev} n=${n} label=${html`<span aria-hidden="true">${ev.kind === 'voicemail' ? '📼' : '📞'} </span>${label}`} />
+    ${dur && html`<div class="ev-duration" data-duration=${String(ev.duration_s)}>${t('ev.duration', { d: dur })}</div>`}
+    <${Recording} url=${ev.recording_url} />
+  </li>`;
 }
 
 // Events never change once written: re-render only on a language switch or a delivery update.
-const Event = memo(({ ev, dl }) => {
+const Event = memo(({ ev, dl, cust, agents }) => {
   const kind = ev.kind;
+  const n = { cust, agents };
   const role = ev.author?.role || 'customer';
   const common = { 'data-id': ev.id, 'data-kind': kind };
   switch (kind) {
     case 'message':
       return html`<li class=${`ev ev-message from-${role}`} ...${common}>
-        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div><${Attachments} ev=${ev} /></li>`;
+        <${EventHead} ev=${ev} n=${n} /><div class="ev-text">${ev.text}</div><${Attachments} ev=${ev} /></li>`;
     case 'reply':
       return html`<li class="ev ev-reply" ...${common}>
-        <${EventHead} ev=${ev} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /></li>`;
+        <${EventHead} ev=${ev} n=${n} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /></li>`;
     case 'note':
       return html`<li class="ev ev-note" ...${common}>
-        <${EventHead} ev=${ev} label=${html`<span class="lock" aria-hidden="true"></span>${t('ev.note')}`} /><div class="ev-text">${ev.text}</div></li>`;
+        <${EventHead} ev=${ev} n=${n} badge=${false} label=${html`<span class="lock" aria-hidden="true"></span>${t('ev.note')}`} /><div class="ev-text">${ev.text}</div></li>`;
     case 'ack':
       return html`<li class="ev ev-ack" ...${common}>
-        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✓ </span>${t('ev.ack')}${ev.eta_minutes ? ` · ${t('ev.eta', { n: ev.eta_minutes })}` : ''}`} />
+        <${EventHead} ev=${ev} n=${n} label=${html`<span aria-hidden="true">✓ </span>${t('ev.ack')}${ev.eta_minutes ? ` · ${t('ev.eta', { n: ev.eta_minutes })}` : ''}`} />
         <div class="ev-text">${ev.text}</div></li>`;
     case 'resolution':
       return html`<li class="ev ev-resolution" ...${common}>
-        <${EventHead} ev=${ev} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div>
+        <${EventHead} ev=${ev} n=${n} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div>
         <${Delivery} ev=${ev} dl=${dl} /></li>`;
     case 'assign':
       return html`<li class="ev ev-sys" ...${common}>
-        <span>${assignText(ev)}</span>
+        <span>${assignText(ev, n)}</span>
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     case 'status':
       return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
-        ${statusText(ev)}
+        ${statusText(ev, n)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'call':
+    case 'voicemail':
+      return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
     default:
       return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
@@ -310,6 +356,9 @@ function Composer({ s, c, tk }) {
     if (!text.trim()) return;
     if (sendText(mode, text, mode === 'note' ? undefined : chosen)) {
       setText('');
+      // a non-web choice is for this message only: the next one goes back
+      // to the default rather than silently keeping WhatsApp or SMS
+      if (mode !== 'note') setChannel('');
       if (mode === 'resolution') setComposerMode('reply', false);
     }
   }
