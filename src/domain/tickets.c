@@ -153,6 +153,15 @@ static void tx_outbox(struct hilo_tx *tx, struct hilo_server *s, json_t *entry)
     }
 }
 
+/* The index moves inside the write's script: a refused write (closed,
+ * unknown, forbidden) must not put a ticket back in the queue. */
+static enum hilo_store_reindex store_reindex(enum hilo_tickets_index how)
+{
+    return how == HILO_TICKETS_INDEX_ADD      ? HILO_STORE_REINDEX_ADD
+           : how == HILO_TICKETS_INDEX_REMOVE ? HILO_STORE_REINDEX_REMOVE
+                                              : HILO_STORE_REINDEX_KEEP;
+}
+
 static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char *ref,
                      int all_too)
 {
@@ -499,11 +508,11 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
     int rc = hilo_tickets_append_op(req, s->events_channel, &ap);
     if (rc < 0)
         return rc;
+    ap.reindex = store_reindex(hilo_tickets_index_after_append(req->op));
     if (hilo_store_append_argv(&a, &ap) < 0)
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_append(req->op), req->ref, 0);
     if (req->link)
         tx_customer(&tx, req->link, req->ref);
     tx_outbox(&tx, s, req->entry);
@@ -521,11 +530,11 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     int rc = hilo_tickets_set_op(req, kind, s->events_channel, &op);
     if (rc < 0)
         return rc;
+    op.reindex = store_reindex(hilo_tickets_index_after_set(kind, req->value));
     if (hilo_store_set_argv(&a, &op) < 0)
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_set(kind, req->value), req->ref, 0);
     if (req->follow_up_ms) {
         /* followup.c reopens the ticket when this timer is due */
         snprintf(member, sizeof member, "followup:%s", req->ref);

@@ -1,9 +1,10 @@
--- KEYS tk ev dd dl
+-- KEYS tk ev dd dl ia(the active index)
 -- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
---      14.. ticket field, value pairs to set
+--      14 active index: 'add' | 'rem' | '' (only when the append is done)
+--      15.. ticket field, value pairs to set
 -- -> {event id, duplicate 0/1, status after}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('HILO unknown_ticket') end
@@ -53,7 +54,7 @@ elseif op == 'thanks' then
   local ok, x = pcall(cjson.decode, ARGV[11])
   if not ok or type(x) ~= 'table' then x = {} end
   x.quiet = true
-  for i = 14, #ARGV - 1, 2 do
+  for i = 15, #ARGV - 1, 2 do
     if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
   end
   ev.x = cjson.encode(x)
@@ -71,8 +72,9 @@ else
   return redis.error_reply('HILO bad op')
 end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], ARGV[9], id) end
-for i = 14, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
+for i = 15, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
 redis.call('HSET', KEYS[1], unpack(upd))
 if ARGV[13] ~= '' then set_delivery(KEYS[4], ref, id, ARGV[13]) end
+reindex(KEYS[5], ARGV[14], ref, now)
 publish(ARGV[1], ref, KEYS[1])
 return {id, 0, new}
