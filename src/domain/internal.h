@@ -118,7 +118,6 @@ void hilo_session_unbusy(struct hilo_conn *c);
 int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
                         const char **name, const char **email);
 void hilo_identity_new_token(char out[64]);
-void hilo_identity_sha256_hex(const char *s, char out[65]);
 
 /* ---- ws_write.c: writes from a WebSocket (the write itself: tickets.c) ---- */
 
