@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { httpGet } from './harness.mjs';
 import {
-  waPost, waEnvelope, waMessages, newWamid, twPost, newSid, mgPost, mgEmail, isTicket,
+  waPost, waEnvelope, waMessages, newWamid, twPost, newSid, mgPost, mgEmail, isTicket, dammOk,
 } from './fake-provider.mjs';
 
 export const TW_TO = '+14155550199';
@@ -119,4 +119,11 @@ export async function emailTicket(hilo, a, from, text) {
   const t = (await a.next(isTicket((x) => x.last_text === text))).ticket;
   const th = await a.request({ type: 'ticket.open', ticket: t.ref });
   return { ref: t.ref, cid: th.customer.id };
+}
+
+// A well-formed reference (Damm check digit) that names no ticket (made up).
+export function madeUpRef() {
+  const body = String(1000000 + Math.floor(Math.random() * 8999999));
+  for (let d = 0; d < 10; d++) if (dammOk(body + d)) return body + d;
+  throw new Error('no check digit');
 }
