@@ -139,6 +139,33 @@ test('three wrong codes kill the hold: the right code afterwards joins nothing',
   await a.close();
 }));
 
+test('a number that already has a case of its own proves the code: its identity moves to the proven customer, listed by one customer only', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const num = newNum();
+  await waText(hilo, num, 'my own little question', { name: 'Carla' });
+  const own = (await a.next(isTicket((t) => t.last_text === 'my own little question'), 8000)).ticket;
+  const ownCid = await identOf(redis, `phone:+${num}`);
+  assert.ok(ownCid);
+  const addr = `carla${++seq}@example.com`;
+  const { ref, cid } = await emailTicket(hilo, a, `Carla Cruz <${addr}>`, 'the real problem (moved identity)');
+  await a.request({ type: 'ticket.open', ticket: ref });
+  await waText(hilo, num, `about case ${ref}`, { name: 'Carla' });
+  await a.next(isEv('hold', (e) => e.ticket === ref), 8000);
+  const [codeMail] = await fake.waitFor(fake.mails, (m) => mailTo(addr)(m) && /\b\d{6}\b/.test(m.parsed.text.replace(ref, '')));
+  const code = /\b(\d{6})\b/.exec(codeMail.parsed.text.replace(ref, ''))[1];
+  await waText(hilo, num, code, { name: 'Carla' });
+  assert.equal((await a.next(isEv('message', (e) => e.text === `about case ${ref}`), 8000)).event.ticket, ref);
+  assert.equal(await identOf(redis, `phone:+${num}`), cid);
+  const proven = await customerDump(redis, cid);
+  const former = await customerDump(redis, ownCid);
+  assert.ok(proven.ids.includes(`phone:+${num}`));
+  assert.ok(!former.ids.includes(`phone:+${num}`), `the former customer still lists the number: ${former.ids}`);
+  assert.equal(former.idev[`phone:+${num}`], undefined);
+  assert.deepEqual(former.tix, [own.ref], 'the former customer keeps its case');
+  await a.close();
+}));
+
 // Last: the fake clock moves 10 minutes (Mailgun's signed timestamps would be stale after it).
 test('a code dies after 10 minutes: written back later it joins nothing; the ticket shows the failure', withLogs(async () => {
   const a = await agent(hilo, 'ana', anaPw);
