@@ -27,6 +27,7 @@ enum hilo_script {
     HILO_S_MERGE,   /* merge two customers, with an undo snapshot */
     HILO_S_UNMERGE, /* undo a merge exactly, or refuse */
     HILO_S_SUGGEST, /* merge suggestions: compute, list, dismiss */
+    HILO_S_UNDELIV, /* a permanent delivery failure: event, ticket, dead letter */
     HILO_S_COUNT
 };
 

@@ -282,6 +282,10 @@ const Event = memo(({ ev, dl, cust, agents }) => {
     case 'call':
     case 'voicemail':
       return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
+    case 'undelivered':
+      return html`<li class="ev ev-sys ev-undelivered" ...${common} data-event-id=${ev.event_id || undefined}>
+        <span><span aria-hidden="true">⚠ </span><strong>${t('ev.undelivered', { ch: channelLabel(ev.channel || '') })}</strong>${ev.error ? html`: <span class="ev-error">${ev.error}</span>` : ''}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     default:
       return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
