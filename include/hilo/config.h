@@ -77,6 +77,13 @@ struct hilo_config {
     char *sla_hours;
     int live_gap_check_ms; /* live gap check period; 0: off */
     char *metrics_token;   /* GET /metrics bearer token; empty: loopback only */
+    /* SLA: the default team's targets (docs/sla.md) */
+    char *sla_holidays;
+    int sla_first_response_minutes;
+    int sla_resolution_minutes;
+    int sla_warning_minutes;
+    char *survey_secret;   /* signs the email survey links */
+    int survey_link_hours; /* how long a survey link works */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

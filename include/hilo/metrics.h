@@ -26,6 +26,8 @@ enum hilo_metric {
     HILO_M_HTTP_3XX,
     HILO_M_HTTP_4XX,
     HILO_M_HTTP_5XX,
+    HILO_M_SLA_WARNINGS,     /* SLA warnings recorded by this instance */
+    HILO_M_SLA_BREACHES,     /* SLA breaches recorded by this instance */
     HILO_M_LAST
 };
 

@@ -64,6 +64,9 @@ static const struct {
     {HILO_M_HTTP_3XX, "hilo_http_responses_total", "class=\"3xx\"", NULL},
     {HILO_M_HTTP_4XX, "hilo_http_responses_total", "class=\"4xx\"", NULL},
     {HILO_M_HTTP_5XX, "hilo_http_responses_total", "class=\"5xx\"", NULL},
+    {HILO_M_SLA_WARNINGS, "hilo_sla_events_total", "kind=\"warning\"",
+     "SLA warnings and breaches recorded on tickets by this instance."},
+    {HILO_M_SLA_BREACHES, "hilo_sla_events_total", "kind=\"breach\"", NULL},
 };
 
 int hilo_metrics_render(struct hilo_buf *b)

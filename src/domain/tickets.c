@@ -17,6 +17,7 @@
 #include "hilo/identity.h"
 #include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
+#include "hilo/sla.h"
 #include "hilo/store.h"
 #include "hilo/store_index.h"
 #include "hilo/store_records.h"
@@ -386,6 +387,16 @@ static void create_write(struct create_op *op)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
     hilo_tickets_create_op(r, s->events_channel, op->ref, op->ack, s->cfg->ack_eta_minutes,
                            delivery, &cr);
+    /* the SLA clocks start now, by Hilo's clock (sla_timer.c) */
+    const char *fields[HILO_TICKETS_MAX_FIELDS + 2];
+    char start[24];
+    for (int i = 0; i < r->nfields; i++)
+        fields[i] = r->fields[i];
+    snprintf(start, sizeof start, "%llu", (unsigned long long)hilo_now_ms());
+    fields[r->nfields] = "sla_start";
+    fields[r->nfields + 1] = start;
+    cr.fields = fields;
+    cr.nfields = r->nfields + 2;
     hilo_tx_begin(&tx, s->redis);
     if (hilo_store_create_argv(&a, &cr) < 0)
         tx.rc = -HILO_EINTERNAL;
@@ -394,6 +405,7 @@ static void create_write(struct create_op *op)
     tx_customer(&tx, &r->customer, op->ref);
     tx_outbox(&tx, s, entry);
     hilo_tickets_tx_webhook(&tx, s, op->ref);
+    hilo_sla_tx_touch(&tx, op->ref);
     rc = hilo_tx_commit(&tx, created_cb, op);
     json_decref(entry);
     free(delivery);
@@ -508,6 +520,7 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
         tx_customer(&tx, req->link, req->ref);
     tx_outbox(&tx, s, req->entry);
     hilo_tickets_tx_webhook(&tx, s, req->ref);
+    hilo_sla_tx_touch(&tx, req->ref);
     return write_commit(&tx, req->ref, 0, cb, data);
 }
 
@@ -533,6 +546,7 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
         hilo_tx_timer_set(&tx, &t);
     }
     hilo_tickets_tx_webhook(&tx, s, req->ref);
+    hilo_sla_tx_touch(&tx, req->ref);
     return write_commit(&tx, req->ref, 1, cb, data);
 }
 
