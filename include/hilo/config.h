@@ -84,6 +84,7 @@ struct hilo_config {
     int sla_warning_minutes;
     char *survey_secret;   /* signs the email survey links */
     int survey_link_hours; /* how long a survey link works */
+    int survey;            /* 1: ask for satisfaction after a resolution */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

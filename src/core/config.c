@@ -190,6 +190,9 @@ static const struct opt opts[] = {
      "empty: a random one per start, so links stop working after a restart."},
     {"survey_link_hours", I(survey_link_hours), "168", 1, 8760, 0,
      "Hours a satisfaction link in an email works."},
+    {"survey", I(survey), "0", 0, 1, 0,
+     "1: after each resolution ask the customer how it went, natively on their channel "
+     "(widget buttons, WhatsApp buttons, an SMS digit, one-click email links); docs/sla.md."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

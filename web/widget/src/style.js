@@ -119,6 +119,8 @@ a { color: inherit; }
 .card .small { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 .card.resolution { border: 1px solid #abefc6; background: var(--ok-bg); }
 .card.resolution .card-label { color: var(--ok); }
+.survey-scale { display: flex; gap: 6px; margin-top: 8px; }
+.survey-btn[aria-pressed="true"] { opacity: 1; outline: 2px solid var(--ink); }
 .card svg { width: 14px; height: 14px; }
 .note { align-self: center; font-size: 12px; color: var(--muted); background: var(--bg); border: 1px solid var(--line); border-radius: 999px; padding: 3px 10px; text-align: center; }
 .typing { font-size: 12.5px; color: var(--muted); padding: 2px 4px; display: flex; align-items: center; gap: 6px; }
