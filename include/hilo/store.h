@@ -79,6 +79,7 @@ enum hilo_append_op {
     HILO_APPEND_THANKS,      /* the customer's acknowledgement after resolution: a
                               * message that does not reopen; a ticket that is no
                               * longer resolved refuses it (not_resolved) */
+    HILO_APPEND_SURVEY,      /* the satisfaction question (system): no status change */
 };
 /* "message", "reply", ... -> op, or -1. */
 int hilo_append_op_parse(const char *name);

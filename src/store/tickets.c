@@ -94,6 +94,7 @@ static const char *const append_ops[] = {
     [HILO_APPEND_NOTE] = "note",       [HILO_APPEND_RESOLVE] = "resolve",
     [HILO_APPEND_CALL] = "call",       [HILO_APPEND_VOICEMAIL] = "voicemail",
     [HILO_APPEND_THANKS] = "thanks",
+    [HILO_APPEND_SURVEY] = "survey",
 };
 
 int hilo_append_op_parse(const char *name)

@@ -1,5 +1,5 @@
 -- KEYS tk ev dd dl ia(the active index)
--- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks) 4 channel 5 role
+-- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks|survey) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
@@ -62,6 +62,11 @@ elseif op == 'thanks' then
   redis.call('HINCRBY', KEYS[1], 'messages', 1)
   redis.call('HINCRBY', KEYS[1], 'mc:' .. ARGV[4], 1)
   for _, v in ipairs({'last_text', preview(ARGV[8]), 'last_role', 'customer'}) do upd[#upd + 1] = v end
+elseif op == 'survey' then
+  -- the satisfaction question after a resolution: in the thread, no status change
+  ev.k = 'survey'
+  -- one that could not be asked (and says why) is for agents only
+  id = add(KEYS[2], ref, string.find(ARGV[11], '"skipped"', 1, true) and 'i' or 'p', ev)
 elseif op == 'note' then
   ev.k = 'note'
   id = add(KEYS[2], ref, 'i', ev)

@@ -6,7 +6,7 @@ import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js'
 import {
   assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket, openDialog, retryDelivery, loadAgents,
 } from './store.js';
-import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf } from './util.js';
+import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf, slaView } from './util.js';
 import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
@@ -84,6 +84,7 @@ function TicketHeader({ s, tk }) {
           ${tk.team && html`<span class="team" data-team=${tk.team}>${t('ticket.team', { team: tk.team })}</span>`}
           ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
             <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
+          ${slaHead(slaView(tk), s.now)}
           ${tk.waiting_since ? html`<span class=${`wait wait-${level}`}>${t('ticket.waiting', { d: formatDuration(s.now - tk.waiting_since) })}</span>` : ''}
         </div>
       </div>
@@ -279,6 +280,10 @@ const Event = memo(({ ev, dl, cust, agents }) => {
       return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
         ${statusText(ev, n)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'sla':
+      return html`<li class=${`ev ev-sys ev-sla sla-${ev.sla}`} ...${common} data-sla=${ev.sla}>
+        <span><span aria-hidden="true">${ev.sla === 'breach' ? '⛔ ' : '⚠ '}</span>${t(ev.sla === 'breach' ? 'ev.slaBreach' : 'ev.slaWarning', { what: t(`sla.${ev.target}`), t: formatTime(ev.due) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     case 'call':
     case 'voicemail':
       return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
@@ -431,4 +436,13 @@ function Composer({ s, c, tk }) {
         </button>
       </div>
     </form>`;
+}
+
+// The SLA due time in the ticket's header (docs/sla.md).
+function slaHead(v, now) {
+  if (!v) return '';
+  const cls = v.breached || v.due <= now ? ' breach' : v.warned ? ' warn' : '';
+  const key = v.paused ? 'sla.paused' : v.breached ? 'sla.breached' : 'sla.due';
+  return html`<span class=${`sla-due${cls}`} data-sla=${v.target} data-due=${String(v.due)} title=${formatFull(v.due)}>
+    ${t(key, { what: t(`sla.${v.target}`), t: formatTime(v.due) })}</span>`;
 }
