@@ -133,6 +133,7 @@ struct msg_op {
     char *delivery;      /* delivery json for the outbox, or NULL (web) */
     json_t *entry;       /* outbox entry to queue with the event */
     json_t *template;    /* WhatsApp template {name, language, params} */
+    char *extra;         /* customer messages: {"page","browser"} json, or NULL */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on

@@ -19,6 +19,7 @@ local op, ref, now = ARGV[3], ARGV[2], now_ms()
 local upd = {'updated_at', now}
 local new = st
 local id
+local ws0 = tonumber(redis.call('HGET', KEYS[1], 'waiting_since')) or 0
 local ev = {ch = ARGV[4], ar = ARGV[5], ai = ARGV[6], an = ARGV[7], tx = ARGV[8], ci = ARGV[10], x = ARGV[11]}
 if ev.ar == 'customer' and ev.ai == '' then ev.ai = redis.call('HGET', KEYS[1], 'customer') or '' end
 if op == 'message' then
@@ -79,7 +80,14 @@ end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], ARGV[9], id) end
 for i = 15, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
 redis.call('HSET', KEYS[1], unpack(upd))
-if ARGV[13] ~= '' then set_delivery(KEYS[4], ref, id, ARGV[13]) end
+if ARGV[13] ~= '' then
+  local dj = ARGV[13]
+  if op == 'reply' and ws0 > 0 then
+    -- how long the customer had waited: a failed delivery puts it back
+    local d = cjson.decode(dj); d.waited_since = ws0; dj = cjson.encode(d)
+  end
+  set_delivery(KEYS[4], ref, id, dj)
+end
 reindex(KEYS[5], ARGV[14], ref, now)
 publish(ARGV[1], ref, KEYS[1])
 return {id, 0, new}
