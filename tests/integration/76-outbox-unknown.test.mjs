@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startHilo, addAgent, agent, cleanup, withLogs, httpGet, sleep } from '../lib/harness.mjs';
 import {
-  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, twPost, newSid, mgPost, mgEmail, isDelivery, isTicket,
+  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, waStatuses, twPost, newSid, mgPost, mgEmail, isDelivery, isTicket,
 } from '../lib/fake-provider.mjs';
 
 const TIMEOUT = 1000, BACKOFF = 400;
@@ -147,5 +147,39 @@ test('email: the SMTP server silent after DATA; sent again with the same Message
   assert.equal(got[1].parsed.messageId, got[0].parsed.messageId, 'the same Message-ID: mail clients show one message');
   const m = await metrics();
   assert.equal(m.unknown - m0.unknown, 1);
+  await a.close();
+}));
+
+test('WhatsApp: a status webhook for the timed-out message (biz_opaque_callback_data) marks it sent; the retry is dropped', withLogs(async () => {
+  // its own Redis and a long backoff: the status arrives while the retry waits
+  const redis2 = await startRedis();
+  const h2 = await startHilo({ redisUrl: redis2.url, args: channelArgs(fake, { timeoutMs: TIMEOUT, backoffMs: 4000, attempts: 6 }) });
+  const pw = await addAgent(h2, 'bea', { display: 'Bea' });
+  const a = await agent(h2, 'bea', pw);
+  await a.request({ type: 'queue.watch' });
+  const num = phone().slice(1);
+  assert.equal((await waPost(h2, waEnvelope([waMessages([{ from: num, text: 'marked wa hello' }])]))).status, 200);
+  const ref = (await a.next(isTicket((t) => t.last_text === 'marked wa hello'))).ticket.ref;
+  await fake.waitFor(fake.whatsapp, (r) => r.body.to.replace(/^\+/, '') === num);
+  await a.request({ type: 'ticket.open', ticket: ref });
+  fake.silent('whatsapp', 1);
+  const text = `marked wa ${Date.now()}`;
+  const E = await send(a, ref, text, 'whatsapp');
+  const [req] = await fake.waitFor(fake.whatsapp, (r) => r.body.text?.body === text);
+  assert.equal(req.body.biz_opaque_callback_data, `hilo:${ref}:${E}`);
+  // Meta's "sent" status for it, signed, echoing the marker
+  const st = waEnvelope([waStatuses([{ id: req.providerId, status: 'sent', recipient_id: num, biz_opaque_callback_data: req.body.biz_opaque_callback_data }])]);
+  assert.equal((await waPost(h2, st)).status, 200);
+  const d = await a.next(isDelivery(E, 'sent'), 10000);
+  assert.equal(d.provider_id, req.providerId);
+  // the timeout, then the whole backoff: nothing is sent again
+  await sleep(TIMEOUT + 4000 * 1.2 + 1000);
+  assert.equal(fake.whatsapp.filter((r) => r.body.text?.body === text).length, 1);
+  assert.equal(JSON.parse(await redis2.cli('HGET', `hilo:{t:${ref}}:dl`, E)).status, 'sent');
+  assert.equal(await redis2.cli('XLEN', 'hilo:{ob}:q'), '0');
+  assert.equal(await redis2.cli('ZCARD', 'hilo:{ob}:due'), '0');
+  const body = (await httpGet(h2.url + '/metrics')).body;
+  assert.match(body, /^hilo_outbox_unknown_total 1$/m);
+  assert.match(body, /^hilo_outbox_possible_duplicates_total 0$/m);
   await a.close();
 }));
