@@ -7,7 +7,7 @@
 // Message-ID. /metrics counts every uncertain send.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, startHilo, addAgent, agent, cleanup, withLogs, httpGet, sleep } from '../lib/harness.mjs';
+import { startRedis, startHilo, addAgent, agent, cleanup, withLogs, httpGet, sleep, advanceClock } from '../lib/harness.mjs';
 import {
   startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, waStatuses, twPost, newSid, mgPost, mgEmail, isDelivery, isTicket,
 } from '../lib/fake-provider.mjs';
@@ -31,6 +31,13 @@ async function send(a, ref, text, channel) {
   const ack = await a.next((f) => (f.type === 'ack' || f.type === 'error') && f.client_id === cid);
   assert.equal(ack.type, 'ack', JSON.stringify(ack));
   return ack.event_id;
+}
+async function waitUntil(check, what, ms = 20000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }
 async function metrics() {
   const body = (await httpGet(hilo.url + '/metrics')).body;
@@ -151,9 +158,9 @@ test('email: the SMTP server silent after DATA; sent again with the same Message
 }));
 
 test('WhatsApp: a status webhook for the timed-out message (biz_opaque_callback_data) marks it sent; the retry is dropped', withLogs(async () => {
-  // its own Redis and a long backoff: the status arrives while the retry waits
+  // its own Redis, a long backoff and the fake clock: the retry waits until the clock is moved
   const redis2 = await startRedis();
-  const h2 = await startHilo({ redisUrl: redis2.url, args: channelArgs(fake, { timeoutMs: TIMEOUT, backoffMs: 4000, attempts: 6 }) });
+  const h2 = await startHilo({ redisUrl: redis2.url, args: [...channelArgs(fake, { timeoutMs: TIMEOUT, backoffMs: 60000, attempts: 6 }), '--test-clock', '1'] });
   const pw = await addAgent(h2, 'bea', { display: 'Bea' });
   const a = await agent(h2, 'bea', pw);
   await a.request({ type: 'queue.watch' });
@@ -172,8 +179,14 @@ test('WhatsApp: a status webhook for the timed-out message (biz_opaque_callback_
   assert.equal((await waPost(h2, st)).status, 200);
   const d = await a.next(isDelivery(E, 'sent'), 10000);
   assert.equal(d.provider_id, req.providerId);
-  // the timeout, then the whole backoff: nothing is sent again
-  await sleep(TIMEOUT + 4000 * 1.2 + 1000);
+  // the send times out: its retry waits (unknown outcome)
+  await waitUntil(async () => await redis2.cli('ZCARD', 'hilo:{ob}:due') === '1', 'the retry scheduled');
+  assert.match(JSON.parse(await redis2.cli('ZRANGE', 'hilo:{ob}:due', '0', '0')).unk ?? '', /^1$/);
+  // the whole backoff passes: the retry is taken, finds the delivery sent, and is dropped
+  await advanceClock(h2, 60000 * 1.2 + 1000);
+  await waitUntil(async () => await redis2.cli('ZCARD', 'hilo:{ob}:due') === '0'
+    && await redis2.cli('XLEN', 'hilo:{ob}:q') === '0', 'the retry taken and settled');
+  await sleep(300);
   assert.equal(fake.whatsapp.filter((r) => r.body.text?.body === text).length, 1);
   assert.equal(JSON.parse(await redis2.cli('HGET', `hilo:{t:${ref}}:dl`, E)).status, 'sent');
   assert.equal(await redis2.cli('XLEN', 'hilo:{ob}:q'), '0');
