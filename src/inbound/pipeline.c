@@ -537,6 +537,9 @@ static void status_found_cb(redisReply *reply, void *data)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
+    if (strcmp(d->status, "delivered") == 0 || strcmp(d->status, "read") == 0) {
+        hilo_outbox_settled(op->s->redis, ref, ev); /* it can no longer fail */
+    }
     json_t *u = json_pack("{s:s}", "status", d->status);
     if (by_marker)
         json_object_set_new(u, "provider_id", json_string(d->provider_id));

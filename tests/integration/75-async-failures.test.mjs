@@ -107,6 +107,11 @@ test('WhatsApp: a resolution accepted, then statuses[].failed 131047: dead lette
   assert.match(again.provider_id, /^wamid\./);
   assert.equal(fake.whatsapp.filter((r) => r.body.text?.body === 'All fixed, bye').length, n0 + 1);
   assert.deepEqual(await deadLetters(), []);
+  // kept for a later failure until it is delivered
+  assert.equal(JSON.parse(await redis.cli('HGET', `hilo:{t:${ref}}:obx`, E)).text, 'All fixed, bye');
+  assert.equal((await waPost(hilo, waEnvelope([waStatuses([{ id: again.provider_id, status: 'delivered', recipient_id: num.slice(1) }])]))).status, 200);
+  await a.next(isDelivery(E, 'delivered'), 10000); // the HDEL went first, on the same connection
+  assert.equal(await redis.cli('HEXISTS', `hilo:{t:${ref}}:obx`, E), '0');
   await a.close();
 }));
 
