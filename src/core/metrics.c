@@ -75,6 +75,9 @@ static const struct {
      "Permanent delivery failures reported later by a provider's status callback."},
     {HILO_M_OUTBOX_NO_ID, "hilo_outbox_accepted_without_id_total", NULL,
      "Messages a provider accepted (2xx) without a message id."},
+    {HILO_M_SLA_WARNINGS, "hilo_sla_events_total", "kind=\"warning\"",
+     "SLA warnings and breaches recorded on tickets by this instance."},
+    {HILO_M_SLA_BREACHES, "hilo_sla_events_total", "kind=\"breach\"", NULL},
 };
 
 int hilo_metrics_render(struct hilo_buf *b)

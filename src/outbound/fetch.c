@@ -267,6 +267,10 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
     curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+    /* curl's defaults, stated: a peer's certificate must verify against the
+     * system's CAs and name the host (tests/integration/38-tls.test.mjs) */
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->username) {
         curl_easy_setopt(j->easy, CURLOPT_USERNAME, req->username);
         curl_easy_setopt(j->easy, CURLOPT_PASSWORD, req->password ? req->password : "");

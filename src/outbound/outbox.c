@@ -139,9 +139,12 @@ void ob_finish(struct ob_job *j, enum hilo_verdict v, const char *pid, const cha
     int webhook = strcmp(ob_field(j->e, "ch"), "webhook") == 0;
     int rc;
 
+    int permanent = v == HILO_V_FAILED; /* refused outright, not out of attempts */
     v = hilo_retry_settle(v, attempt, o->d.cfg->outbox_attempts);
     json_t *upd = json_pack("{s:s, s:i, s:s}", "status", hilo_retry_status(v), "attempts", attempt,
                             "error", error ? error : "");
+    if (hilo_retry_is_dead(v))
+        json_object_set_new(upd, "permanent", json_boolean(permanent));
     if (pid)
         json_object_set_new(upd, "provider_id", json_string(pid));
     char *updjs = json_dumps(upd, JSON_COMPACT);
