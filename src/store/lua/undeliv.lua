@@ -36,11 +36,17 @@ end
 redis.call('HDEL', KEYS[4], ev)
 local x = {event_id = ev, error = d.error, to = d.to or '', provider_id = d.provider_id or '',
   async = ARGV[5] == '1'}
-d.failed_event = add(KEYS[2], ref, 'i', {k = 'undelivered', ch = d.channel or '', ar = 'system',
-  ai = '', an = 'Hilo', tx = d.error, x = cjson.encode(x)})
 local st = redis.call('HGET', KEYS[1], 'status')
+-- a notice of a pseudo-ticket (a hold's, docs/continuity.md) has no thread
+d.failed_event = st and add(KEYS[2], ref, 'i', {k = 'undelivered', ch = d.channel or '',
+  ar = 'system', ai = '', an = 'Hilo', tx = d.error, x = cjson.encode(x)}) or 'none'
 local reopened = 0
-local upd = {'updated_at', now, 'last_role', 'system'}
+local upd = {'updated_at', now}
+-- an agent's answer that did not arrive is no answer (an acknowledgement's
+-- failure leaves the customer's last word as it is)
+if redis.call('HGET', KEYS[1], 'last_role') == 'agent' then
+  upd[#upd + 1] = 'last_role'; upd[#upd + 1] = 'system'
+end
 if st and (tonumber(redis.call('HGET', KEYS[1], 'waiting_since')) or 0) == 0 and st ~= 'closed' then
   -- waiting again since the customer's first unanswered message (append
   -- records it as waited_since), else since the reply; delivery.lua ends
