@@ -113,6 +113,33 @@ test('Twilio times out without having the message: the look-up finds nothing, it
   await a.close();
 }));
 
+test('Twilio: the same text twice, the second times out unaccepted: the look-up does not take the first for it', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const from = phone();
+  const sid = newSid();
+  assert.equal((await twPost(hilo, '/webhooks/twilio/messaging', {
+    MessageSid: sid, SmsSid: sid, AccountSid: fake.config.twilioSid, From: from, To: '+14155550199', Body: 'twice sms hello', NumMedia: '0',
+  })).status, 200);
+  const ref = (await a.next(isTicket((t) => t.last_text === 'twice sms hello'))).ticket.ref;
+  await fake.waitFor(fake.twilio, (r) => r.body.To === from);
+  await a.request({ type: 'ticket.open', ticket: ref });
+  const text = `ok ${Date.now()}`;
+  const E1 = await send(a, ref, text, 'sms');
+  const d1 = await a.next(isDelivery(E1, 'sent'), 10000);
+  fake.hang('twilio');
+  const E2 = await send(a, ref, text, 'sms');
+  await fake.waitFor(fake.attempts.twilio, (r) => r.body.Body === text, 2);
+  fake.heal('twilio');
+  const d2 = await a.next(isDelivery(E2, 'sent'), 20000);
+  const accepted = fake.twilio.filter((r) => r.body.Body === text);
+  assert.equal(accepted.length, 2, 'both replies reached the customer');
+  assert.notEqual(d2.provider_id, d1.provider_id);
+  assert.deepEqual(new Set([d1.provider_id, d2.provider_id]), new Set(accepted.map((r) => r.providerId)));
+  assert.ok(fake.twilioLookups.some((r) => r.body.To === from), 'looked up');
+  await a.close();
+}));
+
 test('WhatsApp Cloud API (no look-up): sent again after the full retry delay, counted as a possible duplicate', withLogs(async () => {
   const a = await agent(hilo, 'ana', anaPw);
   await a.request({ type: 'queue.watch' });
