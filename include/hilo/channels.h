@@ -67,6 +67,9 @@ struct hilo_delivery {
     char *error;       /* "" or "<code>: <reason>", e.g.
                         * "131047: Re-engagement message" */
     int64_t ts_ms;     /* provider timestamp in ms, 0 if none */
+    char *marker;      /* what the sender attached to the message and the
+                        * provider echoes (WhatsApp biz_opaque_callback_data),
+                        * or NULL */
 };
 
 /* Both free a whole list (following next); NULL is fine. */

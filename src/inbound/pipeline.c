@@ -517,7 +517,12 @@ static void status_found_cb(redisReply *reply, void *data)
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
-    if (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2 ||
+    int by_marker = 0;
+    if (reply->type != REDIS_REPLY_STRING && d->marker &&
+        sscanf(d->marker, "hilo:%9[0-9]:%47[0-9-]", ref, ev) == 2)
+        by_marker = 1; /* a send whose answer never came (docs/delivery.md) */
+    if ((!by_marker &&
+         (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2)) ||
         strcmp(d->status, "queued") == 0) {
         /* not one of ours (or not news) */
         op->curst = d->next;
@@ -532,7 +537,12 @@ static void status_found_cb(redisReply *reply, void *data)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
+    if (strcmp(d->status, "delivered") == 0 || strcmp(d->status, "read") == 0) {
+        hilo_outbox_settled(op->s->redis, ref, ev); /* it can no longer fail */
+    }
     json_t *u = json_pack("{s:s}", "status", d->status);
+    if (by_marker)
+        json_object_set_new(u, "provider_id", json_string(d->provider_id));
     if (d->error && *d->error)
         json_object_set_new(u, "error", json_string(d->error));
     char *js = json_dumps(u, JSON_COMPACT);
