@@ -213,6 +213,7 @@ static const struct api_route routes[] = {
     {"POST", "holds/:id/approve", R_AGENT, api_hold_approve},
     {"POST", "holds/:id/reject", R_AGENT, api_hold_reject},
     {"POST", "customers/:id/identities/revoke", R_ADMIN, api_identity_revoke},
+    {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };
 
 /* The one place that refuses a request: 401 (err from authentication), then

@@ -281,6 +281,20 @@ static int ticket_holds_argv(struct hilo_store_cmd *c, const char *ref)
 
 int hilo_tx_ticket_holds(struct hilo_tx *tx, const char *ref) { TX(ticket_holds_argv(&c, ref)); }
 
+static int ticket_holds_latest_argv(struct hilo_store_cmd *c, const char *ref, int n)
+{
+    if (keyed(c, "ZREVRANGE", HILO_K_TICKET_HOLDS, ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "0");
+    hilo_cmd_num(c, 0, (uint64_t)(n > 1 ? n - 1 : 0));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_ticket_holds_latest(struct hilo_tx *tx, const char *ref, int n)
+{
+    TX(ticket_holds_latest_argv(&c, ref, n));
+}
+
 int hilo_store_hold_by_get_argv(struct hilo_store_cmd *c, const char *identity)
 {
     if (keyed(c, "GET", HILO_K_HOLD_BY, identity) < 0)

@@ -125,6 +125,15 @@ test('WebSocket hold.approve and hold.reject', withLogs(async () => {
   const again = await a.request({ type: 'hold.reject', hold: h2.hold.id });
   assert.equal(again.type, 'error');
   assert.equal(again.code, 'bad_state');
+  // the case's own list keeps decided holds, with who decided
+  for (const [h, status] of [[h1, 'joined'], [h2, 'rejected']]) {
+    const r = await api(hilo, 'GET', `tickets/${h.ref}/holds`, { cookie });
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.holds.map((x) => [x.id, x.status, x.decided_by]), [[h.hold.id, status, 'ana']]);
+  }
+  const bad = await api(hilo, 'GET', 'tickets/12/holds', { cookie });
+  assert.equal(bad.status, 404);
+  assert.equal(bad.json.error.code, 'unknown_ticket');
   await a.close();
 }));
 
