@@ -74,6 +74,8 @@ int hilo_store_hold_decide(struct hilo_redis *r, const struct hilo_store_hold_de
 /* done: joining -> joined */
 int hilo_store_hold_done_argv(struct hilo_store_cmd *c, const char *id, uint64_t now_ms);
 int hilo_tx_hold_done(struct hilo_tx *tx, const char *id, uint64_t now_ms);
+/* back: joining -> pending (a join that cannot be done: closed or gone) */
+int hilo_tx_hold_back(struct hilo_tx *tx, const char *id);
 /* HGETALL the hold; LRANGE its messages */
 int hilo_store_hold_get_argv(struct hilo_store_cmd *c, const char *id);
 int hilo_tx_hold_get(struct hilo_tx *tx, const char *id);

@@ -204,6 +204,17 @@ int hilo_tx_hold_done(struct hilo_tx *tx, const char *id, uint64_t now_ms)
     TX(hilo_store_hold_done_argv(&c, id, now_ms));
 }
 
+static int hold_back_argv(struct hilo_store_cmd *c, const char *id)
+{
+    int rc = eval(c, HILO_S_HOLD, HILO_K_HOLD, HILO_K_HOLD_MSGS, 2, id);
+    if (rc < 0)
+        return rc;
+    hilo_cmd_add(c, "back");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_hold_back(struct hilo_tx *tx, const char *id) { TX(hold_back_argv(&c, id)); }
+
 int hilo_store_hold_get_argv(struct hilo_store_cmd *c, const char *id)
 {
     if (keyed(c, "HGETALL", HILO_K_HOLD, id) < 0)

@@ -161,3 +161,22 @@ test('unknown holds: unknown_hold over REST and WebSocket; a hold naming a made-
   assert.equal(await identOf(redis, `phone:${from}`), '');
   await a.close();
 }));
+
+test('a case closed while a join waits: approve is bad_state and leaves the hold pending, so it can still be rejected', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const h = await held(a, 'closed');
+  const before = await customerDump(redis, h.cid);
+  assert.equal((await a.request({ type: 'status', ticket: h.ref, status: 'closed' })).type, 'ok');
+  const r = await api(hilo, 'POST', `holds/${h.hold.id}/approve`, { cookie });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(r.json.error.code, 'bad_state');
+  const one = await api(hilo, 'GET', `holds/${h.hold.id}`, { cookie });
+  assert.equal(one.json.hold.status, 'pending', 'a join that could not be done left the hold stuck');
+  assert.equal(await identOf(redis, `phone:+${h.num}`), '');
+  assert.deepEqual(await customerDump(redis, h.cid), before);
+  const rj = await api(hilo, 'POST', `holds/${h.hold.id}/reject`, { cookie });
+  assert.equal(rj.status, 200, rj.body);
+  assert.equal(rj.json.status, 'rejected');
+  await a.close();
+}));
