@@ -4,6 +4,7 @@
 // once). The UI subscribes with onChange() and reads chat.state.
 
 import { cmpId, newClientId, codePoints } from './ids.js';
+import { pageOf, browserOf } from './where.js';
 
 const SUBPROTOCOL = 'hilo.customer.v1';
 const MAX_TEXT = 4096;
@@ -87,6 +88,9 @@ export class Chat {
     if (!text.trim()) return false;
     if (codePoints(text) > MAX_TEXT) return false;
     const m = { client_id: newClientId(), text, ts: Date.now() };
+    // where it was written, kept with the message (it may go out later)
+    if (typeof location !== 'undefined') m.page = pageOf(location);
+    if (typeof navigator !== 'undefined') m.browser = browserOf(navigator.userAgent);
     const list = this.store.outbox();
     list.push(m);
     this.store.setOutbox(list);
@@ -508,7 +512,10 @@ export class Chat {
     this.syncOutbox();
     const next = this.state.outbox.find((m) => m.state === 'queued' || m.state === 'sending');
     if (!next) return;
-    if (this.raw({ type: 'message', client_id: next.client_id, text: next.text })) {
+    const frame = { type: 'message', client_id: next.client_id, text: next.text };
+    if (next.page) frame.page = next.page;
+    if (next.browser) frame.browser = next.browser;
+    if (this.raw(frame)) {
       this.inflight = next.client_id;
       this.watchAck(next.client_id);
       this.state.outbox = this.state.outbox.map((m) => (m.client_id === next.client_id ? { ...m, state: 'sending' } : m));

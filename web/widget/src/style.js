@@ -119,6 +119,8 @@ a { color: inherit; }
 .card .small { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 .card.resolution { border: 1px solid #abefc6; background: var(--ok-bg); }
 .card.resolution .card-label { color: var(--ok); }
+.survey-scale { display: flex; gap: 6px; margin-top: 8px; }
+.survey-btn[aria-pressed="true"] { opacity: 1; outline: 2px solid var(--ink); }
 .card svg { width: 14px; height: 14px; }
 .verify { margin: 8px 12px; padding: 10px 12px; border: 1px solid var(--line); border-radius: 10px; background: var(--bg); font-size: 13px; display: flex; flex-direction: column; gap: 6px; }
 .verify-title { font-weight: 600; }
