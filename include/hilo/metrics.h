@@ -26,8 +26,18 @@ enum hilo_metric {
     HILO_M_HTTP_3XX,
     HILO_M_HTTP_4XX,
     HILO_M_HTTP_5XX,
+    /* routing at send time (docs/continuity.md) */
+    HILO_M_WA_TPL_ACK,       /* WhatsApp template messages queued, by category */
+    HILO_M_WA_TPL_UPDATE,
+    HILO_M_WA_TPL_RESOLUTION,
+    HILO_M_WA_TPL_SURVEY,
+    HILO_M_WA_TPL_NUDGE,
+    HILO_M_ROUTE_HELD,       /* replies held for a closed WhatsApp window */
+    HILO_M_UNREAD_SENT,      /* unread web replies sent again elsewhere */
     HILO_M_LAST
 };
+/* The template counter of a category ("update", ...), or HILO_M_LAST. */
+enum hilo_metric hilo_metrics_wa_template(const char *category);
 
 void hilo_metrics_add(enum hilo_metric m, uint64_t n);
 static inline void hilo_metrics_inc(enum hilo_metric m) { hilo_metrics_add(m, 1); }
