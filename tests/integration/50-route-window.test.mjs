@@ -84,8 +84,10 @@ test('inside the window a resolution goes free-form; 25 h after the last message
     'no free-form text outside the window');
   await a.next(isDelivery(elate.id, 'sent'), 8000);
   assert.equal(await metric('hilo_whatsapp_templates_total{category="resolution"}'), tplBefore + 1);
-  // stored with the event
+  // stored with the event; the ticket shows when the number's window closed
   const th = await a.request({ type: 'ticket.open', ticket: t.ref });
+  assert.ok(th.ticket.wa_window_until > 0 && th.ticket.wa_window_until < Number(await advanceClock(hilo, 0)),
+    `wa_window_until ${th.ticket.wa_window_until} is in the past`);
   assert.equal(th.events.find((e) => e.client_id === 'res-late').route.code, 'wa_template');
   await a.close();
 }));
