@@ -63,6 +63,11 @@ void hilo_reach_on_inbound(struct hilo_server *s, const char *channel, const cha
 /* The customer's widget has shown the thread up to event_id. */
 void hilo_reach_seen(struct hilo_server *s, const char *ref, const char *event_id);
 
+/* The window nudge (reach_nudge.c): arms (moves) the number's timer, and
+ * fires it (member "nudge:<number>"). */
+void hilo_reach_nudge_arm(struct hilo_server *s, const char *number);
+void hilo_reach_fire_nudge(struct hilo_server *s, const char *member);
+
 /* Fires due routing timers (unread web replies, nudges); called with the
  * follow-up timers. */
 void hilo_reach_tick(struct hilo_server *s);

@@ -136,6 +136,7 @@ void hilo_reach_on_inbound(struct hilo_server *s, const char *channel, const cha
     if (!channel || strcmp(channel, "whatsapp") != 0 || !from || !*from)
         return;
     hilo_store_wa_window_set(s->redis, from, hilo_now_ms(), NULL, NULL);
+    hilo_reach_nudge_arm(s, from);
     op = calloc(1, sizeof *op);
     if (!op)
         return;
@@ -285,6 +286,8 @@ static void due_cb(redisReply *reply, void *data)
             continue;
         if (strncmp(m, "unread:", 7) == 0)
             fire_unread(s, m);
+        else if (strncmp(m, "nudge:", 6) == 0)
+            hilo_reach_fire_nudge(s, m);
     }
 }
 
