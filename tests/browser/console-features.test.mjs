@@ -500,6 +500,8 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     const li = page.locator(`.thread li[data-id="${reply.id}"]`);
     await li.waitFor();
     assert.equal(await li.locator('[data-delivery]').count(), 0); // web replies need no delivery
+    // where it went and why (docs/continuity.md "Routing at send time")
+    assert.match(await li.locator('[data-route="pinned"]').textContent(), /Web · pinned by the agent/);
 
     // A thread whose customer also wrote on WhatsApp and by email offers those
     // channels (the thread frame is the server's, with two events added).
