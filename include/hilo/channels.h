@@ -189,6 +189,12 @@ int hilo_twilio_parse_status(const struct hilo_form *f, struct hilo_delivery **o
  * status_callback_url may be NULL. NULL when from/to/body are NULL. */
 char *hilo_twilio_build_message(const char *from, const char *to, const char *body,
                                 const char *status_callback_url);
+/* A WhatsApp Content template (outside the 24-hour window): ContentSid and
+ * ContentVariables {"1": params[0], ...}. NULL when from/to/content_sid
+ * are missing. */
+char *hilo_twilio_build_content(const char *from, const char *to, const char *content_sid,
+                                const char *const *params, size_t nparams,
+                                const char *status_callback_url);
 /* 200/201 with "sid": 0 and *provider_id (caller frees). Otherwise -1 with
  * *retryable = 1 for HTTP 429/5xx or code 20429, err = "code: message"
  * (63016, outside the WhatsApp window, is not retryable). Out pointers may

@@ -52,6 +52,7 @@ struct hilo_server {
     /* whether any stored team has an SLA target (sla_timer.c) */
     int sla_known, sla_stored_targets, sla_refreshing;
     uint64_t sla_checked_ms;
+    int reach_busy;     /* routing timers being taken (domain/reach_timers.c) */
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,
