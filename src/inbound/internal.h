@@ -30,6 +30,7 @@ enum in_voice_step {
     IN_VOICE_CALLER,  /* the caller's customer, by phone identity */
     IN_VOICE_CURRENT, /* that customer's current ticket */
     IN_VOICE_TICKET,  /* its status, locale, customer */
+    IN_VOICE_FOLLOWUP, /* the locale of a known call's ticket */
 };
 
 /* One webhook request being processed: its messages one after the other.
@@ -111,5 +112,8 @@ void in_voice_ask_code(struct in_op *op, const char *text);
 void in_voice(struct hilo_http *r, const struct hilo_http_in *in, int kind);
 /* A call was stored on op->ref: remember its ticket and answer. */
 void in_voice_stored(struct in_op *op);
+/* The ticket's locale is known (op->locale): the call's "incoming" label
+ * on op->cur follows it (issue #10: voice in the ticket's language). */
+void in_voice_relabel(struct in_op *op);
 
 #endif

@@ -358,6 +358,8 @@ static int summary_takes(struct in_op *op, const redisReply *reply, char *cust, 
         snprintf(op->tcust, sizeof op->tcust, "%s", cu);
         snprintf(op->status, sizeof op->status, "%s", st);
         snprintf(op->locale, sizeof op->locale, "%s", loc && *loc ? loc : "en");
+        if (op->voice)
+            in_voice_relabel(op);
     }
     json_decref(sum);
     return takes;

@@ -126,15 +126,41 @@ static void voice_event_written(const struct hilo_ticket_result *res, void *data
         in_done(op);
 }
 
-/* recording / transcription / status of a call already on a ticket */
+static void voice_attach_cb(redisReply *reply, void *data);
+
+void in_voice_relabel(struct in_op *op)
+{
+    struct hilo_inbound *m = op->cur ? op->cur : op->msgs;
+    if (!m || !m->type || strcmp(m->type, "call") != 0 || !op->locale[0])
+        return;
+    char *t = strdup(hilo_i18n_call(op->locale, "incoming"));
+    if (!t)
+        return;
+    free(m->text);
+    m->text = t;
+}
+
+static void voice_followup_locale(struct in_op *op);
+
+/* recording / transcription / status of a call already on a ticket: its
+ * labels and the goodbye in the ticket's language, read first */
 static void voice_followup(struct in_op *op, const char *ref)
+{
+    static const char *const fields[] = {"locale"};
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(op->locale, sizeof op->locale, "%s", op->s->cfg->default_locale);
+    op->vstep = IN_VOICE_FOLLOWUP;
+    struct hilo_store_ticket_fields tf = {.ref = op->ref, .fields = fields, .nfields = 1};
+    if (hilo_store_ticket_fields(op->s->redis, &tf, voice_attach_cb, op) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
+static void voice_followup_locale(struct in_op *op)
 {
     struct hilo_server *s = op->s;
     struct hilo_inbound *m;
     enum hilo_append_op kind = HILO_APPEND_CALL;
     char text[300], dkey[300];
-    snprintf(op->ref, sizeof op->ref, "%s", ref);
-    snprintf(op->locale, sizeof op->locale, "%s", s->cfg->default_locale);
     switch (op->voice_kind) {
     case HILO_VOICE_RECORDING:
         snprintf(text, sizeof text, "%s (%d s)", hilo_i18n_call(op->locale, "voicemail"),
@@ -175,8 +201,6 @@ static void voice_followup(struct in_op *op, const char *ref)
     if (rc < 0)
         in_fail(op, rc);
 }
-
-static void voice_attach_cb(redisReply *reply, void *data);
 
 /* gather: the digits keyed in name the ticket, or (none, or wrong twice) a
  * new one. */
@@ -306,6 +330,12 @@ static void voice_attach_cb(redisReply *reply, void *data)
     }
     case IN_VOICE_TICKET: /* [status, locale, customer] */
         break;
+    case IN_VOICE_FOLLOWUP: /* [locale] of the call's ticket */
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+            reply->element[0]->type == REDIS_REPLY_STRING && reply->element[0]->str[0])
+            snprintf(op->locale, sizeof op->locale, "%s", reply->element[0]->str);
+        voice_followup_locale(op);
+        return;
     }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
         reply->element[0]->type != REDIS_REPLY_STRING ||
@@ -316,6 +346,7 @@ static void voice_attach_cb(redisReply *reply, void *data)
     snprintf(op->status, sizeof op->status, "%s", reply->element[0]->str);
     if (reply->element[1]->type == REDIS_REPLY_STRING && reply->element[1]->str[0])
         snprintf(op->locale, sizeof op->locale, "%s", reply->element[1]->str);
+    in_voice_relabel(op);
     if (reply->element[2]->type == REDIS_REPLY_STRING)
         snprintf(op->tcust, sizeof op->tcust, "%s", reply->element[2]->str);
     hilo_i18n_voice_known(op->locale, op->ref, op->status, op->twiml_text, sizeof op->twiml_text);
