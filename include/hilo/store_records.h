@@ -156,4 +156,10 @@ int hilo_store_apikey_get_argv(struct hilo_store_cmd *c, const char *sha256_hex)
 int hilo_store_apikey_get(struct hilo_redis *r, const char *sha256_hex, hilo_redis_cb cb,
                           void *data);
 
+/* HSET <ticket> notify <channel> (field: "whatsapp", "sms", "email", or ""
+ * for none): where the customer asked for status updates (notify.c). */
+int hilo_store_ticket_notify_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op);
+int hilo_store_ticket_notify(struct hilo_redis *r, const struct hilo_store_ticket_field *op,
+                             hilo_redis_cb cb, void *data);
+
 #endif

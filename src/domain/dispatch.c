@@ -94,6 +94,7 @@ static const struct hilo_frame_type hub_frames[] = {
     {"hold.approve", A, READY, hilo_ws_agent_hold_approve},
     {"hold.reject", A, READY, hilo_ws_agent_hold_reject},
     {"seen", C, READY, hilo_ws_customer_seen},
+    {"notify", C, READY, hilo_ws_customer_notify},
 };
 
 #undef C

@@ -163,6 +163,8 @@ int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_seen(struct hilo_conn *c, json_t *msg, const char *req);
+/* {"type":"notify","channel":..}: status updates on a proven channel (notify.c) */
+int hilo_ws_customer_notify(struct hilo_conn *c, json_t *msg, const char *req);
 
 /* Sends the queue snapshot (req borrowed): 0, or -HILO_E* (nothing sent). */
 int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);

@@ -24,6 +24,7 @@
 #include "hilo/store_records.h"
 #include "hilo/store_customers.h"
 #include "hilo/tickets.h"
+#include "hilo/notify.h"
 
 /* ---- the pure part ---------------------------------------------------------- */
 
@@ -456,6 +457,7 @@ struct write_op {
     void *data;
     int set;                  /* SET's reply, not APPEND's */
     int resolve;              /* a resolution: the survey follows (survey.c) */
+    char notify[16];          /* the state the customer may hear of (notify.c) */
     struct hilo_server *s;
     char ref[HILO_REF_MAX];
 };
@@ -485,21 +487,30 @@ static void written_cb(redisReply *reply, void *data)
     }
     if (op->resolve && !err && !out.duplicate)
         hilo_survey_after_resolve(op->s, op->ref);
+    /* in progress only while open; waiting on you / resolved when it changed */
+    if (op->notify[0] && !err && !out.duplicate && *out.event_id &&
+        (strcmp(op->notify, "in_progress") != 0 || strcmp(out.status, "open") == 0))
+        hilo_notify_status(op->s, op->ref, op->notify, out.event_id);
     op->cb(&out, op->data);
     free(op);
 }
 
 static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
                            void *data, struct hilo_server *s, int resolve);
-
-static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
-                        void *data)
-{
-    return write_commit_op(tx, ref, set, cb, data, NULL, 0);
-}
+static int write_commit_notify(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
+                               void *data, struct hilo_server *s, int resolve,
+                               const char *notify);
 
 static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
                            void *data, struct hilo_server *s, int resolve)
+{
+    return write_commit_notify(tx, ref, set, cb, data, s, resolve,
+                               resolve ? "resolved" : NULL);
+}
+
+static int write_commit_notify(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
+                               void *data, struct hilo_server *s, int resolve,
+                               const char *notify)
 {
     struct write_op *op = calloc(1, sizeof *op);
     int rc;
@@ -513,6 +524,7 @@ static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_ti
     op->set = set;
     op->s = s;
     op->resolve = resolve;
+    snprintf(op->notify, sizeof op->notify, "%s", s && notify ? notify : "");
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     rc = hilo_tx_commit(tx, written_cb, op);
     if (rc < 0) {
@@ -592,7 +604,13 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     }
     hilo_tickets_tx_webhook(&tx, s, req->ref);
     hilo_sla_tx_touch(s, &tx, req->ref);
-    return write_commit(&tx, req->ref, 1, cb, data);
+    /* what the customer may hear of on their channel (notify.c) */
+    const char *notify = NULL;
+    if (kind == HILO_SET_ASSIGN && req->value && *req->value)
+        notify = "in_progress";
+    else if (kind == HILO_SET_STATUS && req->value && strcmp(req->value, "pending") == 0)
+        notify = "pending";
+    return write_commit_notify(&tx, req->ref, 1, cb, data, s, 0, notify);
 }
 
 int hilo_tickets_assign(struct hilo_server *s, const struct hilo_ticket_set *req,

@@ -361,3 +361,22 @@ int hilo_store_apikey_get(struct hilo_redis *r, const char *sha256_hex, hilo_red
     struct hilo_store_cmd c;
     return hilo_cmd_send_built(r, hilo_store_apikey_get_argv(&c, sha256_hex), &c, cb, data);
 }
+
+/* ---- the customer's status updates (src/domain/notify.c) -------------------- */
+
+int hilo_store_ticket_notify_argv(struct hilo_store_cmd *c, const struct hilo_store_ticket_field *op)
+{
+    hilo_cmd_start(c, "HSET");
+    if (hilo_cmd_key(c, 0, HILO_K_TICKET, op->ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "notify");
+    hilo_cmd_add(c, op->field ? op->field : "");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_ticket_notify(struct hilo_redis *r, const struct hilo_store_ticket_field *op,
+                             hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return hilo_cmd_send_built(r, hilo_store_ticket_notify_argv(&c, op), &c, cb, data);
+}
