@@ -49,6 +49,9 @@ export class Chat {
       customer: '',
       everConnected: false,
       verify: null,            // a held join's code to show: {code, channel, from, expiresAt}
+      assigned: false,         // an agent is on the current ticket (in progress)
+      notify: '',              // where status updates go: '' | whatsapp | sms | email
+      notifyState: '',         // '' | saving | saved | refused | failed
     };
     this.checkVisitor();
     this.loadCached();
@@ -184,7 +187,7 @@ export class Chat {
     this.attempt = 0;
     Object.assign(this.state, {
       status: 'idle', ticket: '', ticketStatus: '', events: [], outbox: this.store.outbox().map((m) => ({ ...m, state: 'queued' })),
-      agentTyping: null, trouble: '',
+      agentTyping: null, trouble: '', assigned: false, notify: '', notifyState: '',
     });
     if (emit) this.emit();
   }
@@ -334,6 +337,9 @@ export class Chat {
         }
         return;
       case 'error': return this.onError(f);
+      case 'ok':
+        if (f.req === 'notify') this.set({ notify: this.notifyWant, notifyState: 'saved' });
+        return;
       // Someone asked to add a channel to this conversation (a held join,
       // docs/continuity.md): the code the customer types there if it was
       // them. Shown until it expires or is dismissed; never stored.
@@ -371,6 +377,8 @@ export class Chat {
         for (const e of this.store.thread(t.ref).events) this.addEvent(e, true);
       }
       patch.ticketStatus = t.status;
+      patch.assigned = !!t.assignee || this.state.assigned;
+      patch.notify = t.notify || '';
       this.set(patch);
       this.raw({ type: 'resume', ticket: t.ref, after: this.lastIdOf(t.ref) });
     } else {
@@ -378,7 +386,7 @@ export class Chat {
         // The cached thread is not this customer's any more.
         this.store.setTicket('');
         this.byId.clear();
-        Object.assign(patch, { ticket: '', ticketStatus: '', events: [] });
+        Object.assign(patch, { ticket: '', ticketStatus: '', events: [], assigned: false, notify: '', notifyState: '' });
       }
       this.set(patch);
       this.ready = true;
@@ -404,7 +412,9 @@ export class Chat {
     if (e.ticket && e.ticket !== this.state.ticket && this.isNewer(e)) {
       patch.ticket = e.ticket;
       this.store.setTicket(e.ticket);
+      Object.assign(patch, { assigned: false, notify: '', notifyState: '' });
     }
+    if (e.kind === 'reply' && e.ticket === (patch.ticket || this.state.ticket)) patch.assigned = true;
     if (e.kind === 'status' && e.status) patch.ticketStatus = e.status;
     else if (e.kind === 'resolution') patch.ticketStatus = 'resolved';
     else if (e.kind === 'message' && this.state.ticketStatus !== 'open') patch.ticketStatus = 'open';
@@ -458,7 +468,21 @@ export class Chat {
     this.flush();
   }
 
+  // Status updates on another channel (docs/widget.md): '' stops them.
+  // Hilo refuses an address the customer has not proven (bad_state).
+  notify(channel) {
+    if (!this.ready || !this.state.ticket) return false;
+    this.notifyWant = channel;
+    if (!this.raw({ type: 'notify', channel: channel || 'none', req: 'notify' })) return false;
+    this.set({ notifyState: 'saving' });
+    return true;
+  }
+
   onError(f) {
+    if (f.req === 'notify') {
+      this.set({ notifyState: f.code === 'bad_state' ? 'refused' : 'failed' });
+      return;
+    }
     if (f.client_id) {
       if (this.inflight === f.client_id) { this.inflight = null; clearTimeout(this.timers.ack); }
       if (RETRYABLE.has(f.code)) {

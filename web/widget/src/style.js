@@ -83,6 +83,13 @@ a { color: inherit; }
 .icon-btn { background: transparent; border: 0; color: inherit; cursor: pointer; width: 32px; height: 32px; border-radius: 8px; display: grid; place-items: center; padding: 0; flex: none; }
 .icon-btn:hover { background: rgba(255, 255, 255, .18); }
 .icon-btn svg { width: 20px; height: 20px; }
+.case { font-size: 12.5px; padding: 7px 14px; border-bottom: 1px solid var(--line, #e4e7ec); display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; }
+.case-line { display: flex; gap: 6px; align-items: center; }
+.case-dot { width: 8px; height: 8px; border-radius: 50%; background: #98a2b3; flex: none; }
+.case-dot.in_progress { background: #2e90fa; } .case-dot.waiting { background: #f79009; } .case-dot.resolved { background: #12b76a; }
+.case-notify { display: flex; gap: 6px; align-items: center; }
+.case-notify select { font: inherit; font-size: 12.5px; }
+.case-said { flex-basis: 100%; }
 .status { font-size: 12.5px; padding: 7px 14px; background: var(--warn-bg); color: var(--warn); border-bottom: 1px solid #fedf89; display: flex; gap: 8px; align-items: center; }
 .status::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: #f79009; flex: none; }
 .log { flex: 1; overflow-y: auto; padding: 14px 14px 6px; background: var(--soft); display: flex; flex-direction: column; gap: 8px; overscroll-behavior: contain; }

@@ -111,6 +111,7 @@ function Event({ e, t, lang, announce, chat, answered }) {
     case 'status':
       if (e.status === 'closed') return html`<div class="note" data-kind="status" data-id=${e.id}>${t.closedNote}</div>`;
       if (e.status === 'open' && (e.from === 'resolved' || e.from === 'closed')) return html`<div class="note" data-kind="status" data-id=${e.id}>${t.reopened}</div>`;
+      if (e.status === 'pending') return html`<div class="note" data-kind="status" data-id=${e.id}>${t.pendingNote}</div>`;
       return null;
     default:
       return null;
@@ -145,6 +146,41 @@ function Alternatives({ cfg, t, ticket }) {
     ${cfg.phone && html`<a data-alt="phone" href=${`tel:${cfg.phone.replace(/[^\d+]/g, '')}`} title=${t.callUs(ref)}>${ICON.phone}${cfg.phone} · <span class="ref">${ref}</span></a>`}
     </div>
   </details>`;
+}
+
+// Where the case stands (issue #10): received, in progress, waiting on
+// the customer, resolved or closed; and where to hear of changes.
+export function caseState(s) {
+  if (!s.ticket) return '';
+  switch (s.ticketStatus) {
+    case 'closed': return 'closed';
+    case 'resolved': return 'resolved';
+    case 'pending': return 'waiting';
+    default: return s.assigned ? 'in_progress' : 'received';
+  }
+}
+
+function CaseState({ s, t, chat, announce }) {
+  const st = caseState(s);
+  if (!st) return null;
+  const onChange = (ev) => {
+    if (!chat.notify(ev.currentTarget.value)) announce(t.notifyFailed);
+  };
+  const said = s.notifyState === 'saved' ? (s.notify ? t.notifySaved(t.channel[s.notify]) : t.notifyOff)
+    : s.notifyState === 'refused' ? t.notifyRefused
+      : s.notifyState === 'failed' ? t.notifyFailed : '';
+  return html`<div class="case" data-part="case-state" data-state=${st}>
+    <div class="case-line" role="status"><span class=${`case-dot ${st}`} aria-hidden="true"></span>
+      <span class="case-label">${t.caseLabel}:</span> <strong data-part="case-text">${t.caseState[st]}</strong></div>
+    ${st !== 'closed' && html`<label class="case-notify">${t.notifyLabel}
+      <select data-part="notify" value=${s.notify} disabled=${s.notifyState === 'saving'} onChange=${onChange}>
+        <option value="">${t.notifyNone}</option>
+        <option value="whatsapp">${t.channel.whatsapp}</option>
+        <option value="sms">${t.channel.sms}</option>
+        <option value="email">${t.channel.email}</option>
+      </select></label>`}
+    ${said && html`<div class="case-said" data-part="notify-said" role="status">${said}</div>`}
+  </div>`;
 }
 
 function statusLine(s, t, now) {
@@ -262,6 +298,7 @@ function App({ chat, cfg, t, api }) {
       </div>
       <div class="sr" role="status" aria-live="polite" data-part="announce">${said}</div>
       ${line && html`<div class="status" role="status" data-part="status">${line}</div>`}
+      <${CaseState} s=${s} t=${t} chat=${chat} announce=${announce} />
       <div class="log" ref=${logRef} onScroll=${onScroll} role="log" aria-live="polite" tabindex="0" aria-label=${t.conversation}>
         <div class="intro" data-part="intro">
           <div>${t.intro}</div>
