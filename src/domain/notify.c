@@ -26,10 +26,15 @@ int hilo_notify_channel_ok(const char *channel)
 void hilo_notify_text(const char *lang, const char *state, const char *ref, char *out, size_t n)
 {
     int es = lang && strcmp(lang, "es") == 0;
-    char r[16];
-    size_t len = strlen(ref);
+    char r[24];
+    size_t k = 0;
     /* the reference as the widget shows it: groups of four */
-    snprintf(r, sizeof r, "%.4s %s", ref, len > 4 ? ref + 4 : "");
+    for (size_t i = 0; ref[i] && k + 2 < sizeof r; i++) {
+        if (i && i % 4 == 0)
+            r[k++] = ' ';
+        r[k++] = ref[i];
+    }
+    r[k] = '\0';
     if (strcmp(state, "in_progress") == 0)
         snprintf(out, n, es ? "Tu caso %s está en curso: un agente lo está atendiendo."
                             : "Your case %s is in progress: an agent is on it.", r);
