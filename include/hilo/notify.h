@@ -14,9 +14,11 @@ struct hilo_server;
 /* The ticket ref changed to state ("in_progress", "pending", "resolved")
  * with event_id: when the customer opted in, the short text goes out on
  * their channel through the outbox, recorded as an agents-only note with
- * "notice" and "route". Fire and forget. */
+ * "notice" and "route". sent_on: the channel the change itself went out
+ * on (a resolution's), or NULL: nothing more is sent there. Fire and
+ * forget. */
 void hilo_notify_status(struct hilo_server *s, const char *ref, const char *state,
-                        const char *event_id);
+                        const char *event_id, const char *sent_on);
 
 /* ---- pure part (tests/unit) ------------------------------------------------ */
 /* The update in lang ("es"/"en") for state, with the reference; "" for an

@@ -56,6 +56,7 @@ struct send_op {
     char ref[HILO_REF_MAX];
     char state[16];
     char event_id[48];
+    char sent_on[16];
 };
 
 static void noted_cb(const struct hilo_ticket_result *res, void *data)
@@ -111,7 +112,9 @@ static void wanted_cb(redisReply *reply, void *data)
     struct send_op *op = data;
     const redisReply *v = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1
                               ? reply->element[0] : NULL;
-    if (!v || v->type != REDIS_REPLY_STRING || !hilo_notify_channel_ok(v->str)) {
+    /* none chosen; or the change itself (a resolution) went out there */
+    if (!v || v->type != REDIS_REPLY_STRING || !hilo_notify_channel_ok(v->str) ||
+        strcmp(v->str, op->sent_on) == 0) {
         free(op);
         return;
     }
@@ -121,7 +124,7 @@ static void wanted_cb(redisReply *reply, void *data)
 }
 
 void hilo_notify_status(struct hilo_server *s, const char *ref, const char *state,
-                        const char *event_id)
+                        const char *event_id, const char *sent_on)
 {
     struct send_op *op;
     if (!event_id || !*event_id || !(op = calloc(1, sizeof *op)))
@@ -130,6 +133,7 @@ void hilo_notify_status(struct hilo_server *s, const char *ref, const char *stat
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(op->state, sizeof op->state, "%s", state);
     snprintf(op->event_id, sizeof op->event_id, "%s", event_id);
+    snprintf(op->sent_on, sizeof op->sent_on, "%s", sent_on ? sent_on : "");
     static const char *const fields[] = {"notify"};
     struct hilo_store_ticket_fields f = {.ref = op->ref, .fields = fields, .nfields = 1};
     if (hilo_store_ticket_fields(s->redis, &f, wanted_cb, op) < 0)

@@ -458,6 +458,7 @@ struct write_op {
     int set;                  /* SET's reply, not APPEND's */
     int resolve;              /* a resolution: the survey follows (survey.c) */
     char notify[16];          /* the state the customer may hear of (notify.c) */
+    char sent_on[16];         /* the channel a resolution went out on */
     struct hilo_server *s;
     char ref[HILO_REF_MAX];
 };
@@ -490,27 +491,18 @@ static void written_cb(redisReply *reply, void *data)
     /* in progress only while open; waiting on you / resolved when it changed */
     if (op->notify[0] && !err && !out.duplicate && *out.event_id &&
         (strcmp(op->notify, "in_progress") != 0 || strcmp(out.status, "open") == 0))
-        hilo_notify_status(op->s, op->ref, op->notify, out.event_id);
+        hilo_notify_status(op->s, op->ref, op->notify, out.event_id, op->sent_on);
     op->cb(&out, op->data);
     free(op);
 }
 
-static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
-                           void *data, struct hilo_server *s, int resolve);
 static int write_commit_notify(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
                                void *data, struct hilo_server *s, int resolve,
-                               const char *notify);
-
-static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
-                           void *data, struct hilo_server *s, int resolve)
-{
-    return write_commit_notify(tx, ref, set, cb, data, s, resolve,
-                               resolve ? "resolved" : NULL);
-}
+                               const char *notify, const char *sent_on);
 
 static int write_commit_notify(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
                                void *data, struct hilo_server *s, int resolve,
-                               const char *notify)
+                               const char *notify, const char *sent_on)
 {
     struct write_op *op = calloc(1, sizeof *op);
     int rc;
@@ -525,6 +517,7 @@ static int write_commit_notify(struct hilo_tx *tx, const char *ref, int set, hil
     op->s = s;
     op->resolve = resolve;
     snprintf(op->notify, sizeof op->notify, "%s", s && notify ? notify : "");
+    snprintf(op->sent_on, sizeof op->sent_on, "%s", sent_on ? sent_on : "");
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     rc = hilo_tx_commit(tx, written_cb, op);
     if (rc < 0) {
@@ -578,7 +571,9 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
     tx_outbox(&tx, s, req->entry);
     hilo_tickets_tx_webhook(&tx, s, req->ref);
     hilo_sla_tx_touch(s, &tx, req->ref);
-    return write_commit_op(&tx, req->ref, 0, cb, data, s, req->op == HILO_APPEND_RESOLVE);
+    int resolve = req->op == HILO_APPEND_RESOLVE;
+    return write_commit_notify(&tx, req->ref, 0, cb, data, s, resolve,
+                               resolve ? "resolved" : NULL, resolve ? req->channel : NULL);
 }
 
 static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hilo_set_op kind,
@@ -610,7 +605,7 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
         notify = "in_progress";
     else if (kind == HILO_SET_STATUS && req->value && strcmp(req->value, "pending") == 0)
         notify = "pending";
-    return write_commit_notify(&tx, req->ref, 1, cb, data, s, 0, notify);
+    return write_commit_notify(&tx, req->ref, 1, cb, data, s, 0, notify, NULL);
 }
 
 int hilo_tickets_assign(struct hilo_server *s, const struct hilo_ticket_set *req,

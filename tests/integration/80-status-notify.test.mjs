@@ -100,3 +100,32 @@ test('an unproven email, an unknown channel, or no ticket: refused, nothing stor
   assert.equal((await c.request({ type: 'notify', channel: 'none' })).type, 'ok');
   await Promise.all([a.close(), c.close()]);
 }));
+
+test('a resolution that itself went out by SMS is not followed by a second "resolved" SMS', withLogs(async () => {
+  const from = '+12125550802';
+  const c = await customer(hilo, { locale: 'en' });
+  c.send({ type: 'message', client_id: 'w-1', text: 'Hello, my parcel is lost' });
+  const ref = (await c.next('ack')).ticket;
+  await sms(from, `ref ${formatRef(ref)}`);
+  const v = await c.next((f) => f.type === 'verify');
+  await sms(from, v.code);
+  let ok;
+  for (const until = Date.now() + 10000; Date.now() < until;) {
+    ok = await c.request({ type: 'notify', channel: 'sms' });
+    if (ok.type === 'ok') break;
+    await sleep(100);
+  }
+  assert.equal(ok.type, 'ok', JSON.stringify(ok));
+  await c.close(); // the widget is gone: the resolution goes by SMS
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'ticket.open', ticket: ref });
+  a.send({ type: 'resolve', ticket: ref, client_id: 'r-sms', text: 'We found it, it arrives tomorrow' });
+  const res = (await a.next(isEv('resolution', (e) => e.ticket === ref))).event;
+  assert.equal(res.channel, 'sms', JSON.stringify(res.route));
+  await fake.waitFor(fake.twilio, smsTo(from, /it arrives tomorrow/));
+  await sleep(1000);
+  assert.equal(fake.twilio.filter(smsTo(from, /is resolved/)).length, 0, 'told once, by the resolution itself');
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  assert.ok(!th.events.some((e) => e.notice), 'no status update recorded');
+  await a.close();
+}));
