@@ -286,7 +286,11 @@ static void write_create(struct in_op *op)
 
     customer_id(op, cid);
     snprintf(op->tcust, sizeof op->tcust, "%s", cid);
-    snprintf(op->locale, sizeof op->locale, "%s", hilo_i18n_guess(m->text, s->cfg->default_locale));
+    /* a call has no words to guess from: the language it was greeted in
+     * (the number's country, or the default) is the new ticket's */
+    snprintf(op->locale, sizeof op->locale, "%s",
+             op->voice ? hilo_i18n_phone_lang(m->from, s->cfg->default_locale)
+                       : hilo_i18n_guess(m->text, s->cfg->default_locale));
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
     struct hilo_ticket_create cr = {
         .channel = m->channel, .text = m->text, .dedupe = dkey, .client_id = m->provider_id,

@@ -89,3 +89,30 @@ test('an English ticket called from a Spanish number: all in English', withLogs(
   assert.match(r.end.text, /^Call ended \(42 s\)$/);
   await Promise.all([a.close(), c.close()]);
 }));
+
+test('an unknown caller from Spain (default en) opens a Spanish ticket: greeting, label and goodbye in Spanish', withLogs(async () => {
+  const from = '+34600111812';
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const callSid = newSid('CA');
+  const first = await twPost(hilo, '/webhooks/twilio/voice', callParams(from, callSid));
+  assert.equal(first.status, 200, first.body);
+  assert.match(says(first.body), /Si tienes un número de caso/);
+  assert.equal(twimlAttr(first.body, 'Gather', 'actionOnEmptyResult'), 'true');
+  const res = await twPost(hilo, twimlPath(twimlAttr(first.body, 'Gather', 'action')), callParams(from, callSid, { CallStatus: 'in-progress' }));
+  assert.equal(res.status, 200, res.body);
+  assert.match(says(res.body), /Hemos abierto tu caso/, res.body);
+  assert.match(twimlAttr(res.body, 'Say', 'language'), /^es/);
+  const t = (await a.next((f) => f.type === 'ticket' && f.ticket.channel === 'voice' && f.ticket.status === 'open')).ticket;
+  assert.equal(t.locale, 'es');
+  const th = await a.request({ type: 'ticket.open', ticket: t.ref });
+  assert.ok(th.events.some((e) => e.kind === 'call' && e.text === 'Llamada entrante'), JSON.stringify(th.events));
+  const rec = await twPost(hilo, twimlPath(twimlAttr(res.body, 'Record', 'action')), callParams(from, callSid, {
+    CallStatus: 'in-progress', RecordingSid: newSid('RE'), RecordingDuration: '5',
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${fake.config.twilioSid}/Recordings/RE0124`,
+  }));
+  assert.match(says(rec.body), /Gracias\. Hemos recibido tu mensaje/, rec.body);
+  const vm = (await a.next(isEv('voicemail', (e) => e.ticket === t.ref))).event;
+  assert.equal(vm.text, 'Mensaje de voz (5 s)');
+  await a.close();
+}));
