@@ -22,6 +22,7 @@
 #include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
+#include "hilo/survey.h"
 #include "hilo/store_agents.h"
 #include "hilo/tls.h"
 #include "hilo/ws.h"
@@ -233,6 +234,7 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, "GET", "/healthz", HILO_ROUTE_EXACT, healthz, NULL);
     rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
     rc |= hilo_net_route(n, "GET", "/metrics", HILO_ROUTE_EXACT, hilo_metrics_serve, s);
+    rc |= hilo_net_route(n, "GET", "/survey", HILO_ROUTE_EXACT, hilo_survey_serve, s);
     /* providers' webhooks: the handler answers GET (verification) and POST */
     rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
     /* the session cookie's unsafe requests must come from the console */

@@ -144,6 +144,9 @@ char *hilo_whatsapp_build_text(const char *to_e164, const char *text, const char
 /* Template message; params become the body component's text parameters
  * (no components when nparams is 0). lang is the template language code,
  * e.g. "en_US". */
+/* An interactive message with reply buttons (at most 3): body text and a
+ * JSON array [{"id", "title"}]. NULL on bad input. */
+char *hilo_whatsapp_build_buttons(const char *to_e164, const char *text, const char *buttons_json);
 char *hilo_whatsapp_build_template(const char *to_e164, const char *name, const char *lang,
                                    const char *const *params, size_t nparams);
 /* Parses the Graph API answer to a send. 0: *provider_id = wamid (caller
@@ -311,6 +314,7 @@ struct hilo_channel_msg {
     const char *tpl, *tpl_params, *tpl_lang;   /* WhatsApp template (JSON array params) */
     const char *subject, *msgid, *irt, *refs;  /* email threading */
     int64_t now_s;                             /* the Date of an email */
+    const char *buttons;                       /* WhatsApp reply buttons: JSON [{id, title}] */
 };
 
 /* A request to a provider, ready for libcurl. Strings point into the struct

@@ -82,6 +82,14 @@ struct hilo_config {
     char *tls_key;         /* PEM private key of tls_cert */
     char *tls_chain;       /* more PEM chain certificates; optional */
     int hsts_max_age;      /* Strict-Transport-Security max-age with TLS; 0: no header */
+    /* SLA: the default team's targets (docs/sla.md) */
+    char *sla_holidays;
+    int sla_first_response_minutes;
+    int sla_resolution_minutes;
+    int sla_warning_minutes;
+    char *survey_secret;   /* signs the email survey links */
+    int survey_link_hours; /* how long a survey link works */
+    int survey;            /* 1: ask for satisfaction after a resolution */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -211,4 +211,9 @@ void api_identity_revoke(struct api *a);     /* POST customers/:id/identities/re
 /* A hold as agents see it, from its HGETALL and LRANGE replies; NULL: gone. */
 json_t *api_hold_json(const redisReply *hash, const redisReply *msgs);
 
+/* sla.c: GET sla/teams, GET/PUT/DELETE sla/teams/:team */
+void api_sla_teams(struct api *a);
+void api_sla_team_put(struct api *a);
+void api_sla_team_delete(struct api *a);
+
 #endif

@@ -56,6 +56,90 @@ json_t *api_stats_ticket(const redisReply *h)
     return t;
 }
 
+/* ---- SLA attainment --------------------------------------------------------- */
+
+static uint64_t num_field(json_t *t, const char *k)
+{
+    json_t *v = json_object_get(t, k);
+    if (json_is_integer(v))
+        return (uint64_t)json_integer_value(v);
+    return json_is_string(v) ? strtoull(json_string_value(v), NULL, 10) : 0;
+}
+
+/* met / missed / running of one clock: a breach is a miss; a first reply
+ * (first response) or a resolution (resolution) without one is met. */
+static const char *sla_outcome(json_t *t, int res)
+{
+    if (!num_field(t, res ? "sla_res_due" : "sla_fr_due"))
+        return NULL;
+    if (num_field(t, res ? "sla_res_breached_at" : "sla_fr_breached_at"))
+        return "missed";
+    if (res) {
+        const char *st = json_string_value(json_object_get(t, "status"));
+        return st && (strcmp(st, "resolved") == 0 || strcmp(st, "closed") == 0) &&
+                       num_field(t, "resolved_at")
+                   ? "met"
+                   : "running";
+    }
+    return num_field(t, "first_response_at") ? "met" : "running";
+}
+
+static json_t *sla_cell(void)
+{
+    return json_pack("{s:{s:i, s:i, s:i, s:n}, s:{s:i, s:i, s:i, s:n}}", "first_response", "met", 0,
+                     "missed", 0, "running", 0, "attainment", "resolution", "met", 0, "missed", 0,
+                     "running", 0, "attainment");
+}
+
+static void sla_count(json_t *cell, const char *target, const char *outcome)
+{
+    json_t *c = json_object_get(cell, target);
+    json_object_set_new(c, outcome, json_integer(json_integer_value(json_object_get(c, outcome)) + 1));
+    json_int_t met = json_integer_value(json_object_get(c, "met"));
+    json_int_t missed = json_integer_value(json_object_get(c, "missed"));
+    if (met + missed)
+        json_object_set_new(c, "attainment", json_real((double)met / (double)(met + missed)));
+}
+
+static json_t *sla_group(json_t *groups, const char *name)
+{
+    json_t *g = json_object_get(groups, name);
+    if (!g) {
+        g = sla_cell();
+        json_object_set_new(groups, name, g);
+    }
+    return g;
+}
+
+/* {first_response, resolution, by_team, by_channel}: each cell counts met,
+ * missed, running and the attainment met / (met + missed) (null without
+ * any), over tickets with a due time. */
+static json_t *sla_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
+{
+    json_t *out = sla_cell(), *teams = json_object(), *chans = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = items[i];
+        if (!t)
+            continue;
+        uint64_t created = num_field(t, "created_at");
+        if (created < from || created >= to)
+            continue;
+        const char *team = json_string_value(json_object_get(t, "team"));
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        for (int res = 0; res < 2; res++) {
+            const char *o = sla_outcome(t, res), *target = res ? "resolution" : "first_response";
+            if (!o)
+                continue;
+            sla_count(out, target, o);
+            sla_count(sla_group(teams, team && *team ? team : "default"), target, o);
+            sla_count(sla_group(chans, ch && *ch ? ch : "unknown"), target, o);
+        }
+    }
+    json_object_set_new(out, "by_team", teams);
+    json_object_set_new(out, "by_channel", chans);
+    return out;
+}
+
 json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
 {
     uint64_t *fr = calloc(n + 1, sizeof *fr), *rs = calloc(n + 1, sizeof *rs);
@@ -165,6 +249,7 @@ json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t
                                   "2", (json_int_t)hist[2], "3+", (json_int_t)hist[3]));
     json_object_set_new(out, "status", json_incref(status));
     json_object_set_new(out, "daily", daily);
+    json_object_set_new(out, "sla", sla_report(items, n, from, to));
 out:
     free(keys);
     json_decref(days);

@@ -156,7 +156,10 @@ static int describe(const char *type, json_t *msg, json_t *extra, struct hilo_bu
     } else if (strcmp(type, "interactive") == 0) {
         const char *itype = hc_json_str(obj, "type");
         json_t *reply = itype ? json_object_get(obj, itype) : NULL;
-        const char *s = hc_json_str(reply, "title");
+        const char *s = hc_json_str(reply, "title"), *bid = hc_json_str(reply, "id");
+        /* a satisfaction button (survey.c) answers with its score */
+        if (bid && strncmp(bid, "csat:", 5) == 0 && bid[5] >= '1' && bid[5] <= '5' && !bid[6])
+            s = bid + 5;
         if (!s)
             s = hc_json_str(reply, "body"); /* flows: nfm_reply */
         r |= hilo_buf_adds(b, s ? s : "");
@@ -377,6 +380,36 @@ out:
     return out;
 }
 
+char *hilo_whatsapp_build_buttons(const char *to_e164, const char *text, const char *buttons_json)
+{
+    json_t *o = NULL, *bs = NULL, *list = NULL, *b;
+    char *out = NULL;
+    size_t i;
+    if (!to_e164 || !*to_e164 || !text || !*text || !buttons_json)
+        return NULL;
+    bs = json_loads(buttons_json, 0, NULL);
+    if (!json_is_array(bs) || json_array_size(bs) < 1 || json_array_size(bs) > 3 ||
+        !(o = base_message(to_e164, "interactive")) || !(list = json_array()))
+        goto out;
+    json_array_foreach(bs, i, b) {
+        const char *id = hc_json_str(b, "id"), *title = hc_json_str(b, "title");
+        if (!id || !title ||
+            json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}}", "type", "reply", "reply",
+                                                  "id", id, "title", title)))
+            goto out;
+    }
+    if (json_object_set_new(o, "interactive",
+                            json_pack("{s:s, s:{s:s}, s:{s:O}}", "type", "button", "body", "text",
+                                      text, "action", "buttons", list)))
+        goto out;
+    out = hc_json_dump(o);
+out:
+    json_decref(list);
+    json_decref(bs);
+    json_decref(o);
+    return out;
+}
+
 char *hilo_whatsapp_build_template(const char *to_e164, const char *name, const char *lang,
                                    const char *const *params, size_t nparams)
 {
@@ -519,7 +552,9 @@ static int cloud_build_send(const struct hilo_config *c, const struct hilo_chann
     req->headers[0] = req->auth;
     req->headers[1] = "Content-Type: application/json";
     req->headers[2] = NULL;
-    if (!m->tpl || !*m->tpl) {
+    if (m->buttons && *m->buttons && (!m->tpl || !*m->tpl)) {
+        req->body = hilo_whatsapp_build_buttons(e164, m->text, m->buttons);
+    } else if (!m->tpl || !*m->tpl) {
         req->body = hilo_whatsapp_build_text(e164, m->text, NULL);
     } else {
         json_error_t je;

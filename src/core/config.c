@@ -190,6 +190,23 @@ static const struct opt opts[] = {
      "Strict-Transport-Security: max-age=N (seconds) on every HTTP response when Hilo serves "
      "TLS itself (tls_cert), and on responses to requests a trusted proxy forwards with "
      "X-Forwarded-Proto: https; 0: no header."},
+    {"sla_holidays", S(sla_holidays), "", 0, 0, 0,
+     "The default team's holidays, comma-separated local dates (\"2026-12-25,2027-01-01\"): "
+     "no business hours on those days. Teams' own settings are edited over REST (docs/sla.md)."},
+    {"sla_first_response_minutes", I(sla_first_response_minutes), "0", 0, 525600, 0,
+     "The default team's first-response target in business minutes; 0: no target."},
+    {"sla_resolution_minutes", I(sla_resolution_minutes), "0", 0, 525600, 0,
+     "The default team's resolution target in business minutes; 0: no target."},
+    {"sla_warning_minutes", I(sla_warning_minutes), "15", 0, 525600, 0,
+     "Agents are warned this many minutes before an SLA due time; 0: no warning."},
+    {"survey_secret", S(survey_secret), "", 0, 0, 1,
+     "Secret that signs the one-click satisfaction links in emails (HMAC-SHA256); "
+     "empty: a random one per start, so links stop working after a restart."},
+    {"survey_link_hours", I(survey_link_hours), "168", 1, 8760, 0,
+     "Hours a satisfaction link in an email works."},
+    {"survey", I(survey), "0", 0, 1, 0,
+     "1: after each resolution ask the customer how it went, natively on their channel "
+     "(widget buttons, WhatsApp buttons, an SMS digit, one-click email links); docs/sla.md."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
@@ -559,6 +576,16 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     if (c->tls_cert[0] && !c->tls_key[0]) {
         snprintf(err, errlen, "option tls_key: needed with tls_cert");
         return -1;
+    }
+    if (c->sla_holidays && *c->sla_holidays) {
+        char hb[1024], *save = NULL;
+        snprintf(hb, sizeof hb, "%s", c->sla_holidays);
+        for (char *d = strtok_r(hb, ", ", &save); d; d = strtok_r(NULL, ", ", &save))
+            if (hilo_hours_date_parse(d) < 0 || strlen(c->sla_holidays) >= sizeof hb) {
+                snprintf(err, errlen, "option sla_holidays: '%s' is not a list of dates like "
+                         "'2026-12-25,2027-01-01'", c->sla_holidays);
+                return -1;
+            }
     }
     if (!hilo_hours_tz_ok(c->sla_timezone)) {
         snprintf(err, errlen, "option sla_timezone: '%s' is not an IANA time zone", c->sla_timezone);

@@ -64,6 +64,20 @@ static const struct {
     {HILO_M_HTTP_3XX, "hilo_http_responses_total", "class=\"3xx\"", NULL},
     {HILO_M_HTTP_4XX, "hilo_http_responses_total", "class=\"4xx\"", NULL},
     {HILO_M_HTTP_5XX, "hilo_http_responses_total", "class=\"5xx\"", NULL},
+    {HILO_M_OUTBOX_UNKNOWN, "hilo_outbox_unknown_total", NULL,
+     "Provider sends whose outcome is unknown (timed out after the request went out)."},
+    {HILO_M_OUTBOX_LOOKUP_FOUND, "hilo_outbox_lookups_total", "result=\"found\"",
+     "Look-ups at the provider after an unknown outcome."},
+    {HILO_M_OUTBOX_LOOKUP_ABSENT, "hilo_outbox_lookups_total", "result=\"absent\"", NULL},
+    {HILO_M_OUTBOX_MAYBE_DUP, "hilo_outbox_possible_duplicates_total", NULL,
+     "Messages sent again after an unknown outcome without a look-up: possible duplicates."},
+    {HILO_M_OUTBOX_ASYNC_FAILED, "hilo_outbox_async_failures_total", NULL,
+     "Permanent delivery failures reported later by a provider's status callback."},
+    {HILO_M_OUTBOX_NO_ID, "hilo_outbox_accepted_without_id_total", NULL,
+     "Messages a provider accepted (2xx) without a message id."},
+    {HILO_M_SLA_WARNINGS, "hilo_sla_events_total", "kind=\"warning\"",
+     "SLA warnings and breaches recorded on tickets by this instance."},
+    {HILO_M_SLA_BREACHES, "hilo_sla_events_total", "kind=\"breach\"", NULL},
 };
 
 int hilo_metrics_render(struct hilo_buf *b)

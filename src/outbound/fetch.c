@@ -63,6 +63,12 @@ static void finish(struct job *j, int ok, const char *why)
     res.body = j->resp.p ? j->resp.p : "";
     res.body_len = j->resp.len;
     res.retry_after_s = j->retry_after;
+    res.sent = 0;
+    if (!ok) {
+        long req_size = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &req_size);
+        res.sent = req_size > 0 || j->body_off > 0;
+    }
     j->cb(&res, j->data);
     curl_multi_remove_handle(j->f->multi, j->easy);
     curl_easy_cleanup(j->easy);

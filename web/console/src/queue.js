@@ -3,7 +3,7 @@ import { memo } from 'preact/compat';
 import { getLang } from './i18n.js';
 import { t, tn, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import { visibleTickets, openTicket, setFilter } from './store.js';
-import { formatDuration, waitLevel, formatRef } from './util.js';
+import { formatDuration, waitLevel, formatRef, slaView } from './util.js';
 import { ChannelBadge } from './widgets.js';
 
 export function Queue({ s }) {
@@ -102,8 +102,18 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me, agents 
         </span>
         ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
           <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}
+        ${SlaLine(slaView(tk), now)}
         <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
         <span class="sr">, ${extra}</span>
       </button>
     </li>`;
 });
+
+// The SLA due time on a queue row: amber once warned, red once breached.
+function SlaLine(v, now) {
+  if (!v) return '';
+  const cls = v.breached || v.due <= now ? 'breach' : v.warned ? 'warn' : '';
+  const key = v.paused ? 'sla.paused' : v.breached ? 'sla.breached' : 'sla.due';
+  return html`<span class=${`qi-row qi-sla ${cls}`} data-sla=${v.target} data-due=${String(v.due)} title=${formatFull(v.due)}>
+    ${t(key, { what: t(`sla.${v.target}`), t: formatTime(v.due) })}</span>`;
+}
