@@ -56,7 +56,8 @@ void hilo_http_set_cookie(struct hilo_http *r, const char *cookie);
  * nothing was taken (drain(data) runs once there is room again, or once the
  * client is gone), -1 the client is gone or the stream failed; end says no
  * more bytes come (ok 0: the upstream failed, so the client sees a cut
- * connection, or a 502 when nothing was sent yet). begin: 0, or -1 when the
+ * connection, or a 502 when nothing was sent yet), and drain is never
+ * called after it: the producer may free data. begin: 0, or -1 when the
  * client is gone or a response was already given. */
 typedef void (*hilo_http_drain_fn)(void *data);
 int hilo_http_stream_begin(struct hilo_http *r, int status, const char *ctype, long long len,

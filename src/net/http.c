@@ -58,7 +58,11 @@ int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned fl
     return hilo_router_set_flags(&n->routes, prefix, flags);
 }
 
-void hilo_net_drain(struct hilo_net *n) { n->draining = 1; }
+void hilo_net_drain(struct hilo_net *n)
+{
+    n->draining = 1;
+    hilo_net_streams_abort(n);
+}
 
 /* ---- responses ---- */
 

@@ -17,6 +17,8 @@
 #define STREAM_CHUNK (64u << 10)  /* bytes written per writeable turn */
 
 struct hilo_http_stream {
+    struct hilo_http_stream *prev, *next; /* the net's open streams */
+    struct hilo_http *r;
     struct hilo_buf q;   /* bytes not written yet start at q.p + off */
     size_t off;
     long long len, sent; /* declared length (-1 unknown), bytes written */
@@ -45,6 +47,11 @@ int hilo_http_stream_begin(struct hilo_http *r, int status, const char *ctype, l
     snprintf(s->ctype, sizeof s->ctype, "%s", ctype);
     s->drain = drain;
     s->data = data;
+    s->r = r;
+    s->next = r->net->streams;
+    if (s->next)
+        s->next->prev = s;
+    r->net->streams = s;
     r->stream = s;
     r->ready = 1; /* no other response from now on */
     hilo_metrics_http(status);
@@ -78,6 +85,7 @@ void hilo_http_stream_end(struct hilo_http *r, int ok)
     if (!s || s->ended)
         return;
     s->ended = 1;
+    s->want_drain = 0; /* the producer is done: never call it again */
     if (!ok && !s->head_sent) {
         /* nothing went out yet: say so plainly instead of cutting */
         hilo_net_stream_free(r);
@@ -170,10 +178,36 @@ void hilo_net_stream_gone(struct hilo_http *r)
     }
 }
 
+/* Shutdown: every stream fails now, so its producer lets go of the
+ * request (a paused download would otherwise hold shutdown up). */
+void hilo_net_streams_abort(struct hilo_net *n)
+{
+    struct hilo_http_stream *s = n->streams, *next;
+    for (; s; s = next) {
+        next = s->next;
+        if (s->ended)
+            continue;
+        s->failed = 1;
+        if (s->r->wsi)
+            lws_callback_on_writable(s->r->wsi);
+        if (s->want_drain) {
+            s->want_drain = 0;
+            s->drain(s->data); /* its next write hears -1 */
+        }
+    }
+}
+
 void hilo_net_stream_free(struct hilo_http *r)
 {
-    if (!r->stream)
+    struct hilo_http_stream *s = r->stream;
+    if (!s)
         return;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        r->net->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
     hilo_buf_deinit(&r->stream->q);
     free(r->stream);
     r->stream = NULL;

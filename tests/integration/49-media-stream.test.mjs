@@ -4,7 +4,9 @@
 // through whole, a client that stops reading stops the download upstream
 // (backpressure, not buffering), a client that leaves aborts it, a size over
 // --media-max-bytes is refused before anything is sent, and an upstream that
-// breaks off mid-file cuts the client's copy instead of passing it as whole.
+// breaks off mid-file cuts the client's copy instead of passing it as whole;
+// a download held up by a client that reads nothing does not hold up
+// shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -180,4 +182,28 @@ test('an upstream that breaks off mid-file cuts the client\'s copy (never a shor
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-length'], String(bytes.length));
   await assert.rejects(readAll(res), /aborted|socket hang up|ECONNRESET|premature/i);
+}));
+
+test('SIGTERM while a client reads nothing: the download is abandoned and hilo exits at once', withLogs(async () => {
+  const h = await startHilo({
+    redisUrl: redis.url, prefix: 'stop',
+    args: ['--media-max-bytes', String(MEDIA_MAX), '--whatsapp-token', WA_TOKEN,
+      '--whatsapp-api-base', `${graph.url}/v21.0`],
+  });
+  const pw = await addAgent(h, 'bo');
+  const c2 = await loginCookie(h, 'bo', pw);
+  const id = '100000000000006';
+  graph.media.set(id, { mime: 'video/mp4', bytes: crypto.randomBytes(32 << 20) });
+  const res = await new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: h.port, path: `/api/v1/media/whatsapp/${id}`, headers: { cookie: c2 }, agent: false }, (r) => { r.pause(); resolve(r); });
+    req.on('error', reject);
+  });
+  res.on('error', () => {});
+  assert.equal(res.statusCode, 200);
+  await until(() => graph.dl[id] && graph.dl[id].sent > 0, 10000, 'the download to start');
+  const t0 = Date.now();
+  const code = await h.stop(); // SIGTERM; SIGKILL (code null) after 8 s
+  assert.equal(code, 0, `hilo exit ${code} after ${Date.now() - t0} ms: ${h.logs().slice(-1500)}`);
+  await until(() => graph.dl[id].closedEarly, 10000, 'the upstream download to be closed');
+  assert.equal(graph.dl[id].finished, false);
 }));
