@@ -132,8 +132,8 @@ static const struct opt opts[] = {
     {"outbox_backoff_ms", I(outbox_backoff_ms), "1000", 10, 600000, 0,
      "First retry delay; doubles each attempt (±20 % jitter, at most 5 minutes)."},
     {"media_max_bytes", I(media_max_bytes), "16777216", 65536, 104857600, 0,
-     "Largest provider media file Hilo passes through /api/v1/media (bytes; held in memory "
-     "while it is served; WhatsApp allows documents up to 100 MB)."},
+     "Largest provider media file Hilo passes through /api/v1/media (bytes; streamed, so "
+     "it costs no memory; WhatsApp allows documents up to 100 MB)."},
     {"http_timeout_ms", I(http_timeout_ms), "10000", 100, 120000, 0,
      "Timeout of one request to a provider."},
     {"webhook_url", S(webhook_url), "", 0, 0, 0,
