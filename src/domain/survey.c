@@ -115,7 +115,7 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
                            ? f[HILO_OUTBOX_NFIELDS - 1]
                            : cfg->default_locale;
     struct hilo_route_choice ch;
-    char text[2048], links[1600] = "", key[160];
+    char text[2048], links[1600] = "", key[160], cid[40];
     const char *kind = "web", *skipped = NULL, *buttons = NULL;
     json_t *entry = NULL;
     char *delivery = NULL;
@@ -152,7 +152,9 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
         kind = "digits"; /* SMS (and calls, which the route sends by SMS) */
     }
     hilo_survey_text(lang, kind, links, text, sizeof text);
-    snprintf(key, sizeof key, "s:survey:%s:%" PRIu64, ref, hilo_now_ms());
+    /* the outbox finds the event by its dedupe key (a client id is needed) */
+    snprintf(cid, sizeof cid, "survey-%" PRIu64, hilo_now_ms());
+    snprintf(key, sizeof key, "s:%s:%s", ref, cid);
     if (ch.channel && !skipped) {
         if (hilo_route_entry(cfg, ch.channel, f, ref, key, text, &entry, &delivery) < 0 || !entry)
             skipped = "no_route";
@@ -167,7 +169,8 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
     json_decref(x);
     struct hilo_ticket_append req = {
         .ref = ref, .op = HILO_APPEND_SURVEY, .channel = ch.channel ? ch.channel : "web",
-        .role = "system", .author_name = "Hilo", .text = text, .dedupe = key, .extra = extra,
+        .role = "system", .author_name = "Hilo", .text = text, .dedupe = key, .client_id = cid,
+        .extra = extra,
         .delivery = skipped ? NULL : delivery, .entry = skipped ? NULL : entry};
     if (hilo_tickets_append_now(s, &req, asked_cb, NULL) < 0)
         hilo_warn("survey on %s: not sent", ref);
