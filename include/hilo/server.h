@@ -49,6 +49,9 @@ struct hilo_server {
     uint64_t gap_last;  /* hilo_mono_ms of the last check */
     int gap_inflight;   /* transactions of the check in flight */
     uint64_t timers_leased; /* score the timers taken last were leased with (sla_timer.c) */
+    int sla_on;             /* some team has SLA settings (sla_timer.c) */
+    int sla_busy;           /* the refresh is in flight */
+    uint64_t sla_checked;   /* hilo_mono_ms of the last refresh */
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,

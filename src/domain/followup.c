@@ -73,7 +73,7 @@ static void due_cb(redisReply *reply, void *data)
             hilo_tx_begin(&tx, s->redis);
             hilo_tx_add_argv(&tx, &a);
             hilo_tickets_tx_webhook(&tx, s, ref);
-            hilo_sla_tx_touch(&tx, ref);
+            hilo_sla_tx_touch(s, &tx, ref);
             rc = hilo_tx_commit(&tx, followup_cb, op);
         }
         if (rc < 0)

@@ -10,6 +10,7 @@
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/sla.h"
 #include "hilo/store_index.h"
 
 static void main_connect(struct hilo_redis *r, void *data)
@@ -66,6 +67,7 @@ static void sub_message(const char *payload, size_t len, void *data)
 static void timers_cb(uv_timer_t *t)
 {
     hilo_followup_tick(t->data);
+    hilo_sla_tick(t->data);
     hilo_live_gap_tick(t->data);
 }
 

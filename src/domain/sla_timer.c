@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/redis.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/server.h"
@@ -31,9 +33,41 @@ struct sla_op {
     uint64_t rev; /* sla_rev as read */
 };
 
-void hilo_sla_tx_touch(struct hilo_tx *tx, const char *ref)
+static int targets_in_options(const struct hilo_config *c)
+{
+    return c->sla_first_response_minutes > 0 || c->sla_resolution_minutes > 0;
+}
+
+static void teams_cb(redisReply *reply, void *data)
+{
+    struct hilo_server *s = data;
+    s->sla_busy = 0;
+    if (reply && reply->type == REDIS_REPLY_ARRAY)
+        s->sla_on = targets_in_options(s->cfg) || reply->elements > 0;
+}
+
+void hilo_sla_tick(struct hilo_server *s)
+{
+    uint64_t now = hilo_mono_ms();
+    if (targets_in_options(s->cfg)) {
+        s->sla_on = 1;
+        return;
+    }
+    if (s->sla_busy || (s->sla_checked && now - s->sla_checked < 5000) ||
+        !hilo_redis_ready(s->redis))
+        return;
+    s->sla_checked = now;
+    if (hilo_store_sla_teams_get(s->redis, teams_cb, s) == 0)
+        s->sla_busy = 1;
+}
+
+void hilo_sla_enable(struct hilo_server *s) { s->sla_on = 1; }
+
+void hilo_sla_tx_touch(struct hilo_server *s, struct hilo_tx *tx, const char *ref)
 {
     char member[40];
+    if (!s->sla_on && !targets_in_options(s->cfg))
+        return;
     snprintf(member, sizeof member, "sla:%s", ref);
     struct hilo_store_timer t = {.member = member, .at_ms = hilo_now_ms()};
     hilo_tx_timer_set(tx, &t);

@@ -411,7 +411,7 @@ static void create_write(struct create_op *op)
     tx_customer(&tx, &r->customer, op->ref);
     tx_outbox(&tx, s, entry);
     hilo_tickets_tx_webhook(&tx, s, op->ref);
-    hilo_sla_tx_touch(&tx, op->ref);
+    hilo_sla_tx_touch(s, &tx, op->ref);
     rc = hilo_tx_commit(&tx, created_cb, op);
     json_decref(entry);
     free(delivery);
@@ -556,7 +556,7 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
         tx_customer(&tx, req->link, req->ref);
     tx_outbox(&tx, s, req->entry);
     hilo_tickets_tx_webhook(&tx, s, req->ref);
-    hilo_sla_tx_touch(&tx, req->ref);
+    hilo_sla_tx_touch(s, &tx, req->ref);
     return write_commit_op(&tx, req->ref, 0, cb, data, s, req->op == HILO_APPEND_RESOLVE);
 }
 
@@ -582,7 +582,7 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
         hilo_tx_timer_set(&tx, &t);
     }
     hilo_tickets_tx_webhook(&tx, s, req->ref);
-    hilo_sla_tx_touch(&tx, req->ref);
+    hilo_sla_tx_touch(s, &tx, req->ref);
     return write_commit(&tx, req->ref, 1, cb, data);
 }
 
