@@ -63,6 +63,21 @@ void hilo_survey_text(const char *lang, const char *kind, const char *links, cha
                                   : "How did we do? Reply with a number from 1 (bad) to 5 (great).");
 }
 
+const char *hilo_survey_voice_prompt(const char *lang)
+{
+    return lang && strcmp(lang, "es") == 0
+               ? "Gracias, hemos recibido tu mensaje. Antes de colgar, valora esta llamada: "
+                 "pulsa del 1 al 5; 5 es la mejor nota."
+               : "Thank you, we have your message. Before you hang up, please rate this call: "
+                 "press 1 to 5; 5 is best.";
+}
+
+const char *hilo_survey_voice_thanks(const char *lang)
+{
+    return lang && strcmp(lang, "es") == 0 ? "¡Gracias por tu valoración! Hasta pronto."
+                                           : "Thank you for your rating! Goodbye.";
+}
+
 const char *hilo_survey_buttons(const char *lang)
 {
     if (lang && strcmp(lang, "es") == 0)
