@@ -77,6 +77,11 @@ struct hilo_config {
     char *sla_hours;
     int live_gap_check_ms; /* live gap check period; 0: off */
     char *metrics_token;   /* GET /metrics bearer token; empty: loopback only */
+    /* TLS served by Hilo itself (include/hilo/tls.h) */
+    char *tls_cert;        /* PEM certificate (and chain); empty: plain HTTP */
+    char *tls_key;         /* PEM private key of tls_cert */
+    char *tls_chain;       /* more PEM chain certificates; optional */
+    int hsts_max_age;      /* Strict-Transport-Security max-age with TLS; 0: no header */
     /* SLA: the default team's targets (docs/sla.md) */
     char *sla_holidays;
     int sla_first_response_minutes;

@@ -28,6 +28,9 @@ struct hilo_fetch_res {
     const char *body;        /* response body (NUL-terminated), borrowed */
     size_t body_len;
     long retry_after_s;      /* Retry-After in seconds, or -1 */
+    int sent;                /* !ok only: the request had gone out (HTTP: its
+                              * head was written) when it failed, so the peer
+                              * may have acted on it: the outcome is unknown */
 };
 
 /* res is borrowed until the callback returns. */

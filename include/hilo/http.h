@@ -22,6 +22,9 @@ const char *hilo_http_cookie(struct hilo_http *r);
 /* The client's address: the socket peer, or the X-Forwarded-For address a
  * trusted proxy (--trusted-proxies) vouches for. */
 const char *hilo_http_client_ip(struct hilo_http *r);
+/* Did the request come over https: to Hilo itself (tls_cert), or to a
+ * trusted proxy (--trusted-proxies) that says so in X-Forwarded-Proto? */
+int hilo_http_secure(struct hilo_http *r);
 /* The request body; NULL when it was larger than the server accepts. */
 const char *hilo_http_body(struct hilo_http *r, size_t *len);
 /* A decoded query argument, or NULL. */

@@ -57,6 +57,7 @@ enum hilo_key {
     HILO_K_BLOCKED,    /* hash: identity -> block json     arg: unused */
     HILO_K_BLOCKED_MSGS,/* stream: a blocked identity's inbound  arg: identity */
     HILO_K_TICKET_RATE,/* string: tickets opened in the window  arg: "ip:<addr>" */
+    HILO_K_OUTBOX_SENT,/* hash: event id -> outbox entry json of a sent message  arg: ref */
     HILO_K_SLA_TEAMS,  /* hash: team -> SLA settings json  arg: unused */
 };
 

@@ -26,6 +26,12 @@ enum hilo_metric {
     HILO_M_HTTP_3XX,
     HILO_M_HTTP_4XX,
     HILO_M_HTTP_5XX,
+    HILO_M_OUTBOX_UNKNOWN,       /* sends whose outcome was unknown (timed out after going out) */
+    HILO_M_OUTBOX_LOOKUP_FOUND,  /* ... then found at the provider: not sent again */
+    HILO_M_OUTBOX_LOOKUP_ABSENT, /* ... then looked up and not found: sent again, safely */
+    HILO_M_OUTBOX_MAYBE_DUP,     /* ... sent again without a look-up: possible duplicates */
+    HILO_M_OUTBOX_ASYNC_FAILED,  /* permanent failures reported by a provider's status callback */
+    HILO_M_OUTBOX_NO_ID,         /* accepted by a provider that gave no message id */
     HILO_M_SLA_WARNINGS,     /* SLA warnings recorded by this instance */
     HILO_M_SLA_BREACHES,     /* SLA breaches recorded by this instance */
     HILO_M_LAST

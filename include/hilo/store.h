@@ -86,6 +86,14 @@ enum hilo_append_op {
 int hilo_append_op_parse(const char *name);
 const char *hilo_append_op_name(enum hilo_append_op op);
 
+/* How a write moves the ticket in the active index (the queue): done by the
+ * write's own script, so a refused write leaves the index alone. */
+enum hilo_store_reindex {
+    HILO_STORE_REINDEX_KEEP,
+    HILO_STORE_REINDEX_ADD,
+    HILO_STORE_REINDEX_REMOVE,
+};
+
 struct hilo_store_append {
     const char *chan;
     const char *ref;
@@ -103,6 +111,7 @@ struct hilo_store_append {
     const char *delivery;    /* delivery JSON for the new event ('' = none) */
     const char *const *fields; /* ticket field, value pairs to set */
     int nfields;
+    enum hilo_store_reindex reindex; /* only when the append is done */
 };
 int hilo_store_append_argv(struct hilo_store_argv *a, const struct hilo_store_append *op);
 int hilo_store_append(struct hilo_redis *r, const struct hilo_store_append *op, hilo_redis_cb cb,
@@ -121,6 +130,7 @@ struct hilo_store_set {
     const char *author_name;
     const char *team;        /* assign */
     uint64_t follow_up_ms;   /* status pending: when it reopens; 0 = never */
+    enum hilo_store_reindex reindex; /* only when the change is done */
 };
 int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *op);
 int hilo_store_set(struct hilo_redis *r, const struct hilo_store_set *op, hilo_redis_cb cb,

@@ -176,6 +176,20 @@ static const struct opt opts[] = {
      "compared with its ticket's last stored event, and missed events are sent (0: off)."},
     {"metrics_token", S(metrics_token), "", 0, 0, 1,
      "Bearer token GET /metrics requires; empty: /metrics answers loopback clients only."},
+    /* TLS served by Hilo itself (docs/security.md "TLS") */
+    {"tls_cert", S(tls_cert), "", 0, 0, 0,
+     "PEM certificate file (the server certificate, optionally followed by its chain): Hilo "
+     "serves HTTPS and WSS on listen instead of plain HTTP. Checked at start-up (readable, "
+     "matching tls_key, not expired); re-read on SIGHUP without dropping connections. Empty: "
+     "plain HTTP (TLS at a reverse proxy, docs/operations.md)."},
+    {"tls_key", S(tls_key), "", 0, 0, 0,
+     "PEM private key file of tls_cert (unencrypted; keep it readable by Hilo's user only)."},
+    {"tls_chain", S(tls_chain), "", 0, 0, 0,
+     "Optional PEM file of intermediate certificates sent after tls_cert's own."},
+    {"hsts_max_age", I(hsts_max_age), "31536000", 0, 63072000, 0,
+     "Strict-Transport-Security: max-age=N (seconds) on every HTTP response when Hilo serves "
+     "TLS itself (tls_cert), and on responses to requests a trusted proxy forwards with "
+     "X-Forwarded-Proto: https; 0: no header."},
     {"sla_holidays", S(sla_holidays), "", 0, 0, 0,
      "The default team's holidays, comma-separated local dates (\"2026-12-25,2027-01-01\"): "
      "no business hours on those days. Teams' own settings are edited over REST (docs/sla.md)."},
@@ -548,6 +562,19 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     if (hilo_hours_parse(c->sla_hours, &hours) < 0) {
         snprintf(err, errlen, "option sla_hours: '%s' is not a schedule like "
                  "'mon-fri 09:00-18:00; sat 10:00-14:00' or '24x7'", c->sla_hours);
+        return -1;
+    }
+    if (c->tls_cert[0] && strncmp(c->public_url, "http://", 7) == 0) {
+        snprintf(err, errlen, "option public_url: '%s' is http:// but tls_cert makes Hilo "
+                 "serve https://", c->public_url);
+        return -1;
+    }
+    if (!c->tls_cert[0] && (c->tls_key[0] || c->tls_chain[0])) {
+        snprintf(err, errlen, "option tls_cert: needed with tls_key and tls_chain");
+        return -1;
+    }
+    if (c->tls_cert[0] && !c->tls_key[0]) {
+        snprintf(err, errlen, "option tls_key: needed with tls_cert");
         return -1;
     }
     if (c->sla_holidays && *c->sla_holidays) {

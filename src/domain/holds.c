@@ -21,6 +21,7 @@
 #include "hilo/server.h"
 #include "hilo/store.h"
 #include "hilo/store_holds.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 
 void hilo_hold_new_id(char id[HILO_HOLD_ID_MAX])
@@ -110,6 +111,7 @@ struct hold_op {
     void *data;
     /* the hold */
     char ref[HILO_REF_MAX], identity[300], customer[40], locale[4], status[16];
+    char former[40];           /* the customer the identity leaves ('' = none) */
     struct hilo_inbound *msgs; /* in order */
     char (*kinds)[16];
     size_t n, i;
@@ -233,6 +235,12 @@ static void join_finish(struct hold_op *op)
              strcmp(op->how, "code") == 0 ? "Joined with a confirmed code" : "Join approved",
              op->identity);
     tx_event(&tx, op, "joined", text);
+    if (op->former[0]) {
+        /* the identity moved to the proven customer: its former one no
+         * longer lists it (its tickets stay) */
+        hilo_tx_customer_ids_rem(&tx, op->former, op->identity);
+        hilo_tx_evidence_del(&tx, op->former, op->identity);
+    }
     if (op->msgs) {
         struct hilo_inbound *last = op->msgs;
         while (last->next)
@@ -302,6 +310,19 @@ static void join_next(struct hold_op *op)
         hold_end(op, rc);
 }
 
+/* The customer the identity points at before the join. */
+static void owner_cb(redisReply *reply, void *data)
+{
+    struct hold_op *op = data;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        hold_end(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, op->customer) != 0)
+        snprintf(op->former, sizeof op->former, "%s", reply->str);
+    join_next(op);
+}
+
 static void join_loaded_cb(redisReply *reply, void *data)
 {
     struct hold_op *op = data;
@@ -314,7 +335,12 @@ static void join_loaded_cb(redisReply *reply, void *data)
         hold_end(op, rc);
         return;
     }
-    join_next(op);
+    if (hilo_identity_evidence_default(op->identity) == NULL) {
+        join_next(op); /* links nothing */
+        return;
+    }
+    if (hilo_store_ident_get(op->s->redis, op->identity, owner_cb, op) < 0)
+        hold_end(op, -HILO_EUNAVAIL);
 }
 
 int hilo_holds_join(struct hilo_server *s, const char *id, const char *how, const char *by,

@@ -118,7 +118,6 @@ void hilo_session_unbusy(struct hilo_conn *c);
 int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
                         const char **name, const char **email);
 void hilo_identity_new_token(char out[64]);
-void hilo_identity_sha256_hex(const char *s, char out[65]);
 
 /* ---- ws_write.c: writes from a WebSocket (the write itself: tickets.c) ---- */
 
@@ -134,6 +133,7 @@ struct msg_op {
     char *delivery;      /* delivery json for the outbox, or NULL (web) */
     json_t *entry;       /* outbox entry to queue with the event */
     json_t *template;    /* WhatsApp template {name, language, params} */
+    char *extra;         /* customer messages: {"page","browser"} json, or NULL */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on

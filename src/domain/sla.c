@@ -139,6 +139,14 @@ static int target_minutes(const struct hilo_sla_team *t, enum hilo_sla_target k)
     return k == HILO_SLA_FIRST_RESPONSE ? t->first_response_minutes : t->resolution_minutes;
 }
 
+static int no_clock(const struct hilo_sla_ticket *in)
+{
+    for (int k = 0; k < HILO_SLA_TARGETS; k++)
+        if (in->c[k].due || in->c[k].left || in->c[k].warned || in->c[k].breached)
+            return 0;
+    return 1;
+}
+
 static int paused_for(const struct hilo_sla_ticket *x, enum hilo_sla_target k)
 {
     if (strcmp(x->status, "pending") == 0 || strcmp(x->status, "closed") == 0)
@@ -153,6 +161,10 @@ void hilo_sla_reconcile(const struct hilo_sla_team *t, const struct hilo_sla_tic
     uint64_t lead = (uint64_t)t->warning_minutes * 60000u;
     memset(out, 0, sizeof *out);
     *x = *in;
+    /* no targets and no clock yet: nothing to write or publish (every
+     * ticket write queues a look; without SLA it must cost no more) */
+    if (!t->first_response_minutes && !t->resolution_minutes && no_clock(in))
+        return;
     if (!x->start)
         x->start = now;
     /* due times for the ticket's team: first look, or the team changed

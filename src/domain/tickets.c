@@ -155,6 +155,15 @@ static void tx_outbox(struct hilo_tx *tx, struct hilo_server *s, json_t *entry)
     }
 }
 
+/* The index moves inside the write's script: a refused write (closed,
+ * unknown, forbidden) must not put a ticket back in the queue. */
+static enum hilo_store_reindex store_reindex(enum hilo_tickets_index how)
+{
+    return how == HILO_TICKETS_INDEX_ADD      ? HILO_STORE_REINDEX_ADD
+           : how == HILO_TICKETS_INDEX_REMOVE ? HILO_STORE_REINDEX_REMOVE
+                                              : HILO_STORE_REINDEX_KEEP;
+}
+
 static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char *ref,
                      int all_too)
 {
@@ -170,7 +179,8 @@ static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char
 }
 
 /* The customer record linked to ref, each identity pointing at the
- * customer unless it is someone's already, the email search index. */
+ * customer unless it is someone's already (or moves: see below), the email
+ * search index. */
 static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *cu,
                         const char *ref)
 {
@@ -185,11 +195,16 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
         return;
     }
     hilo_tx_add_argv(tx, &a);
+    /* an identity proven for this customer by a decision (a confirmed code,
+     * an agent) moves here even if it pointed elsewhere; any other link
+     * never takes an identity that is someone's already */
+    int moves = cu->evidence &&
+                (strcmp(cu->evidence, "code") == 0 || strcmp(cu->evidence, "agent") == 0);
     for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && cu->identities[i]; i++) {
         if (!*cu->identities[i])
             continue;
         struct hilo_store_ident_link link = {
-            .identity = cu->identities[i], .customer = cu->id, .nx = 1};
+            .identity = cu->identities[i], .customer = cu->id, .nx = !moves};
         hilo_tx_ident_link(tx, &link);
         hilo_tx_customer_ids_add(tx, cu->id, cu->identities[i]);
         hilo_identity_tx_evidence(tx, cu->id, cu->identities[i], cu->evidence, cu->evidence_by);
@@ -534,6 +549,7 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
     int rc = hilo_tickets_append_op(req, s->events_channel, &ap);
     if (rc < 0)
         return rc;
+    ap.reindex = store_reindex(hilo_tickets_index_after_append(req->op));
     /* when the customer last wrote on this channel (WhatsApp's window), by
      * Hilo's clock */
     if ((req->op == HILO_APPEND_MESSAGE || req->op == HILO_APPEND_THANKS) &&
@@ -551,7 +567,6 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_append(req->op), req->ref, 0);
     if (req->link)
         tx_customer(&tx, req->link, req->ref);
     tx_outbox(&tx, s, req->entry);
@@ -570,11 +585,11 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     int rc = hilo_tickets_set_op(req, kind, s->events_channel, &op);
     if (rc < 0)
         return rc;
+    op.reindex = store_reindex(hilo_tickets_index_after_set(kind, req->value));
     if (hilo_store_set_argv(&a, &op) < 0)
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_set(kind, req->value), req->ref, 0);
     if (req->follow_up_ms) {
         /* followup.c reopens the ticket when this timer is due */
         snprintf(member, sizeof member, "followup:%s", req->ref);

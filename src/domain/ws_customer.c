@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/agents.h"
 #include "hilo/buf.h"
 #include "hilo/i18n.h"
 #include "hilo/identity.h"
@@ -261,7 +262,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
         snprintf(tok, sizeof tok, "%s", token);
     else
         hilo_identity_new_token(tok);
-    hilo_identity_sha256_hex(tok, hash);
+    hilo_token_hash(tok, hash); /* the same SHA-256 hex as agents' tokens */
     snprintf(ident, sizeof ident, "web:%.32s", hash);
     free(se->token);
     se->token = strdup(tok);

@@ -24,6 +24,7 @@ void hilo_msg_free(struct msg_op *op)
     free(op->delivery);
     json_decref(op->entry);
     json_decref(op->template);
+    free(op->extra);
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->client_id);
@@ -137,6 +138,7 @@ static void create_now(struct msg_op *op)
                      .locale = se->locale, .identities = {se->ident}},
         .before = ref_taken_cb,
     };
+    req.extra = op->extra; /* where the customer wrote from */
     rc = hilo_tickets_create(c->srv, &req, created_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
@@ -261,6 +263,8 @@ void hilo_ws_write_append(struct msg_op *op)
         .delivery = op->delivery,
         .entry = op->entry,
     };
+    if (!agent && op->extra)
+        req.extra = op->extra; /* where the customer wrote from */
     rc = kind < 0 ? -HILO_EINTERNAL : hilo_tickets_append(c->srv, &req, appended_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
@@ -276,9 +280,20 @@ int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char
     json_t *text = json_object_get(msg, "text");
     struct msg_op *op;
 
+    /* a customer's message may say where it was written: the page (scheme,
+     * host and path, http(s) only) and a short browser name (issue #13) */
+    int customer = hilo_sess(c)->role == HILO_ROLE_CUSTOMER;
+    const char *page = customer ? hilo_dispatch_str(msg, "page", 1000, &bad) : NULL;
+    const char *browser = customer ? hilo_dispatch_str(msg, "browser", 100, &bad) : NULL;
+
     *out = NULL;
     if (bad || !cid || !*cid || !json_is_string(text) || json_string_length(text) == 0)
         return -HILO_EBADFRAME;
+    if (page && *page && strncmp(page, "https://", 8) != 0 && strncmp(page, "http://", 7) != 0)
+        return -HILO_EBADFRAME;
+    for (const char *p = page; p && *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return -HILO_EBADFRAME; /* no spaces or control characters in an address */
     if (hilo_proto_chars(json_string_value(text), json_string_length(text)) >
         (size_t)c->srv->cfg->max_text)
         return -HILO_ETEXTLONG;
@@ -293,6 +308,15 @@ int hilo_msg_parse(struct hilo_conn *c, json_t *msg, const char *req, const char
     op->text = malloc(op->text_len + 1);
     memcpy(op->text, json_string_value(text), op->text_len + 1);
     snprintf(op->op, sizeof op->op, "%s", kind);
+    if ((page && *page) || (browser && *browser)) {
+        json_t *x = json_object();
+        if (page && *page)
+            json_object_set_new(x, "page", json_string(page));
+        if (browser && *browser)
+            json_object_set_new(x, "browser", json_string(browser));
+        op->extra = json_dumps(x, JSON_COMPACT);
+        json_decref(x);
+    }
     *out = op;
     return 0;
 }

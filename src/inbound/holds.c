@@ -63,13 +63,14 @@ static void tx_ticket_event(struct hilo_tx *tx, struct in_op *op, const char *re
     struct hilo_store_holdev ev = {.chan = op->s->events_channel, .ref = ref, .text = text,
                                    .extra = js ? js : "{}", .counter = counter};
     int rc = hilo_store_holdev_argv(&a, &ev);
-    free(js);
+    /* the argv points into js: it is copied by hilo_tx_add_argv, freed after */
     if (rc < 0) {
         if (tx->rc == 0)
             tx->rc = rc;
-        return;
+    } else {
+        hilo_tx_add_argv(tx, &a);
     }
-    hilo_tx_add_argv(tx, &a);
+    free(js);
 }
 
 /* ---- one more message for a pending hold ------------------------------------ */

@@ -13,6 +13,7 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/log.h"
+#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
@@ -495,6 +496,18 @@ static void status_done_cb(redisReply *reply, void *data)
     next_status(op);
 }
 
+/* hilo_outbox_undelivered's answer: as status_done_cb */
+static void undelivered_cb(int err, void *data)
+{
+    struct in_op *op = data;
+    if (err < 0) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    op->curst = op->curst->next;
+    next_status(op);
+}
+
 static void status_found_cb(redisReply *reply, void *data)
 {
     struct in_op *op = data;
@@ -509,6 +522,14 @@ static void status_found_cb(redisReply *reply, void *data)
         /* not one of ours (or not news) */
         op->curst = d->next;
         next_status(op);
+        return;
+    }
+    if (strcmp(d->status, "failed") == 0) {
+        /* a permanent failure after the provider accepted it: a dead letter
+         * with its reason, an event, the ticket waiting again */
+        if (hilo_outbox_undelivered(op->s->redis, op->s->events_channel, ref, ev, d->error,
+                                    undelivered_cb, op) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
         return;
     }
     json_t *u = json_pack("{s:s}", "status", d->status);

@@ -58,6 +58,12 @@ static void finish(struct job *j, int ok, const char *why)
     res.body = j->resp.p ? j->resp.p : "";
     res.body_len = j->resp.len;
     res.retry_after_s = j->retry_after;
+    res.sent = 0;
+    if (!ok) {
+        long req_size = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &req_size);
+        res.sent = req_size > 0 || j->body_off > 0;
+    }
     j->cb(&res, j->data);
     curl_multi_remove_handle(j->f->multi, j->easy);
     curl_easy_cleanup(j->easy);
@@ -261,6 +267,10 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
     curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+    /* curl's defaults, stated: a peer's certificate must verify against the
+     * system's CAs and name the host (tests/integration/38-tls.test.mjs) */
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->username) {
         curl_easy_setopt(j->easy, CURLOPT_USERNAME, req->username);
         curl_easy_setopt(j->easy, CURLOPT_PASSWORD, req->password ? req->password : "");

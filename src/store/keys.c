@@ -73,6 +73,7 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_BLOCKED: r = snprintf(buf, n, "%s:blocked", p); break;
     case HILO_K_BLOCKED_MSGS: r = snprintf(buf, n, "%s:blkmsg:%s", p, arg); break;
     case HILO_K_TICKET_RATE: r = snprintf(buf, n, "%s:rate:tk:%s", p, arg); break;
+    case HILO_K_OUTBOX_SENT: r = snprintf(buf, n, "%s:{t:%s}:obx", p, arg); break;
     case HILO_K_SLA_TEAMS: r = snprintf(buf, n, "%s:sla:teams", p); break;
     }
     if (r < 0 || (size_t)r >= n)

@@ -147,6 +147,29 @@ static void team_change(void **state)
     assert_string_equal(p.after.sla_team, "billing");
 }
 
+/* Without targets a ticket gets no clock: nothing written, nothing
+ * published, no timer kept; once targets exist its first look starts them. */
+static void no_targets_no_write(void **state)
+{
+    struct hilo_sla_team t;
+    struct hilo_sla_ticket x;
+    struct hilo_sla_plan p;
+    (void)state;
+    team(&t);
+    t.first_response_minutes = t.resolution_minutes = 0;
+    memset(&x, 0, sizeof x);
+    strcpy(x.status, "open");
+    strcpy(x.sla_team, "-");
+    hilo_sla_reconcile(&t, &x, FRI, &p);
+    assert_false(p.changed);
+    assert_int_equal(p.next, 0);
+    assert_int_equal(p.nev, 0);
+    team(&t);
+    hilo_sla_reconcile(&t, &x, FRI + HOUR, &p);
+    assert_true(p.changed);
+    assert_int_equal(p.after.c[0].due, FRI + 2 * HOUR);
+}
+
 static void settings(void **state)
 {
     struct hilo_sla_team t;
@@ -207,6 +230,7 @@ int main(void)
         cmocka_unit_test(clocks),
         cmocka_unit_test(team_change),
         cmocka_unit_test(settings),
+        cmocka_unit_test(no_targets_no_write),
         cmocka_unit_test(survey_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
--- KEYS tk ev dd dl
+-- KEYS tk ev dd dl ia(the active index)
 -- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks|survey|csat) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
---      14.. ticket field, value pairs to set
+--      14 active index: 'add' | 'rem' | '' (only when the append is done)
+--      15.. ticket field, value pairs to set
 -- -> {event id, duplicate 0/1, status after}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('HILO unknown_ticket') end
@@ -18,6 +19,7 @@ local op, ref, now = ARGV[3], ARGV[2], now_ms()
 local upd = {'updated_at', now}
 local new = st
 local id
+local ws0 = tonumber(redis.call('HGET', KEYS[1], 'waiting_since')) or 0
 local ev = {ch = ARGV[4], ar = ARGV[5], ai = ARGV[6], an = ARGV[7], tx = ARGV[8], ci = ARGV[10], x = ARGV[11]}
 if ev.ar == 'customer' and ev.ai == '' then ev.ai = redis.call('HGET', KEYS[1], 'customer') or '' end
 if op == 'message' then
@@ -53,7 +55,7 @@ elseif op == 'thanks' then
   local ok, x = pcall(cjson.decode, ARGV[11])
   if not ok or type(x) ~= 'table' then x = {} end
   x.quiet = true
-  for i = 14, #ARGV - 1, 2 do
+  for i = 15, #ARGV - 1, 2 do
     if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
   end
   ev.x = cjson.encode(x)
@@ -70,7 +72,7 @@ elseif op == 'csat' then
   -- a score given outside a message (a call's keypress): no status change
   local ok, x = pcall(cjson.decode, ARGV[11])
   if not ok or type(x) ~= 'table' then x = {} end
-  for i = 14, #ARGV - 1, 2 do
+  for i = 15, #ARGV - 1, 2 do
     if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
   end
   ev.k = 'csat'
@@ -86,8 +88,16 @@ else
   return redis.error_reply('HILO bad op')
 end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], ARGV[9], id) end
-for i = 14, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
+for i = 15, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
 redis.call('HSET', KEYS[1], unpack(upd))
-if ARGV[13] ~= '' then set_delivery(KEYS[4], ref, id, ARGV[13]) end
+if ARGV[13] ~= '' then
+  local dj = ARGV[13]
+  if op == 'reply' and ws0 > 0 then
+    -- how long the customer had waited: a failed delivery puts it back
+    local d = cjson.decode(dj); d.waited_since = ws0; dj = cjson.encode(d)
+  end
+  set_delivery(KEYS[4], ref, id, dj)
+end
+reindex(KEYS[5], ARGV[14], ref, now)
 publish(ARGV[1], ref, KEYS[1])
 return {id, 0, new}

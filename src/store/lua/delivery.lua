@@ -21,6 +21,23 @@ n.force = nil
 if n.status and not force and (RANK[n.status] or 0) < (RANK[d.status] or 0) then return '' end
 if n.status and not force and d.status == 'failed' and n.status ~= 'failed' then return '' end
 for k, v in pairs(n) do d[k] = v end
+-- a reply that cannot be delivered did not answer the customer: the ticket
+-- waits again (since the customer's first unanswered message), and stops
+-- waiting once a retry gets through
+local ws_after
+local ws = tonumber(redis.call('HGET', KEYS[1], 'waiting_since')) or 0
+local tst = redis.call('HGET', KEYS[1], 'status')
+local waited = tonumber(d.waited_since) or 0
+if waited > 0 and (tst == 'open' or tst == 'pending') then
+  if d.status == 'failed' and ws == 0 then ws_after = waited; d.rewaiting = true
+  elseif d.status ~= 'failed' and d.status ~= 'queued' and d.rewaiting and ws == waited then
+    ws_after = 0; d.rewaiting = nil end
+end
 set_delivery(KEYS[2], ref, ARGV[4], cjson.encode(d))
-redis.call('PUBLISH', ARGV[1], ref .. '\n' .. table.concat(pub, '\n'))
+if ws_after then
+  redis.call('HSET', KEYS[1], 'waiting_since', ws_after)
+  publish(ARGV[1], ref, KEYS[1])
+else
+  redis.call('PUBLISH', ARGV[1], ref .. '\n' .. table.concat(pub, '\n'))
+end
 return d.status

@@ -44,6 +44,12 @@ local function preview(s)
 end
 local pub = {}
 local EVF = {'k', 'ch', 'ar', 'ai', 'an', 'tx', 'ci', 'x'}
+-- The write's move in the active index (the queue), done only once the
+-- write is: a refused write returns before it and leaves the index alone.
+local function reindex(key, how, ref, now)
+  if how == 'add' then redis.call('ZADD', key, 'NX', now, ref)
+  elseif how == 'rem' then redis.call('ZREM', key, ref) end
+end
 local function add(skey, ref, vis, f)
   local args = {skey, '*'}
   for _, k in ipairs(EVF) do

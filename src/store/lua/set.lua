@@ -1,6 +1,7 @@
--- KEYS tk ev
+-- KEYS tk ev ia(the active index)
 -- ARGV 1 chan 2 ref 3 op(assign|status|followup) 4 value 5 author id
 --      6 author name 7 team (assign) 8 follow-up time ms (status pending)
+--      9 active index: 'add' | 'rem' | '' (only when the change is done)
 -- -> {event id or '', status after}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('HILO unknown_ticket') end
@@ -22,6 +23,7 @@ elseif op == 'status' then
   redis.call('HSET', KEYS[1], unpack(upd))
   if st ~= v then id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6]) end
   st = v
+  reindex(KEYS[3], ARGV[9], ref, now)
 elseif op == 'followup' then
   local fu = tonumber(redis.call('HGET', KEYS[1], 'follow_up_at')) or 0
   if st ~= 'pending' or fu == 0 or fu > now then return {'', st, fu} end

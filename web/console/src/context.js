@@ -1,9 +1,10 @@
 import { html } from 'htm/preact';
-import { t, formatTime, formatFull, statusLabel } from './i18n.js';
+import { t, tn, formatTime, formatFull, statusLabel } from './i18n.js';
 import { openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { CustomerMerge } from './customer-merge.js';
+import { HeldJoins } from './holds.js';
 
 export function ContextCard({ s }) {
   const c = s.current;
@@ -17,7 +18,12 @@ export function ContextCard({ s }) {
     if (!ev.channel || ev.channel === 'system') continue;
     counts.set(ev.channel, (counts.get(ev.channel) || 0) + 1);
   }
-  const words = c.events.filter((ev) => ev.kind === 'message' && (ev.author?.role || 'customer') === 'customer').reverse();
+  const words = c.events.filter((ev) => ev.kind === 'message' && (ev.author?.role || 'customer') === 'customer');
+  const last = words[words.length - 1];
+  // where the customer last wrote from (the widget sends page and browser)
+  const from = [...words].reverse().find((ev) => typeof ev.page === 'string' || typeof ev.browser === 'string');
+  const page = typeof from?.page === 'string' && /^https?:\/\//.test(from.page) ? from.page : '';
+  const browser = typeof from?.browser === 'string' ? from.browser : '';
   const ids = Array.isArray(cu.identities) ? cu.identities : [];
   const others = (Array.isArray(cu.tickets) ? cu.tickets : []).filter((x) => x && x.ref && x.ref !== c.ref);
   return html`
@@ -32,6 +38,9 @@ export function ContextCard({ s }) {
         <dt>${t('context.created')}</dt><dd title=${formatFull(tk.created_at)}>${tk.created_at ? formatTime(tk.created_at) : t('context.none')}</dd>
         <dt>${t('context.firstResponse')}</dt><dd>${tk.first_response_at ? formatTime(tk.first_response_at) : t('context.notYet')}</dd>
         ${tk.locale && html`<dt>${t('context.language')}</dt><dd>${tk.locale}</dd>`}
+        ${page && html`<dt>${t('context.page')}</dt><dd class="break" data-page>
+          <a href=${page} target="_blank" rel="noopener noreferrer nofollow" title=${page}>${shortPage(page)}</a></dd>`}
+        ${browser && html`<dt>${t('context.browser')}</dt><dd data-browser>${browser}</dd>`}
       </dl>
       <h3 class="pane-sub" id="other-tickets-title">${t('context.otherTickets')}</h3>
       ${others.length
@@ -51,13 +60,28 @@ export function ContextCard({ s }) {
         ? html`<ul class="chips">${[...counts].map(([ch, n]) => html`<li><${ChannelBadge} ch=${ch} /> <span class="muted small">×${n}</span></li>`)}</ul>`
         : html`<p class="muted small">${t('context.none')}</p>`}
       <h3 class="pane-sub">${t('context.words')}</h3>
-      ${words.length
-        ? html`<ol class="words">${words.map((ev) => html`
-            <li key=${ev.id}>
-              <div class="w-meta"><${ChannelBadge} ch=${ev.channel} /><time title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></div>
-              <p class="w-text">${ev.text}</p>
-            </li>`)}</ol>`
+      ${last
+        ? html`<p class="small words-sum" data-words=${String(words.length)}>
+            ${tn('context.wordsCount', words.length)} · ${t('context.lastWord', { t: formatTime(last.ts) })}
+            <button type="button" class="btn sm linkish" data-action="jump-last" onClick=${() => jumpTo(last.id)}>${t('context.jumpLast')}</button></p>`
         : html`<p class="muted small">${t('context.noWords')}</p>`}
-      <${CustomerMerge} customerId=${cu.id || tk.customer} />
+      <${HeldJoins} refNo=${tk.ref || c.ref} holds=${tk.holds || 0} failures=${tk.hold_failures || 0}
+        events=${c.events.filter((ev) => ev.kind === 'hold').length} />
+      <${CustomerMerge} customerId=${cu.id || tk.customer} rev=${c.events.length} />
     </aside>`;
+}
+
+// The thread already shows every message: the card says how many and jumps
+// to the last one instead of repeating them.
+function jumpTo(id) {
+  const li = document.querySelector(`.thread li[data-id="${CSS.escape(id)}"]`);
+  if (!li) return;
+  li.setAttribute('tabindex', '-1');
+  li.scrollIntoView({ block: 'center' });
+  li.focus({ preventScroll: true });
+}
+
+// host and path, without the scheme: what fits in the card
+function shortPage(url) {
+  return url.replace(/^https?:\/\//, '');
 }

@@ -65,7 +65,7 @@ const ICONS = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓'
 
 /**
  * What to show for a delivery: {status, icon, key, error, attempts, canRetry}
- * (key is an i18n key), or null when there is nothing to show.
+ * (key is an i18n key; permanent: refused for good, no Retry), or null when there is nothing to show.
  */
 export function deliveryView(dl) {
   if (!dl || typeof dl !== 'object' || !dl.status) return null;
@@ -78,6 +78,9 @@ export function deliveryView(dl) {
     attempts: Number(dl.attempts) || 0,
     channel: typeof dl.channel === 'string' ? dl.channel : '',
     to: typeof dl.to === 'string' ? dl.to : '',
-    canRetry: status === 'failed',
+    // a permanent refusal (number not on WhatsApp, outside the 24-hour
+    // window…) fails the same way again: no Retry, the agent must act
+    permanent: status === 'failed' && dl.permanent === true,
+    canRetry: status === 'failed' && dl.permanent !== true,
   };
 }

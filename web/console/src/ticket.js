@@ -10,6 +10,7 @@ import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf, slaVie
 import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
+import { sendConflicts, ConflictWarning } from './conflict.js';
 
 export function TicketView({ s }) {
   const c = s.current;
@@ -198,6 +199,7 @@ function Delivery({ ev, dl }) {
       <span class="dl-icon" aria-hidden="true">${v.icon}</span>
       <span class="dl-text"><span class="sr">${t('delivery.label')}: </span>${t(v.key)}${v.status === 'failed' && v.error ? html`: <span class="dl-error">${v.error}</span>` : ''}</span>
       ${details && html`<span class="dl-details muted">${details}</span>`}
+      ${v.permanent && html`<span class="dl-permanent" data-permanent>${t('delivery.permanent')}</span>`}
       ${v.canRetry && html`<button type="button" class="btn sm dl-retry" onClick=${() => retryDelivery(ev.id)}
         aria-label=${t('delivery.retryLabel')} data-action="retry-delivery">${t('delivery.retry')}</button>`}
     </div>`;
@@ -297,6 +299,10 @@ const Event = memo(({ ev, dl, cust, agents }) => {
     case 'call':
     case 'voicemail':
       return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
+    case 'undelivered':
+      return html`<li class="ev ev-sys ev-undelivered" ...${common} data-event-id=${ev.event_id || undefined}>
+        <span><span aria-hidden="true">⚠ </span><strong>${t('ev.undelivered', { ch: channelLabel(ev.channel || '') })}</strong>${ev.error ? html`: <span class="ev-error">${ev.error}</span>` : ''}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     default:
       return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
@@ -347,10 +353,14 @@ function Composer({ s, c, tk }) {
 
   const channels = replyChannels(c.events, tk);
   const [channel, setChannel] = useState('');
+  const [conflict, setConflict] = useState(null);
+  const draftSince = useRef(0);
   const chosen = channel && channels.includes(channel) ? channel : defaultReplyChannel(c.events, tk);
   useEffect(() => {
     setTexts({ reply: '', note: '', resolution: '' });
     setChannel('');
+    setConflict(null);
+    draftSince.current = 0;
   }, [c.ref]);
   useEffect(() => {
     if (s.composer.focus) area.current?.focus();
@@ -366,9 +376,21 @@ function Composer({ s, c, tk }) {
   const text = texts[mode];
   function setText(v) {
     setTexts((x) => ({ ...x, [mode]: v }));
+    if (!v) draftSince.current = 0;
+    else if (!draftSince.current) draftSince.current = Date.now();
+    setConflict(null);
   }
-  function send() {
+  function send(anyway = false) {
     if (!text.trim()) return;
+    if (!anyway && mode !== 'note') {
+      // another agent typing or who just answered: ask before a second answer goes out
+      const cf = sendConflicts(c, s.agent?.name, { now: Date.now(), since: draftSince.current, agents: s.agents });
+      if (cf) {
+        setConflict(cf);
+        return;
+      }
+    }
+    setConflict(null);
     if (sendText(mode, text, mode === 'note' ? undefined : chosen)) {
       setText('');
       // a non-web choice is for this message only: the next one goes back
@@ -429,6 +451,8 @@ function Composer({ s, c, tk }) {
       <textarea id="composer-text" ref=${area} rows="3" value=${text} onInput=${onInput} onKeyDown=${onKeyDown}
         disabled=${closed} onBlur=${() => stopTyping()}
         placeholder=${closed ? t('composer.closed') : t(`composer.placeholder.${mode}`, { name: name || t('ev.customer') })}></textarea>
+      ${conflict && html`<${ConflictWarning} conflict=${conflict} onSend=${() => send(true)}
+        onCancel=${() => { setConflict(null); area.current?.focus(); }} />`}
       <div class="composer-foot">
         ${mode === 'note'
           ? html`<span class="muted small"><span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}</span>`

@@ -4,6 +4,7 @@
 // once). The UI subscribes with onChange() and reads chat.state.
 
 import { cmpId, newClientId, codePoints } from './ids.js';
+import { pageOf, browserOf } from './where.js';
 
 const SUBPROTOCOL = 'hilo.customer.v1';
 const MAX_TEXT = 4096;
@@ -47,6 +48,7 @@ export class Chat {
       agentTyping: null,       // {name, until}
       customer: '',
       everConnected: false,
+      verify: null,            // a held join's code to show: {code, channel, from, expiresAt}
     };
     this.checkVisitor();
     this.loadCached();
@@ -86,6 +88,9 @@ export class Chat {
     if (!text.trim()) return false;
     if (codePoints(text) > MAX_TEXT) return false;
     const m = { client_id: newClientId(), text, ts: Date.now() };
+    // where it was written, kept with the message (it may go out later)
+    if (typeof location !== 'undefined') m.page = pageOf(location);
+    if (typeof navigator !== 'undefined') m.browser = browserOf(navigator.userAgent);
     const list = this.store.outbox();
     list.push(m);
     this.store.setOutbox(list);
@@ -145,6 +150,8 @@ export class Chat {
   emit() { for (const fn of this.listeners) { try { fn(this.state); } catch (e) { console.error(e); } } }
 
   set(patch) { Object.assign(this.state, patch); this.emit(); }
+
+  dismissVerify() { clearTimeout(this.timers.verify); this.set({ verify: null }); }
 
   // A stored visitor belongs either to nobody (anonymous) or to one signed
   // user: never reuse another person's visitor token or cached thread.
@@ -321,6 +328,17 @@ export class Chat {
         }
         return;
       case 'error': return this.onError(f);
+      // Someone asked to add a channel to this conversation (a held join,
+      // docs/continuity.md): the code the customer types there if it was
+      // them. Shown until it expires or is dismissed; never stored.
+      case 'verify':
+        if (f.ticket && f.ticket !== this.state.ticket) return;
+        if (typeof f.code !== 'string' || !/^\d{6}$/.test(f.code)) return;
+        clearTimeout(this.timers.verify);
+        this.timers.verify = setTimeout(() => this.set({ verify: null }),
+          Math.max(0, Math.min(600000, (f.expires_at || 0) - Date.now())) || 600000);
+        this.set({ verify: { code: f.code, channel: f.channel || '', from: f.from || '', expiresAt: f.expires_at || 0 } });
+        return;
       // Live delivery of the ticket is catching up (issue #12): say so
       // until "fresh"; the missed messages arrive as ordinary events.
       case 'stale':
@@ -494,7 +512,10 @@ export class Chat {
     this.syncOutbox();
     const next = this.state.outbox.find((m) => m.state === 'queued' || m.state === 'sending');
     if (!next) return;
-    if (this.raw({ type: 'message', client_id: next.client_id, text: next.text })) {
+    const frame = { type: 'message', client_id: next.client_id, text: next.text };
+    if (next.page) frame.page = next.page;
+    if (next.browser) frame.browser = next.browser;
+    if (this.raw(frame)) {
       this.inflight = next.client_id;
       this.watchAck(next.client_id);
       this.state.outbox = this.state.outbox.map((m) => (m.client_id === next.client_id ? { ...m, state: 'sending' } : m));

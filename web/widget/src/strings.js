@@ -52,6 +52,10 @@ export const STRINGS = {
     copied: 'Copied',
     copyFailed: 'Could not copy; select the reference instead',
     copyRef: (ref) => `Copy reference ${ref}`,
+    verifyTitle: 'Confirm it is you',
+    verifyText: (ch, from) => `Someone asked to add ${ch}${from ? ` ${from}` : ''} to this conversation. If it was you, send this code from there:`,
+    verifyHint: (time) => `Valid until ${time}. If it was not you, ignore it: nothing is added.`,
+    verifyDismiss: 'Dismiss',
   },
   es: {
     title: 'Habla con nosotros',
@@ -102,6 +106,10 @@ export const STRINGS = {
     copied: 'Copiado',
     copyFailed: 'No se pudo copiar; selecciona la referencia',
     copyRef: (ref) => `Copiar la referencia ${ref}`,
+    verifyTitle: 'Confirma que eres tú',
+    verifyText: (ch, from) => `Alguien pidió añadir ${ch}${from ? ` ${from}` : ''} a esta conversación. Si fuiste tú, envía este código desde allí:`,
+    verifyHint: (time) => `Válido hasta las ${time}. Si no fuiste tú, ignóralo: no se añadirá nada.`,
+    verifyDismiss: 'Cerrar',
   },
 };
 

@@ -279,6 +279,7 @@ function App({ chat, cfg, t, api }) {
         ${pending.map((m) => html`<${Pending} key=${m.client_id} m=${m} t=${t} />`)}
         ${s.agentTyping && html`<div class="typing" data-part="typing"><span class="dots"><i></i><i></i><i></i></span>${t.typing(s.agentTyping.name)}</div>`}
       </div>
+      ${s.verify && html`<${Verify} v=${s.verify} t=${t} lang=${cfg.lang} onDismiss=${() => chat.dismissVerify()} />`}
       <${Alternatives} cfg=${cfg} t=${t} ticket=${s.ticket} />
       ${tooLong && html`<div class="counter">${t.tooLong(MAX_TEXT)}</div>`}
       <form class="composer" onSubmit=${submit}>
@@ -293,6 +294,20 @@ function App({ chat, cfg, t, api }) {
       ${open ? ICON.close : ICON.chat}
       ${unread > 0 && html`<span class="badge" data-part="badge" aria-hidden="true">${unread > 9 ? '9+' : unread}</span>`}
     </button>
+  </div>`;
+}
+
+// A held join's code (docs/continuity.md): the customer types it on the
+// channel that asked to join this conversation.
+function Verify({ v, t, lang, onDismiss }) {
+  const ch = t.channel[v.channel] || v.channel;
+  const until = v.expiresAt ? new Date(v.expiresAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : '';
+  return html`<div class="verify" role="alert" data-part="verify">
+    <div class="verify-title">${t.verifyTitle}</div>
+    <div>${t.verifyText(ch, v.from)}</div>
+    <div class="verify-code" data-part="verify-code" aria-label=${v.code.split('').join(' ')}>${v.code}</div>
+    ${until && html`<div class="verify-hint">${t.verifyHint(until)}</div>`}
+    <button type="button" class="verify-dismiss" onClick=${onDismiss}>${t.verifyDismiss}</button>
   </div>`;
 }
 
