@@ -67,6 +67,9 @@ struct hilo_delivery {
     char *error;       /* "" or "<code>: <reason>", e.g.
                         * "131047: Re-engagement message" */
     int64_t ts_ms;     /* provider timestamp in ms, 0 if none */
+    char *marker;      /* what the sender attached to the message and the
+                        * provider echoes (WhatsApp biz_opaque_callback_data),
+                        * or NULL */
 };
 
 /* Both free a whole list (following next); NULL is fine. */
@@ -185,6 +188,12 @@ int hilo_twilio_parse_status(const struct hilo_form *f, struct hilo_delivery **o
 /* Form-encoded body for POST /2010-04-01/Accounts/<sid>/Messages.json.
  * status_callback_url may be NULL. NULL when from/to/body are NULL. */
 char *hilo_twilio_build_message(const char *from, const char *to, const char *body,
+                                const char *status_callback_url);
+/* A WhatsApp Content template (outside the 24-hour window): ContentSid and
+ * ContentVariables {"1": params[0], ...}. NULL when from/to/content_sid
+ * are missing. */
+char *hilo_twilio_build_content(const char *from, const char *to, const char *content_sid,
+                                const char *const *params, size_t nparams,
                                 const char *status_callback_url);
 /* 200/201 with "sid": 0 and *provider_id (caller frees). Otherwise -1 with
  * *retryable = 1 for HTTP 429/5xx or code 20429, err = "code: message"

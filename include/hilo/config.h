@@ -90,6 +90,14 @@ struct hilo_config {
     char *survey_secret;   /* signs the email survey links */
     int survey_link_hours; /* how long a survey link works */
     int survey;            /* 1: ask for satisfaction after a resolution */
+    /* routing at send time, WhatsApp windows, unread web replies
+     * (docs/continuity.md "Routing") */
+    char *route_order;       /* "web,whatsapp,template,sms,email" */
+    char *wa_closed_policy;  /* "template", "hold" or "fallback" */
+    char *wa_template_ack, *wa_template_update, *wa_template_resolution,
+        *wa_template_survey, *wa_template_nudge; /* "name:lang[:params]" */
+    int wa_nudge_minutes;    /* 0: no nudge */
+    int unread_minutes;      /* 0: web replies are not sent again */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

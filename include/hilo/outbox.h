@@ -51,5 +51,9 @@ struct hilo_redis;
 int hilo_outbox_undelivered(struct hilo_redis *r, const char *events_channel, const char *ref,
                             const char *event_id, const char *error,
                             void (*cb)(int err, void *data), void *data);
+/* A message the provider delivered (or the customer read): it can no
+ * longer fail, so the entry kept for its dead letter is dropped. Fire and
+ * forget. */
+void hilo_outbox_settled(struct hilo_redis *r, const char *ref, const char *event_id);
 
 #endif

@@ -49,9 +49,10 @@ struct hilo_server {
     uint64_t gap_last;  /* hilo_mono_ms of the last check */
     int gap_inflight;   /* transactions of the check in flight */
     uint64_t timers_leased; /* score the timers taken last were leased with (sla_timer.c) */
-    int sla_on;             /* some team has SLA settings (sla_timer.c) */
-    int sla_busy;           /* the refresh is in flight */
-    uint64_t sla_checked;   /* hilo_mono_ms of the last refresh */
+    /* whether any stored team has an SLA target (sla_timer.c) */
+    int sla_known, sla_stored_targets, sla_refreshing;
+    uint64_t sla_checked_ms;
+    int reach_busy;     /* routing timers being taken (domain/reach_timers.c) */
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,

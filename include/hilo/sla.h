@@ -83,14 +83,16 @@ void hilo_sla_reconcile(const struct hilo_sla_team *t, const struct hilo_sla_tic
 const char *hilo_sla_target_name(enum hilo_sla_target t);
 
 /* ---- the timers (sla_timer.c) ----------------------------------------------- */
-/* Queues "look at this ticket's clocks now" with a ticket write, when any
- * team has a target (the options, or settings stored over REST: seen
- * within a few seconds on every instance). */
+/* Queues "look at this ticket's clocks now" with a ticket write, unless no
+ * team has a target (hilo_sla_wanted). */
 void hilo_sla_tx_touch(struct hilo_server *s, struct hilo_tx *tx, const char *ref);
-/* From the server's tick: refreshes whether any team has SLA settings. */
-void hilo_sla_tick(struct hilo_server *s);
-/* Settings were stored on this instance: SLA on at once. */
-void hilo_sla_enable(struct hilo_server *s);
+/* Any target: the options' default team, or a stored team's settings (read
+ * again every few seconds by hilo_sla_refresh, and after each change made
+ * here). Until the first read it answers yes. */
+int hilo_sla_wanted(const struct hilo_server *s);
+/* Reads the stored teams again if the last read is older than 5 s (or
+ * force). */
+void hilo_sla_refresh(struct hilo_server *s, int force);
 /* A due timer "sla:<ref>" leased until lease_ms: reconciles the ticket. */
 void hilo_sla_fire(struct hilo_server *s, const char *ref, uint64_t lease_ms);
 

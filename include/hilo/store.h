@@ -153,7 +153,7 @@ int hilo_store_history(struct hilo_redis *r, const struct hilo_store_history *op
 /* An outbound delivery (script DELIVERY). check: finds the event (by id, or
  * by its dedupe key) -> {event id or '', delivery json or ''}; update:
  * merges fields unless the status would move backwards -> status or ''. */
-enum hilo_delivery_op { HILO_DELIVERY_CHECK, HILO_DELIVERY_UPDATE };
+enum hilo_delivery_op { HILO_DELIVERY_CHECK, HILO_DELIVERY_UPDATE, HILO_DELIVERY_OPEN /* fields become the record unless one exists */ };
 struct hilo_store_delivery {
     const char *chan;
     const char *ref;

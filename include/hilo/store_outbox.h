@@ -188,6 +188,11 @@ struct hilo_store_sent_entry {
 };
 int hilo_store_sent_entry_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op);
 int hilo_tx_sent_entry(struct hilo_tx *tx, const struct hilo_store_sent_entry *op);
+/* HDEL <ticket's obx> <event id>: delivered or read, it can no longer fail
+ * (entry unused). cb may be NULL. */
+int hilo_store_sent_entry_del_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op);
+int hilo_store_sent_entry_del(struct hilo_redis *r, const struct hilo_store_sent_entry *op,
+                              hilo_redis_cb cb, void *data);
 
 struct hilo_store_undelivered {
     const char *chan;

@@ -217,6 +217,7 @@ static const struct api_route routes[] = {
     {"GET", "sla/teams/:team", R_AGENT | R_APIKEY, api_sla_teams},
     {"PUT", "sla/teams/:team", R_ADMIN, api_sla_team_put},
     {"DELETE", "sla/teams/:team", R_ADMIN, api_sla_team_delete},
+    {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };
 
 /* The one place that refuses a request: 401 (err from authentication), then

@@ -88,7 +88,7 @@ static void put_done_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    hilo_sla_enable(a->s);
+    hilo_sla_refresh(a->s, 1); /* other instances see it within 5 s */
     /* the answer: the settings now in force (read again) */
     if (api_sent(a, hilo_store_sla_teams_get(a->s->redis, list_cb, a)) < 0)
         api_fail(a, -HILO_EUNAVAIL);

@@ -40,6 +40,7 @@ void hilo_delivery_free(struct hilo_delivery *list)
         free(list->provider_id);
         free(list->status);
         free(list->error);
+        free(list->marker);
         free(list);
         list = next;
     }

@@ -283,6 +283,10 @@ static int add_status(json_t *st, struct hilo_delivery **out)
             goto fail;
     }
     d->ts_ms = ts_ms_of(json_object_get(st, "timestamp"));
+    /* what Hilo's outbox attached to the message (docs/delivery.md) */
+    const char *marker = hc_json_str(st, "biz_opaque_callback_data");
+    if (marker && *marker && (hc_set(&d->marker, marker) || hc_utf8_fix(&d->marker)))
+        goto fail;
     hc_delivery_append(out, d);
     return 0;
 fail:

@@ -10,6 +10,7 @@
 
 #include "hilo/hours.h"
 #include "hilo/log.h"
+#include "hilo/route_plan.h"
 
 enum opt_type { OPT_STR, OPT_INT };
 
@@ -207,6 +208,33 @@ static const struct opt opts[] = {
     {"survey", I(survey), "0", 0, 1, 0,
      "1: after each resolution ask the customer how it went, natively on their channel "
      "(widget buttons, WhatsApp buttons, an SMS digit, one-click email links); docs/sla.md."},
+    {"route_order", S(route_order), "web,whatsapp,template,sms,email", 0, 0, 0,
+     "Order in which an outbound message (reply, resolution, nudge) tries its routes, "
+     "comma-separated: web (the customer's widget is connected), whatsapp (free-form, the "
+     "24-hour window is open), template (an approved WhatsApp template), sms, email. Only "
+     "identities with evidence (docs/continuity.md) are routes; none fits: the web thread."},
+    {"wa_closed_policy", S(wa_closed_policy), "template", 0, 0, 0,
+     "A free-form WhatsApp reply when the 24-hour window is closed: template (the "
+     "category's template with the text as a parameter), hold (kept and sent when the "
+     "customer writes again) or fallback (the next route in route_order)."},
+    {"wa_template_ack", S(wa_template_ack), "", 0, 0, 0,
+     "WhatsApp template of acknowledgements: name:language[:params], params a comma list of "
+     "ref, text, name (default ref,text). On Twilio the name is the ContentSid (HX...)."},
+    {"wa_template_update", S(wa_template_update), "", 0, 0, 0,
+     "WhatsApp template of agents' replies outside the window (same form as wa_template_ack)."},
+    {"wa_template_resolution", S(wa_template_resolution), "", 0, 0, 0,
+     "WhatsApp template of resolutions outside the window (same form as wa_template_ack)."},
+    {"wa_template_survey", S(wa_template_survey), "", 0, 0, 0,
+     "WhatsApp template of satisfaction surveys outside the window (same form)."},
+    {"wa_template_nudge", S(wa_template_nudge), "", 0, 0, 0,
+     "WhatsApp template sent wa_nudge_minutes before the window closes while a ticket "
+     "waits on the customer (pending); empty: no nudge."},
+    {"wa_nudge_minutes", I(wa_nudge_minutes), "0", 0, 1440, 0,
+     "Minutes before a WhatsApp window closes to send wa_template_nudge when the ticket is "
+     "pending; 0: never."},
+    {"unread_minutes", I(unread_minutes), "0", 0, 10080, 0,
+     "A web reply the customer has not seen within this many minutes goes once to their "
+     "proven email (else phone by SMS) with a link back to the conversation; 0: never."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
@@ -591,6 +619,8 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "option sla_timezone: '%s' is not an IANA time zone", c->sla_timezone);
         return -1;
     }
+    if (hilo_route_config_check(c, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

@@ -83,7 +83,10 @@ static void due_cb(redisReply *reply, void *data)
 
 void hilo_followup_tick(struct hilo_server *s)
 {
-    if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
+    if (!hilo_redis_ready(s->redis) || !hilo_scripts_ready())
+        return;
+    hilo_sla_refresh(s, 0);
+    if (s->timers_busy)
         return;
     /* each due timer is leased for 60 s while this instance fires it */
     struct hilo_store_timers_due due = {.now_ms = hilo_now_ms(), .lease_ms = 60000, .count = 100};

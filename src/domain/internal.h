@@ -134,6 +134,8 @@ struct msg_op {
     json_t *entry;       /* outbox entry to queue with the event */
     json_t *template;    /* WhatsApp template {name, language, params} */
     char *extra;         /* customer messages: {"page","browser"} json, or NULL */
+    json_t *route;       /* agent replies: where it went and why (reach.h), or NULL */
+    char *held_to;       /* a WhatsApp number the reply is held for, or NULL */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on
@@ -160,6 +162,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_seen(struct hilo_conn *c, json_t *msg, const char *req);
 
 /* Sends the queue snapshot (req borrowed): 0, or -HILO_E* (nothing sent). */
 int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);

@@ -15,6 +15,8 @@
 #include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/server.h"
+#include <jansson.h>
+
 #include "hilo/sla.h"
 #include "hilo/store.h"
 #include "hilo/store_index.h"
@@ -33,40 +35,49 @@ struct sla_op {
     uint64_t rev; /* sla_rev as read */
 };
 
-static int targets_in_options(const struct hilo_config *c)
+int hilo_sla_wanted(const struct hilo_server *s)
 {
-    return c->sla_first_response_minutes > 0 || c->sla_resolution_minutes > 0;
+    return !s->sla_known || s->sla_stored_targets || s->cfg->sla_first_response_minutes > 0 ||
+           s->cfg->sla_resolution_minutes > 0;
 }
 
 static void teams_cb(redisReply *reply, void *data)
 {
     struct hilo_server *s = data;
-    s->sla_busy = 0;
-    if (reply && reply->type == REDIS_REPLY_ARRAY)
-        s->sla_on = targets_in_options(s->cfg) || reply->elements > 0;
+    int any = 0;
+    s->sla_refreshing = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const char *bad;
+        struct hilo_sla_team t;
+        const redisReply *v = reply->element[i + 1];
+        json_t *j = v->type == REDIS_REPLY_STRING ? json_loads(v->str, 0, NULL) : NULL;
+        memset(&t, 0, sizeof t);
+        if (j && hilo_sla_team_apply(j, &t, &bad) == 0 &&
+            (t.first_response_minutes > 0 || t.resolution_minutes > 0))
+            any = 1;
+        json_decref(j);
+    }
+    s->sla_stored_targets = any;
+    s->sla_known = 1;
 }
 
-void hilo_sla_tick(struct hilo_server *s)
+void hilo_sla_refresh(struct hilo_server *s, int force)
 {
     uint64_t now = hilo_mono_ms();
-    if (targets_in_options(s->cfg)) {
-        s->sla_on = 1;
+    if (s->sla_refreshing || (!force && s->sla_checked_ms && now < s->sla_checked_ms + 5000))
         return;
-    }
-    if (s->sla_busy || (s->sla_checked && now - s->sla_checked < 5000) ||
-        !hilo_redis_ready(s->redis))
-        return;
-    s->sla_checked = now;
+    s->sla_checked_ms = now;
     if (hilo_store_sla_teams_get(s->redis, teams_cb, s) == 0)
-        s->sla_busy = 1;
+        s->sla_refreshing = 1;
 }
-
-void hilo_sla_enable(struct hilo_server *s) { s->sla_on = 1; }
 
 void hilo_sla_tx_touch(struct hilo_server *s, struct hilo_tx *tx, const char *ref)
 {
     char member[40];
-    if (!s->sla_on && !targets_in_options(s->cfg))
+    /* without any target a write costs no timer and no look */
+    if (!hilo_sla_wanted(s))
         return;
     snprintf(member, sizeof member, "sla:%s", ref);
     struct hilo_store_timer t = {.member = member, .at_ms = hilo_now_ms()};

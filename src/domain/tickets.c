@@ -179,8 +179,7 @@ static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char
 }
 
 /* The customer record linked to ref, each identity pointing at the
- * customer unless it is someone's already (or moves: see below), the email
- * search index. */
+ * customer unless it is someone's already, the email search index. */
 static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *cu,
                         const char *ref)
 {
@@ -195,16 +194,11 @@ static void tx_customer(struct hilo_tx *tx, const struct hilo_ticket_customer *c
         return;
     }
     hilo_tx_add_argv(tx, &a);
-    /* an identity proven for this customer by a decision (a confirmed code,
-     * an agent) moves here even if it pointed elsewhere; any other link
-     * never takes an identity that is someone's already */
-    int moves = cu->evidence &&
-                (strcmp(cu->evidence, "code") == 0 || strcmp(cu->evidence, "agent") == 0);
     for (int i = 0; i < HILO_TICKETS_MAX_IDENTS && cu->identities[i]; i++) {
         if (!*cu->identities[i])
             continue;
         struct hilo_store_ident_link link = {
-            .identity = cu->identities[i], .customer = cu->id, .nx = !moves};
+            .identity = cu->identities[i], .customer = cu->id, .nx = 1};
         hilo_tx_ident_link(tx, &link);
         hilo_tx_customer_ids_add(tx, cu->id, cu->identities[i]);
         hilo_identity_tx_evidence(tx, cu->id, cu->identities[i], cu->evidence, cu->evidence_by);
@@ -426,7 +420,7 @@ static void create_write(struct create_op *op)
     tx_customer(&tx, &r->customer, op->ref);
     tx_outbox(&tx, s, entry);
     hilo_tickets_tx_webhook(&tx, s, op->ref);
-    hilo_sla_tx_touch(s, &tx, op->ref);
+    hilo_sla_tx_touch(op->s, &tx, op->ref);
     rc = hilo_tx_commit(&tx, created_cb, op);
     json_decref(entry);
     free(delivery);

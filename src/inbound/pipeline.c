@@ -24,6 +24,7 @@
 #include "blocked.h"
 #include "hilo/store_customers.h"
 #include "internal.h"
+#include "hilo/route_plan.h"
 
 #define SEEN_TTL 2592000
 
@@ -201,12 +202,27 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         in_fail(op, -HILO_EUNAVAIL);
 }
 
+/* A WhatsApp message opens its number's 24-hour window: the ticket shows
+ * until when (wa_window_until, docs/continuity.md "Routing at send time");
+ * routing itself reads the number's window (reach.h). */
+static int window_field(const struct hilo_inbound *m, const char **f, int nf, char *buf, size_t n)
+{
+    if (strcmp(m->channel, "whatsapp") != 0 || nf + 2 > HILO_INBOUND_MAX_FIELDS)
+        return nf;
+    snprintf(buf, n, "%llu", (unsigned long long)(hilo_now_ms() + HILO_WA_WINDOW_MS));
+    f[nf++] = "wa_window_until";
+    f[nf++] = buf;
+    return nf;
+}
+
 void in_write_append(struct in_op *op, enum hilo_append_op kind)
 {
     const struct hilo_inbound *m = op->cur;
     char dkey[300], addrkey[40];
     const char *fields[HILO_INBOUND_MAX_FIELDS];
+    char winbuf[24];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey);
+    nf = window_field(m, fields, nf, winbuf, sizeof winbuf);
     char *xjs = in_event_extra(m);
     struct hilo_ticket_customer link;
     sender(op, m, op->tcust, &link);
@@ -263,7 +279,9 @@ static void write_create(struct in_op *op)
     struct hilo_server *s = op->s;
     char dkey[300], addrkey[40], cid[40];
     const char *fields[HILO_INBOUND_MAX_FIELDS], *route[HILO_OUTBOX_NFIELDS];
+    char winbuf[24];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey), rc;
+    nf = window_field(m, fields, nf, winbuf, sizeof winbuf);
     char *xjs = in_event_extra(m);
 
     customer_id(op, cid);
@@ -517,7 +535,12 @@ static void status_found_cb(redisReply *reply, void *data)
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
-    if (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2 ||
+    int by_marker = 0;
+    if (reply->type != REDIS_REPLY_STRING && d->marker &&
+        sscanf(d->marker, "hilo:%9[0-9]:%47[0-9-]", ref, ev) == 2)
+        by_marker = 1; /* a send whose answer never came (docs/delivery.md) */
+    if ((!by_marker &&
+         (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2)) ||
         strcmp(d->status, "queued") == 0) {
         /* not one of ours (or not news) */
         op->curst = d->next;
@@ -532,7 +555,12 @@ static void status_found_cb(redisReply *reply, void *data)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
+    if (strcmp(d->status, "delivered") == 0 || strcmp(d->status, "read") == 0) {
+        hilo_outbox_settled(op->s->redis, ref, ev); /* it can no longer fail */
+    }
     json_t *u = json_pack("{s:s}", "status", d->status);
+    if (by_marker)
+        json_object_set_new(u, "provider_id", json_string(d->provider_id));
     if (d->error && *d->error)
         json_object_set_new(u, "error", json_string(d->error));
     char *js = json_dumps(u, JSON_COMPACT);

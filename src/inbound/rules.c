@@ -78,10 +78,15 @@ int hilo_inbound_identity(const struct hilo_inbound *m, char *out, size_t n)
     const struct hilo_channel_ops *o = hilo_channel_of(m->channel, m->provider);
     const char *kind = o && o->identity ? o->identity : "phone";
     int k;
-    if (strcmp(kind, "phone") == 0 && hilo_inbound_withheld(m->from))
-        k = snprintf(out, n, "withheld:%s", m->provider_id ? m->provider_id : "");
-    else
+    if (strcmp(kind, "phone") == 0 && hilo_inbound_withheld(m->from)) {
+        /* one conversation per message, or per call: a call's items are
+         * "<CallSid>:<step>", and the call is the conversation (its held
+         * join takes a code keyed in later in the same call) */
+        const char *pid = m->provider_id ? m->provider_id : "";
+        k = snprintf(out, n, "withheld:%.*s", (int)strcspn(pid, ":"), pid);
+    } else {
         k = snprintf(out, n, "%s:%s", kind, m->from);
+    }
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 

@@ -91,6 +91,21 @@ void in_voice_say(struct in_op *op, const char *text)
     in_op_free(op);
 }
 
+void in_voice_ask_code(struct in_op *op, const char *text)
+{
+    /* each try of the call is its own item ("<CallSid>:code<c>"), so a
+     * retried webhook is deduplicated and a new try is not */
+    const char *c = hilo_http_arg(op->r, "c");
+    long tries = c ? strtol(c, NULL, 10) : 0;
+    char action[64];
+    snprintf(action, sizeof action, "/webhooks/twilio/voice/gather?c=%ld",
+             tries >= 0 && tries < 9 ? tries + 1 : 9);
+    in_answer_twiml(op->r, hilo_twiml_gather_ref(op->locale[0] ? op->locale
+                                                                : op->s->cfg->default_locale,
+                                                 text, action, 6));
+    in_op_free(op);
+}
+
 static void voice_thanks(struct in_op *op)
 {
     /* with surveys on, the call ends with a keypress for satisfaction */
@@ -216,7 +231,10 @@ static void voice_gathered(struct in_op *op)
     /* six digits: the code of the caller's held join (pipeline: only if
      * the number has one pending) */
     if (!valid && hilo_inbound_code(digits, op->code) == 0) {
-        op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), "start");
+        const char *c = hilo_http_arg(op->r, "c");
+        char suffix[16];
+        snprintf(suffix, sizeof suffix, "code%d", c ? (int)strtol(c, NULL, 10) % 10 : 0);
+        op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), suffix);
         if (!op->msgs) {
             in_fail(op, -HILO_EINTERNAL);
             return;

@@ -3,7 +3,8 @@
  * arrived, where the provider can say so: Twilio lists the messages sent to
  * a number (GET .../Messages.json?To=&From=), newest first. A message from
  * our sender to the same number with the same body, created since the
- * uncertain attempt began (10 minutes of clock skew allowed), is ours.
+ * uncertain attempt began (10 minutes of clock skew allowed), and not
+ * recorded as another message's (its provider id record), is ours.
  * The Graph API has no such list and SMTP needs none (the same Message-ID
  * on every attempt). See docs/delivery.md "Timeouts". */
 #define _XOPEN_SOURCE 700 /* strptime */
@@ -17,16 +18,64 @@
 #include "hilo/channels.h"
 #include "hilo/config.h"
 #include "hilo/fetch.h"
+#include "hilo/redis.h"
+#include "hilo/store_records.h"
 #include "internal.h"
 
 #define SKEW_S 600
+
+#define MAX_CANDIDATES 8
 
 struct lookup {
     struct ob_job *j;
     ob_lookup_cb cb;
     char to[96], from[96];
     int64_t since_s;
+    char sid[MAX_CANDIDATES][64]; /* matching messages, newest first */
+    int n, next;
 };
+
+static void check_next(struct lookup *lk);
+
+/* A candidate already recorded as another message's is not ours: two
+ * equal texts to one number in the same minutes must both go out. */
+static void claimed_cb(redisReply *reply, void *data)
+{
+    struct lookup *lk = data;
+    struct ob_job *j = lk->j;
+    ob_lookup_cb cb = lk->cb;
+    char mine[128];
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        free(lk);
+        cb(j, -1, NULL, "look-up after a timeout: Redis did not answer");
+        return;
+    }
+    snprintf(mine, sizeof mine, "%s %s", ob_field(j->e, "ref"), j->ev);
+    if (reply->type != REDIS_REPLY_STRING || strcmp(reply->str, mine) == 0) {
+        char sid[64];
+        snprintf(sid, sizeof sid, "%s", lk->sid[lk->next - 1]);
+        free(lk);
+        cb(j, 1, sid, NULL);
+        return;
+    }
+    check_next(lk);
+}
+
+static void check_next(struct lookup *lk)
+{
+    struct ob_job *j = lk->j;
+    ob_lookup_cb cb = lk->cb;
+    if (lk->next >= lk->n) {
+        free(lk);
+        cb(j, 0, NULL, NULL);
+        return;
+    }
+    struct hilo_store_pid p = {.provider = "twilio", .provider_id = lk->sid[lk->next++]};
+    if (hilo_store_pid_get(j->o->d.redis, &p, claimed_cb, lk) < 0) {
+        free(lk);
+        cb(j, -1, NULL, "look-up after a timeout: Redis unavailable");
+    }
+}
 
 int ob_lookup_available(const struct hilo_channel_ops *ops)
 {
@@ -73,7 +122,7 @@ static void listed_cb(const struct hilo_fetch_res *res, void *data)
     struct lookup *lk = data;
     struct ob_job *j = lk->j;
     ob_lookup_cb cb = lk->cb;
-    const char *text = ob_field(j->e, "text"), *found = NULL;
+    const char *text = ob_field(j->e, "text");
     json_t *root = NULL, *m;
     size_t i;
 
@@ -94,16 +143,15 @@ static void listed_cb(const struct hilo_fetch_res *res, void *data)
             continue;
         if (at >= 0 && at < lk->since_s - SKEW_S)
             continue;
-        if (strncmp(str(m, "direction"), "outbound", 8) != 0 || !*str(m, "sid"))
+        if (strncmp(str(m, "direction"), "outbound", 8) != 0 || !*str(m, "sid") ||
+            strlen(str(m, "sid")) >= sizeof lk->sid[0])
             continue;
-        found = str(m, "sid");
-        break;
+        snprintf(lk->sid[lk->n++], sizeof lk->sid[0], "%s", str(m, "sid"));
+        if (lk->n == MAX_CANDIDATES)
+            break;
     }
-    char *pid = found ? strdup(found) : NULL;
     json_decref(root);
-    free(lk);
-    cb(j, pid ? 1 : 0, pid, NULL);
-    free(pid);
+    check_next(lk);
 }
 
 void ob_lookup_start(struct ob_job *j, const struct hilo_channel_ops *ops, ob_lookup_cb cb)

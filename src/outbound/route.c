@@ -89,21 +89,16 @@ int hilo_route_identity(const char *ch, const char *to, char *out, size_t n)
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
-int hilo_route_entry(const struct hilo_config *c, const char *want,
-                     const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
-                     const char *key, const char *text, json_t **entry, char **delivery)
+int hilo_route_entry_for(const struct hilo_config *c, const struct hilo_channel_ops *ops,
+                         const char *to, const char *const fields[HILO_OUTBOX_NFIELDS],
+                         const char *ref, const char *key, const char *text, json_t **entry,
+                         char **delivery)
 {
-    struct hilo_route_choice r;
-    int rc;
-
-    *entry = NULL;
-    *delivery = NULL;
-    rc = hilo_route_decide(c, want, fields, &r);
-    if (rc < 0 || !r.channel)
-        return rc;
     *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", ref, "key", key, "ch",
-                       r.channel, "to", r.to, "via", r.via, "text", text, "attempt", "0");
-    if (r.ops->transport == HILO_CHANNEL_SMTP) {
+                       ops->channel, "to", to, "via", ops->via, "text", text, "attempt", "0");
+    if (!*entry)
+        return -HILO_EINTERNAL;
+    if (ops->transport == HILO_CHANNEL_SMTP) {
         /* the same Message-ID on every attempt: mail clients show one message */
         unsigned char rnd[8];
         char hex[17], msgid[256];
@@ -116,9 +111,29 @@ int hilo_route_entry(const struct hilo_config *c, const char *want,
         json_object_set_new(*entry, "irt", json_string(field_at(fields, F_MSGID)));
         json_object_set_new(*entry, "refs", json_string(field_at(fields, F_REFS)));
     }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", r.channel, "status", "queued",
-                          "to", r.to, "provider_id", "", "attempts", 0, "error", "");
-    *delivery = json_dumps(d, JSON_COMPACT);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", ops->channel, "status",
+                          "queued", "to", to, "provider_id", "", "attempts", 0, "error", "");
+    *delivery = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
+    if (!*delivery) {
+        json_decref(*entry);
+        *entry = NULL;
+        return -HILO_EINTERNAL;
+    }
     return 0;
+}
+
+int hilo_route_entry(const struct hilo_config *c, const char *want,
+                     const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
+                     const char *key, const char *text, json_t **entry, char **delivery)
+{
+    struct hilo_route_choice r;
+    int rc;
+
+    *entry = NULL;
+    *delivery = NULL;
+    rc = hilo_route_decide(c, want, fields, &r);
+    if (rc < 0 || !r.channel)
+        return rc;
+    return hilo_route_entry_for(c, r.ops, r.to, fields, ref, key, text, entry, delivery);
 }

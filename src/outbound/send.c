@@ -79,6 +79,29 @@ static void sent_cb(const struct hilo_fetch_res *res, void *data)
 
 static void send_request(struct ob_job *j, const struct hilo_channel_ops *ops);
 
+/* The Graph API echoes biz_opaque_callback_data in every status webhook of
+ * the message: "hilo:<ref>:<event id>" lets a status find the delivery even
+ * when the send's answer never came (a timeout), so that the retry, due
+ * only after the full backoff, finds it sent and drops it. */
+static void mark_graph_body(struct ob_job *j, struct hilo_channel_req *cr)
+{
+    char marker[96];
+    json_t *b = json_loads(cr->body, 0, NULL);
+    char *out;
+    if (!json_is_object(b)) {
+        json_decref(b);
+        return;
+    }
+    snprintf(marker, sizeof marker, "hilo:%s:%s", ob_field(j->e, "ref"), j->ev);
+    json_object_set_new(b, "biz_opaque_callback_data", json_string(marker));
+    out = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    if (out) {
+        free(cr->body);
+        cr->body = out;
+    }
+}
+
 static void looked_up(struct ob_job *j, int found, const char *pid, const char *why)
 {
     const struct hilo_channel_ops *ops = hilo_channel_find(ob_field(j->e, "ch"),
@@ -154,6 +177,8 @@ static void send_request(struct ob_job *j, const struct hilo_channel_ops *ops)
         hilo_channel_req_deinit(&cr);
         return;
     }
+    if (strcmp(ops->provider, "whatsapp") == 0)
+        mark_graph_body(j, &cr);
     req.timeout_ms = c->http_timeout_ms;
     req.method = cr.method;
     req.url = cr.url;

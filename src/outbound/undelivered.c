@@ -78,3 +78,9 @@ int hilo_outbox_undelivered(struct hilo_redis *r, const char *events_channel, co
         free(op);
     return rc;
 }
+
+void hilo_outbox_settled(struct hilo_redis *r, const char *ref, const char *event_id)
+{
+    struct hilo_store_sent_entry se = {.ref = ref, .event_id = event_id};
+    hilo_store_sent_entry_del(r, &se, NULL, NULL);
+}

@@ -470,6 +470,22 @@ int hilo_tx_sent_entry(struct hilo_tx *tx, const struct hilo_store_sent_entry *o
     return hilo_cmd_tx_built(tx, hilo_store_sent_entry_argv(&c, op), &c);
 }
 
+int hilo_store_sent_entry_del_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op)
+{
+    hilo_cmd_start(c, "HDEL");
+    if (!op->ref || strlen(op->ref) > 64 || hilo_cmd_key(c, 0, HILO_K_OUTBOX_SENT, op->ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, op->event_id ? op->event_id : "");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_sent_entry_del(struct hilo_redis *r, const struct hilo_store_sent_entry *op,
+                              hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return hilo_cmd_send_built(r, hilo_store_sent_entry_del_argv(&c, op), &c, cb, data);
+}
+
 int hilo_store_undelivered_argv(struct hilo_store_argv *a,
                                 const struct hilo_store_undelivered *op)
 {

@@ -197,7 +197,7 @@ int hilo_store_delivery_argv(struct hilo_store_argv *a, const struct hilo_store_
     add(a, a->k.dd);
     add(a, op->chan);
     add(a, op->ref);
-    add(a, op->op == HILO_DELIVERY_CHECK ? "check" : "update");
+    add(a, op->op == HILO_DELIVERY_CHECK ? "check" : op->op == HILO_DELIVERY_OPEN ? "open" : "update");
     add(a, op->event_id);
     add(a, op->op == HILO_DELIVERY_CHECK ? op->dedupe : op->fields);
     return finish(a);

@@ -87,6 +87,11 @@ describe('held joins: widget code, console approve / reject, evidence', { timeou
     assert.equal(h3, '', 'the rejected hold is still pending');
     assert.equal(await identOf(redis, `phone:+${n3}`), '', 'a rejected number was linked');
 
+    // the case keeps the decided ones: two joined (code, agent), one rejected
+    await held.locator('.hj-decided li[data-status="rejected"]').waitFor({ timeout: T });
+    assert.equal(await held.locator('.hj-decided li[data-status="joined"]').count(), 2);
+    assert.match(await held.locator('.hj-decided').textContent(), /code confirmed/);
+
     // 3. each identity with its evidence
     const ids = page.locator(`.customer-merge[data-customer="${cid}"] .cm-ids`);
     const how = (ident) => ids.locator(`li[data-identity="${ident}"] .cm-how`);

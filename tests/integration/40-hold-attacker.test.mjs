@@ -146,7 +146,8 @@ test('voice: a new number keying in the reference hears nothing about the case, 
     const { res } = await callKeying(hilo, fake, from, ref);
     spoken.push(says(res.body));
     assert.doesNotMatch(res.body, /<Record\b/, 'a held call records onto the case');
-    assert.doesNotMatch(res.body, /<Gather\b/);
+    // it may key in a code in the same call, nothing more
+    assert.match(res.body, /<Gather\b[^>]*numDigits="6"/);
     return {
       identity: `phone:${from}`, channel: 'voice', text: '',
       received: () => [...spoken, ...fake.twilio.filter((r) => r.body.To === from).map((r) => r.body.Body ?? '')],

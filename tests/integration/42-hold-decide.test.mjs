@@ -125,6 +125,15 @@ test('WebSocket hold.approve and hold.reject', withLogs(async () => {
   const again = await a.request({ type: 'hold.reject', hold: h2.hold.id });
   assert.equal(again.type, 'error');
   assert.equal(again.code, 'bad_state');
+  // the case's own list keeps decided holds, with who decided
+  for (const [h, status] of [[h1, 'joined'], [h2, 'rejected']]) {
+    const r = await api(hilo, 'GET', `tickets/${h.ref}/holds`, { cookie });
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.holds.map((x) => [x.id, x.status, x.decided_by]), [[h.hold.id, status, 'ana']]);
+  }
+  const bad = await api(hilo, 'GET', 'tickets/12/holds', { cookie });
+  assert.equal(bad.status, 404);
+  assert.equal(bad.json.error.code, 'unknown_ticket');
   await a.close();
 }));
 
@@ -150,5 +159,24 @@ test('unknown holds: unknown_hold over REST and WebSocket; a hold naming a made-
   const rj = await api(hilo, 'POST', `holds/${h.id}/reject`, { cookie });
   assert.equal(rj.status, 200, rj.body);
   assert.equal(await identOf(redis, `phone:${from}`), '');
+  await a.close();
+}));
+
+test('a case closed while a join waits: approve is bad_state and leaves the hold pending, so it can still be rejected', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const h = await held(a, 'closed');
+  const before = await customerDump(redis, h.cid);
+  assert.equal((await a.request({ type: 'status', ticket: h.ref, status: 'closed' })).type, 'ok');
+  const r = await api(hilo, 'POST', `holds/${h.hold.id}/approve`, { cookie });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(r.json.error.code, 'bad_state');
+  const one = await api(hilo, 'GET', `holds/${h.hold.id}`, { cookie });
+  assert.equal(one.json.hold.status, 'pending', 'a join that could not be done left the hold stuck');
+  assert.equal(await identOf(redis, `phone:+${h.num}`), '');
+  assert.deepEqual(await customerDump(redis, h.cid), before);
+  const rj = await api(hilo, 'POST', `holds/${h.hold.id}/reject`, { cookie });
+  assert.equal(rj.status, 200, rj.body);
+  assert.equal(rj.json.status, 'rejected');
   await a.close();
 }));

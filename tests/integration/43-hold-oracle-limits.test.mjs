@@ -221,6 +221,39 @@ test('withheld caller ids never form or match an identity: each call apart, noth
     assert.notEqual(refs[0][1], refs[1][1], `${from}: two callers share a customer`);
     assert.equal(await identOf(redis, `phone:${from}`), '');
   }
+  // a withheld caller keys in a real case: held like anyone; the code (sent
+  // to the case's proven address) keyed in later in the same call joins the
+  // call to the case, and links nothing
+  const { ref, addr } = await caseByEmail(a, 'withheld');
+  await a.request({ type: 'ticket.open', ticket: ref });
+  const sid = newSid('CA');
+  await twPost(hilo, '/webhooks/twilio/voice', callParams(fake, 'Anonymous', sid));
+  const heldCall = await twPost(hilo, '/webhooks/twilio/voice/gather', callParams(fake, 'Anonymous', sid, { CallStatus: 'in-progress', Digits: ref, FinishedOnKey: '#' }));
+  assert.ok(!findRefs(says(heldCall.body)).includes(ref), heldCall.body);
+  assert.doesNotMatch(heldCall.body, /<Record\b/);
+  const action = /<Gather\b[^>]*action="([^"]+)"/.exec(heldCall.body)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(action && action.includes('/webhooks/twilio/voice/gather'), heldCall.body);
+  const path = new URL(action, 'http://hilo.test').pathname + new URL(action, 'http://hilo.test').search;
+  await a.next(isEv('hold', (e) => e.ticket === ref), 8000);
+  const [codeMail] = await fake.waitFor(fake.mails, (m) => mailTo(addr)(m) && /\b\d{6}\b/.test(m.parsed.text.replace(ref, '')));
+  const code = /\b(\d{6})\b/.exec(codeMail.parsed.text.replace(ref, ''))[1];
+  const wrong = await twPost(hilo, path, callParams(fake, 'Anonymous', sid, { CallStatus: 'in-progress', Digits: String((Number(code) + 1) % 1000000).padStart(6, '0'), FinishedOnKey: '#' }));
+  assert.match(says(wrong.body), /not right/);
+  const again = /<Gather\b[^>]*action="([^"]+)"/.exec(wrong.body)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(again, `a wrong code in a call cannot be tried again: ${wrong.body}`);
+  const ok = await twPost(hilo, new URL(again, 'http://hilo.test').pathname + new URL(again, 'http://hilo.test').search,
+    callParams(fake, 'Anonymous', sid, { CallStatus: 'in-progress', Digits: code, FinishedOnKey: '#' }));
+  assert.match(says(ok.body), /connected to case/);
+  assert.ok(findRefs(says(ok.body)).includes(ref));
+  const call = (await a.next(isEv('call', (e) => e.ticket === ref), 8000)).event;
+  assert.equal(call.channel, 'voice');
+  assert.equal(await identOf(redis, 'phone:Anonymous'), '');
+  const thw = await a.request({ type: 'ticket.open', ticket: ref });
+  assert.ok(thw.customer.identities.every((x) => !x.startsWith('withheld:') && !x.startsWith('phone:')), JSON.stringify(thw.customer.identities));
+  // the next withheld call is somebody else: not known, asked for a reference
+  const next = await twPost(hilo, '/webhooks/twilio/voice', callParams(fake, 'Anonymous', newSid('CA')));
+  assert.deepEqual(findRefs(says(next.body)), []);
+
   // an SMS from a withheld sender is not a phone identity either
   await smsText(hilo, fake, 'Anonymous', 'who am I');
   const t = (await a.next(isTicket((x) => x.last_text === 'who am I'), 8000)).ticket;

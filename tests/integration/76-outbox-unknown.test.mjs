@@ -7,9 +7,9 @@
 // Message-ID. /metrics counts every uncertain send.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, startHilo, addAgent, agent, cleanup, withLogs, httpGet, sleep } from '../lib/harness.mjs';
+import { startRedis, startHilo, addAgent, agent, cleanup, withLogs, httpGet, sleep, advanceClock } from '../lib/harness.mjs';
 import {
-  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, twPost, newSid, mgPost, mgEmail, isDelivery, isTicket,
+  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, waStatuses, twPost, newSid, mgPost, mgEmail, isDelivery, isTicket,
 } from '../lib/fake-provider.mjs';
 
 const TIMEOUT = 1000, BACKOFF = 400;
@@ -31,6 +31,13 @@ async function send(a, ref, text, channel) {
   const ack = await a.next((f) => (f.type === 'ack' || f.type === 'error') && f.client_id === cid);
   assert.equal(ack.type, 'ack', JSON.stringify(ack));
   return ack.event_id;
+}
+async function waitUntil(check, what, ms = 20000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }
 async function metrics() {
   const body = (await httpGet(hilo.url + '/metrics')).body;
@@ -106,6 +113,33 @@ test('Twilio times out without having the message: the look-up finds nothing, it
   await a.close();
 }));
 
+test('Twilio: the same text twice, the second times out unaccepted: the look-up does not take the first for it', withLogs(async () => {
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'queue.watch' });
+  const from = phone();
+  const sid = newSid();
+  assert.equal((await twPost(hilo, '/webhooks/twilio/messaging', {
+    MessageSid: sid, SmsSid: sid, AccountSid: fake.config.twilioSid, From: from, To: '+14155550199', Body: 'twice sms hello', NumMedia: '0',
+  })).status, 200);
+  const ref = (await a.next(isTicket((t) => t.last_text === 'twice sms hello'))).ticket.ref;
+  await fake.waitFor(fake.twilio, (r) => r.body.To === from);
+  await a.request({ type: 'ticket.open', ticket: ref });
+  const text = `ok ${Date.now()}`;
+  const E1 = await send(a, ref, text, 'sms');
+  const d1 = await a.next(isDelivery(E1, 'sent'), 10000);
+  fake.hang('twilio');
+  const E2 = await send(a, ref, text, 'sms');
+  await fake.waitFor(fake.attempts.twilio, (r) => r.body.Body === text, 2);
+  fake.heal('twilio');
+  const d2 = await a.next(isDelivery(E2, 'sent'), 20000);
+  const accepted = fake.twilio.filter((r) => r.body.Body === text);
+  assert.equal(accepted.length, 2, 'both replies reached the customer');
+  assert.notEqual(d2.provider_id, d1.provider_id);
+  assert.deepEqual(new Set([d1.provider_id, d2.provider_id]), new Set(accepted.map((r) => r.providerId)));
+  assert.ok(fake.twilioLookups.some((r) => r.body.To === from), 'looked up');
+  await a.close();
+}));
+
 test('WhatsApp Cloud API (no look-up): sent again after the full retry delay, counted as a possible duplicate', withLogs(async () => {
   const a = await agent(hilo, 'ana', anaPw);
   await a.request({ type: 'queue.watch' });
@@ -147,5 +181,45 @@ test('email: the SMTP server silent after DATA; sent again with the same Message
   assert.equal(got[1].parsed.messageId, got[0].parsed.messageId, 'the same Message-ID: mail clients show one message');
   const m = await metrics();
   assert.equal(m.unknown - m0.unknown, 1);
+  await a.close();
+}));
+
+test('WhatsApp: a status webhook for the timed-out message (biz_opaque_callback_data) marks it sent; the retry is dropped', withLogs(async () => {
+  // its own Redis, a long backoff and the fake clock: the retry waits until the clock is moved
+  const redis2 = await startRedis();
+  const h2 = await startHilo({ redisUrl: redis2.url, args: [...channelArgs(fake, { timeoutMs: TIMEOUT, backoffMs: 60000, attempts: 6 }), '--test-clock', '1'] });
+  const pw = await addAgent(h2, 'bea', { display: 'Bea' });
+  const a = await agent(h2, 'bea', pw);
+  await a.request({ type: 'queue.watch' });
+  const num = phone().slice(1);
+  assert.equal((await waPost(h2, waEnvelope([waMessages([{ from: num, text: 'marked wa hello' }])]))).status, 200);
+  const ref = (await a.next(isTicket((t) => t.last_text === 'marked wa hello'))).ticket.ref;
+  await fake.waitFor(fake.whatsapp, (r) => r.body.to.replace(/^\+/, '') === num);
+  await a.request({ type: 'ticket.open', ticket: ref });
+  fake.silent('whatsapp', 1);
+  const text = `marked wa ${Date.now()}`;
+  const E = await send(a, ref, text, 'whatsapp');
+  const [req] = await fake.waitFor(fake.whatsapp, (r) => r.body.text?.body === text);
+  assert.equal(req.body.biz_opaque_callback_data, `hilo:${ref}:${E}`);
+  // Meta's "sent" status for it, signed, echoing the marker
+  const st = waEnvelope([waStatuses([{ id: req.providerId, status: 'sent', recipient_id: num, biz_opaque_callback_data: req.body.biz_opaque_callback_data }])]);
+  assert.equal((await waPost(h2, st)).status, 200);
+  const d = await a.next(isDelivery(E, 'sent'), 10000);
+  assert.equal(d.provider_id, req.providerId);
+  // the send times out: its retry waits (unknown outcome)
+  await waitUntil(async () => await redis2.cli('ZCARD', 'hilo:{ob}:due') === '1', 'the retry scheduled');
+  assert.match(JSON.parse(await redis2.cli('ZRANGE', 'hilo:{ob}:due', '0', '0')).unk ?? '', /^1$/);
+  // the whole backoff passes: the retry is taken, finds the delivery sent, and is dropped
+  await advanceClock(h2, 60000 * 1.2 + 1000);
+  await waitUntil(async () => await redis2.cli('ZCARD', 'hilo:{ob}:due') === '0'
+    && await redis2.cli('XLEN', 'hilo:{ob}:q') === '0', 'the retry taken and settled');
+  await sleep(300);
+  assert.equal(fake.whatsapp.filter((r) => r.body.text?.body === text).length, 1);
+  assert.equal(JSON.parse(await redis2.cli('HGET', `hilo:{t:${ref}}:dl`, E)).status, 'sent');
+  assert.equal(await redis2.cli('XLEN', 'hilo:{ob}:q'), '0');
+  assert.equal(await redis2.cli('ZCARD', 'hilo:{ob}:due'), '0');
+  const body = (await httpGet(h2.url + '/metrics')).body;
+  assert.match(body, /^hilo_outbox_unknown_total 1$/m);
+  assert.match(body, /^hilo_outbox_possible_duplicates_total 0$/m);
   await a.close();
 }));

@@ -92,7 +92,7 @@ export const identOf = async (redis, identity) => (await redis.cli('GET', `hilo:
 export async function publicThread(a, ref) {
   const th = await a.request({ type: 'ticket.open', ticket: ref });
   assert.equal(th.type, 'thread', JSON.stringify(th).slice(0, 300));
-  return th.events.filter((e) => !['hold', 'note', 'assign', 'merged', 'unmerged'].includes(e.kind))
+  return th.events.filter((e) => !['hold', 'note', 'assign', 'merged', 'unmerged', 'undelivered', 'sla'].includes(e.kind))
     .map((e) => ({ id: e.id, kind: e.kind, channel: e.channel, text: e.text }));
 }
 

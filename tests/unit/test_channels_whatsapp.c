@@ -288,6 +288,22 @@ static void parses_statuses_with_errors(void **state)
     hilo_delivery_free(st);
 }
 
+/* The outbox's marker comes back with a status (docs/delivery.md). */
+static void status_carries_the_marker(void **state)
+{
+    static const char body[] = ENVELOPE(
+        "\"statuses\":[{\"id\":\"wamid.M1\",\"status\":\"sent\",\"timestamp\":\"1750030073\",\"recipient_id\":\"16505551234\","
+        "\"biz_opaque_callback_data\":\"hilo:40718263:1750030070000-0\"},"
+        "{\"id\":\"wamid.M2\",\"status\":\"sent\",\"timestamp\":\"1750030073\",\"recipient_id\":\"16505551234\"}]");
+    struct hilo_inbound *msgs = NULL;
+    struct hilo_delivery *st = NULL;
+    (void)state;
+    assert_int_equal(hilo_whatsapp_parse(body, strlen(body), &msgs, &st, NULL, 0), 0);
+    assert_string_equal(st->marker, "hilo:40718263:1750030070000-0");
+    assert_null(st->next->marker);
+    hilo_delivery_free(st);
+}
+
 static void handles_several_entries_and_other_fields(void **state)
 {
     static const char body[] =
@@ -454,6 +470,7 @@ int main(void)
         cmocka_unit_test(parses_location_and_contacts),
         cmocka_unit_test(keeps_unknown_and_unsupported_types),
         cmocka_unit_test(parses_statuses_with_errors),
+        cmocka_unit_test(status_carries_the_marker),
         cmocka_unit_test(handles_several_entries_and_other_fields),
         cmocka_unit_test(rejects_malformed),
         cmocka_unit_test(builds_text),

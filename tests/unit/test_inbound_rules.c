@@ -108,6 +108,13 @@ static void identity_and_reply_id(void **state)
     assert_string_equal(id, "withheld:CA1");
     assert_int_equal(hilo_inbound_identity(&an2, id, sizeof id), 0);
     assert_string_equal(id, "withheld:CA2");
+    /* a call's items ("<CallSid>:<step>") are one identity: the call */
+    an1.provider_id = (char *)"CA1:start";
+    assert_int_equal(hilo_inbound_identity(&an1, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA1");
+    an1.provider_id = (char *)"CA1:code2";
+    assert_int_equal(hilo_inbound_identity(&an1, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA1");
     assert_true(hilo_inbound_withheld("Restricted"));
     assert_true(hilo_inbound_withheld(""));
     assert_true(hilo_inbound_withheld("+7378742833"));

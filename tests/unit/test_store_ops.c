@@ -126,6 +126,8 @@ static void sent_entry_and_undelivered(void **state)
     struct hilo_store_sent_entry se = {.ref = "40718263", .event_id = "5-0", .entry = "{\"ch\":\"sms\"}"};
     assert_int_equal(hilo_store_sent_entry_argv(&c, &se), 0);
     CHECK(&c, "HSET", "hilo:{t:40718263}:obx", "5-0", "{\"ch\":\"sms\"}");
+    assert_int_equal(hilo_store_sent_entry_del_argv(&c, &se), 0);
+    CHECK(&c, "HDEL", "hilo:{t:40718263}:obx", "5-0");
     char longref[80];
     memset(longref, '1', sizeof longref - 1);
     longref[sizeof longref - 1] = '\0';

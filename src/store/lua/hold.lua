@@ -10,6 +10,8 @@
 --         -> {ref, identity, channel} | error 'HILO bad_state', or
 --            'HILO unknown_ticket' (approving a hold that names no ticket)
 --  done   2 now -> 1 (joining -> joined)
+--  back   -> 1 (joining -> pending: the join could not be done, an agent
+--         decides again)
 local op = ARGV[1]
 if op == 'open' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('HILO bad_state') end
@@ -57,6 +59,12 @@ elseif op == 'decide' then
   return {h[1] or '', h[2] or '', h[3] or ''}
 elseif op == 'done' then
   if st == 'joining' then redis.call('HSET', KEYS[1], 'status', 'joined') end
+  return 1
+elseif op == 'back' then
+  if st == 'joining' then
+    redis.call('HSET', KEYS[1], 'status', 'pending')
+    redis.call('HDEL', KEYS[1], 'decided_by', 'decided_at')
+  end
   return 1
 end
 return redis.error_reply('HILO bad op')

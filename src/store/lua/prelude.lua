@@ -25,7 +25,8 @@ end
 local NUMF = {created_at = 1, updated_at = 1, first_response_at = 1, resolved_at = 1,
   waiting_since = 1, messages = 1, channel_switches = 1, closed_at = 1, follow_up_at = 1,
   holds = 1, hold_failures = 1, sla_fr_due = 1, sla_res_due = 1, sla_paused_at = 1,
-  sla_fr_warned = 1, sla_res_warned = 1, sla_fr_breached_at = 1, sla_res_breached_at = 1}
+  sla_fr_warned = 1, sla_res_warned = 1, sla_fr_breached_at = 1, sla_res_breached_at = 1,
+  wa_window_until = 1}
 local STRF = {'ref', 'status', 'customer', 'name', 'locale', 'channel', 'last_channel',
   'assignee', 'team', 'last_text', 'last_role'}
 local function summary(t)

@@ -136,6 +136,12 @@ export class Chat {
       this.store.setSeen(this.state.ticket, ev.id);
       this.emit();
     }
+    // Hilo hears it too: a reply seen here is not sent again by email
+    // (docs/continuity.md "Unread web replies").
+    if (ev && this.state.ticket && this.ready && ev.ticket === this.state.ticket &&
+        cmpId(ev.id, this.seenSent || '0') > 0 && this.raw({ type: 'seen', event_id: ev.id })) {
+      this.seenSent = ev.id;
+    }
   }
 
   unread() {
