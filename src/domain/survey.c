@@ -14,6 +14,7 @@
 #include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/outbound_route.h"
+#include "hilo/route_plan.h"
 #include "hilo/server.h"
 #include "hilo/store_records.h"
 #include "hilo/tickets.h"
@@ -132,6 +133,8 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
     struct hilo_route_choice ch;
     char text[2048], links[1600] = "", key[160], cid[40];
     const char *kind = "web", *skipped = NULL, *buttons = NULL;
+    struct hilo_wa_template tpl;
+    int templated = 0;
     json_t *entry = NULL;
     char *delivery = NULL;
 
@@ -139,9 +142,18 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
         ch.channel = NULL; /* cannot reach them elsewhere: ask on the web */
     if (ch.channel && strcmp(ch.channel, "whatsapp") == 0) {
         uint64_t in = f[SF_WA_IN] ? strtoull(f[SF_WA_IN], NULL, 10) : 0;
-        if (!in || in + WINDOW_MS <= hilo_now_ms())
-            skipped = "whatsapp_window_closed"; /* free-form messages fail outside it */
         kind = strcmp(ch.via, "cloud") == 0 ? "buttons" : "digits";
+        if (!in || in + WINDOW_MS <= hilo_now_ms()) {
+            /* free-form messages fail outside it: the approved survey
+             * template (--wa-template-survey, Cloud API) or nothing */
+            if (strcmp(ch.via, "cloud") == 0 &&
+                hilo_route_template_parse(hilo_route_template_spec(cfg, "survey"), &tpl) == 0) {
+                templated = 1;
+                kind = "template";
+            } else {
+                skipped = "whatsapp_window_closed";
+            }
+        }
         if (strcmp(kind, "buttons") == 0)
             buttons = hilo_survey_buttons(lang);
     } else if (ch.channel && strcmp(ch.channel, "email") == 0) {
@@ -175,6 +187,19 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
             skipped = "no_route";
         else if (buttons)
             json_object_set_new(entry, "buttons", json_string(buttons));
+        else if (templated) {
+            json_t *pa = json_array();
+            for (int i = 0; i < tpl.nparams; i++)
+                json_array_append_new(pa, json_string(strcmp(tpl.params[i], "ref") == 0 ? ref
+                                                      : strcmp(tpl.params[i], "text") == 0 ? text
+                                                                                            : ""));
+            char *ps = json_dumps(pa, JSON_COMPACT);
+            json_decref(pa);
+            json_object_set_new(entry, "tpl", json_string(tpl.name));
+            json_object_set_new(entry, "tpl_lang", json_string(tpl.lang));
+            json_object_set_new(entry, "tpl_params", json_string(ps ? ps : "[]"));
+            free(ps);
+        }
     }
     json_t *x = json_pack("{s:{s:s, s:s, s:i}}", "survey", "channel", ch.channel ? ch.channel : "web",
                           "kind", kind, "scale", 5);

@@ -184,3 +184,31 @@ test('later: no WhatsApp question outside the window (recorded why); expired lin
   assert.equal(rep.json.csat.by_channel.whatsapp.average, 5);
   assert.equal(rep.json.csat.by_channel.sms.average, 2);
 }));
+
+test('WhatsApp outside the window with --wa-template-survey: the approved template goes instead', withLogs(async () => {
+  const h2 = await startHilo({
+    redisUrl: redis.url,
+    args: [...channelArgs(fake, { only: ['whatsapp'] }), '--test-clock', '1', '--survey', '1',
+      '--wa-template-survey', 'csat_survey:es:ref'],
+  });
+  const a = await agent(h2, 'ana', pw);
+  assert.equal((await a.request({ type: 'queue.watch' })).type, 'queue');
+  const num = newPhone().slice(1);
+  assert.equal((await waPost(h2, waEnvelope([waMessages([{ from: num, text: 'Hola, ¿y mi pedido?' }])]))).status, 200);
+  const ref = (await a.next(isTicket((t) => t.last_text === 'Hola, ¿y mi pedido?'))).ticket.ref;
+  await a.close();
+  await advanceClock(h2, 25 * HOUR);
+  const b = await agent(h2, 'ana', pw);
+  await b.request({ type: 'ticket.open', ticket: ref });
+  b.send({ type: 'resolve', ticket: ref, client_id: 'r-tpl', text: 'Enviado de nuevo' });
+  await b.next('ack');
+  const sv = (await b.next(isEv('survey'), 10000)).event;
+  assert.equal(sv.survey.kind, 'template');
+  assert.equal(sv.survey.skipped, undefined);
+  const [req] = await fake.waitFor(fake.whatsapp, (r) => r.body.type === 'template' && r.body.to.replace('+', '') === num
+    && r.body.template.name === 'csat_survey');
+  assert.equal(req.body.template.language.code, 'es');
+  assert.equal(req.body.template.components[0].parameters[0].text, ref);
+  await b.close();
+  await h2.stop();
+}));
