@@ -97,6 +97,7 @@ enum hilo_voice_kind {
     HILO_VOICE_RECORDING,     /* .../recording: the voicemail */
     HILO_VOICE_TRANSCRIPTION, /* .../transcription */
     HILO_VOICE_STATUS,        /* .../status: the call ended */
+    HILO_VOICE_CSAT,          /* .../csat: the satisfaction key pressed at the end */
 };
 /* The kind of a voice webhook path, or -1. */
 int hilo_voice_kind_of(const char *path);

@@ -178,6 +178,7 @@ int hilo_voice_kind_of(const char *path)
         {"/webhooks/twilio/voice/recording", HILO_VOICE_RECORDING},
         {"/webhooks/twilio/voice/transcription", HILO_VOICE_TRANSCRIPTION},
         {"/webhooks/twilio/voice/status", HILO_VOICE_STATUS},
+        {"/webhooks/twilio/voice/csat", HILO_VOICE_CSAT},
     };
     for (size_t i = 0; path && i < HILO_ARRAY_LEN(kinds); i++)
         if (strcmp(path, kinds[i].path) == 0)

@@ -146,6 +146,16 @@ export async function startFakeProvider({
       if (!b.template || typeof b.template.name !== 'string' || !b.template.language || typeof b.template.language.code !== 'string') {
         return reject(400, graphError(100, '(#100) The parameter template[\'name\'] is required.'));
       }
+    } else if (type === 'interactive') {
+      // reply buttons: 1-3, ids up to 256 and titles up to 20 characters, unique
+      const it = b.interactive, bs = it?.action?.buttons;
+      const ok = it && it.type === 'button' && typeof it.body?.text === 'string' && it.body.text.length > 0
+        && [...it.body.text].length <= 1024 && Array.isArray(bs) && bs.length >= 1 && bs.length <= 3
+        && bs.every((x) => x.type === 'reply' && typeof x.reply?.id === 'string' && x.reply.id.length > 0
+          && x.reply.id.length <= 256 && typeof x.reply?.title === 'string' && x.reply.title.length > 0
+          && [...x.reply.title].length <= 20)
+        && new Set(bs.map((x) => x.reply.id)).size === bs.length;
+      if (!ok) return reject(400, graphError(100, '(#100) Invalid parameter: interactive'));
     } else {
       return reject(400, graphError(100, `(#100) Param type must be one of {TEXT, TEMPLATE}, got ${type}`));
     }
