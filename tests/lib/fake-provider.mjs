@@ -169,7 +169,7 @@ export async function startFakeProvider({
     r.providerId = id;
     if (mode?.kind === 'silent') { f.whatsapp.push(r); notify(); f.hung.push(res); return; }
     if (mode?.kind === 'noid') {
-      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
+      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
       f.whatsapp.push(r); notify(); return;
     }
     reply(res, r, 200, {
