@@ -131,7 +131,13 @@ export async function startFakeProvider({
     if (!b || typeof b !== 'object' || b.messaging_product !== 'whatsapp') {
       return reject(400, graphError(100, '(#100) The parameter messaging_product is required.'));
     }
-    if (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to)) {
+    // a business-scoped user id (BSUID) goes in "recipient" when "to" (a
+    // phone number, which would take precedence) is absent
+    const bsuidOnly = b.to === undefined && typeof b.recipient === 'string';
+    if (bsuidOnly && !/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,64}$/.test(b.recipient)) {
+      return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: recipient' } }));
+    }
+    if (!bsuidOnly && (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to))) {
       return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: to' } }));
     }
     const type = b.type ?? 'text';
@@ -173,12 +179,12 @@ export async function startFakeProvider({
     r.providerId = id;
     if (mode?.kind === 'silent') { f.whatsapp.push(r); notify(); f.hung.push(res); return; }
     if (mode?.kind === 'noid') {
-      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
+      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
       f.whatsapp.push(r); notify(); return;
     }
     reply(res, r, 200, {
       messaging_product: 'whatsapp',
-      contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }],
+      contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }],
       messages: [{ id }],
     });
     f.whatsapp.push(r); notify();
