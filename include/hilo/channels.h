@@ -55,6 +55,9 @@ struct hilo_inbound {
     char *in_reply_to; /* email only: In-Reply-To header, or "" */
     char *references;  /* email only: References header, or "" */
     int64_t ts_ms;     /* provider timestamp in ms, 0 if none */
+    char *user_id;     /* WhatsApp Cloud: the sender's business-scoped user id
+                        * (BSUID, "US.13491208655302741918"), or "". When the
+                        * webhook has no phone number, from is this id. */
 };
 
 /* Status update of an outbound message. */
@@ -132,11 +135,17 @@ int hilo_whatsapp_verify_signature(const char *app_secret, const char *body, siz
  * 1..128 characters of [A-Za-z0-9._-] (Meta sends digits; refusing anything
  * else keeps the echo from being used for reflected content). */
 char *hilo_whatsapp_verify_handshake(const char *verify_token, const char *query);
+/* Is s a WhatsApp business-scoped user id (BSUID): a country code, a dot,
+ * then letters, digits and dots ("US.1349...", "US.ENT.1181...")? A phone
+ * number never is. */
+int hilo_whatsapp_is_bsuid(const char *s);
 /* Parses one webhook POST. Appends inbound messages to *msgs and status
  * updates to *statuses in payload order (both lists start NULL or existing;
  * the caller frees them, also after -1). Several entries/changes are
  * handled; changes whose field is not "messages" and messages without
- * from/id are skipped. Returns -1 (with a reason in err) when the body is not
+ * id, or with neither a phone (from) nor a BSUID (from_user_id, or the
+ * contact's user_id), are skipped; a BSUID-only sender's from is its BSUID
+ * (user_id says so). Returns -1 (with a reason in err) when the body is not
  * JSON or has no "entry" array. err may be NULL. */
 int hilo_whatsapp_parse(const char *body, size_t len, struct hilo_inbound **msgs,
                         struct hilo_delivery **statuses, char *err, size_t errlen);

@@ -80,6 +80,7 @@ enum hilo_append_op {
                               * message that does not reopen; a ticket that is no
                               * longer resolved refuses it (not_resolved) */
     HILO_APPEND_SURVEY,      /* the satisfaction question (system): no status change */
+    HILO_APPEND_CSAT,        /* a score outside a message (a call's keypress; field csat) */
 };
 /* "message", "reply", ... -> op, or -1. */
 int hilo_append_op_parse(const char *name);

@@ -29,6 +29,10 @@ int hilo_survey_check(const unsigned char *key, size_t key_len, const char *ref,
  * (WhatsApp body), "digits" (SMS, WhatsApp without buttons), "email" (then
  * links holds the five answer URLs, one per line, 1 first). */
 void hilo_survey_text(const char *lang, const char *kind, const char *links, char *out, size_t n);
+/* At the end of a call: the thanks and the keypress question; the answer's
+ * thanks. */
+const char *hilo_survey_voice_prompt(const char *lang);
+const char *hilo_survey_voice_thanks(const char *lang);
 /* The WhatsApp reply buttons in lang, as JSON (at most 3: 5, 3, 1). */
 const char *hilo_survey_buttons(const char *lang);
 

@@ -140,6 +140,66 @@ static json_t *sla_report(json_t *const *items, size_t n, uint64_t from, uint64_
     return out;
 }
 
+/* ---- satisfaction ----------------------------------------------------------- */
+
+static void csat_add(json_t *cell, int score)
+{
+    json_int_t count = json_integer_value(json_object_get(cell, "count")) + 1;
+    json_int_t sum = json_integer_value(json_object_get(cell, "_sum")) + score;
+    json_object_set_new(cell, "count", json_integer(count));
+    json_object_set_new(cell, "_sum", json_integer(sum));
+    json_object_set_new(cell, "average", json_real((double)sum / (double)count));
+}
+
+static json_t *csat_group(json_t *groups, const char *name)
+{
+    json_t *g = json_object_get(groups, name);
+    if (!g) {
+        g = json_pack("{s:i, s:n}", "count", 0, "average");
+        json_object_set_new(groups, name, g);
+    }
+    return g;
+}
+
+static void csat_strip(json_t *groups)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(groups, k, v) json_object_del(v, "_sum");
+}
+
+/* {count, average, scores {"1".."5"}, by_channel, by_team}: the tickets'
+ * satisfaction scores (field csat). */
+static json_t *csat_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
+{
+    json_t *out = json_pack("{s:i, s:n, s:{s:i, s:i, s:i, s:i, s:i}}", "count", 0, "average",
+                            "scores", "1", 0, "2", 0, "3", 0, "4", 0, "5", 0);
+    json_t *chans = json_object(), *teams = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = items[i];
+        if (!t)
+            continue;
+        uint64_t created = num_field(t, "created_at");
+        int score = (int)num_field(t, "csat");
+        if (created < from || created >= to || score < 1 || score > 5)
+            continue;
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        const char *team = json_string_value(json_object_get(t, "team"));
+        char k[2] = {(char)('0' + score), 0};
+        json_t *sc = json_object_get(out, "scores");
+        json_object_set_new(sc, k, json_integer(json_integer_value(json_object_get(sc, k)) + 1));
+        csat_add(out, score);
+        csat_add(csat_group(chans, ch && *ch ? ch : "unknown"), score);
+        csat_add(csat_group(teams, team && *team ? team : "default"), score);
+    }
+    json_object_del(out, "_sum");
+    csat_strip(chans);
+    csat_strip(teams);
+    json_object_set_new(out, "by_channel", chans);
+    json_object_set_new(out, "by_team", teams);
+    return out;
+}
+
 json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
 {
     uint64_t *fr = calloc(n + 1, sizeof *fr), *rs = calloc(n + 1, sizeof *rs);
@@ -250,6 +310,7 @@ json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t
     json_object_set_new(out, "status", json_incref(status));
     json_object_set_new(out, "daily", daily);
     json_object_set_new(out, "sla", sla_report(items, n, from, to));
+    json_object_set_new(out, "csat", csat_report(items, n, from, to));
 out:
     free(keys);
     json_decref(days);

@@ -647,7 +647,8 @@ static const char *const messaging_hooks[] = {"/webhooks/twilio/messaging", "/we
 static const char *const voice_hooks[] = {"/webhooks/twilio/voice", "/webhooks/twilio/voice/gather",
                                           "/webhooks/twilio/voice/recording",
                                           "/webhooks/twilio/voice/transcription",
-                                          "/webhooks/twilio/voice/status", NULL};
+                                          "/webhooks/twilio/voice/status",
+                                          "/webhooks/twilio/voice/csat", NULL};
 
 const struct hilo_channel_ops hilo_channel_sms_twilio = {
     .channel = "sms",

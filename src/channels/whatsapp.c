@@ -187,33 +187,61 @@ static int describe(const char *type, json_t *msg, json_t *extra, struct hilo_bu
     return r ? -1 : 0;
 }
 
-static const char *profile_name(json_t *contacts, const char *wa_from)
+static int is_alpha(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int hilo_whatsapp_is_bsuid(const char *s)
+{
+    /* "US.13491208655302741918", a parent's "US.ENT.11815799212886844830" */
+    size_t n = s ? strlen(s) : 0;
+    if (n < 4 || n > 128 || !is_alpha((unsigned char)s[0]) || !strchr(s, '.'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
+            return 0;
+    }
+    return 1;
+}
+
+/* The contact of the sender: the one whose wa_id is from or whose user_id
+ * (BSUID) is the message's from_user_id; with a single contact, that one. */
+static json_t *sender_contact(json_t *contacts, const char *wa_from, const char *uid)
 {
     json_t *c;
     size_t i;
     json_array_foreach(contacts, i, c) {
-        const char *wa = hc_json_str(c, "wa_id");
-        if (wa && strcmp(wa, wa_from) == 0)
-            return hc_json_str(json_object_get(c, "profile"), "name");
+        const char *wa = hc_json_str(c, "wa_id"), *u = hc_json_str(c, "user_id");
+        if ((wa && wa_from && strcmp(wa, wa_from) == 0) || (u && uid && strcmp(u, uid) == 0))
+            return c;
     }
     /* wa_id may differ from "from" (e.g. Brazil/Mexico numbers); with a
      * single contact it is still the sender. */
-    if (json_array_size(contacts) == 1)
-        return hc_json_str(json_object_get(json_array_get(contacts, 0), "profile"), "name");
-    return NULL;
+    return json_array_size(contacts) == 1 ? json_array_get(contacts, 0) : NULL;
 }
 
 static int add_message(json_t *msg, json_t *value, struct hilo_inbound **msgs)
 {
     const char *from = hc_json_str(msg, "from"), *id = hc_json_str(msg, "id");
-    const char *type = hc_json_str(msg, "type");
-    json_t *metadata = json_object_get(value, "metadata"), *extra = NULL;
+    const char *type = hc_json_str(msg, "type"), *uid = hc_json_str(msg, "from_user_id");
+    json_t *metadata = json_object_get(value, "metadata"), *extra = NULL, *contact;
     struct hilo_inbound *m = NULL;
     struct hilo_buf text;
     int ret = -1;
 
     hilo_buf_init(&text, HC_MAX_OUT);
-    if (!from || !*from || !id || !*id)
+    if (from && !*from)
+        from = NULL;
+    /* since 2026 the phone number may be absent (a user with a username):
+     * the business-scoped user id (BSUID) names the sender then */
+    contact = sender_contact(json_object_get(value, "contacts"), from, uid);
+    if (!uid || !*uid)
+        uid = hc_json_str(contact, "user_id");
+    if (uid && !hilo_whatsapp_is_bsuid(uid))
+        uid = NULL; /* not an id Meta gives: never an identity */
+    if ((!from && !uid) || !id || !*id)
         return 0; /* not a message we can attribute or dedupe: skip */
     if (!type || !*type)
         type = "unsupported";
@@ -221,11 +249,11 @@ static int add_message(json_t *msg, json_t *value, struct hilo_inbound **msgs)
         goto fail;
     if (hc_set(&m->channel, "whatsapp") || hc_set(&m->provider, "whatsapp") ||
         hc_set(&m->provider_id, id) || hc_set(&m->type, type) ||
-        hc_set(&m->from_name, profile_name(json_object_get(value, "contacts"), from)) ||
-        hc_set(&m->to, hc_json_str(metadata, "display_phone_number")))
+        hc_set(&m->from_name, hc_json_str(json_object_get(contact, "profile"), "name")) ||
+        hc_set(&m->to, hc_json_str(metadata, "display_phone_number")) || hc_set(&m->user_id, uid))
         goto fail;
     free(m->from);
-    if (!(m->from = hc_phone_e164(from)))
+    if (!(m->from = from ? hc_phone_e164(from) : strdup(uid)))
         goto fail;
     m->ts_ms = ts_ms_of(json_object_get(msg, "timestamp"));
     if (describe(type, msg, extra, &text) < 0)
@@ -352,7 +380,9 @@ static json_t *base_message(const char *to, const char *type)
         return NULL;
     if (json_object_set_new(o, "messaging_product", json_string("whatsapp")) ||
         json_object_set_new(o, "recipient_type", json_string("individual")) ||
-        json_object_set_new(o, "to", json_string(to)) ||
+        /* a BSUID goes in "recipient" (Meta: "to" is a phone number and
+         * would take precedence) */
+        json_object_set_new(o, hilo_whatsapp_is_bsuid(to) ? "recipient" : "to", json_string(to)) ||
         json_object_set_new(o, "type", json_string(type))) {
         json_decref(o);
         return NULL;
@@ -546,9 +576,9 @@ static int cloud_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs
 static int cloud_build_send(const struct hilo_config *c, const struct hilo_channel_msg *m,
                             struct hilo_channel_req *req)
 {
-    char e164[64];
+    char e164[160];
     const char *to = m->to ? m->to : "";
-    snprintf(e164, sizeof e164, "%s%s", to[0] == '+' ? "" : "+", to);
+    snprintf(e164, sizeof e164, "%s%s", to[0] == '+' || hilo_whatsapp_is_bsuid(to) ? "" : "+", to);
     req->method = "POST";
     snprintf(req->url, sizeof req->url, "%s/%s/messages", c->whatsapp_api_base,
              c->whatsapp_phone_number_id);

@@ -132,8 +132,8 @@ static const struct opt opts[] = {
     {"outbox_backoff_ms", I(outbox_backoff_ms), "1000", 10, 600000, 0,
      "First retry delay; doubles each attempt (±20 % jitter, at most 5 minutes)."},
     {"media_max_bytes", I(media_max_bytes), "16777216", 65536, 104857600, 0,
-     "Largest provider media file Hilo passes through /api/v1/media (bytes; held in memory "
-     "while it is served; WhatsApp allows documents up to 100 MB)."},
+     "Largest provider media file Hilo passes through /api/v1/media (bytes; streamed, so "
+     "it costs no memory; WhatsApp allows documents up to 100 MB)."},
     {"http_timeout_ms", I(http_timeout_ms), "10000", 100, 120000, 0,
      "Timeout of one request to a provider."},
     {"webhook_url", S(webhook_url), "", 0, 0, 0,
@@ -201,8 +201,8 @@ static const struct opt opts[] = {
     {"sla_warning_minutes", I(sla_warning_minutes), "15", 0, 525600, 0,
      "Agents are warned this many minutes before an SLA due time; 0: no warning."},
     {"survey_secret", S(survey_secret), "", 0, 0, 1,
-     "Secret that signs the one-click satisfaction links in emails (HMAC-SHA256); "
-     "empty: a random one per start, so links stop working after a restart."},
+     "Secret that signs the one-click satisfaction links in emails (HMAC-SHA256), shared by "
+     "every instance; required when survey, smtp_url and public_url are set."},
     {"survey_link_hours", I(survey_link_hours), "168", 1, 8760, 0,
      "Hours a satisfaction link in an email works."},
     {"survey", I(survey), "0", 0, 1, 0,
@@ -576,6 +576,13 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
     }
     if (strcmp(c->default_locale, "es") != 0 && strcmp(c->default_locale, "en") != 0) {
         snprintf(err, errlen, "option default_locale: must be es or en");
+        return -1;
+    }
+    if (c->survey && c->public_url[0] && c->smtp_url[0] && !c->survey_secret[0]) {
+        /* a per-process random key would make links from one instance fail
+         * on the others and after every restart */
+        snprintf(err, errlen, "option survey_secret: needed with survey, smtp_url and public_url "
+                 "(it signs the one-click links in emails; every instance must share it)");
         return -1;
     }
     if (c->webhook_url[0] && !c->webhook_secret[0]) {

@@ -13,6 +13,7 @@
 #include "hilo/config.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
+#include "hilo/outbound_route.h"
 #include "hilo/reach.h"
 #include "hilo/store_records.h"
 #include "hilo/store_route.h"
@@ -39,7 +40,7 @@ void hilo_reach_nudge_arm(struct hilo_server *s, const char *number)
 struct nudge_op {
     struct hilo_server *s;
     char member[100];
-    char number[64];
+    char number[100];
     char ref[HILO_REF_MAX];
     json_t *entry, *route;
     char *delivery;
@@ -159,7 +160,11 @@ void hilo_reach_fire_nudge(struct hilo_server *s, const char *member)
         nudge_free(op, 1);
         return;
     }
-    snprintf(ident, sizeof ident, "phone:%s", op->number);
+    /* the number, or a WhatsApp user known by its BSUID ("bsuid:...") */
+    if (hilo_route_identity("whatsapp", op->number, ident, sizeof ident) < 0) {
+        nudge_free(op, 1);
+        return;
+    }
     if (hilo_store_ident_get(s->redis, ident, ident_cb, op) < 0)
         nudge_free(op, 0);
 }

@@ -10,6 +10,7 @@
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/sla.h"
 #include "hilo/reach.h"
 #include "hilo/store_index.h"
 

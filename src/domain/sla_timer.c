@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/redis.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/server.h"

@@ -14,6 +14,7 @@
 #include "hilo/http.h"
 #include "hilo/log.h"
 #include "hilo/outbound_route.h"
+#include "hilo/route_plan.h"
 #include "hilo/server.h"
 #include "hilo/store_records.h"
 #include "hilo/tickets.h"
@@ -61,6 +62,21 @@ void hilo_survey_text(const char *lang, const char *kind, const char *links, cha
         snprintf(out, n, "%s", es ? "¿Qué tal te atendimos? Responde con un número del 1 (mal) "
                                     "al 5 (genial)."
                                   : "How did we do? Reply with a number from 1 (bad) to 5 (great).");
+}
+
+const char *hilo_survey_voice_prompt(const char *lang)
+{
+    return lang && strcmp(lang, "es") == 0
+               ? "Gracias, hemos recibido tu mensaje. Antes de colgar, valora esta llamada: "
+                 "pulsa del 1 al 5; 5 es la mejor nota."
+               : "Thank you, we have your message. Before you hang up, please rate this call: "
+                 "press 1 to 5; 5 is best.";
+}
+
+const char *hilo_survey_voice_thanks(const char *lang)
+{
+    return lang && strcmp(lang, "es") == 0 ? "¡Gracias por tu valoración! Hasta pronto."
+                                           : "Thank you for your rating! Goodbye.";
 }
 
 const char *hilo_survey_buttons(const char *lang)
@@ -115,8 +131,10 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
                            ? f[HILO_OUTBOX_NFIELDS - 1]
                            : cfg->default_locale;
     struct hilo_route_choice ch;
-    char text[2048], links[1600] = "", key[160];
+    char text[2048], links[1600] = "", key[160], cid[40];
     const char *kind = "web", *skipped = NULL, *buttons = NULL;
+    struct hilo_wa_template tpl;
+    int templated = 0;
     json_t *entry = NULL;
     char *delivery = NULL;
 
@@ -124,9 +142,18 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
         ch.channel = NULL; /* cannot reach them elsewhere: ask on the web */
     if (ch.channel && strcmp(ch.channel, "whatsapp") == 0) {
         uint64_t in = f[SF_WA_IN] ? strtoull(f[SF_WA_IN], NULL, 10) : 0;
-        if (!in || in + WINDOW_MS <= hilo_now_ms())
-            skipped = "whatsapp_window_closed"; /* free-form messages fail outside it */
         kind = strcmp(ch.via, "cloud") == 0 ? "buttons" : "digits";
+        if (!in || in + WINDOW_MS <= hilo_now_ms()) {
+            /* free-form messages fail outside it: the approved survey
+             * template (--wa-template-survey, Cloud API) or nothing */
+            if (strcmp(ch.via, "cloud") == 0 &&
+                hilo_route_template_parse(hilo_route_template_spec(cfg, "survey"), &tpl) == 0) {
+                templated = 1;
+                kind = "template";
+            } else {
+                skipped = "whatsapp_window_closed";
+            }
+        }
         if (strcmp(kind, "buttons") == 0)
             buttons = hilo_survey_buttons(lang);
     } else if (ch.channel && strcmp(ch.channel, "email") == 0) {
@@ -152,12 +179,27 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
         kind = "digits"; /* SMS (and calls, which the route sends by SMS) */
     }
     hilo_survey_text(lang, kind, links, text, sizeof text);
-    snprintf(key, sizeof key, "s:survey:%s:%" PRIu64, ref, hilo_now_ms());
+    /* the outbox finds the event by its dedupe key (a client id is needed) */
+    snprintf(cid, sizeof cid, "survey-%" PRIu64, hilo_now_ms());
+    snprintf(key, sizeof key, "s:%s:%s", ref, cid);
     if (ch.channel && !skipped) {
         if (hilo_route_entry(cfg, ch.channel, f, ref, key, text, &entry, &delivery) < 0 || !entry)
             skipped = "no_route";
         else if (buttons)
             json_object_set_new(entry, "buttons", json_string(buttons));
+        else if (templated) {
+            json_t *pa = json_array();
+            for (int i = 0; i < tpl.nparams; i++)
+                json_array_append_new(pa, json_string(strcmp(tpl.params[i], "ref") == 0 ? ref
+                                                      : strcmp(tpl.params[i], "text") == 0 ? text
+                                                                                            : ""));
+            char *ps = json_dumps(pa, JSON_COMPACT);
+            json_decref(pa);
+            json_object_set_new(entry, "tpl", json_string(tpl.name));
+            json_object_set_new(entry, "tpl_lang", json_string(tpl.lang));
+            json_object_set_new(entry, "tpl_params", json_string(ps ? ps : "[]"));
+            free(ps);
+        }
     }
     json_t *x = json_pack("{s:{s:s, s:s, s:i}}", "survey", "channel", ch.channel ? ch.channel : "web",
                           "kind", kind, "scale", 5);
@@ -167,7 +209,8 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
     json_decref(x);
     struct hilo_ticket_append req = {
         .ref = ref, .op = HILO_APPEND_SURVEY, .channel = ch.channel ? ch.channel : "web",
-        .role = "system", .author_name = "Hilo", .text = text, .dedupe = key, .extra = extra,
+        .role = "system", .author_name = "Hilo", .text = text, .dedupe = key, .client_id = cid,
+        .extra = extra,
         .delivery = skipped ? NULL : delivery, .entry = skipped ? NULL : entry};
     if (hilo_tickets_append_now(s, &req, asked_cb, NULL) < 0)
         hilo_warn("survey on %s: not sent", ref);

@@ -44,6 +44,8 @@ struct in_op {
     const char *provider; /* of the statuses: the row's provider name */
     /* per message */
     char identity[300];
+    char identity2[300]; /* "bsuid:..." beside a phone identity, or "" (linked
+                          * only when nobody else holds it) */
     char cid[40];  /* the sender's customer, if known */
     char ref[HILO_REF_MAX];
     char tcust[40]; /* the target ticket's customer */

@@ -175,7 +175,7 @@ static void sender(struct in_op *op, const struct hilo_inbound *m, const char *c
     *out = (struct hilo_ticket_customer){
         .id = cust, .name = m->from_name,
         .email = o && o->identity && strcmp(o->identity, "email") == 0 ? m->from : "",
-        .locale = "", .identities = {op->identity},
+        .locale = "", .identities = {op->identity, op->identity2[0] ? op->identity2 : NULL},
     };
 }
 
@@ -391,8 +391,8 @@ static void step_cb(redisReply *reply, void *data)
         return;
     }
     switch (op->step) {
-    case IN_STEP_SEEN: /* [seen, ident, msgid, hold, blocked] */
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5) {
+    case IN_STEP_SEEN: /* [seen, ident, msgid, hold, blocked (, ident2, blocked2)] */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (op->identity2[0] ? 7u : 5u)) {
             in_fail(op, -HILO_EINTERNAL);
             return;
         }
@@ -402,7 +402,8 @@ static void step_cb(redisReply *reply, void *data)
             next_message(op);
             return;
         }
-        if (reply->element[4]->type == REDIS_REPLY_STRING) { /* a blocked identity */
+        if (reply->element[4]->type == REDIS_REPLY_STRING ||
+            (op->identity2[0] && reply->element[6]->type == REDIS_REPLY_STRING)) { /* a blocked identity */
             if (in_blocked_store(op, seen_cb) < 0)
                 in_fail(op, -HILO_EUNAVAIL);
             return;
@@ -410,6 +411,15 @@ static void step_cb(redisReply *reply, void *data)
         op->cid[0] = op->hold[0] = op->msgid_ref[0] = '\0';
         if (reply->element[1]->type == REDIS_REPLY_STRING)
             snprintf(op->cid, sizeof op->cid, "%s", reply->element[1]->str);
+        if (op->identity2[0] && reply->element[5]->type == REDIS_REPLY_STRING) {
+            /* the provider says the phone and the BSUID are one sender: a
+             * new phone joins the BSUID's customer; a BSUID another
+             * customer holds is left where it is (never moved) */
+            if (!op->cid[0])
+                snprintf(op->cid, sizeof op->cid, "%s", reply->element[5]->str);
+            else if (strcmp(op->cid, reply->element[5]->str) != 0)
+                op->identity2[0] = '\0';
+        }
         if (reply->element[2]->type == REDIS_REPLY_STRING &&
             hilo_ref_normalize(reply->element[2]->str, ref) == 0)
             snprintf(op->msgid_ref, sizeof op->msgid_ref, "%s", ref);
@@ -478,7 +488,8 @@ void in_start_message(struct in_op *op)
     struct hilo_tx tx;
 
     if (hilo_inbound_fill_text(m) < 0 ||
-        hilo_inbound_identity(m, op->identity, sizeof op->identity) < 0) {
+        hilo_inbound_identity(m, op->identity, sizeof op->identity) < 0 ||
+        hilo_inbound_identity2(m, op->identity2, sizeof op->identity2) < 0) {
         in_fail(op, -HILO_EINTERNAL);
         return;
     }
@@ -493,6 +504,10 @@ void in_start_message(struct in_op *op)
     hilo_tx_msgid_get(&tx, reply_id[0] ? reply_id : "-");
     hilo_tx_hold_by_get(&tx, op->identity);
     hilo_tx_blocked_get(&tx, op->identity);
+    if (op->identity2[0]) { /* [+ the BSUID's customer, its block] */
+        hilo_tx_ident_get(&tx, op->identity2);
+        hilo_tx_blocked_get(&tx, op->identity2);
+    }
     if (hilo_tx_commit(&tx, step_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

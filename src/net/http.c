@@ -58,7 +58,11 @@ int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned fl
     return hilo_router_set_flags(&n->routes, prefix, flags);
 }
 
-void hilo_net_drain(struct hilo_net *n) { n->draining = 1; }
+void hilo_net_drain(struct hilo_net *n)
+{
+    n->draining = 1;
+    hilo_net_streams_abort(n);
+}
 
 /* ---- responses ---- */
 
@@ -71,6 +75,7 @@ static void req_unref(struct hilo_http *r)
     for (int i = 0; i < 4; i++)
         free(r->hdr[i]);
     hilo_buf_deinit(&r->body);
+    hilo_net_stream_free(r);
     free(r->cookie);
     free(r->resp);
     free(r);
@@ -577,6 +582,8 @@ int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return 0;
         return r ? dispatch(r) : -1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (r && r->stream)
+            return hilo_net_stream_writeable(r);
         if (!r || !r->ready)
             return 0;
         return write_response(r);
@@ -585,6 +592,7 @@ int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
         if (r) {
             r->wsi = NULL;
             pss->req = NULL;
+            hilo_net_stream_gone(r);
             req_unref(r);
         }
         return 0;

@@ -38,7 +38,19 @@ struct hilo_http {
     int close_after; /* the body was refused unread: close the connection */
     int fail;        /* a handler could not answer: drop the connection */
     int secure;      /* came over TLS, here or at a trusted proxy (hilo_net_wsi_secure) */
+    struct hilo_http_stream *stream; /* a streamed response (stream.c), or NULL */
 };
+
+/* ---- stream.c: streamed responses ---- */
+
+struct hilo_http_stream;
+/* LWS_CALLBACK_HTTP_WRITEABLE of a streamed response; -1 closes. */
+int hilo_net_stream_writeable(struct hilo_http *r);
+/* The client went away (r->wsi is NULL now): a waiting producer hears it. */
+void hilo_net_stream_gone(struct hilo_http *r);
+void hilo_net_stream_free(struct hilo_http *r);
+/* Fails every stream in progress (shutdown). */
+void hilo_net_streams_abort(struct hilo_net *n);
 
 /* ---- router.c: the route table (pure; unit-tested) ---- */
 
@@ -138,6 +150,7 @@ struct hilo_net {
     void *ssl_ctx;
     struct lws_protocol_vhost_options hsts;
     char hsts_value[32];
+    struct hilo_http_stream *streams; /* streamed responses in progress (stream.c) */
 };
 
 /* The client address of wsi's request (see hilo_net_client_ip). */

@@ -211,14 +211,20 @@ static void wa_eval(const struct hilo_config *c, const struct hilo_route_in *in,
     p->wa_left_ms = in->wa_last_in_ms ? (int64_t)(in->wa_last_in_ms + HILO_WA_WINDOW_MS) -
                                             (int64_t)in->now_ms
                                       : -(int64_t)HILO_WA_WINDOW_MS;
-    int u = usable(in, "phone", num);
+    int bsuid = hilo_whatsapp_is_bsuid(num);
+    int u = usable(in, bsuid ? "bsuid" : "phone", num);
     if (u <= 0) {
-        note(p, u < 0 ? "whatsapp number blocked" : "whatsapp number unproven");
+        note(p, u < 0 ? "whatsapp %s blocked" : "whatsapp %s unproven", bsuid ? "user id" : "number");
         return;
     }
     w->ops = hilo_channel_pick(c, "whatsapp", fld(in, F_VIA));
     if (!w->ops) {
         note(p, "whatsapp not configured");
+        return;
+    }
+    if (bsuid && strcmp(w->ops->provider, "whatsapp") != 0) {
+        /* only Meta's Cloud API sends to a business-scoped user id */
+        note(p, "whatsapp user id needs the cloud api (%s cannot send to it)", w->ops->via);
         return;
     }
     w->ok = 1;

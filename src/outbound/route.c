@@ -70,8 +70,8 @@ int hilo_route_decide(const struct hilo_config *c, const char *want,
     /* a text reaches any phone number the customer wrote or called from */
     if (!*to && strcmp(ch, "sms") == 0)
         to = field_at(fields, F_VOICE);
-    if (!*to && strcmp(ch, "sms") == 0)
-        to = field_at(fields, F_WA);
+    if (!*to && strcmp(ch, "sms") == 0 && !hilo_whatsapp_is_bsuid(field_at(fields, F_WA)))
+        to = field_at(fields, F_WA); /* a number, never a WhatsApp user id */
     ops = hilo_channel_pick(c, ch, field_at(fields, F_VIA));
     if (!*to || !ops)
         return asked ? -HILO_EBADSTATE : 0;
@@ -85,7 +85,10 @@ int hilo_route_decide(const struct hilo_config *c, const char *want,
 int hilo_route_identity(const char *ch, const char *to, char *out, size_t n)
 {
     const struct hilo_channel_ops *o = hilo_channel_find(ch, NULL);
-    int k = snprintf(out, n, "%s:%s", o && o->identity ? o->identity : "phone", to ? to : "");
+    const char *kind = o && o->identity ? o->identity : "phone";
+    if (ch && strcmp(ch, "whatsapp") == 0 && hilo_whatsapp_is_bsuid(to))
+        kind = "bsuid"; /* a WhatsApp user known by its business-scoped id */
+    int k = snprintf(out, n, "%s:%s", kind, to ? to : "");
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 

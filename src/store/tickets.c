@@ -95,6 +95,7 @@ static const char *const append_ops[] = {
     [HILO_APPEND_CALL] = "call",       [HILO_APPEND_VOICEMAIL] = "voicemail",
     [HILO_APPEND_THANKS] = "thanks",
     [HILO_APPEND_SURVEY] = "survey",
+    [HILO_APPEND_CSAT] = "csat",
 };
 
 int hilo_append_op_parse(const char *name)

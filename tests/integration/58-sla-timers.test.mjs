@@ -173,3 +173,33 @@ test('per-team hours and holidays, edited by admins over REST, set the due time'
   assert.equal(r.status, 204, r.body);
   await Promise.all([a.close(), one.c.close(), two.c.close()]);
 }));
+
+test('without targets in the options, settings stored over REST turn the clocks on', withLogs(async () => {
+  const r2 = await startRedis();
+  const h2 = await startHilo({ redisUrl: r2.url, args: ['--test-clock', '1'] });
+  const rootPw = await addAgent(h2, 'root', { admin: true });
+  const ck = await loginCookie(h2, 'root', rootPw);
+  const f2 = async (ref, f) => Number(await r2.cli('HGET', `hilo:{t:${ref}}:tk`, f) || 0);
+  const open = async (text) => {
+    const c = await customer(h2, { locale: 'en' });
+    c.send({ type: 'message', client_id: 'm-1', text });
+    const ref = (await c.next('ack')).ticket;
+    await c.close();
+    return ref;
+  };
+  const before = await open('No SLA yet');
+  await sleep(1500);
+  assert.equal(await f2(before, 'sla_fr_due'), 0, 'no targets: no clocks');
+  assert.equal(await r2.cli('ZCARD', 'hilo:timers'), '0', 'and no timers');
+  const r = await httpGet(h2.url + '/api/v1/sla/teams/default', {
+    method: 'PUT', headers: { cookie: ck, 'content-type': 'application/json' },
+    body: JSON.stringify({ first_response_minutes: 30 }),
+  });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.team, 'default');
+  assert.equal(r.json.first_response_minutes, 30);
+  const ref = await open('Now with an SLA');
+  await until('due time from the stored default team', async () => (await f2(ref, 'sla_fr_due')) > 0);
+  assert.equal((await f2(ref, 'sla_fr_due')) - (await f2(ref, 'sla_start')), 30 * MIN);
+  await h2.stop();
+}));

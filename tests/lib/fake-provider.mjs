@@ -131,7 +131,13 @@ export async function startFakeProvider({
     if (!b || typeof b !== 'object' || b.messaging_product !== 'whatsapp') {
       return reject(400, graphError(100, '(#100) The parameter messaging_product is required.'));
     }
-    if (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to)) {
+    // a business-scoped user id (BSUID) goes in "recipient" when "to" (a
+    // phone number, which would take precedence) is absent
+    const bsuidOnly = b.to === undefined && typeof b.recipient === 'string';
+    if (bsuidOnly && !/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,64}$/.test(b.recipient)) {
+      return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: recipient' } }));
+    }
+    if (!bsuidOnly && (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to))) {
       return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: to' } }));
     }
     const type = b.type ?? 'text';
@@ -146,6 +152,16 @@ export async function startFakeProvider({
       if (!b.template || typeof b.template.name !== 'string' || !b.template.language || typeof b.template.language.code !== 'string') {
         return reject(400, graphError(100, '(#100) The parameter template[\'name\'] is required.'));
       }
+    } else if (type === 'interactive') {
+      // reply buttons: 1-3, ids up to 256 and titles up to 20 characters, unique
+      const it = b.interactive, bs = it?.action?.buttons;
+      const ok = it && it.type === 'button' && typeof it.body?.text === 'string' && it.body.text.length > 0
+        && [...it.body.text].length <= 1024 && Array.isArray(bs) && bs.length >= 1 && bs.length <= 3
+        && bs.every((x) => x.type === 'reply' && typeof x.reply?.id === 'string' && x.reply.id.length > 0
+          && x.reply.id.length <= 256 && typeof x.reply?.title === 'string' && x.reply.title.length > 0
+          && [...x.reply.title].length <= 20)
+        && new Set(bs.map((x) => x.reply.id)).size === bs.length;
+      if (!ok) return reject(400, graphError(100, '(#100) Invalid parameter: interactive'));
     } else {
       return reject(400, graphError(100, `(#100) Param type must be one of {TEXT, TEMPLATE}, got ${type}`));
     }
@@ -163,12 +179,12 @@ export async function startFakeProvider({
     r.providerId = id;
     if (mode?.kind === 'silent') { f.whatsapp.push(r); notify(); f.hung.push(res); return; }
     if (mode?.kind === 'noid') {
-      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
+      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
       f.whatsapp.push(r); notify(); return;
     }
     reply(res, r, 200, {
       messaging_product: 'whatsapp',
-      contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }],
+      contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }],
       messages: [{ id }],
     });
     f.whatsapp.push(r); notify();

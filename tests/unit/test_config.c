@@ -131,6 +131,36 @@ static void validate_tls_options(void **state)
     hilo_config_deinit(&c);
 }
 
+/* Email survey links must verify on every instance and after restarts: a
+ * shared survey_secret is required once they can be sent. */
+static void survey_links_need_a_shared_secret(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    int argi = 1;
+    char *no[] = {"hilo", "--survey", "1", "--smtp-url", "smtps://mail.example",
+                  "--public-url", "https://x.example", NULL};
+    char *yes[] = {"hilo", "--survey", "1", "--smtp-url", "smtps://mail.example",
+                   "--public-url", "https://x.example", "--survey-secret", "s", NULL};
+    char *noemail[] = {"hilo", "--survey", "1", "--public-url", "https://x.example", NULL};
+    (void)state;
+    hilo_config_init(&c);
+    assert_int_equal(hilo_config_load(&c, NULL, 7, no, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "survey_secret"));
+    hilo_config_deinit(&c);
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 9, yes, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    hilo_config_deinit(&c);
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 5, noemail, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    hilo_config_deinit(&c);
+}
+
 static void markdown_lists_every_flag(void **state)
 {
     char *text = NULL;
@@ -235,6 +265,7 @@ int main(void)
         cmocka_unit_test(env_then_flags),
         cmocka_unit_test(bad_values_name_the_option),
         cmocka_unit_test(validate_listen_and_level),
+        cmocka_unit_test(survey_links_need_a_shared_secret),
         cmocka_unit_test(markdown_lists_every_flag),
         cmocka_unit_test(validate_tls_options),
     };

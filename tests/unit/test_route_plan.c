@@ -178,6 +178,43 @@ static void proven_email_identity_of_a_web_customer(void **state)
     json_decref(pr);
 }
 
+/* A WhatsApp user known only by its business-scoped user id (BSUID): the
+ * Cloud API sends to it; Twilio's row cannot, and never SMS to it. */
+static void bsuid_goes_by_the_cloud_api_only(void **state)
+{
+    struct hilo_config c = all();
+    static const char *bt[HILO_OUTBOX_NFIELDS] = {
+        "whatsapp", "US.13491208655302741918", "", "", "", "", "", "", "", "es",
+    };
+    json_t *pr = json_pack("{s:{s:s}}", "bsuid:US.13491208655302741918", "how", "provider");
+    struct hilo_route_in in = base(pr, "update");
+    struct hilo_route_plan p;
+    (void)state;
+    in.fields = bt;
+    assert_int_equal(hilo_route_plan(&c, &in, &p), 0);
+    assert_string_equal(p.channel, "whatsapp");
+    assert_string_equal(p.to, "US.13491208655302741918");
+    assert_string_equal(p.via, "cloud");
+    /* the ticket's row is Twilio's: not sent there, and the reason says why */
+    static const char *tw[HILO_OUTBOX_NFIELDS] = {
+        "whatsapp", "US.13491208655302741918", "", "", "", "twilio", "", "", "", "es",
+    };
+    in.fields = tw;
+    assert_int_equal(hilo_route_plan(&c, &in, &p), 0);
+    assert_true(p.channel == NULL || strcmp(p.channel, "whatsapp") != 0);
+    assert_non_null(strstr(p.reason, "whatsapp user id needs the cloud api"));
+    assert_null(strstr(p.to, "US."));
+    /* an unproven BSUID is no route */
+    json_decref(pr);
+    pr = json_object();
+    in.proven = pr;
+    in.fields = bt;
+    assert_int_equal(hilo_route_plan(&c, &in, &p), 0);
+    assert_true(p.channel == NULL || strcmp(p.channel, "whatsapp") != 0);
+    assert_non_null(strstr(p.reason, "whatsapp user id unproven"));
+    json_decref(pr);
+}
+
 static void order_and_templates_parse(void **state)
 {
     enum hilo_route_step st[HILO_ROUTE_MAX_STEPS];
@@ -212,6 +249,7 @@ int main(void)
         cmocka_unit_test(unproven_or_blocked_is_never_a_route),
         cmocka_unit_test(proven_email_identity_of_a_web_customer),
         cmocka_unit_test(order_and_templates_parse),
+        cmocka_unit_test(bsuid_goes_by_the_cloud_api_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

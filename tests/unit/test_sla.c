@@ -9,6 +9,7 @@
 
 #include "hilo/hours.h"
 #include "hilo/sla.h"
+#include "hilo/survey.h"
 
 #define MIN 60000ull
 #define HOUR (60 * MIN)
@@ -197,6 +198,31 @@ static void settings(void **state)
     assert_false(hilo_sla_team_name_ok(""));
 }
 
+static void survey_links(void **state)
+{
+    const unsigned char k[] = "secret";
+    char sig[65], text[600];
+    (void)state;
+    hilo_survey_sign(k, 6, "40718263", 4, 2000, sig);
+    assert_int_equal(strlen(sig), 64);
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 4, 2000, sig, 1999), 0);
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 4, 2000, sig, 2000), 0);
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 4, 2000, sig, 2001), -1); /* expired */
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 5, 2000, sig, 1000), -1); /* other score */
+    assert_int_equal(hilo_survey_check(k, 6, "40718264", 4, 2000, sig, 1000), -1); /* other ticket */
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 4, 2001, sig, 1000), -1); /* other expiry */
+    assert_int_equal(hilo_survey_check((const unsigned char *)"other!", 6, "40718263", 4, 2000, sig,
+                                       1000), -1);
+    assert_int_equal(hilo_survey_check(k, 6, "40718263", 4, 2000, "abc", 1000), -1);
+    hilo_survey_text("es", "digits", NULL, text, sizeof text);
+    assert_non_null(strstr(text, "Responde con un número del 1"));
+    hilo_survey_text("en", "email", "1 http://x/1\n", text, sizeof text);
+    assert_non_null(strstr(text, "http://x/1"));
+    json_t *b = json_loads(hilo_survey_buttons("es"), 0, NULL);
+    assert_int_equal(json_array_size(b), 3); /* WhatsApp allows three reply buttons */
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +231,7 @@ int main(void)
         cmocka_unit_test(team_change),
         cmocka_unit_test(settings),
         cmocka_unit_test(no_targets_no_write),
+        cmocka_unit_test(survey_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

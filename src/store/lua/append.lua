@@ -1,5 +1,5 @@
 -- KEYS tk ev dd dl ia(the active index)
--- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks|survey) 4 channel 5 role
+-- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks|survey|csat) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
@@ -68,6 +68,16 @@ elseif op == 'survey' then
   ev.k = 'survey'
   -- one that could not be asked (and says why) is for agents only
   id = add(KEYS[2], ref, string.find(ARGV[11], '"skipped"', 1, true) and 'i' or 'p', ev)
+elseif op == 'csat' then
+  -- a score given outside a message (a call's keypress): no status change
+  local ok, x = pcall(cjson.decode, ARGV[11])
+  if not ok or type(x) ~= 'table' then x = {} end
+  for i = 15, #ARGV - 1, 2 do
+    if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
+  end
+  ev.k = 'csat'
+  ev.x = cjson.encode(x)
+  id = add(KEYS[2], ref, 'p', ev)
 elseif op == 'note' then
   ev.k = 'note'
   id = add(KEYS[2], ref, 'i', ev)

@@ -306,6 +306,16 @@ const Event = memo(({ ev, dl, cust, agents }) => {
       return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
         ${statusText(ev, n)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'survey':
+      return html`<li class="ev ev-sys ev-survey" ...${common} data-survey=${ev.survey?.skipped ? 'skipped' : 'sent'}>
+        <span><span aria-hidden="true">⭐ </span>${ev.survey?.skipped
+          ? t('ev.surveySkipped', { why: ev.survey.skipped })
+          : t('ev.survey', { ch: channelLabel(ev.survey?.channel || ev.channel) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'csat':
+      return html`<li class="ev ev-sys ev-csat" ...${common} data-csat=${String(ev.csat || '')}>
+        <span><span aria-hidden="true">⭐ </span>${t('ev.csat', { n: ev.csat })} · ${channelLabel(ev.channel)}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     case 'sla':
       return html`<li class=${`ev ev-sys ev-sla sla-${ev.sla}`} ...${common} data-sla=${ev.sla}>
         <span><span aria-hidden="true">${ev.sla === 'breach' ? '⛔ ' : '⚠ '}</span>${t(ev.sla === 'breach' ? 'ev.slaBreach' : 'ev.slaWarning', { what: t(`sla.${ev.target}`), t: formatTime(ev.due) })}</span>
