@@ -137,7 +137,8 @@ static void voice_csat(struct in_op *op, const char *ref)
         in_voice_say(op, hilo_i18n_voice_thanks(op->locale));
         return;
     }
-    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    if (ref != op->ref)
+        snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(dkey, sizeof dkey, "p:twilio:csat:%s", op->call.call_sid);
     snprintf(extra, sizeof extra, "{\"survey\":\"voice\"}");
     const char *fields[] = {"csat", score};
@@ -201,6 +202,9 @@ static void voice_followup_locale(struct in_op *op)
     enum hilo_append_op kind = HILO_APPEND_CALL;
     char text[300], dkey[300];
     switch (op->voice_kind) {
+    case HILO_VOICE_CSAT:
+        voice_csat(op, op->ref);
+        return;
     case HILO_VOICE_RECORDING:
         snprintf(text, sizeof text, "%s (%d s)", hilo_i18n_call(op->locale, "voicemail"),
                  op->call.duration_s);
@@ -308,7 +312,11 @@ static void voice_known_cb(redisReply *reply, void *data)
     case HILO_VOICE_INCOMING:
         break;
     case HILO_VOICE_CSAT:
-        voice_csat(op, ref);
+        /* the thanks in the ticket's language: its locale first */
+        if (ref[0])
+            voice_followup(op, ref);
+        else
+            voice_csat(op, ref);
         return;
     default:
         if (ref[0])

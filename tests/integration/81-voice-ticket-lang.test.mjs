@@ -116,3 +116,34 @@ test('an unknown caller from Spain (default en) opens a Spanish ticket: greeting
   assert.equal(vm.text, 'Mensaje de voz (5 s)');
   await a.close();
 }));
+
+test('with surveys on, the rating prompt and its thanks follow the ticket too (Spanish ticket, US number)', withLogs(async () => {
+  const h2 = await startHilo({ redisUrl: redis.url, args: [...channelArgs(fake, { only: ['twilio'] }), '--default-locale', 'en', '--survey', '1'] });
+  const from = '+12125550813';
+  const c = await customer(h2, { locale: 'es' });
+  c.send({ type: 'message', client_id: 'w-1', text: 'Hola, quiero cambiar mi dirección' });
+  const ref = (await c.next('ack')).ticket;
+  const post = (path, params) => twPost(h2, path, params);
+  await post('/webhooks/twilio/messaging', { MessageSid: newSid(), AccountSid: fake.config.twilioSid, From: from, To: '+14155550199', Body: `ref ${formatRef(ref)}`, NumMedia: '0' });
+  const v = await c.next((f) => f.type === 'verify');
+  await post('/webhooks/twilio/messaging', { MessageSid: newSid(), AccountSid: fake.config.twilioSid, From: from, To: '+14155550199', Body: v.code, NumMedia: '0' });
+  const a = await agent(h2, 'ana', anaPw);
+  const callSid = newSid('CA');
+  let res;
+  for (const until = Date.now() + 10000; Date.now() < until;) { // the code's SMS joins the case
+    res = await post('/webhooks/twilio/voice', callParams(from, callSid));
+    if (/<Record\b/.test(res.body)) break;
+  }
+  assert.match(says(res.body), /Tu caso .* está/, res.body);
+  const rec = await post(twimlPath(twimlAttr(res.body, 'Record', 'action')), callParams(from, callSid, {
+    CallStatus: 'in-progress', RecordingSid: newSid('RE'), RecordingDuration: '4',
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${fake.config.twilioSid}/Recordings/RE0125`,
+  }));
+  assert.match(says(rec.body), /valora esta llamada: pulsa del 1 al 5/, rec.body);
+  const scored = await post(twimlPath(twimlAttr(rec.body, 'Gather', 'action')), callParams(from, callSid, { CallStatus: 'in-progress', Digits: '4' }));
+  assert.match(says(scored.body), /¡Gracias por tu valoración!/, scored.body);
+  assert.match(twimlAttr(scored.body, 'Say', 'language'), /^es/);
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  assert.ok(th.events.some((e) => e.kind === 'csat' && e.csat === 4), JSON.stringify(th.events.map((e) => e.kind)));
+  await Promise.all([a.close(), c.close()]);
+}));
