@@ -119,6 +119,7 @@ struct hilo_store_set {
     const char *author_name;
     const char *team;        /* assign */
     uint64_t follow_up_ms;   /* status pending: when it reopens; 0 = never */
+    const char *reason;      /* status closed: spam, duplicate or other (NULL = none) */
 };
 int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *op);
 int hilo_store_set(struct hilo_redis *r, const struct hilo_store_set *op, hilo_redis_cb cb,

@@ -119,6 +119,7 @@ struct hilo_ticket_set {
     const char *author_id, *author_name;
     const char *team;         /* assign */
     uint64_t follow_up_ms;    /* status pending: when it reopens (0 = never) */
+    const char *reason;       /* status closed: "spam", "duplicate" or "other" (NULL = none) */
 };
 /* Same contract as hilo_tickets_append; res->event_id is '' when nothing
  * changed. */

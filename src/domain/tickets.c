@@ -103,6 +103,10 @@ int hilo_tickets_set_op(const struct hilo_ticket_set *req, enum hilo_set_op op,
         return -HILO_EBADFRAME;
     if (op != HILO_SET_STATUS && op != HILO_SET_ASSIGN)
         return -HILO_EBADFRAME;
+    if (req->reason && (op != HILO_SET_STATUS || strcmp(req->value, "closed") != 0 ||
+                        (strcmp(req->reason, "spam") != 0 && strcmp(req->reason, "duplicate") != 0 &&
+                         strcmp(req->reason, "other") != 0)))
+        return -HILO_EBADFRAME;
     *out = (struct hilo_store_set){
         .chan = chan,
         .ref = req->ref,
@@ -112,6 +116,7 @@ int hilo_tickets_set_op(const struct hilo_ticket_set *req, enum hilo_set_op op,
         .author_name = req->author_name,
         .team = req->team,
         .follow_up_ms = req->follow_up_ms,
+        .reason = req->reason,
     };
     return 0;
 }

@@ -388,6 +388,7 @@ struct set_op {
     char team[65];
     int team_given;
     char follow_up[24];
+    char reason[16]; /* status closed: spam, duplicate, other */
 };
 
 static void set_free(struct set_op *op)
@@ -420,6 +421,7 @@ static void set_send(struct set_op *op)
         .author_name = se->name,
         .team = op->team,
         .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
+        .reason = op->reason[0] ? op->reason : NULL,
     };
     int rc = strcmp(op->op, "status") == 0 ? hilo_tickets_set_status(c->srv, &req, set_cb, op)
                                            : hilo_tickets_assign(c->srv, &req, set_cb, op);
@@ -458,6 +460,7 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
     int bad = 0;
     const char *v = hilo_dispatch_str(msg, strcmp(kind, "assign") == 0 ? "agent" : "status", 64, &bad);
     const char *team = hilo_dispatch_str(msg, "team", 64, &bad);
+    const char *reason = hilo_dispatch_str(msg, "reason", 15, &bad);
     json_t *fu = json_object_get(msg, "follow_up_at");
     struct set_op *op;
     int err = hilo_dispatch_ticket(msg, ref);
@@ -470,6 +473,11 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
         (strcmp(kind, "status") == 0 && strcmp(v, "open") != 0 && strcmp(v, "pending") != 0 &&
          strcmp(v, "closed") != 0))
         return -HILO_EBADFRAME;
+    /* closing without a reply says why: spam, duplicate or other */
+    if (reason && (strcmp(kind, "status") != 0 || strcmp(v, "closed") != 0 ||
+                   (strcmp(reason, "spam") != 0 && strcmp(reason, "duplicate") != 0 &&
+                    strcmp(reason, "other") != 0)))
+        return -HILO_EBADFRAME;
     op = calloc(1, sizeof *op);
     if (!op)
         return -HILO_EINTERNAL;
@@ -478,6 +486,8 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
     op->req = req ? strdup(req) : NULL;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(op->op, sizeof op->op, "%s", kind);
+    if (reason)
+        snprintf(op->reason, sizeof op->reason, "%s", reason);
     snprintf(op->value, sizeof op->value, "%s", v);
     if (team) {
         snprintf(op->team, sizeof op->team, "%s", team);

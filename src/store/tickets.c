@@ -154,6 +154,7 @@ int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *
     add(a, op->author_name);
     add(a, op->team);
     add_num(a, 0, op->follow_up_ms);
+    add(a, op->reason ? op->reason : "");
     return finish(a);
 }
 

@@ -1,6 +1,7 @@
 -- KEYS tk ev
 -- ARGV 1 chan 2 ref 3 op(assign|status|followup) 4 value 5 author id
 --      6 author name 7 team (assign) 8 follow-up time ms (status pending)
+--      9 reason (status closed: spam|duplicate|other, '' = none)
 -- -> {event id or '', status after}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('HILO unknown_ticket') end
@@ -18,9 +19,11 @@ elseif op == 'status' then
   if st == v and v ~= 'pending' then return {'', st} end
   if st == 'closed' then return redis.error_reply('HILO closed') end
   local upd = {'status', v, 'updated_at', now, 'follow_up_at', fu}
+  local why = (v == 'closed' and ARGV[9] ~= '') and ARGV[9] or nil
   if v == 'closed' then upd[#upd + 1] = 'closed_at'; upd[#upd + 1] = now end
+  if why then upd[#upd + 1] = 'close_reason'; upd[#upd + 1] = why end
   redis.call('HSET', KEYS[1], unpack(upd))
-  if st ~= v then id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6]) end
+  if st ~= v then id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6], why) end
   st = v
 elseif op == 'followup' then
   local fu = tonumber(redis.call('HGET', KEYS[1], 'follow_up_at')) or 0

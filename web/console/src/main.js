@@ -4,7 +4,7 @@ import { useEffect, useState, useErrorBoundary } from 'preact/hooks';
 import { t } from './i18n.js';
 import {
   boot, signOut, openDialog, closeDialog, moveSelection, setComposerMode, assignMe, setStatus, retryNow, dismissToast, getState,
-  setView, isAdmin,
+  setView, isAdmin, visibleTickets,
 } from './store.js';
 import { useStore } from './hooks.js';
 import { Login } from './login.js';
@@ -13,6 +13,7 @@ import { TicketView } from './ticket.js';
 import { ContextCard } from './context.js';
 import { HelpDialog, SettingsDialog } from './dialogs.js';
 import { TransferDialog, FollowUpDialog } from './ticket-dialogs.js';
+import { CloseQuietDialog } from './queue-actions.js';
 import { Reports } from './reports.js';
 import { SearchBox, SearchResults } from './search.js';
 import { Admin } from './admin.js';
@@ -117,6 +118,8 @@ function Workspace({ s }) {
       ${s.dialog === 'settings' && html`<${SettingsDialog} s=${s} />`}
       ${s.dialog === 'transfer' && inTicket && html`<${TransferDialog} s=${s} />`}
       ${s.dialog === 'followup' && inTicket && html`<${FollowUpDialog} s=${s} />`}
+      ${s.dialog === 'close' && inTicket && html`<${CloseQuietDialog} s=${s} />`}
+      ${s.dialog === 'close-bulk' && html`<${CloseQuietDialog} s=${s} bulk=${true} list=${visibleTickets(s)} />`}
     </div>`;
 }
 

@@ -119,6 +119,7 @@ function TicketHeader({ s, tk }) {
         ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
         ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
         ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
+        ${status !== 'closed' && html`<button type="button" class="btn sm" onClick=${() => openDialog('close')} data-action="close-quiet">${t('close.action')}</button>`}
         <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
       </div>
     </header>`;
@@ -208,6 +209,9 @@ function statusText(ev, n) {
   if (ev.reason === 'follow_up') {
     return html`<span class="fu-due"><span aria-hidden="true">⏰ </span><strong>${t('queue.followUpDue')}</strong></span>
       <span>${t('ev.followUpReopened', { from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>`;
+  }
+  if (ev.status === 'closed' && ['spam', 'duplicate', 'other'].includes(ev.reason)) {
+    return html`<span>${t('ev.closedQuiet', { who: who(ev, n), reason: t(`close.reason.${ev.reason}`) })}</span>`;
   }
   const base = t('ev.status', { who: who(ev, n), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') });
   return html`<span>${base}${ev.follow_up_at ? ` · ${t('ev.pendingUntil', { t: formatTime(ev.follow_up_at) })}` : ''}</span>`;
