@@ -109,7 +109,7 @@ int hilo_store_append(struct hilo_redis *r, const struct hilo_store_append *op, 
 /* Assignment, status, or a due follow-up (script SET).
  * Reply: {event id or '', status after} (followup not due: a third element,
  * the follow-up time); errors unknown_ticket, closed. */
-enum hilo_set_op { HILO_SET_ASSIGN, HILO_SET_STATUS, HILO_SET_FOLLOWUP };
+enum hilo_set_op { HILO_SET_ASSIGN, HILO_SET_STATUS, HILO_SET_FOLLOWUP, HILO_SET_TAGS };
 struct hilo_store_set {
     const char *chan;
     const char *ref;

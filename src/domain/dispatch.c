@@ -91,6 +91,7 @@ static const struct hilo_frame_type hub_frames[] = {
     {"delivery.retry", A, READY, hilo_ws_agent_delivery_retry},
     {"hold.approve", A, READY, hilo_ws_agent_hold_approve},
     {"hold.reject", A, READY, hilo_ws_agent_hold_reject},
+    {"tags", A, READY, hilo_ws_agent_tags},
 };
 
 #undef C

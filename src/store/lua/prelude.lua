@@ -26,7 +26,7 @@ local NUMF = {created_at = 1, updated_at = 1, first_response_at = 1, resolved_at
   waiting_since = 1, messages = 1, channel_switches = 1, closed_at = 1, follow_up_at = 1,
   holds = 1, hold_failures = 1}
 local STRF = {'ref', 'status', 'customer', 'name', 'locale', 'channel', 'last_channel',
-  'assignee', 'team', 'last_text', 'last_role'}
+  'assignee', 'team', 'last_text', 'last_role', 'tags'}
 local function summary(t)
   local h = fields_of(redis.call('HGETALL', t))
   if not h.ref then return nil end

@@ -25,6 +25,12 @@ elseif op == 'status' then
   redis.call('HSET', KEYS[1], unpack(upd))
   if st ~= v then id = status_ev(KEYS[2], ref, st, v, ARGV[5], ARGV[6], why) end
   st = v
+elseif op == 'tags' then
+  -- labels: the whole comma-joined list (validated by the caller)
+  if (redis.call('HGET', KEYS[1], 'tags') or '') == v then return {'', st} end
+  redis.call('HSET', KEYS[1], 'tags', v, 'updated_at', now)
+  id = add(KEYS[2], ref, 'i', {k = 'tags', ch = 'system', ar = 'agent', ai = ARGV[5],
+    an = ARGV[6], x = cjson.encode({tags = v})})
 elseif op == 'followup' then
   local fu = tonumber(redis.call('HGET', KEYS[1], 'follow_up_at')) or 0
   if st ~= 'pending' or fu == 0 or fu > now then return {'', st, fu} end

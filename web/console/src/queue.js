@@ -5,6 +5,7 @@ import { t, tn, statusLabel, channelLabel, formatTime, formatFull } from './i18n
 import { useEffect } from 'preact/hooks';
 import { visibleTickets, openTicket, setFilter } from './store.js';
 import { loadArchive, togglePick, pickAll, pickedRefs, BulkBar } from './queue-actions.js';
+import { TagChips, tagsOf, allTags } from './tags.js';
 import { formatDuration, waitLevel, formatRef } from './util.js';
 import { ChannelBadge } from './widgets.js';
 
@@ -18,6 +19,9 @@ export function Queue({ s }) {
   const team = f.team || 'all';
   if (team !== 'all' && team !== 'none' && !teams.includes(team)) teams.push(team);
   const current = s.current?.ref;
+  const tagList = allTags(archivedList(s, f));
+  const tag = f.tag || 'all';
+  if (tag !== 'all' && !tagList.includes(tag)) tagList.push(tag);
   const countText = tn('queue.count', list.length);
   const archived = f.status === 'resolved' || f.status === 'closed';
   const ar = s.archive;
@@ -66,6 +70,13 @@ export function Queue({ s }) {
               <option value="none">${t('queue.noTeam')}</option>
             </select>
           </label>
+          ${tagList.length > 0 && html`<label class="sel">
+            <span class="sr">${t('tags.filter')}</span>
+            <select aria-label=${t('tags.filter')} value=${tag} onChange=${(e) => setFilter('tag', e.currentTarget.value)} data-filter="tag">
+              <option value="all">${t('tags.filter')}: ${t('queue.any')}</option>
+              ${tagList.map((x) => html`<option value=${x}>${x}</option>`)}
+            </select>
+          </label>`}
         </div>
       </div>
       ${archived && ar.error && html`<p class="field-error" role="alert">${ar.error}</p>`}
@@ -128,8 +139,14 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me, agents,
         </span>
         ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
           <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}
+        <${TagChips} tags=${tagsOf(tk)} cls="qi-tags" />
         <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
         <span class="sr">, ${extra}</span>
       </button>
     </li>`;
 });
+
+// the tickets the filters choose from: the live queue, or the resolved / closed view
+function archivedList(s, f) {
+  return f.status === 'resolved' || f.status === 'closed' ? s.archive.tickets : Object.values(s.tickets);
+}

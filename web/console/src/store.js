@@ -530,6 +530,7 @@ export function visibleTickets(s = state) {
       if (filters.assignee === 'unassigned' && tk.assignee) return false;
       if (filters.status !== 'all' && tk.status !== filters.status) return false;
       if (filters.channel !== 'all' && tk.channel !== filters.channel && tk.last_channel !== filters.channel) return false;
+      if (filters.tag && filters.tag !== 'all' && !(tk.tags || '').split(',').includes(filters.tag)) return false;
       if (filters.team && filters.team !== 'all') {
         if (filters.team === 'none' ? !!tk.team : tk.team !== filters.team) return false;
       }

@@ -11,6 +11,7 @@ import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js'
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
 import { sendConflicts, ConflictWarning } from './conflict.js';
+import { TagEditor, tagsOf, allTags } from './tags.js';
 
 export function TicketView({ s }) {
   const c = s.current;
@@ -83,6 +84,7 @@ function TicketHeader({ s, tk }) {
           <${StatusPill} status=${status} />
           <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: displayOf(s, tk.assignee) }) : t('queue.unassigned')}</span>
           ${tk.team && html`<span class="team" data-team=${tk.team}>${t('ticket.team', { team: tk.team })}</span>`}
+          <${TagEditor} tk=${tk} known=${allTags(Object.values(s.tickets))} />
           ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
             <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
           ${tk.waiting_since ? html`<span class=${`wait wait-${level}`}>${t('ticket.waiting', { d: formatDuration(s.now - tk.waiting_since) })}</span>` : ''}
@@ -285,6 +287,12 @@ const Event = memo(({ ev, dl, cust, agents }) => {
       return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
         ${statusText(ev, n)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'tags': {
+      const tags = tagsOf(ev);
+      return html`<li class="ev ev-sys" ...${common}>
+        <span>${tags.length ? t('ev.tags', { who: who(ev, n), tags: tags.join(', ') }) : t('ev.tagsCleared', { who: who(ev, n) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    }
     case 'call':
     case 'voicemail':
       return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
