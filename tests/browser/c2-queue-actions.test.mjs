@@ -49,6 +49,7 @@ describe('console: close without a reply, resolved/closed views, bulk actions (#
     await signIn(page, hilo.url, 'ana', pw.ana);
     await queueItem(page, dup.ref).click();
     await page.locator('.thread [data-kind="message"]', { hasText: 'same as my other ticket' }).waitFor();
+    await page.locator('[data-action="more"]').click(); // behind "More ▾" (#13)
     await page.locator('[data-action="close-quiet"]').click();
     const dlg = page.getByRole('dialog', { name: /Close without a reply/ });
     await dlg.waitFor();
@@ -61,7 +62,11 @@ describe('console: close without a reply, resolved/closed views, bulk actions (#
     const s = await summary(dup.ref);
     assert.deepEqual([s.status, s.close_reason], ['closed', 'duplicate']);
     await dup.cu.none((f) => f.type === 'event' && ['reply', 'resolution', 'message'].includes(f.event.kind) && f.event.author?.role === 'agent', 300);
+    await page.locator('[data-action="more"]').click();
+    await page.locator('[data-action="transfer"]').waitFor();
     assert.equal(await page.locator('[data-action="close-quiet"]').count(), 0, 'a closed ticket has no close action');
+    await page.keyboard.press('Escape');
+    await page.locator('.more-menu').waitFor({ state: 'detached' });
 
     // Closed view (REST), then Resolved, updated live
     const status = page.getByLabel('Status', { exact: true });

@@ -72,7 +72,8 @@ function Header({ s }) {
       <div class="spacer"></div>
       <${SearchBox} s=${s} />
       <${LangToggle} lang=${s.settings.lang} />
-      <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings">⚙ ${t('header.settings')}</button>
+      <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings"
+        aria-label=${t('header.settings')}><span aria-hidden="true">⚙</span><span class="btn-text"> ${t('header.settings')}</span></button>
       <button type="button" class="btn sm ghost" onClick=${() => openDialog('help')} aria-label=${t('header.help')} title=${t('header.help')} data-action="help">?</button>
       <span class="agent" title=${t('header.signedInAs', { name: agent.name || '' })}>
         <span class="avatar" aria-hidden="true">${(agent.display || agent.name || '?').slice(0, 1).toUpperCase()}</span>

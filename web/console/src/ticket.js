@@ -114,14 +114,16 @@ function TicketHeader({ s, tk }) {
           : html`
             ${tk.assignee !== me && html`<button type="button" class="btn sm" onClick=${assignMe} data-action="assign-me" aria-keyshortcuts="a">${t('ticket.assignMe')}</button>`}
             ${tk.assignee && html`<button type="button" class="btn sm" onClick=${() => assign('')} data-action="unassign">${t('ticket.unassign')}</button>`}
-            <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>
-            <button type="button" class="btn sm" onClick=${() => openDialog('transfer')} data-action="transfer">${t('ticket.transfer')}</button>`}
+            <${MoreActions} s=${s}>
+              <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>
+              <button type="button" class="btn sm" onClick=${() => openDialog('transfer')} data-action="transfer">${t('ticket.transfer')}</button>
+              ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
+              ${status !== 'closed' && html`<button type="button" class="btn sm" onClick=${() => openDialog('close')} data-action="close-quiet">${t('close.action')}</button>`}
+            <//>`}
         <span class="sep" aria-hidden="true"></span>
         ${status === 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('pending')} data-action="pending" aria-keyshortcuts="p">${t('ticket.pending')}</button>`}
-        ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
         ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
         ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
-        ${status !== 'closed' && html`<button type="button" class="btn sm" onClick=${() => openDialog('close')} data-action="close-quiet">${t('close.action')}</button>`}
         <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
       </div>
     </header>`;
@@ -132,18 +134,37 @@ function Thread({ s, c }) {
   const stick = useRef(true);
   const pending = s.outbox.filter((o) => o.ticket === c.ref);
   const count = c.events.length + pending.length;
+  const prev = useRef({ count: 0, pending: 0, ref: '' });
+  const [below, setBelow] = useState(false); // new events arrived while scrolled up
   useLayoutEffect(() => {
     const el = ref.current;
+    const p = prev.current;
+    // sending scrolls to your own message, wherever you were
+    if (p.ref === c.ref && pending.length > p.pending) stick.current = true;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
+    else if (p.ref === c.ref && count > p.count && !c.loading) setBelow(true);
+    prev.current = { count, pending: pending.length, ref: c.ref };
   }, [count, c.ref, c.loading]);
   useEffect(() => {
     stick.current = true;
+    setBelow(false);
   }, [c.ref]);
   function onScroll() {
     const el = ref.current;
-    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (stick.current) setBelow(false);
+  }
+  function toBottom() {
+    const el = ref.current;
+    stick.current = true;
+    setBelow(false);
+    if (el) el.scrollTop = el.scrollHeight;
+    el?.focus();
   }
   return html`
+    <div class="thread-wrap">
+    ${below && html`<button type="button" class="btn sm newpill" data-action="new-below" onClick=${toBottom}>${t('ticket.newBelow')}</button>`}
     <div class="thread" ref=${ref} onScroll=${onScroll} role="log" aria-live="polite" aria-relevant="additions"
       aria-label=${t('ticket.thread')} tabindex="0" aria-busy=${c.loading ? 'true' : 'false'}>
       ${c.loading && !c.events.length
@@ -156,6 +177,7 @@ function Thread({ s, c }) {
           cust=${customerName(c)} agents=${s.agents} />`)}
         ${pending.map((o) => html`<${PendingEvent} key=${o.client_id} o=${o} online=${s.conn.state === 'online'} />`)}
       </ol>
+    </div>
     </div>`;
 }
 
@@ -459,4 +481,34 @@ function Composer({ s, c, tk }) {
         </button>
       </div>
     </form>`;
+}
+
+// The less frequent actions behind "More ▾" so the header toolbar stays on
+// one line from 1024 px. The buttons are in the DOM only while it is open;
+// Esc or a click elsewhere closes it, and choosing one closes it too.
+function MoreActions({ children }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef(null);
+  const btn = useRef(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    box.current?.querySelector('.more-menu button')?.focus();
+    const away = (e) => { if (!box.current?.contains(e.target)) setOpen(false); };
+    document.addEventListener('mousedown', away);
+    return () => document.removeEventListener('mousedown', away);
+  }, [open]);
+  function onKeyDown(e) {
+    if (e.key === 'Escape' && open) {
+      e.stopPropagation();
+      setOpen(false);
+      btn.current?.focus();
+    }
+  }
+  return html`
+    <span class="more" ref=${box} onKeyDown=${onKeyDown}>
+      <button type="button" class="btn sm" ref=${btn} aria-expanded=${open ? 'true' : 'false'} aria-controls="more-menu"
+        data-action="more" onClick=${() => setOpen(!open)}>${t('ticket.more')} <span aria-hidden="true">▾</span></button>
+      ${open && html`<div class="more-menu" id="more-menu" role="group" aria-label=${t('ticket.more')}
+        onClick=${(e) => { if (e.target.closest('button')) setOpen(false); }}>${children}</div>`}
+    </span>`;
 }
