@@ -134,6 +134,12 @@ describe('console layout from 800 to 1920 px, and the screenshots (#13)', { time
       if (width !== 1920) await page.screenshot({ path: path.join(SHOTS, `console-${width}.png`) });
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
       await page.locator('.charts canvas, .charts .u-wrap').first().waitFor();
+      // per agent: Lucía's ticket is Ana's (display name), answered by her
+      const row = page.locator('[data-per-agent] tr[data-agent="ana"]');
+      await row.waitFor();
+      const cells = await row.locator('th, td').allTextContents();
+      assert.deepEqual(cells.slice(0, 3), ['Ana López', '1', '0']);
+      assert.match(cells[3], /\d/, 'a first-response median');
       assert.deepEqual(await overflowProblems(page), []);
       if (width !== 1920) await page.screenshot({ path: path.join(SHOTS, `reports-${width}.png`) });
       assert.deepEqual(await page.problems(), []);
