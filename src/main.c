@@ -22,7 +22,9 @@
 #include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/server.h"
+#include "hilo/survey.h"
 #include "hilo/store_agents.h"
+#include "hilo/tls.h"
 #include "hilo/ws.h"
 
 extern char **environ;
@@ -34,6 +36,7 @@ struct app {
     struct hilo_net *net;
     struct hilo_embedded *embedded;
     uv_signal_t sigint, sigterm;
+    uv_signal_t sighup; /* reloads the TLS certificate */
     uv_timer_t shutdown;
     uint64_t shutdown_started;
     int redis_open;
@@ -65,6 +68,7 @@ static void embedded_done(void *data)
     uv_close((uv_handle_t *)&a->shutdown, closed_last);
     uv_close((uv_handle_t *)&a->sigint, closed_last);
     uv_close((uv_handle_t *)&a->sigterm, closed_last);
+    uv_close((uv_handle_t *)&a->sighup, closed_last);
 }
 
 static void redis_closed(void *data)
@@ -123,6 +127,25 @@ static void on_signal(uv_signal_t *h, int signum)
     a->shutdown_started = hilo_mono_ms();
     hilo_ws_close_all(a->net);
     uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
+}
+
+/* SIGHUP: the certificate files are read again (same paths); new
+ * connections get the new certificate, open ones keep theirs. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct app *a = h->data;
+    char err[512];
+    (void)signum;
+    if (a->phase)
+        return;
+    if (!hilo_tls_enabled(&a->cfg)) {
+        hilo_info("SIGHUP: TLS is off (no tls_cert): nothing to reload");
+        return;
+    }
+    if (hilo_tls_reload(a->net, err, sizeof err) < 0)
+        hilo_error("SIGHUP: TLS certificate not reloaded, the previous one stays: %s", err);
+    else
+        hilo_info("SIGHUP: TLS certificate reloaded from %s", a->cfg.tls_cert);
 }
 
 /* ---- HTTP routes ---- */
@@ -211,6 +234,7 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, "GET", "/healthz", HILO_ROUTE_EXACT, healthz, NULL);
     rc |= hilo_net_route(n, "GET", "/readyz", HILO_ROUTE_EXACT, readyz, s);
     rc |= hilo_net_route(n, "GET", "/metrics", HILO_ROUTE_EXACT, hilo_metrics_serve, s);
+    rc |= hilo_net_route(n, "GET", "/survey", HILO_ROUTE_EXACT, hilo_survey_serve, s);
     /* providers' webhooks: the handler answers GET (verification) and POST */
     rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
     /* the session cookie's unsafe requests must come from the console */
@@ -281,10 +305,12 @@ static int serve(struct app *a)
     }
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
+    uv_signal_init(&a->loop, &a->sighup);
     uv_timer_init(&a->loop, &a->shutdown);
-    a->sigint.data = a->sigterm.data = a->shutdown.data = a;
+    a->sigint.data = a->sigterm.data = a->sighup.data = a->shutdown.data = a;
     uv_signal_start(&a->sigint, on_signal, SIGINT);
     uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&a->sighup, on_sighup, SIGHUP);
     if (a->phase) {
         uv_timer_start(&a->shutdown, shutdown_tick, 0, 20);
         rc = 1;
@@ -385,6 +411,12 @@ int main(int argc, char **argv)
         goto out;
     }
     if (hilo_config_validate(&a.cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "hilo: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    /* before anything starts: a certificate that cannot serve stops here */
+    if (hilo_tls_check(&a.cfg, err, sizeof err) < 0) {
         fprintf(stderr, "hilo: %s\n", err);
         rc = 2;
         goto out;

@@ -55,6 +55,9 @@ struct hilo_inbound {
     char *in_reply_to; /* email only: In-Reply-To header, or "" */
     char *references;  /* email only: References header, or "" */
     int64_t ts_ms;     /* provider timestamp in ms, 0 if none */
+    char *user_id;     /* WhatsApp Cloud: the sender's business-scoped user id
+                        * (BSUID, "US.13491208655302741918"), or "". When the
+                        * webhook has no phone number, from is this id. */
 };
 
 /* Status update of an outbound message. */
@@ -67,6 +70,9 @@ struct hilo_delivery {
     char *error;       /* "" or "<code>: <reason>", e.g.
                         * "131047: Re-engagement message" */
     int64_t ts_ms;     /* provider timestamp in ms, 0 if none */
+    char *marker;      /* what the sender attached to the message and the
+                        * provider echoes (WhatsApp biz_opaque_callback_data),
+                        * or NULL */
 };
 
 /* Both free a whole list (following next); NULL is fine. */
@@ -129,11 +135,17 @@ int hilo_whatsapp_verify_signature(const char *app_secret, const char *body, siz
  * 1..128 characters of [A-Za-z0-9._-] (Meta sends digits; refusing anything
  * else keeps the echo from being used for reflected content). */
 char *hilo_whatsapp_verify_handshake(const char *verify_token, const char *query);
+/* Is s a WhatsApp business-scoped user id (BSUID): a country code, a dot,
+ * then letters, digits and dots ("US.1349...", "US.ENT.1181...")? A phone
+ * number never is. */
+int hilo_whatsapp_is_bsuid(const char *s);
 /* Parses one webhook POST. Appends inbound messages to *msgs and status
  * updates to *statuses in payload order (both lists start NULL or existing;
  * the caller frees them, also after -1). Several entries/changes are
  * handled; changes whose field is not "messages" and messages without
- * from/id are skipped. Returns -1 (with a reason in err) when the body is not
+ * id, or with neither a phone (from) nor a BSUID (from_user_id, or the
+ * contact's user_id), are skipped; a BSUID-only sender's from is its BSUID
+ * (user_id says so). Returns -1 (with a reason in err) when the body is not
  * JSON or has no "entry" array. err may be NULL. */
 int hilo_whatsapp_parse(const char *body, size_t len, struct hilo_inbound **msgs,
                         struct hilo_delivery **statuses, char *err, size_t errlen);
@@ -144,6 +156,9 @@ char *hilo_whatsapp_build_text(const char *to_e164, const char *text, const char
 /* Template message; params become the body component's text parameters
  * (no components when nparams is 0). lang is the template language code,
  * e.g. "en_US". */
+/* An interactive message with reply buttons (at most 3): body text and a
+ * JSON array [{"id", "title"}]. NULL on bad input. */
+char *hilo_whatsapp_build_buttons(const char *to_e164, const char *text, const char *buttons_json);
 char *hilo_whatsapp_build_template(const char *to_e164, const char *name, const char *lang,
                                    const char *const *params, size_t nparams);
 /* Parses the Graph API answer to a send. 0: *provider_id = wamid (caller
@@ -182,6 +197,12 @@ int hilo_twilio_parse_status(const struct hilo_form *f, struct hilo_delivery **o
 /* Form-encoded body for POST /2010-04-01/Accounts/<sid>/Messages.json.
  * status_callback_url may be NULL. NULL when from/to/body are NULL. */
 char *hilo_twilio_build_message(const char *from, const char *to, const char *body,
+                                const char *status_callback_url);
+/* A WhatsApp Content template (outside the 24-hour window): ContentSid and
+ * ContentVariables {"1": params[0], ...}. NULL when from/to/content_sid
+ * are missing. */
+char *hilo_twilio_build_content(const char *from, const char *to, const char *content_sid,
+                                const char *const *params, size_t nparams,
                                 const char *status_callback_url);
 /* 200/201 with "sid": 0 and *provider_id (caller frees). Otherwise -1 with
  * *retryable = 1 for HTTP 429/5xx or code 20429, err = "code: message"
@@ -311,6 +332,7 @@ struct hilo_channel_msg {
     const char *tpl, *tpl_params, *tpl_lang;   /* WhatsApp template (JSON array params) */
     const char *subject, *msgid, *irt, *refs;  /* email threading */
     int64_t now_s;                             /* the Date of an email */
+    const char *buttons;                       /* WhatsApp reply buttons: JSON [{id, title}] */
 };
 
 /* A request to a provider, ready for libcurl. Strings point into the struct

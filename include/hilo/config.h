@@ -77,6 +77,27 @@ struct hilo_config {
     char *sla_hours;
     int live_gap_check_ms; /* live gap check period; 0: off */
     char *metrics_token;   /* GET /metrics bearer token; empty: loopback only */
+    /* TLS served by Hilo itself (include/hilo/tls.h) */
+    char *tls_cert;        /* PEM certificate (and chain); empty: plain HTTP */
+    char *tls_key;         /* PEM private key of tls_cert */
+    char *tls_chain;       /* more PEM chain certificates; optional */
+    int hsts_max_age;      /* Strict-Transport-Security max-age with TLS; 0: no header */
+    /* SLA: the default team's targets (docs/sla.md) */
+    char *sla_holidays;
+    int sla_first_response_minutes;
+    int sla_resolution_minutes;
+    int sla_warning_minutes;
+    char *survey_secret;   /* signs the email survey links */
+    int survey_link_hours; /* how long a survey link works */
+    int survey;            /* 1: ask for satisfaction after a resolution */
+    /* routing at send time, WhatsApp windows, unread web replies
+     * (docs/continuity.md "Routing") */
+    char *route_order;       /* "web,whatsapp,template,sms,email" */
+    char *wa_closed_policy;  /* "template", "hold" or "fallback" */
+    char *wa_template_ack, *wa_template_update, *wa_template_resolution,
+        *wa_template_survey, *wa_template_nudge; /* "name:lang[:params]" */
+    int wa_nudge_minutes;    /* 0: no nudge */
+    int unread_minutes;      /* 0: web replies are not sent again */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -19,6 +19,16 @@ struct hilo_fetch_req {
     const char *mail_rcpt;            /* SMTP recipient */
     long timeout_ms;
     size_t max_response; /* bytes of response body accepted; 0: 1 MiB */
+    /* Streaming (optional). With sink set, the body is not collected into
+     * res->body: head runs once before the first body byte with the HTTP
+     * status and the Content-Length (-1: not given) and returns 0, or -1
+     * to abort; then sink gets the body as it arrives and returns 0 (taken),
+     * 1 (not taken now: the transfer pauses and the same bytes come again
+     * after hilo_fetch_resume) or -1 (abort). Both get the cb's data. An
+     * aborted transfer ends with cb and ok = 0; max_response still caps
+     * the total. */
+    int (*head)(void *data, long status, long long length);
+    int (*sink)(void *data, const char *p, size_t n);
 };
 
 struct hilo_fetch_res {
@@ -28,6 +38,9 @@ struct hilo_fetch_res {
     const char *body;        /* response body (NUL-terminated), borrowed */
     size_t body_len;
     long retry_after_s;      /* Retry-After in seconds, or -1 */
+    int sent;                /* !ok only: the request had gone out (HTTP: its
+                              * head was written) when it failed, so the peer
+                              * may have acted on it: the outcome is unknown */
 };
 
 /* res is borrowed until the callback returns. */
@@ -41,6 +54,9 @@ void hilo_fetch_allow_plain_smtp(struct hilo_fetch *f, int allow);
  * request's strings are copied. */
 int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hilo_fetch_cb cb,
                      void *data);
+/* Resumes the paused streaming transfer whose cb data is data (its sink
+ * may run before this returns); nothing when there is none. */
+void hilo_fetch_resume(struct hilo_fetch *f, void *data);
 /* Requests in flight. */
 int hilo_fetch_active(const struct hilo_fetch *f);
 /* Aborts what is in flight (callbacks run with ok = 0), closes the handles,

@@ -39,4 +39,25 @@ struct hilo_config;
 void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char *ref, int eta,
                     unsigned channels, uint64_t now_ms, char *out, size_t n);
 
+/* ---- business time (SLA timers, docs/sla.md) ------------------------------
+ * A calendar: the weekly hours, a time zone and holidays (local dates, no
+ * hours at all that day). */
+#define HILO_HOURS_MAX_HOLIDAYS 64
+struct hilo_calendar {
+    struct hilo_hours hours;
+    char tz[64];
+    int nholidays;
+    int32_t holidays[HILO_HOURS_MAX_HOLIDAYS]; /* YYYYMMDD */
+};
+
+/* "YYYY-MM-DD" -> YYYYMMDD, or -1. */
+int32_t hilo_hours_date_parse(const char *s);
+/* *due: start_ms plus ms of open business time (start_ms itself when ms is
+ * 0). 0, or -1 when the calendar has no such time within 400 days or the
+ * time zone is unknown. */
+int hilo_hours_add(const struct hilo_calendar *c, uint64_t start_ms, uint64_t ms, uint64_t *due);
+/* Open business time in [a_ms, b_ms) (0 when b_ms <= a_ms); at most 400
+ * days are looked at. */
+uint64_t hilo_hours_between(const struct hilo_calendar *c, uint64_t a_ms, uint64_t b_ms);
+
 #endif

@@ -22,6 +22,9 @@ const char *hilo_http_cookie(struct hilo_http *r);
 /* The client's address: the socket peer, or the X-Forwarded-For address a
  * trusted proxy (--trusted-proxies) vouches for. */
 const char *hilo_http_client_ip(struct hilo_http *r);
+/* Did the request come over https: to Hilo itself (tls_cert), or to a
+ * trusted proxy (--trusted-proxies) that says so in X-Forwarded-Proto? */
+int hilo_http_secure(struct hilo_http *r);
 /* The request body; NULL when it was larger than the server accepts. */
 const char *hilo_http_body(struct hilo_http *r, size_t *len);
 /* A decoded query argument, or NULL. */
@@ -46,6 +49,21 @@ void hilo_http_set_attachment(struct hilo_http *r, const char *filename);
 /* A Retry-After header (seconds) for a 429 or 503, set before responding. */
 void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds);
 void hilo_http_set_cookie(struct hilo_http *r, const char *cookie);
+/* A streamed response (src/net/stream.c), for bodies too large to hold:
+ * begin sends the status, type and length (len -1: unknown, then the
+ * connection closes after the body) with the headers set so far (an
+ * attachment's too); write queues bytes: 0 taken, 1 the queue is full and
+ * nothing was taken (drain(data) runs once there is room again, or once the
+ * client is gone), -1 the client is gone or the stream failed; end says no
+ * more bytes come (ok 0: the upstream failed, so the client sees a cut
+ * connection, or a 502 when nothing was sent yet), and drain is never
+ * called after it: the producer may free data. begin: 0, or -1 when the
+ * client is gone or a response was already given. */
+typedef void (*hilo_http_drain_fn)(void *data);
+int hilo_http_stream_begin(struct hilo_http *r, int status, const char *ctype, long long len,
+                           hilo_http_drain_fn drain, void *data);
+int hilo_http_stream_write(struct hilo_http *r, const char *p, size_t n);
+void hilo_http_stream_end(struct hilo_http *r, int ok);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);
 

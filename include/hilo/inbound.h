@@ -39,10 +39,16 @@ int hilo_inbound_ticket_takes(const char *status, const char *customer);
 /* ---- what is written -------------------------------------------------------- */
 
 /* The sender's identity: "phone:+1650..." or "email:a@b.c" (by the
- * channel's row). A withheld caller id is nobody's identity: it becomes
+ * channel's row), "bsuid:US.1349..." for a WhatsApp sender known only by
+ * its business-scoped user id. A withheld caller id is nobody's identity: it becomes
  * "withheld:<provider id>", one conversation per call or message that
  * never matches another. 0, or -1 when it does not fit n. */
 int hilo_inbound_identity(const struct hilo_inbound *m, char *out, size_t n);
+/* The sender's second identity, asserted by the provider in the same
+ * signed message: "bsuid:<id>" when a WhatsApp message has both a phone
+ * number (the identity) and a business-scoped user id; else "". 0, or -1
+ * when it does not fit n. */
+int hilo_inbound_identity2(const struct hilo_inbound *m, char *out, size_t n);
 /* Is a phone sender a withheld caller id ("Anonymous", "Restricted",
  * Twilio's placeholder numbers, empty)? */
 int hilo_inbound_withheld(const char *from);
@@ -97,6 +103,7 @@ enum hilo_voice_kind {
     HILO_VOICE_RECORDING,     /* .../recording: the voicemail */
     HILO_VOICE_TRANSCRIPTION, /* .../transcription */
     HILO_VOICE_STATUS,        /* .../status: the call ended */
+    HILO_VOICE_CSAT,          /* .../csat: the satisfaction key pressed at the end */
 };
 /* The kind of a voice webhook path, or -1. */
 int hilo_voice_kind_of(const char *path);

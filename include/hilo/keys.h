@@ -57,6 +57,13 @@ enum hilo_key {
     HILO_K_BLOCKED,    /* hash: identity -> block json     arg: unused */
     HILO_K_BLOCKED_MSGS,/* stream: a blocked identity's inbound  arg: identity */
     HILO_K_TICKET_RATE,/* string: tickets opened in the window  arg: "ip:<addr>" */
+    HILO_K_OUTBOX_SENT,/* hash: event id -> outbox entry json of a sent message  arg: ref */
+    HILO_K_SLA_TEAMS,  /* hash: team -> SLA settings json  arg: unused */
+    /* routing at send time (docs/continuity.md "Routing at send time") */
+    HILO_K_ONLINE,     /* zset: a ticket's widget sockets -> until ms  arg: ref */
+    HILO_K_WA_WINDOW,  /* string: a WhatsApp number's last inbound ms  arg: number */
+    HILO_K_WA_HELD,    /* list: replies held for a closed window (json)  arg: number */
+    HILO_K_ROUTE_TIMERS,/* zset: "unread:<ref> <event>", "nudge:<ref>" by due ms  arg: unused */
 };
 
 /* Every key of one ticket, built at once. */

@@ -26,8 +26,26 @@ enum hilo_metric {
     HILO_M_HTTP_3XX,
     HILO_M_HTTP_4XX,
     HILO_M_HTTP_5XX,
+    HILO_M_OUTBOX_UNKNOWN,       /* sends whose outcome was unknown (timed out after going out) */
+    HILO_M_OUTBOX_LOOKUP_FOUND,  /* ... then found at the provider: not sent again */
+    HILO_M_OUTBOX_LOOKUP_ABSENT, /* ... then looked up and not found: sent again, safely */
+    HILO_M_OUTBOX_MAYBE_DUP,     /* ... sent again without a look-up: possible duplicates */
+    HILO_M_OUTBOX_ASYNC_FAILED,  /* permanent failures reported by a provider's status callback */
+    HILO_M_OUTBOX_NO_ID,         /* accepted by a provider that gave no message id */
+    HILO_M_SLA_WARNINGS,     /* SLA warnings recorded by this instance */
+    HILO_M_SLA_BREACHES,     /* SLA breaches recorded by this instance */
+    /* routing at send time (docs/continuity.md) */
+    HILO_M_WA_TPL_ACK,       /* WhatsApp template messages queued, by category */
+    HILO_M_WA_TPL_UPDATE,
+    HILO_M_WA_TPL_RESOLUTION,
+    HILO_M_WA_TPL_SURVEY,
+    HILO_M_WA_TPL_NUDGE,
+    HILO_M_ROUTE_HELD,       /* replies held for a closed WhatsApp window */
+    HILO_M_UNREAD_SENT,      /* unread web replies sent again elsewhere */
     HILO_M_LAST
 };
+/* The template counter of a category ("update", ...), or HILO_M_LAST. */
+enum hilo_metric hilo_metrics_wa_template(const char *category);
 
 void hilo_metrics_add(enum hilo_metric m, uint64_t n);
 static inline void hilo_metrics_inc(enum hilo_metric m) { hilo_metrics_add(m, 1); }

@@ -109,7 +109,8 @@ int hilo_net_origin_same_host(const char *origin, const char *host);
 int hilo_net_console_origin_ok(const char *console_origins, const char *public_url,
                                const char *origin, const char *host);
 
-/* Refuses new TCP connections from now on (shutdown). */
+/* Refuses new TCP connections from now on (shutdown), and fails every
+ * streamed response in progress so its producer lets go. */
 void hilo_net_drain(struct hilo_net *n);
 
 /* Ready-made handlers. */

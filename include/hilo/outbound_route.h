@@ -38,6 +38,13 @@ int hilo_route_entry(const struct hilo_config *c, const char *want,
                      const char *const fields[HILO_OUTBOX_NFIELDS], const char *ref,
                      const char *key, const char *text, json_t **entry, char **delivery);
 
+/* The outbox entry and delivery record of a message on row ops to `to`
+ * (hilo_route_entry after its decision): 0, or -HILO_EINTERNAL. */
+int hilo_route_entry_for(const struct hilo_config *c, const struct hilo_channel_ops *ops,
+                         const char *to, const char *const fields[HILO_OUTBOX_NFIELDS],
+                         const char *ref, const char *key, const char *text, json_t **entry,
+                         char **delivery);
+
 /* The identity a message on channel ch to address `to` reaches, as
  * inbound messages name it ("phone:+34…", "email:…"): what a block names
  * (docs/continuity.md). 0, or -1 when it does not fit in n. */

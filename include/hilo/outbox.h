@@ -40,5 +40,20 @@ int hilo_outbox_add_webhook(struct hilo_outbox *o, const char *ref);
  * error is returned; -HILO_EBADSTATE when (ref, event_id) is no dead letter. */
 int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *event_id,
                         void (*cb)(int err, void *data), void *data);
+/* A permanent failure a provider reported after accepting the message (a
+ * status callback: WhatsApp "failed", Twilio "failed"/"undelivered"):
+ * the delivery becomes failed with error, an internal 'undelivered' event
+ * reaches the agents, the ticket waits again (resolved or pending ->
+ * open), and the message becomes a dead letter (docs/delivery.md). Once per
+ * failure. cb(err, data) (may be NULL) runs once unless an error is
+ * returned: 0, or -HILO_EUNAVAIL. */
+struct hilo_redis;
+int hilo_outbox_undelivered(struct hilo_redis *r, const char *events_channel, const char *ref,
+                            const char *event_id, const char *error,
+                            void (*cb)(int err, void *data), void *data);
+/* A message the provider delivered (or the customer read): it can no
+ * longer fail, so the entry kept for its dead letter is dropped. Fire and
+ * forget. */
+void hilo_outbox_settled(struct hilo_redis *r, const char *ref, const char *event_id);
 
 #endif

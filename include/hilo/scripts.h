@@ -27,6 +27,9 @@ enum hilo_script {
     HILO_S_MERGE,   /* merge two customers, with an undo snapshot */
     HILO_S_UNMERGE, /* undo a merge exactly, or refuse */
     HILO_S_SUGGEST, /* merge suggestions: compute, list, dismiss */
+    HILO_S_UNDELIV, /* a permanent delivery failure: event, ticket, dead letter */
+    HILO_S_SLA,     /* an SLA clock's fields and warning/breach events */
+    HILO_S_SLANEXT, /* an SLA timer's next time, unless it was moved */
     HILO_S_COUNT
 };
 

@@ -48,6 +48,11 @@ struct hilo_server {
     /* live gap check (domain/gap.c) */
     uint64_t gap_last;  /* hilo_mono_ms of the last check */
     int gap_inflight;   /* transactions of the check in flight */
+    uint64_t timers_leased; /* score the timers taken last were leased with (sla_timer.c) */
+    /* whether any stored team has an SLA target (sla_timer.c) */
+    int sla_known, sla_stored_targets, sla_refreshing;
+    uint64_t sla_checked_ms;
+    int reach_busy;     /* routing timers being taken (domain/reach_timers.c) */
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,

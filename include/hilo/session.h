@@ -44,6 +44,9 @@ struct hilo_session {
      * (hello, login, creating the first ticket) was in flight. */
     struct hilo_deferred *def_head, *def_tail;
     uint32_t ndef;
+    /* customer: the ticket its socket is listed on as connected (reach.c) */
+    char online_ref[HILO_REF_MAX];
+    uint64_t online_at;
 };
 
 /* A new session for c (role: enum hilo_role), attached as c->session, or

@@ -79,10 +79,20 @@ enum hilo_append_op {
     HILO_APPEND_THANKS,      /* the customer's acknowledgement after resolution: a
                               * message that does not reopen; a ticket that is no
                               * longer resolved refuses it (not_resolved) */
+    HILO_APPEND_SURVEY,      /* the satisfaction question (system): no status change */
+    HILO_APPEND_CSAT,        /* a score outside a message (a call's keypress; field csat) */
 };
 /* "message", "reply", ... -> op, or -1. */
 int hilo_append_op_parse(const char *name);
 const char *hilo_append_op_name(enum hilo_append_op op);
+
+/* How a write moves the ticket in the active index (the queue): done by the
+ * write's own script, so a refused write leaves the index alone. */
+enum hilo_store_reindex {
+    HILO_STORE_REINDEX_KEEP,
+    HILO_STORE_REINDEX_ADD,
+    HILO_STORE_REINDEX_REMOVE,
+};
 
 struct hilo_store_append {
     const char *chan;
@@ -101,6 +111,7 @@ struct hilo_store_append {
     const char *delivery;    /* delivery JSON for the new event ('' = none) */
     const char *const *fields; /* ticket field, value pairs to set */
     int nfields;
+    enum hilo_store_reindex reindex; /* only when the append is done */
 };
 int hilo_store_append_argv(struct hilo_store_argv *a, const struct hilo_store_append *op);
 int hilo_store_append(struct hilo_redis *r, const struct hilo_store_append *op, hilo_redis_cb cb,
@@ -119,6 +130,7 @@ struct hilo_store_set {
     const char *author_name;
     const char *team;        /* assign */
     uint64_t follow_up_ms;   /* status pending: when it reopens; 0 = never */
+    enum hilo_store_reindex reindex; /* only when the change is done */
     const char *reason;      /* status closed: spam, duplicate or other (NULL = none) */
 };
 int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *op);
@@ -142,7 +154,7 @@ int hilo_store_history(struct hilo_redis *r, const struct hilo_store_history *op
 /* An outbound delivery (script DELIVERY). check: finds the event (by id, or
  * by its dedupe key) -> {event id or '', delivery json or ''}; update:
  * merges fields unless the status would move backwards -> status or ''. */
-enum hilo_delivery_op { HILO_DELIVERY_CHECK, HILO_DELIVERY_UPDATE };
+enum hilo_delivery_op { HILO_DELIVERY_CHECK, HILO_DELIVERY_UPDATE, HILO_DELIVERY_OPEN /* fields become the record unless one exists */ };
 struct hilo_store_delivery {
     const char *chan;
     const char *ref;

@@ -74,6 +74,8 @@ int hilo_store_hold_decide(struct hilo_redis *r, const struct hilo_store_hold_de
 /* done: joining -> joined */
 int hilo_store_hold_done_argv(struct hilo_store_cmd *c, const char *id, uint64_t now_ms);
 int hilo_tx_hold_done(struct hilo_tx *tx, const char *id, uint64_t now_ms);
+/* back: joining -> pending (a join that cannot be done: closed or gone) */
+int hilo_tx_hold_back(struct hilo_tx *tx, const char *id);
 /* HGETALL the hold; LRANGE its messages */
 int hilo_store_hold_get_argv(struct hilo_store_cmd *c, const char *id);
 int hilo_tx_hold_get(struct hilo_tx *tx, const char *id);
@@ -89,6 +91,8 @@ int hilo_store_holds_list(struct hilo_redis *r, int stop, hilo_redis_cb cb, void
 /* ZADD {t:<ref>}:holds <id>; ZRANGE it */
 int hilo_tx_ticket_holds_add(struct hilo_tx *tx, const char *ref, const char *id, uint64_t at_ms);
 int hilo_tx_ticket_holds(struct hilo_tx *tx, const char *ref);
+/* ZREVRANGE {t:<ref>}:holds 0 n-1: the ticket's n latest holds */
+int hilo_tx_ticket_holds_latest(struct hilo_tx *tx, const char *ref, int n);
 /* holdby:<identity>: GET; SET id EX ttl_s; DEL only if it is still id */
 int hilo_store_hold_by_get_argv(struct hilo_store_cmd *c, const char *identity);
 int hilo_tx_hold_by_get(struct hilo_tx *tx, const char *identity);

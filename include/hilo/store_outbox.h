@@ -173,4 +173,36 @@ int hilo_store_webhook_log_trim_argv(struct hilo_store_cmd *c);
 /* Both commands; cb (may be NULL) gets the LTRIM reply. */
 int hilo_store_webhook_log(struct hilo_redis *r, const char *entry, hilo_redis_cb cb, void *data);
 
+/* ---- permanent failures (script UNDELIV, docs/delivery.md) ---------------
+ * sent_entry: HSET <ticket's obx> <event id> <entry json>, the entry of a
+ * sent message, so that a failure reported later by a status callback files
+ * it as a dead letter that can be sent again.
+ * undelivered: the delivery becomes failed (error, or the stored one), an
+ * internal 'undelivered' event, the ticket waiting again (resolved or
+ * pending -> open); bury files the dead letter from obx (status callbacks;
+ * the outbox files its own). Reply {1 reported | 0 not news, 1 reopened}. */
+struct hilo_store_sent_entry {
+    const char *ref;
+    const char *event_id;
+    const char *entry;
+};
+int hilo_store_sent_entry_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op);
+int hilo_tx_sent_entry(struct hilo_tx *tx, const struct hilo_store_sent_entry *op);
+/* HDEL <ticket's obx> <event id>: delivered or read, it can no longer fail
+ * (entry unused). cb may be NULL. */
+int hilo_store_sent_entry_del_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op);
+int hilo_store_sent_entry_del(struct hilo_redis *r, const struct hilo_store_sent_entry *op,
+                              hilo_redis_cb cb, void *data);
+
+struct hilo_store_undelivered {
+    const char *chan;
+    const char *ref;
+    const char *event_id;
+    const char *error;
+    int bury;
+    uint64_t at_ms;
+};
+int hilo_store_undelivered_argv(struct hilo_store_argv *a,
+                                const struct hilo_store_undelivered *op);
+
 #endif

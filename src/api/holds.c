@@ -12,6 +12,7 @@
 #include "hilo/http.h"
 #include "hilo/identity.h"
 #include "hilo/inbound.h"
+#include "hilo/ref.h"
 #include "hilo/store_holds.h"
 #include "hilo/store_records.h"
 
@@ -103,6 +104,33 @@ static void holds_listed_cb(redisReply *reply, void *data)
 void api_holds_list(struct api *a)
 {
     if (api_sent(a, hilo_store_holds_list(a->s->redis, HOLDS_MAX - 1, holds_listed_cb, a)) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
+}
+
+/* The holds that named one ticket, newest first, in any status: the
+ * console's view of the case's join attempts. */
+static void ticket_holds_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+        reply->element[0]->type == REDIS_REPLY_ARRAY) {
+        holds_listed_cb(reply->element[0], data);
+        return;
+    }
+    a->waiting--;
+    api_fail(a, -HILO_EUNAVAIL);
+}
+
+void api_ticket_holds(struct api *a)
+{
+    struct hilo_tx tx;
+    if (hilo_ref_normalize(api_param(&a->params, "ref"), a->ref) < 0) {
+        api_fail(a, -HILO_EUNKNOWNTICKET);
+        return;
+    }
+    hilo_tx_begin(&tx, a->s->redis);
+    hilo_tx_ticket_holds_latest(&tx, a->ref, HOLDS_MAX);
+    if (api_tx_commit(a, &tx, ticket_holds_cb) < 0)
         api_fail(a, -HILO_EUNAVAIL);
 }
 

@@ -208,7 +208,13 @@ void api_hold_get(struct api *a);            /* GET holds/:id */
 void api_hold_approve(struct api *a);        /* POST holds/:id/approve */
 void api_hold_reject(struct api *a);         /* POST holds/:id/reject */
 void api_identity_revoke(struct api *a);     /* POST customers/:id/identities/revoke */
+void api_ticket_holds(struct api *a);        /* GET tickets/:ref/holds */
 /* A hold as agents see it, from its HGETALL and LRANGE replies; NULL: gone. */
 json_t *api_hold_json(const redisReply *hash, const redisReply *msgs);
+
+/* sla.c: GET sla/teams, GET/PUT/DELETE sla/teams/:team */
+void api_sla_teams(struct api *a);
+void api_sla_team_put(struct api *a);
+void api_sla_team_delete(struct api *a);
 
 #endif

@@ -213,6 +213,11 @@ static const struct api_route routes[] = {
     {"POST", "holds/:id/approve", R_AGENT, api_hold_approve},
     {"POST", "holds/:id/reject", R_AGENT, api_hold_reject},
     {"POST", "customers/:id/identities/revoke", R_ADMIN, api_identity_revoke},
+    {"GET", "sla/teams", R_AGENT | R_APIKEY, api_sla_teams},
+    {"GET", "sla/teams/:team", R_AGENT | R_APIKEY, api_sla_teams},
+    {"PUT", "sla/teams/:team", R_ADMIN, api_sla_team_put},
+    {"DELETE", "sla/teams/:team", R_ADMIN, api_sla_team_delete},
+    {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };
 
 /* The one place that refuses a request: 401 (err from authentication), then

@@ -21,6 +21,13 @@ static void session_body(struct hilo_http *r, const struct hilo_session_info *si
     hilo_http_respond_json(r, 200, o);
 }
 
+/* Secure when the browser reached Hilo over https: TLS here (tls_cert), a
+ * trusted proxy's X-Forwarded-Proto, or an https public_url. */
+static int cookie_secure(struct hilo_server *s, struct hilo_http *r)
+{
+    return hilo_http_secure(r) || strncmp(s->cfg->public_url, "https://", 8) == 0;
+}
+
 static void login_cb(int err, const struct hilo_session_info *si, void *data)
 {
     struct hilo_http *r = data;
@@ -38,10 +45,9 @@ static void login_cb(int err, const struct hilo_session_info *si, void *data)
     } else if (err) {
         hilo_http_respond_error(r, err);
     } else {
-        const char *pub = s->cfg->public_url;
         snprintf(cookie, sizeof cookie,
                  "hilo_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", si->token,
-                 s->cfg->session_ttl, strncmp(pub, "https://", 8) == 0 ? "; Secure" : "");
+                 s->cfg->session_ttl, cookie_secure(s, r) ? "; Secure" : "");
         hilo_http_set_cookie(r, cookie);
         session_body(r, si);
     }
@@ -65,7 +71,9 @@ static void logout_cb(int err, const struct hilo_session_info *si, void *data)
     if (err) {
         hilo_http_respond_error(r, err);
     } else {
-        hilo_http_set_cookie(r, "hilo_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        hilo_http_set_cookie(r, cookie_secure(hilo_http_server(r), r)
+                                    ? "hilo_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                                    : "hilo_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
         hilo_http_respond_empty(r, 204);
     }
     hilo_http_unref(r);

@@ -56,6 +56,150 @@ json_t *api_stats_ticket(const redisReply *h)
     return t;
 }
 
+/* ---- SLA attainment --------------------------------------------------------- */
+
+static uint64_t num_field(json_t *t, const char *k)
+{
+    json_t *v = json_object_get(t, k);
+    if (json_is_integer(v))
+        return (uint64_t)json_integer_value(v);
+    return json_is_string(v) ? strtoull(json_string_value(v), NULL, 10) : 0;
+}
+
+/* met / missed / running of one clock: a breach is a miss; a first reply
+ * (first response) or a resolution (resolution) without one is met. */
+static const char *sla_outcome(json_t *t, int res)
+{
+    if (!num_field(t, res ? "sla_res_due" : "sla_fr_due"))
+        return NULL;
+    if (num_field(t, res ? "sla_res_breached_at" : "sla_fr_breached_at"))
+        return "missed";
+    if (res) {
+        const char *st = json_string_value(json_object_get(t, "status"));
+        return st && (strcmp(st, "resolved") == 0 || strcmp(st, "closed") == 0) &&
+                       num_field(t, "resolved_at")
+                   ? "met"
+                   : "running";
+    }
+    return num_field(t, "first_response_at") ? "met" : "running";
+}
+
+static json_t *sla_cell(void)
+{
+    return json_pack("{s:{s:i, s:i, s:i, s:n}, s:{s:i, s:i, s:i, s:n}}", "first_response", "met", 0,
+                     "missed", 0, "running", 0, "attainment", "resolution", "met", 0, "missed", 0,
+                     "running", 0, "attainment");
+}
+
+static void sla_count(json_t *cell, const char *target, const char *outcome)
+{
+    json_t *c = json_object_get(cell, target);
+    json_object_set_new(c, outcome, json_integer(json_integer_value(json_object_get(c, outcome)) + 1));
+    json_int_t met = json_integer_value(json_object_get(c, "met"));
+    json_int_t missed = json_integer_value(json_object_get(c, "missed"));
+    if (met + missed)
+        json_object_set_new(c, "attainment", json_real((double)met / (double)(met + missed)));
+}
+
+static json_t *sla_group(json_t *groups, const char *name)
+{
+    json_t *g = json_object_get(groups, name);
+    if (!g) {
+        g = sla_cell();
+        json_object_set_new(groups, name, g);
+    }
+    return g;
+}
+
+/* {first_response, resolution, by_team, by_channel}: each cell counts met,
+ * missed, running and the attainment met / (met + missed) (null without
+ * any), over tickets with a due time. */
+static json_t *sla_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
+{
+    json_t *out = sla_cell(), *teams = json_object(), *chans = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = items[i];
+        if (!t)
+            continue;
+        uint64_t created = num_field(t, "created_at");
+        if (created < from || created >= to)
+            continue;
+        const char *team = json_string_value(json_object_get(t, "team"));
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        for (int res = 0; res < 2; res++) {
+            const char *o = sla_outcome(t, res), *target = res ? "resolution" : "first_response";
+            if (!o)
+                continue;
+            sla_count(out, target, o);
+            sla_count(sla_group(teams, team && *team ? team : "default"), target, o);
+            sla_count(sla_group(chans, ch && *ch ? ch : "unknown"), target, o);
+        }
+    }
+    json_object_set_new(out, "by_team", teams);
+    json_object_set_new(out, "by_channel", chans);
+    return out;
+}
+
+/* ---- satisfaction ----------------------------------------------------------- */
+
+static void csat_add(json_t *cell, int score)
+{
+    json_int_t count = json_integer_value(json_object_get(cell, "count")) + 1;
+    json_int_t sum = json_integer_value(json_object_get(cell, "_sum")) + score;
+    json_object_set_new(cell, "count", json_integer(count));
+    json_object_set_new(cell, "_sum", json_integer(sum));
+    json_object_set_new(cell, "average", json_real((double)sum / (double)count));
+}
+
+static json_t *csat_group(json_t *groups, const char *name)
+{
+    json_t *g = json_object_get(groups, name);
+    if (!g) {
+        g = json_pack("{s:i, s:n}", "count", 0, "average");
+        json_object_set_new(groups, name, g);
+    }
+    return g;
+}
+
+static void csat_strip(json_t *groups)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(groups, k, v) json_object_del(v, "_sum");
+}
+
+/* {count, average, scores {"1".."5"}, by_channel, by_team}: the tickets'
+ * satisfaction scores (field csat). */
+static json_t *csat_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
+{
+    json_t *out = json_pack("{s:i, s:n, s:{s:i, s:i, s:i, s:i, s:i}}", "count", 0, "average",
+                            "scores", "1", 0, "2", 0, "3", 0, "4", 0, "5", 0);
+    json_t *chans = json_object(), *teams = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = items[i];
+        if (!t)
+            continue;
+        uint64_t created = num_field(t, "created_at");
+        int score = (int)num_field(t, "csat");
+        if (created < from || created >= to || score < 1 || score > 5)
+            continue;
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        const char *team = json_string_value(json_object_get(t, "team"));
+        char k[2] = {(char)('0' + score), 0};
+        json_t *sc = json_object_get(out, "scores");
+        json_object_set_new(sc, k, json_integer(json_integer_value(json_object_get(sc, k)) + 1));
+        csat_add(out, score);
+        csat_add(csat_group(chans, ch && *ch ? ch : "unknown"), score);
+        csat_add(csat_group(teams, team && *team ? team : "default"), score);
+    }
+    json_object_del(out, "_sum");
+    csat_strip(chans);
+    csat_strip(teams);
+    json_object_set_new(out, "by_channel", chans);
+    json_object_set_new(out, "by_team", teams);
+    return out;
+}
+
 /* Per agent (the ticket's current assignee), over tickets created in the
  * range: {"ana": {"tickets", "resolved", "first_response": {count,
  * median_ms, p90_ms}}}; unassigned tickets are not counted (issue #13). */
@@ -199,6 +343,8 @@ json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t
     json_object_set_new(out, "status", json_incref(status));
     json_object_set_new(out, "daily", daily);
     json_object_set_new(out, "by_agent", by_agent(items, n, from, to, fr));
+    json_object_set_new(out, "sla", sla_report(items, n, from, to));
+    json_object_set_new(out, "csat", csat_report(items, n, from, to));
 out:
     free(keys);
     json_decref(days);

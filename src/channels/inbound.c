@@ -28,6 +28,7 @@ void hilo_inbound_free(struct hilo_inbound *list)
         free(list->message_id);
         free(list->in_reply_to);
         free(list->references);
+        free(list->user_id);
         free(list);
         list = next;
     }
@@ -40,6 +41,7 @@ void hilo_delivery_free(struct hilo_delivery *list)
         free(list->provider_id);
         free(list->status);
         free(list->error);
+        free(list->marker);
         free(list);
         list = next;
     }
@@ -97,7 +99,7 @@ struct hilo_inbound *hc_inbound_new(void)
     char **fields[] = {&m->channel, &m->provider, &m->provider_id, &m->from,
                        &m->from_name, &m->to, &m->type, &m->text,
                        &m->ref_hint, &m->subject, &m->message_id, &m->in_reply_to,
-                       &m->references};
+                       &m->references, &m->user_id};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (!(*fields[i] = strdup("")))
             goto fail;

@@ -402,6 +402,37 @@ char *hilo_twilio_build_message(const char *from, const char *to, const char *bo
     return hilo_buf_take(&b);
 }
 
+char *hilo_twilio_build_content(const char *from, const char *to, const char *content_sid,
+                                const char *const *params, size_t nparams,
+                                const char *status_callback_url)
+{
+    struct hilo_buf b;
+    json_t *vars;
+    char *vjs, num[24];
+    if (!from || !*from || !to || !*to || !content_sid || !*content_sid)
+        return NULL;
+    vars = json_object();
+    for (size_t i = 0; vars && i < nparams; i++) {
+        snprintf(num, sizeof num, "%zu", i + 1);
+        json_object_set_new(vars, num, json_string(params[i] ? params[i] : ""));
+    }
+    vjs = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
+    json_decref(vars);
+    if (!vjs)
+        return NULL;
+    hilo_buf_init(&b, HC_MAX_OUT);
+    if (add_param(&b, "To", to) || add_param(&b, "From", from) ||
+        add_param(&b, "ContentSid", content_sid) || add_param(&b, "ContentVariables", vjs) ||
+        (status_callback_url && *status_callback_url &&
+         add_param(&b, "StatusCallback", status_callback_url))) {
+        hilo_buf_deinit(&b);
+        free(vjs);
+        return NULL;
+    }
+    free(vjs);
+    return hilo_buf_take(&b);
+}
+
 int hilo_twilio_parse_send_response(long http_status, const char *body, size_t len,
                                     char **provider_id, int *retryable, char *err, size_t errlen)
 {
@@ -571,6 +602,19 @@ static int tw_build(const struct hilo_config *c, const struct hilo_channel_msg *
     req->headers[1] = NULL;
     req->username = c->twilio_account_sid;
     req->password = c->twilio_auth_token;
+    if (wa && m->tpl && *m->tpl) {
+        /* outside the window: an approved Content template by its ContentSid */
+        json_error_t je;
+        json_t *pa = json_loads(m->tpl_params && *m->tpl_params ? m->tpl_params : "[]", 0, &je);
+        const char *params[10];
+        size_t np = 0;
+        for (size_t i = 0; json_is_array(pa) && i < json_array_size(pa) && np < 10; i++)
+            params[np++] = json_string_value(json_array_get(pa, i));
+        req->body = hilo_twilio_build_content(c->twilio_whatsapp_from, dest, m->tpl, params, np,
+                                              c->public_url[0] ? cb : NULL);
+        json_decref(pa);
+        return req->body ? 0 : -1;
+    }
     req->body = hilo_twilio_build_message(wa ? c->twilio_whatsapp_from : c->twilio_from, dest, m->text,
                                           c->public_url[0] ? cb : NULL);
     return req->body ? 0 : -1;
@@ -603,7 +647,8 @@ static const char *const messaging_hooks[] = {"/webhooks/twilio/messaging", "/we
 static const char *const voice_hooks[] = {"/webhooks/twilio/voice", "/webhooks/twilio/voice/gather",
                                           "/webhooks/twilio/voice/recording",
                                           "/webhooks/twilio/voice/transcription",
-                                          "/webhooks/twilio/voice/status", NULL};
+                                          "/webhooks/twilio/voice/status",
+                                          "/webhooks/twilio/voice/csat", NULL};
 
 const struct hilo_channel_ops hilo_channel_sms_twilio = {
     .channel = "sms",

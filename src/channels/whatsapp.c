@@ -156,7 +156,10 @@ static int describe(const char *type, json_t *msg, json_t *extra, struct hilo_bu
     } else if (strcmp(type, "interactive") == 0) {
         const char *itype = hc_json_str(obj, "type");
         json_t *reply = itype ? json_object_get(obj, itype) : NULL;
-        const char *s = hc_json_str(reply, "title");
+        const char *s = hc_json_str(reply, "title"), *bid = hc_json_str(reply, "id");
+        /* a satisfaction button (survey.c) answers with its score */
+        if (bid && strncmp(bid, "csat:", 5) == 0 && bid[5] >= '1' && bid[5] <= '5' && !bid[6])
+            s = bid + 5;
         if (!s)
             s = hc_json_str(reply, "body"); /* flows: nfm_reply */
         r |= hilo_buf_adds(b, s ? s : "");
@@ -184,33 +187,61 @@ static int describe(const char *type, json_t *msg, json_t *extra, struct hilo_bu
     return r ? -1 : 0;
 }
 
-static const char *profile_name(json_t *contacts, const char *wa_from)
+static int is_alpha(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int hilo_whatsapp_is_bsuid(const char *s)
+{
+    /* "US.13491208655302741918", a parent's "US.ENT.11815799212886844830" */
+    size_t n = s ? strlen(s) : 0;
+    if (n < 4 || n > 128 || !is_alpha((unsigned char)s[0]) || !strchr(s, '.'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
+            return 0;
+    }
+    return 1;
+}
+
+/* The contact of the sender: the one whose wa_id is from or whose user_id
+ * (BSUID) is the message's from_user_id; with a single contact, that one. */
+static json_t *sender_contact(json_t *contacts, const char *wa_from, const char *uid)
 {
     json_t *c;
     size_t i;
     json_array_foreach(contacts, i, c) {
-        const char *wa = hc_json_str(c, "wa_id");
-        if (wa && strcmp(wa, wa_from) == 0)
-            return hc_json_str(json_object_get(c, "profile"), "name");
+        const char *wa = hc_json_str(c, "wa_id"), *u = hc_json_str(c, "user_id");
+        if ((wa && wa_from && strcmp(wa, wa_from) == 0) || (u && uid && strcmp(u, uid) == 0))
+            return c;
     }
     /* wa_id may differ from "from" (e.g. Brazil/Mexico numbers); with a
      * single contact it is still the sender. */
-    if (json_array_size(contacts) == 1)
-        return hc_json_str(json_object_get(json_array_get(contacts, 0), "profile"), "name");
-    return NULL;
+    return json_array_size(contacts) == 1 ? json_array_get(contacts, 0) : NULL;
 }
 
 static int add_message(json_t *msg, json_t *value, struct hilo_inbound **msgs)
 {
     const char *from = hc_json_str(msg, "from"), *id = hc_json_str(msg, "id");
-    const char *type = hc_json_str(msg, "type");
-    json_t *metadata = json_object_get(value, "metadata"), *extra = NULL;
+    const char *type = hc_json_str(msg, "type"), *uid = hc_json_str(msg, "from_user_id");
+    json_t *metadata = json_object_get(value, "metadata"), *extra = NULL, *contact;
     struct hilo_inbound *m = NULL;
     struct hilo_buf text;
     int ret = -1;
 
     hilo_buf_init(&text, HC_MAX_OUT);
-    if (!from || !*from || !id || !*id)
+    if (from && !*from)
+        from = NULL;
+    /* since 2026 the phone number may be absent (a user with a username):
+     * the business-scoped user id (BSUID) names the sender then */
+    contact = sender_contact(json_object_get(value, "contacts"), from, uid);
+    if (!uid || !*uid)
+        uid = hc_json_str(contact, "user_id");
+    if (uid && !hilo_whatsapp_is_bsuid(uid))
+        uid = NULL; /* not an id Meta gives: never an identity */
+    if ((!from && !uid) || !id || !*id)
         return 0; /* not a message we can attribute or dedupe: skip */
     if (!type || !*type)
         type = "unsupported";
@@ -218,11 +249,11 @@ static int add_message(json_t *msg, json_t *value, struct hilo_inbound **msgs)
         goto fail;
     if (hc_set(&m->channel, "whatsapp") || hc_set(&m->provider, "whatsapp") ||
         hc_set(&m->provider_id, id) || hc_set(&m->type, type) ||
-        hc_set(&m->from_name, profile_name(json_object_get(value, "contacts"), from)) ||
-        hc_set(&m->to, hc_json_str(metadata, "display_phone_number")))
+        hc_set(&m->from_name, hc_json_str(json_object_get(contact, "profile"), "name")) ||
+        hc_set(&m->to, hc_json_str(metadata, "display_phone_number")) || hc_set(&m->user_id, uid))
         goto fail;
     free(m->from);
-    if (!(m->from = hc_phone_e164(from)))
+    if (!(m->from = from ? hc_phone_e164(from) : strdup(uid)))
         goto fail;
     m->ts_ms = ts_ms_of(json_object_get(msg, "timestamp"));
     if (describe(type, msg, extra, &text) < 0)
@@ -280,6 +311,10 @@ static int add_status(json_t *st, struct hilo_delivery **out)
             goto fail;
     }
     d->ts_ms = ts_ms_of(json_object_get(st, "timestamp"));
+    /* what Hilo's outbox attached to the message (docs/delivery.md) */
+    const char *marker = hc_json_str(st, "biz_opaque_callback_data");
+    if (marker && *marker && (hc_set(&d->marker, marker) || hc_utf8_fix(&d->marker)))
+        goto fail;
     hc_delivery_append(out, d);
     return 0;
 fail:
@@ -345,7 +380,9 @@ static json_t *base_message(const char *to, const char *type)
         return NULL;
     if (json_object_set_new(o, "messaging_product", json_string("whatsapp")) ||
         json_object_set_new(o, "recipient_type", json_string("individual")) ||
-        json_object_set_new(o, "to", json_string(to)) ||
+        /* a BSUID goes in "recipient" (Meta: "to" is a phone number and
+         * would take precedence) */
+        json_object_set_new(o, hilo_whatsapp_is_bsuid(to) ? "recipient" : "to", json_string(to)) ||
         json_object_set_new(o, "type", json_string(type))) {
         json_decref(o);
         return NULL;
@@ -373,6 +410,36 @@ char *hilo_whatsapp_build_text(const char *to_e164, const char *text, const char
     }
     out = hc_json_dump(o);
 out:
+    json_decref(o);
+    return out;
+}
+
+char *hilo_whatsapp_build_buttons(const char *to_e164, const char *text, const char *buttons_json)
+{
+    json_t *o = NULL, *bs = NULL, *list = NULL, *b;
+    char *out = NULL;
+    size_t i;
+    if (!to_e164 || !*to_e164 || !text || !*text || !buttons_json)
+        return NULL;
+    bs = json_loads(buttons_json, 0, NULL);
+    if (!json_is_array(bs) || json_array_size(bs) < 1 || json_array_size(bs) > 3 ||
+        !(o = base_message(to_e164, "interactive")) || !(list = json_array()))
+        goto out;
+    json_array_foreach(bs, i, b) {
+        const char *id = hc_json_str(b, "id"), *title = hc_json_str(b, "title");
+        if (!id || !title ||
+            json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}}", "type", "reply", "reply",
+                                                  "id", id, "title", title)))
+            goto out;
+    }
+    if (json_object_set_new(o, "interactive",
+                            json_pack("{s:s, s:{s:s}, s:{s:O}}", "type", "button", "body", "text",
+                                      text, "action", "buttons", list)))
+        goto out;
+    out = hc_json_dump(o);
+out:
+    json_decref(list);
+    json_decref(bs);
     json_decref(o);
     return out;
 }
@@ -509,9 +576,9 @@ static int cloud_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs
 static int cloud_build_send(const struct hilo_config *c, const struct hilo_channel_msg *m,
                             struct hilo_channel_req *req)
 {
-    char e164[64];
+    char e164[160];
     const char *to = m->to ? m->to : "";
-    snprintf(e164, sizeof e164, "%s%s", to[0] == '+' ? "" : "+", to);
+    snprintf(e164, sizeof e164, "%s%s", to[0] == '+' || hilo_whatsapp_is_bsuid(to) ? "" : "+", to);
     req->method = "POST";
     snprintf(req->url, sizeof req->url, "%s/%s/messages", c->whatsapp_api_base,
              c->whatsapp_phone_number_id);
@@ -519,7 +586,9 @@ static int cloud_build_send(const struct hilo_config *c, const struct hilo_chann
     req->headers[0] = req->auth;
     req->headers[1] = "Content-Type: application/json";
     req->headers[2] = NULL;
-    if (!m->tpl || !*m->tpl) {
+    if (m->buttons && *m->buttons && (!m->tpl || !*m->tpl)) {
+        req->body = hilo_whatsapp_build_buttons(e164, m->text, m->buttons);
+    } else if (!m->tpl || !*m->tpl) {
         req->body = hilo_whatsapp_build_text(e164, m->text, NULL);
     } else {
         json_error_t je;

@@ -10,6 +10,7 @@
 
 #include "hilo/hours.h"
 #include "hilo/log.h"
+#include "hilo/route_plan.h"
 
 enum opt_type { OPT_STR, OPT_INT };
 
@@ -131,8 +132,8 @@ static const struct opt opts[] = {
     {"outbox_backoff_ms", I(outbox_backoff_ms), "1000", 10, 600000, 0,
      "First retry delay; doubles each attempt (±20 % jitter, at most 5 minutes)."},
     {"media_max_bytes", I(media_max_bytes), "16777216", 65536, 104857600, 0,
-     "Largest provider media file Hilo passes through /api/v1/media (bytes; held in memory "
-     "while it is served; WhatsApp allows documents up to 100 MB)."},
+     "Largest provider media file Hilo passes through /api/v1/media (bytes; streamed, so "
+     "it costs no memory; WhatsApp allows documents up to 100 MB)."},
     {"http_timeout_ms", I(http_timeout_ms), "10000", 100, 120000, 0,
      "Timeout of one request to a provider."},
     {"webhook_url", S(webhook_url), "", 0, 0, 0,
@@ -176,6 +177,64 @@ static const struct opt opts[] = {
      "compared with its ticket's last stored event, and missed events are sent (0: off)."},
     {"metrics_token", S(metrics_token), "", 0, 0, 1,
      "Bearer token GET /metrics requires; empty: /metrics answers loopback clients only."},
+    /* TLS served by Hilo itself (docs/security.md "TLS") */
+    {"tls_cert", S(tls_cert), "", 0, 0, 0,
+     "PEM certificate file (the server certificate, optionally followed by its chain): Hilo "
+     "serves HTTPS and WSS on listen instead of plain HTTP. Checked at start-up (readable, "
+     "matching tls_key, not expired); re-read on SIGHUP without dropping connections. Empty: "
+     "plain HTTP (TLS at a reverse proxy, docs/operations.md)."},
+    {"tls_key", S(tls_key), "", 0, 0, 0,
+     "PEM private key file of tls_cert (unencrypted; keep it readable by Hilo's user only)."},
+    {"tls_chain", S(tls_chain), "", 0, 0, 0,
+     "Optional PEM file of intermediate certificates sent after tls_cert's own."},
+    {"hsts_max_age", I(hsts_max_age), "31536000", 0, 63072000, 0,
+     "Strict-Transport-Security: max-age=N (seconds) on every HTTP response when Hilo serves "
+     "TLS itself (tls_cert), and on responses to requests a trusted proxy forwards with "
+     "X-Forwarded-Proto: https; 0: no header."},
+    {"sla_holidays", S(sla_holidays), "", 0, 0, 0,
+     "The default team's holidays, comma-separated local dates (\"2026-12-25,2027-01-01\"): "
+     "no business hours on those days. Teams' own settings are edited over REST (docs/sla.md)."},
+    {"sla_first_response_minutes", I(sla_first_response_minutes), "0", 0, 525600, 0,
+     "The default team's first-response target in business minutes; 0: no target."},
+    {"sla_resolution_minutes", I(sla_resolution_minutes), "0", 0, 525600, 0,
+     "The default team's resolution target in business minutes; 0: no target."},
+    {"sla_warning_minutes", I(sla_warning_minutes), "15", 0, 525600, 0,
+     "Agents are warned this many minutes before an SLA due time; 0: no warning."},
+    {"survey_secret", S(survey_secret), "", 0, 0, 1,
+     "Secret that signs the one-click satisfaction links in emails (HMAC-SHA256), shared by "
+     "every instance; required when survey, smtp_url and public_url are set."},
+    {"survey_link_hours", I(survey_link_hours), "168", 1, 8760, 0,
+     "Hours a satisfaction link in an email works."},
+    {"survey", I(survey), "0", 0, 1, 0,
+     "1: after each resolution ask the customer how it went, natively on their channel "
+     "(widget buttons, WhatsApp buttons, an SMS digit, one-click email links); docs/sla.md."},
+    {"route_order", S(route_order), "web,whatsapp,template,sms,email", 0, 0, 0,
+     "Order in which an outbound message (reply, resolution, nudge) tries its routes, "
+     "comma-separated: web (the customer's widget is connected), whatsapp (free-form, the "
+     "24-hour window is open), template (an approved WhatsApp template), sms, email. Only "
+     "identities with evidence (docs/continuity.md) are routes; none fits: the web thread."},
+    {"wa_closed_policy", S(wa_closed_policy), "template", 0, 0, 0,
+     "A free-form WhatsApp reply when the 24-hour window is closed: template (the "
+     "category's template with the text as a parameter), hold (kept and sent when the "
+     "customer writes again) or fallback (the next route in route_order)."},
+    {"wa_template_ack", S(wa_template_ack), "", 0, 0, 0,
+     "WhatsApp template of acknowledgements: name:language[:params], params a comma list of "
+     "ref, text, name (default ref,text). On Twilio the name is the ContentSid (HX...)."},
+    {"wa_template_update", S(wa_template_update), "", 0, 0, 0,
+     "WhatsApp template of agents' replies outside the window (same form as wa_template_ack)."},
+    {"wa_template_resolution", S(wa_template_resolution), "", 0, 0, 0,
+     "WhatsApp template of resolutions outside the window (same form as wa_template_ack)."},
+    {"wa_template_survey", S(wa_template_survey), "", 0, 0, 0,
+     "WhatsApp template of satisfaction surveys outside the window (same form)."},
+    {"wa_template_nudge", S(wa_template_nudge), "", 0, 0, 0,
+     "WhatsApp template sent wa_nudge_minutes before the window closes while a ticket "
+     "waits on the customer (pending); empty: no nudge."},
+    {"wa_nudge_minutes", I(wa_nudge_minutes), "0", 0, 1440, 0,
+     "Minutes before a WhatsApp window closes to send wa_template_nudge when the ticket is "
+     "pending; 0: never."},
+    {"unread_minutes", I(unread_minutes), "0", 0, 10080, 0,
+     "A web reply the customer has not seen within this many minutes goes once to their "
+     "proven email (else phone by SMS) with a link back to the conversation; 0: never."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,
@@ -519,6 +578,13 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "option default_locale: must be es or en");
         return -1;
     }
+    if (c->survey && c->public_url[0] && c->smtp_url[0] && !c->survey_secret[0]) {
+        /* a per-process random key would make links from one instance fail
+         * on the others and after every restart */
+        snprintf(err, errlen, "option survey_secret: needed with survey, smtp_url and public_url "
+                 "(it signs the one-click links in emails; every instance must share it)");
+        return -1;
+    }
     if (c->webhook_url[0] && !c->webhook_secret[0]) {
         snprintf(err, errlen, "option webhook_secret: needed with webhook_url");
         return -1;
@@ -533,10 +599,35 @@ int hilo_config_validate(struct hilo_config *c, char *err, size_t errlen)
                  "'mon-fri 09:00-18:00; sat 10:00-14:00' or '24x7'", c->sla_hours);
         return -1;
     }
+    if (c->tls_cert[0] && strncmp(c->public_url, "http://", 7) == 0) {
+        snprintf(err, errlen, "option public_url: '%s' is http:// but tls_cert makes Hilo "
+                 "serve https://", c->public_url);
+        return -1;
+    }
+    if (!c->tls_cert[0] && (c->tls_key[0] || c->tls_chain[0])) {
+        snprintf(err, errlen, "option tls_cert: needed with tls_key and tls_chain");
+        return -1;
+    }
+    if (c->tls_cert[0] && !c->tls_key[0]) {
+        snprintf(err, errlen, "option tls_key: needed with tls_cert");
+        return -1;
+    }
+    if (c->sla_holidays && *c->sla_holidays) {
+        char hb[1024], *save = NULL;
+        snprintf(hb, sizeof hb, "%s", c->sla_holidays);
+        for (char *d = strtok_r(hb, ", ", &save); d; d = strtok_r(NULL, ", ", &save))
+            if (hilo_hours_date_parse(d) < 0 || strlen(c->sla_holidays) >= sizeof hb) {
+                snprintf(err, errlen, "option sla_holidays: '%s' is not a list of dates like "
+                         "'2026-12-25,2027-01-01'", c->sla_holidays);
+                return -1;
+            }
+    }
     if (!hilo_hours_tz_ok(c->sla_timezone)) {
         snprintf(err, errlen, "option sla_timezone: '%s' is not an IANA time zone", c->sla_timezone);
         return -1;
     }
+    if (hilo_route_config_check(c, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

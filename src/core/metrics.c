@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hilo/buf.h"
 #include "hilo/common.h"
@@ -64,7 +65,40 @@ static const struct {
     {HILO_M_HTTP_3XX, "hilo_http_responses_total", "class=\"3xx\"", NULL},
     {HILO_M_HTTP_4XX, "hilo_http_responses_total", "class=\"4xx\"", NULL},
     {HILO_M_HTTP_5XX, "hilo_http_responses_total", "class=\"5xx\"", NULL},
+    {HILO_M_OUTBOX_UNKNOWN, "hilo_outbox_unknown_total", NULL,
+     "Provider sends whose outcome is unknown (timed out after the request went out)."},
+    {HILO_M_OUTBOX_LOOKUP_FOUND, "hilo_outbox_lookups_total", "result=\"found\"",
+     "Look-ups at the provider after an unknown outcome."},
+    {HILO_M_OUTBOX_LOOKUP_ABSENT, "hilo_outbox_lookups_total", "result=\"absent\"", NULL},
+    {HILO_M_OUTBOX_MAYBE_DUP, "hilo_outbox_possible_duplicates_total", NULL,
+     "Messages sent again after an unknown outcome without a look-up: possible duplicates."},
+    {HILO_M_OUTBOX_ASYNC_FAILED, "hilo_outbox_async_failures_total", NULL,
+     "Permanent delivery failures reported later by a provider's status callback."},
+    {HILO_M_OUTBOX_NO_ID, "hilo_outbox_accepted_without_id_total", NULL,
+     "Messages a provider accepted (2xx) without a message id."},
+    {HILO_M_SLA_WARNINGS, "hilo_sla_events_total", "kind=\"warning\"",
+     "SLA warnings and breaches recorded on tickets by this instance."},
+    {HILO_M_SLA_BREACHES, "hilo_sla_events_total", "kind=\"breach\"", NULL},
+    {HILO_M_WA_TPL_ACK, "hilo_whatsapp_templates_total", "category=\"ack\"",
+     "WhatsApp template messages queued (each is billed), by category."},
+    {HILO_M_WA_TPL_UPDATE, "hilo_whatsapp_templates_total", "category=\"update\"", NULL},
+    {HILO_M_WA_TPL_RESOLUTION, "hilo_whatsapp_templates_total", "category=\"resolution\"", NULL},
+    {HILO_M_WA_TPL_SURVEY, "hilo_whatsapp_templates_total", "category=\"survey\"", NULL},
+    {HILO_M_WA_TPL_NUDGE, "hilo_whatsapp_templates_total", "category=\"nudge\"", NULL},
+    {HILO_M_ROUTE_HELD, "hilo_route_held_total", NULL,
+     "Replies held for a closed WhatsApp window (sent when the customer writes again)."},
+    {HILO_M_UNREAD_SENT, "hilo_route_unread_sent_total", NULL,
+     "Web replies not seen in unread_minutes, sent again to the customer's email or phone."},
 };
+
+enum hilo_metric hilo_metrics_wa_template(const char *category)
+{
+    static const char *const cats[] = {"ack", "update", "resolution", "survey", "nudge"};
+    for (int i = 0; category && i < 5; i++)
+        if (strcmp(category, cats[i]) == 0)
+            return (enum hilo_metric)(HILO_M_WA_TPL_ACK + i);
+    return HILO_M_LAST;
+}
 
 int hilo_metrics_render(struct hilo_buf *b)
 {

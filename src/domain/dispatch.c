@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/reach.h"
 #include "hilo/common.h"
 #include "hilo/dispatch.h"
 #include "hilo/proto.h"
@@ -57,6 +58,7 @@ int hilo_dispatch_ticket(json_t *msg, char ref[HILO_REF_MAX])
 
 static int pong(struct hilo_conn *c, json_t *msg, const char *req)
 {
+    hilo_reach_online_touch(c); /* a customer's socket stays listed as connected */
     json_t *o = json_pack("{s:s, s:I}", "type", "pong", "ts", (json_int_t)hilo_now_ms());
     if (req)
         json_object_set_new(o, "req", json_string(req));
@@ -91,6 +93,7 @@ static const struct hilo_frame_type hub_frames[] = {
     {"delivery.retry", A, READY, hilo_ws_agent_delivery_retry},
     {"hold.approve", A, READY, hilo_ws_agent_hold_approve},
     {"hold.reject", A, READY, hilo_ws_agent_hold_reject},
+    {"seen", C, READY, hilo_ws_customer_seen},
     {"tags", A, READY, hilo_ws_agent_tags},
 };
 

@@ -9,6 +9,7 @@
 #include "hilo/store_index.h"
 #include "hilo/outbox.h"
 #include "hilo/scripts.h"
+#include "hilo/sla.h"
 
 /* ---- durable timers (follow-ups) ------------------------------------------ */
 
@@ -52,6 +53,10 @@ static void due_cb(redisReply *reply, void *data)
         struct hilo_store_argv a;
         struct hilo_tx tx;
         struct timer_op *op;
+        if (strncmp(m, "sla:", 4) == 0 && hilo_ref_normalize(m + 4, ref) == 0) {
+            hilo_sla_fire(s, ref, s->timers_leased);
+            continue;
+        }
         if (strncmp(m, "followup:", 9) != 0 || hilo_ref_normalize(m + 9, ref) < 0)
             continue;
         op = calloc(1, sizeof *op);
@@ -68,6 +73,7 @@ static void due_cb(redisReply *reply, void *data)
             hilo_tx_begin(&tx, s->redis);
             hilo_tx_add_argv(&tx, &a);
             hilo_tickets_tx_webhook(&tx, s, ref);
+            hilo_sla_tx_touch(s, &tx, ref);
             rc = hilo_tx_commit(&tx, followup_cb, op);
         }
         if (rc < 0)
@@ -77,10 +83,14 @@ static void due_cb(redisReply *reply, void *data)
 
 void hilo_followup_tick(struct hilo_server *s)
 {
-    if (s->timers_busy || !hilo_redis_ready(s->redis) || !hilo_scripts_ready())
+    if (!hilo_redis_ready(s->redis) || !hilo_scripts_ready())
+        return;
+    hilo_sla_refresh(s, 0);
+    if (s->timers_busy)
         return;
     /* each due timer is leased for 60 s while this instance fires it */
     struct hilo_store_timers_due due = {.now_ms = hilo_now_ms(), .lease_ms = 60000, .count = 100};
+    s->timers_leased = due.now_ms + due.lease_ms; /* the score of what it takes */
     if (hilo_store_timers_due(s->redis, &due, due_cb, s) == 0)
         s->timers_busy = 1;
 }

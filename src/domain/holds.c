@@ -21,6 +21,7 @@
 #include "hilo/server.h"
 #include "hilo/store.h"
 #include "hilo/store_holds.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 
 void hilo_hold_new_id(char id[HILO_HOLD_ID_MAX])
@@ -110,6 +111,8 @@ struct hold_op {
     void *data;
     /* the hold */
     char ref[HILO_REF_MAX], identity[300], customer[40], locale[4], status[16];
+    char former[40];           /* the customer the identity leaves ('' = none) */
+    int err;                   /* a failed join's error, reported once the hold is back */
     struct hilo_inbound *msgs; /* in order */
     char (*kinds)[16];
     size_t n, i;
@@ -233,6 +236,21 @@ static void join_finish(struct hold_op *op)
              strcmp(op->how, "code") == 0 ? "Joined with a confirmed code" : "Join approved",
              op->identity);
     tx_event(&tx, op, "joined", text);
+    /* the identity is linked only now that every held message joined (a
+     * join that fails links nothing); a withheld caller is nobody's
+     * identity: its messages join, nothing links. An identity proven this
+     * way moves to the customer: its former one (if any) no longer lists
+     * it, and keeps its tickets. Nothing else about the customer changes. */
+    if (hilo_identity_evidence_default(op->identity) != NULL) {
+        struct hilo_store_ident_link link = {.identity = op->identity, .customer = op->customer};
+        hilo_tx_ident_link(&tx, &link);
+        hilo_tx_customer_ids_add(&tx, op->customer, op->identity);
+        hilo_identity_tx_evidence(&tx, op->customer, op->identity, op->how, op->by);
+    }
+    if (op->former[0]) {
+        hilo_tx_customer_ids_rem(&tx, op->former, op->identity);
+        hilo_tx_evidence_del(&tx, op->former, op->identity);
+    }
     if (op->msgs) {
         struct hilo_inbound *last = op->msgs;
         while (last->next)
@@ -246,11 +264,35 @@ static void join_finish(struct hold_op *op)
         hold_end(op, rc);
 }
 
+static void back_cb(redisReply *reply, void *data)
+{
+    struct hold_op *op = data;
+    (void)reply;
+    hold_end(op, op->err);
+}
+
+/* The join cannot be done (the case was closed or is gone): the hold goes
+ * back to pending, so that an agent can reject it; err is reported. An
+ * unavailable store is retried instead (the join picks up where it stopped). */
+static void join_failed(struct hold_op *op, int err)
+{
+    struct hilo_tx tx;
+    if (err == -HILO_EUNAVAIL) {
+        hold_end(op, err);
+        return;
+    }
+    op->err = err;
+    hilo_tx_begin(&tx, op->s->redis);
+    hilo_tx_hold_back(&tx, op->id);
+    if (hilo_tx_commit(&tx, back_cb, op) < 0)
+        hold_end(op, err);
+}
+
 static void appended_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct hold_op *op = data;
     if (res->err < 0) {
-        hold_end(op, res->err);
+        join_failed(op, res->err);
         return;
     }
     op->i++;
@@ -282,11 +324,6 @@ static void join_next(struct hold_op *op)
         json_object_set_new(x, "subject", json_string(m->subject));
     char *extra = json_dumps(x, JSON_COMPACT);
     json_decref(x);
-    /* a withheld caller is nobody's identity: its messages join, nothing links */
-    int links = hilo_identity_evidence_default(op->identity) != NULL;
-    struct hilo_ticket_customer link = {
-        .id = op->customer, .name = "", .email = "", .locale = "",
-        .identities = {op->identity}, .evidence = op->how, .evidence_by = op->by};
     snprintf(dkey, sizeof dkey, "p:%s:%s", m->provider, m->provider_id);
     struct hilo_ticket_append ap = {
         .ref = op->ref,
@@ -294,12 +331,25 @@ static void join_next(struct hold_op *op)
         .channel = m->channel, .role = "customer", .author_id = "", .author_name = m->from_name,
         .text = m->text, .dedupe = dkey, .client_id = m->provider_id,
         .extra = extra ? extra : "{}", .customer = op->customer, .delivery = "",
-        .fields = fields, .nfields = nf, .link = links ? &link : NULL,
+        .fields = fields, .nfields = nf, .link = NULL, /* linked once all joined */
     };
     int rc = hilo_tickets_append(op->s, &ap, appended_cb, op);
     free(extra);
     if (rc < 0)
         hold_end(op, rc);
+}
+
+/* The customer the identity points at before the join. */
+static void owner_cb(redisReply *reply, void *data)
+{
+    struct hold_op *op = data;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        hold_end(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, op->customer) != 0)
+        snprintf(op->former, sizeof op->former, "%s", reply->str);
+    join_next(op);
 }
 
 static void join_loaded_cb(redisReply *reply, void *data)
@@ -308,13 +358,20 @@ static void join_loaded_cb(redisReply *reply, void *data)
     int rc = hold_parse(op, reply);
     if (rc == 0 && strcmp(op->status, "joining") != 0)
         rc = -HILO_EBADSTATE;
-    if (rc == 0 && (!op->ref[0] || !op->customer[0]))
-        rc = -HILO_EUNKNOWNTICKET; /* it named no real ticket: nothing to join */
+    if (rc == 0 && (!op->ref[0] || !op->customer[0])) {
+        join_failed(op, -HILO_EUNKNOWNTICKET); /* it named no real ticket: nothing to join */
+        return;
+    }
     if (rc < 0) {
         hold_end(op, rc);
         return;
     }
-    join_next(op);
+    if (hilo_identity_evidence_default(op->identity) == NULL) {
+        join_next(op); /* links nothing */
+        return;
+    }
+    if (hilo_store_ident_get(op->s->redis, op->identity, owner_cb, op) < 0)
+        hold_end(op, -HILO_EUNAVAIL);
 }
 
 int hilo_holds_join(struct hilo_server *s, const char *id, const char *how, const char *by,

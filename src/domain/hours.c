@@ -229,3 +229,135 @@ void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char 
     else
         hilo_i18n_ack(lang, ref, eta, channels, out, n);
 }
+
+/* ---- business time ---------------------------------------------------------- */
+
+int32_t hilo_hours_date_parse(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    return y * 10000 + m * 100 + d;
+}
+
+static int is_holiday(const struct hilo_calendar *c, const struct tm *day)
+{
+    int32_t v = (day->tm_year + 1900) * 10000 + (day->tm_mon + 1) * 100 + day->tm_mday;
+    for (int i = 0; i < c->nholidays; i++)
+        if (c->holidays[i] == v)
+            return 1;
+    return 0;
+}
+
+/* Calls fn(o_ms, c_ms, arg) for each open interval from the local day of
+ * from_ms on, in order, until fn returns non-zero or 400 days have passed.
+ * 0: fn stopped it; -1: unknown time zone or no stop. */
+static int each_interval(const struct hilo_calendar *c, uint64_t from_ms,
+                         int (*fn)(uint64_t o, uint64_t cl, void *arg), void *arg)
+{
+    struct tz_saved sv;
+    struct tm today;
+    time_t from = (time_t)(from_ms / 1000);
+    int rc = -1;
+    if (tz_enter(c->tz, &sv) < 0)
+        return -1;
+    localtime_r(&from, &today);
+    for (int d = 0; d < 400 && rc < 0; d++) {
+        struct tm day = today;
+        day.tm_mday += d;
+        day.tm_hour = 12;
+        day.tm_min = day.tm_sec = 0;
+        day.tm_isdst = -1;
+        if (mktime(&day) == (time_t)-1)
+            break;
+        if (is_holiday(c, &day))
+            continue;
+        int wd = day.tm_wday, n = c->hours.always ? 1 : c->hours.n[wd];
+        for (int k = 0; k < n; k++) {
+            struct tm o = day, cl = day;
+            int om = c->hours.always ? 0 : c->hours.open[wd][k];
+            int cm = c->hours.always ? 1440 : c->hours.close[wd][k];
+            o.tm_hour = om / 60;
+            o.tm_min = om % 60;
+            cl.tm_hour = cm / 60;
+            cl.tm_min = cm % 60;
+            o.tm_isdst = cl.tm_isdst = -1;
+            time_t to = mktime(&o), tc = mktime(&cl);
+            if (tc <= to)
+                continue;
+            if (fn((uint64_t)to * 1000u, (uint64_t)tc * 1000u, arg)) {
+                rc = 0;
+                break;
+            }
+        }
+    }
+    tz_leave(&sv);
+    return rc;
+}
+
+struct add_state {
+    uint64_t cur, left, due;
+};
+
+static int add_step(uint64_t o, uint64_t cl, void *arg)
+{
+    struct add_state *st = arg;
+    if (cl <= st->cur)
+        return 0;
+    uint64_t from = o > st->cur ? o : st->cur;
+    if (cl - from >= st->left) {
+        st->due = from + st->left;
+        return 1;
+    }
+    st->left -= cl - from;
+    st->cur = cl;
+    return 0;
+}
+
+int hilo_hours_add(const struct hilo_calendar *c, uint64_t start_ms, uint64_t ms, uint64_t *due)
+{
+    if (ms == 0 || (c->hours.always && c->nholidays == 0)) {
+        if (!hilo_hours_tz_ok(c->tz))
+            return -1;
+        *due = start_ms + ms;
+        return 0;
+    }
+    struct add_state st = {.cur = start_ms, .left = ms};
+    if (each_interval(c, start_ms, add_step, &st) < 0)
+        return -1;
+    *due = st.due;
+    return 0;
+}
+
+struct between_state {
+    uint64_t a, b, sum;
+};
+
+static int between_step(uint64_t o, uint64_t cl, void *arg)
+{
+    struct between_state *st = arg;
+    if (o >= st->b)
+        return 1;
+    uint64_t x = o > st->a ? o : st->a, y = cl < st->b ? cl : st->b;
+    if (y > x)
+        st->sum += y - x;
+    return 0;
+}
+
+uint64_t hilo_hours_between(const struct hilo_calendar *c, uint64_t a_ms, uint64_t b_ms)
+{
+    if (b_ms <= a_ms)
+        return 0;
+    if (c->hours.always && c->nholidays == 0)
+        return b_ms - a_ms;
+    struct between_state st = {.a = a_ms, .b = b_ms};
+    each_interval(c, a_ms, between_step, &st);
+    return st.sum;
+}

@@ -20,12 +20,11 @@ const char *hilo_i18n_hold(const char *lang, const char *what)
                     "instead, write to us without a case number.";
     if (strcmp(what, "held_voice") == 0)
         return es ? "Para unir esta llamada a un caso necesitamos confirmar que eres tú. Si el "
-                    "caso es tuyo, te hemos enviado un código de 6 dígitos. Llama de nuevo y "
-                    "márcalo seguido de la tecla numeral, o envíalo por mensaje desde este "
-                    "número. Hasta pronto."
+                    "caso es tuyo, te hemos enviado un código de 6 dígitos. Márcalo ahora "
+                    "seguido de la tecla numeral, o envíalo por mensaje desde este número."
                   : "To add this call to a case we need to confirm it is you. If the case is "
-                    "yours, we have sent you a 6-digit code. Call again and key it in followed "
-                    "by the pound key, or text it from this number. Goodbye.";
+                    "yours, we have sent you a 6-digit code. Key it in now followed by the "
+                    "pound key, or text it from this number.";
     if (strcmp(what, "code_bad") == 0)
         return es ? "Ese código no es correcto. Inténtalo de nuevo."
                   : "That code is not right. Please try again.";

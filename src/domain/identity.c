@@ -30,13 +30,6 @@ void hilo_identity_new_token(char out[64])
     sodium_bin2base64(out + 3, 61, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-void hilo_identity_sha256_hex(const char *s, char out[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
 /* Checks a signed identity; returns 0 and sets *user_id, or an error. */
 int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
                           const char **name, const char **email)

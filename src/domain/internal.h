@@ -118,7 +118,6 @@ void hilo_session_unbusy(struct hilo_conn *c);
 int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
                         const char **name, const char **email);
 void hilo_identity_new_token(char out[64]);
-void hilo_identity_sha256_hex(const char *s, char out[65]);
 
 /* ---- ws_write.c: writes from a WebSocket (the write itself: tickets.c) ---- */
 
@@ -135,6 +134,8 @@ struct msg_op {
     json_t *entry;       /* outbox entry to queue with the event */
     json_t *template;    /* WhatsApp template {name, language, params} */
     char *extra;         /* customer messages: {"page","browser"} json, or NULL */
+    json_t *route;       /* agent replies: where it went and why (reach.h), or NULL */
+    char *held_to;       /* a WhatsApp number the reply is held for, or NULL */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on
@@ -161,6 +162,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_resume(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_customer_seen(struct hilo_conn *c, json_t *msg, const char *req);
 
 /* Sends the queue snapshot (req borrowed): 0, or -HILO_E* (nothing sent). */
 int hilo_ws_agent_queue_snapshot(struct hilo_conn *c, const char *req);

@@ -10,6 +10,8 @@
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
+#include "hilo/sla.h"
+#include "hilo/reach.h"
 #include "hilo/store_index.h"
 
 static void main_connect(struct hilo_redis *r, void *data)
@@ -67,6 +69,7 @@ static void timers_cb(uv_timer_t *t)
 {
     hilo_followup_tick(t->data);
     hilo_live_gap_tick(t->data);
+    hilo_reach_tick(t->data);
 }
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/reach.h"
 #include "hilo/common.h"
 #include "hilo/metrics.h"
 
@@ -110,6 +111,7 @@ void hilo_session_refused(void *session, int err)
 void hilo_session_gone(struct hilo_conn *c)
 {
     struct hilo_session *se = hilo_sess(c);
+    hilo_reach_online_gone(c);
     while (se->watches) {
         if (se->role == HILO_ROLE_AGENT && se->ready && se->watches->viewing)
             hilo_presence_viewing(c, se->watches->route->ref, 0);

@@ -17,6 +17,8 @@
 #include "hilo/identity.h"
 #include "hilo/outbound_route.h"
 #include "hilo/outbox.h"
+#include "hilo/sla.h"
+#include "hilo/survey.h"
 #include "hilo/store.h"
 #include "hilo/store_index.h"
 #include "hilo/store_records.h"
@@ -158,6 +160,15 @@ static void tx_outbox(struct hilo_tx *tx, struct hilo_server *s, json_t *entry)
         if (rc < 0)
             tx->rc = rc;
     }
+}
+
+/* The index moves inside the write's script: a refused write (closed,
+ * unknown, forbidden) must not put a ticket back in the queue. */
+static enum hilo_store_reindex store_reindex(enum hilo_tickets_index how)
+{
+    return how == HILO_TICKETS_INDEX_ADD      ? HILO_STORE_REINDEX_ADD
+           : how == HILO_TICKETS_INDEX_REMOVE ? HILO_STORE_REINDEX_REMOVE
+                                              : HILO_STORE_REINDEX_KEEP;
 }
 
 static void tx_index(struct hilo_tx *tx, enum hilo_tickets_index how, const char *ref,
@@ -393,6 +404,21 @@ static void create_write(struct create_op *op)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
     hilo_tickets_create_op(r, s->events_channel, op->ref, op->ack, s->cfg->ack_eta_minutes,
                            delivery, &cr);
+    /* the SLA clocks start now, by Hilo's clock (sla_timer.c) */
+    const char *fields[HILO_TICKETS_MAX_FIELDS + 4];
+    char start[24];
+    for (int i = 0; i < r->nfields; i++)
+        fields[i] = r->fields[i];
+    snprintf(start, sizeof start, "%llu", (unsigned long long)hilo_now_ms());
+    fields[r->nfields] = "sla_start";
+    fields[r->nfields + 1] = start;
+    /* when the customer last wrote on this channel (WhatsApp's window) */
+    char in_at[48];
+    snprintf(in_at, sizeof in_at, "in_at:%s", r->channel);
+    fields[r->nfields + 2] = in_at;
+    fields[r->nfields + 3] = start;
+    cr.fields = fields;
+    cr.nfields = r->nfields + 4;
     hilo_tx_begin(&tx, s->redis);
     if (hilo_store_create_argv(&a, &cr) < 0)
         tx.rc = -HILO_EINTERNAL;
@@ -401,6 +427,7 @@ static void create_write(struct create_op *op)
     tx_customer(&tx, &r->customer, op->ref);
     tx_outbox(&tx, s, entry);
     hilo_tickets_tx_webhook(&tx, s, op->ref);
+    hilo_sla_tx_touch(op->s, &tx, op->ref);
     rc = hilo_tx_commit(&tx, created_cb, op);
     json_decref(entry);
     free(delivery);
@@ -435,6 +462,8 @@ struct write_op {
     hilo_tickets_cb cb;
     void *data;
     int set;                  /* SET's reply, not APPEND's */
+    int resolve;              /* a resolution: the survey follows (survey.c) */
+    struct hilo_server *s;
     char ref[HILO_REF_MAX];
 };
 
@@ -461,12 +490,23 @@ static void written_cb(redisReply *reply, void *data)
             out.status = str_of(res->element[2]);
         }
     }
+    if (op->resolve && !err && !out.duplicate)
+        hilo_survey_after_resolve(op->s, op->ref);
     op->cb(&out, op->data);
     free(op);
 }
 
+static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
+                           void *data, struct hilo_server *s, int resolve);
+
 static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
                         void *data)
+{
+    return write_commit_op(tx, ref, set, cb, data, NULL, 0);
+}
+
+static int write_commit_op(struct hilo_tx *tx, const char *ref, int set, hilo_tickets_cb cb,
+                           void *data, struct hilo_server *s, int resolve)
 {
     struct write_op *op = calloc(1, sizeof *op);
     int rc;
@@ -478,6 +518,8 @@ static int write_commit(struct hilo_tx *tx, const char *ref, int set, hilo_ticke
     op->cb = cb;
     op->data = data;
     op->set = set;
+    op->s = s;
+    op->resolve = resolve;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     rc = hilo_tx_commit(tx, written_cb, op);
     if (rc < 0) {
@@ -503,19 +545,35 @@ int hilo_tickets_append_now(struct hilo_server *s, const struct hilo_ticket_appe
     struct hilo_store_append ap;
     struct hilo_store_argv a;
     struct hilo_tx tx;
+    const char *fields[HILO_TICKETS_MAX_FIELDS + 2];
+    char in_at[48], now[24];
     int rc = hilo_tickets_append_op(req, s->events_channel, &ap);
     if (rc < 0)
         return rc;
+    ap.reindex = store_reindex(hilo_tickets_index_after_append(req->op));
+    /* when the customer last wrote on this channel (WhatsApp's window), by
+     * Hilo's clock */
+    if ((req->op == HILO_APPEND_MESSAGE || req->op == HILO_APPEND_THANKS) &&
+        req->nfields <= HILO_TICKETS_MAX_FIELDS && strcmp(req->role, "customer") == 0) {
+        for (int i = 0; i < req->nfields; i++)
+            fields[i] = req->fields[i];
+        snprintf(in_at, sizeof in_at, "in_at:%s", req->channel);
+        snprintf(now, sizeof now, "%llu", (unsigned long long)hilo_now_ms());
+        fields[req->nfields] = in_at;
+        fields[req->nfields + 1] = now;
+        ap.fields = fields;
+        ap.nfields = req->nfields + 2;
+    }
     if (hilo_store_append_argv(&a, &ap) < 0)
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_append(req->op), req->ref, 0);
     if (req->link)
         tx_customer(&tx, req->link, req->ref);
     tx_outbox(&tx, s, req->entry);
     hilo_tickets_tx_webhook(&tx, s, req->ref);
-    return write_commit(&tx, req->ref, 0, cb, data);
+    hilo_sla_tx_touch(s, &tx, req->ref);
+    return write_commit_op(&tx, req->ref, 0, cb, data, s, req->op == HILO_APPEND_RESOLVE);
 }
 
 static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hilo_set_op kind,
@@ -528,11 +586,11 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
     int rc = hilo_tickets_set_op(req, kind, s->events_channel, &op);
     if (rc < 0)
         return rc;
+    op.reindex = store_reindex(hilo_tickets_index_after_set(kind, req->value));
     if (hilo_store_set_argv(&a, &op) < 0)
         return -HILO_EINTERNAL;
     hilo_tx_begin(&tx, s->redis);
     hilo_tx_add_argv(&tx, &a);
-    tx_index(&tx, hilo_tickets_index_after_set(kind, req->value), req->ref, 0);
     if (req->follow_up_ms) {
         /* followup.c reopens the ticket when this timer is due */
         snprintf(member, sizeof member, "followup:%s", req->ref);
@@ -540,6 +598,7 @@ static int set(struct hilo_server *s, const struct hilo_ticket_set *req, enum hi
         hilo_tx_timer_set(&tx, &t);
     }
     hilo_tickets_tx_webhook(&tx, s, req->ref);
+    hilo_sla_tx_touch(s, &tx, req->ref);
     return write_commit(&tx, req->ref, 1, cb, data);
 }
 

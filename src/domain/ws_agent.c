@@ -15,6 +15,8 @@
 #include "hilo/store_index.h"
 #include "hilo/store_records.h"
 #include "hilo/tickets.h"
+#include "hilo/reach.h"
+#include "hilo/metrics.h"
 
 /* ---- agent -------------------------------------------------------------- */
 
@@ -226,43 +228,53 @@ int hilo_ws_agent_close_ticket(struct hilo_conn *c, json_t *msg, const char *req
     return 0;
 }
 
-/* Where the customer can be reached decides the outbox entry. */
-static void reply_route_cb(redisReply *reply, void *data)
+/* Where the customer can be reached decides the outbox entry (routing at
+ * send time, reach.h): the event records the route and why. */
+static void reply_routed(const struct hilo_reach_result *r, void *data)
 {
     struct msg_op *op = data;
     struct hilo_conn *c = op->c;
+    const struct hilo_route_plan *p = &r->plan;
+    const char *cat = strcmp(op->op, "resolve") == 0 ? "resolution" : "update";
     char dkey[200];
-    int rc;
+    int rc = r->err;
     if (!c->wsi) {
         hilo_msg_free(op);
         return;
     }
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        hilo_conn_error(c, -HILO_EUNAVAIL, op->req, op->client_id);
-        hilo_msg_free(op);
-        return;
-    }
-    const char *fields[HILO_OUTBOX_NFIELDS];
-    for (int i = 0; i < HILO_OUTBOX_NFIELDS; i++)
-        fields[i] = (size_t)i < reply->elements && reply->element[i]->type == REDIS_REPLY_STRING
-                        ? reply->element[i]->str
-                        : "";
-    snprintf(dkey, sizeof dkey, "a:%s:%s", hilo_sess(c)->id, op->client_id);
-    rc = hilo_route_entry(c->srv->cfg, op->channel, fields, op->ref, dkey, op->text, &op->entry,
-                           &op->delivery);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
         hilo_msg_free(op);
         return;
     }
-    if (op->template) {
-        /* templates exist on the WhatsApp Cloud API only */
-        if (!op->entry || strcmp(json_string_value(json_object_get(op->entry, "ch")), "whatsapp") != 0 ||
-            strcmp(json_string_value(json_object_get(op->entry, "via")), "cloud") != 0) {
-            hilo_conn_error(c, -HILO_EBADSTATE, op->req, op->client_id);
+    snprintf(dkey, sizeof dkey, "a:%s:%s", hilo_sess(c)->id, op->client_id);
+    if (op->template && (!p->ops || strcmp(p->channel, "whatsapp") != 0 ||
+                         strcmp(p->via, "cloud") != 0)) {
+        /* templates chosen by agents exist on the WhatsApp Cloud API only */
+        hilo_conn_error(c, -HILO_EBADSTATE, op->req, op->client_id);
+        hilo_msg_free(op);
+        return;
+    }
+    op->route = json_incref(r->route);
+    if (p->held) {
+        /* kept for the number's next message; the delivery says so */
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", "whatsapp", "status",
+                              "held", "to", p->to, "provider_id", "", "attempts", 0, "error", "");
+        op->delivery = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        op->held_to = strdup(p->to);
+    } else if (p->ops) {
+        rc = hilo_route_plan_entry(c->srv->cfg, p, r->fields, op->ref, dkey, op->text,
+                                   r->fields[HILO_REACH_F_NAME], &op->entry, &op->delivery);
+        if (rc < 0) {
+            hilo_conn_error(c, rc, op->req, op->client_id);
             hilo_msg_free(op);
             return;
         }
+        if (p->templated && p->tpl.name[0])
+            hilo_metrics_inc(hilo_metrics_wa_template(cat));
+    }
+    if (op->template && op->entry) {
         json_t *t = op->template;
         char *params = json_dumps(json_object_get(t, "params") ? json_object_get(t, "params") : json_array(),
                                   JSON_COMPACT);
@@ -270,6 +282,7 @@ static void reply_route_cb(redisReply *reply, void *data)
         json_object_set(op->entry, "tpl_lang", json_object_get(t, "language"));
         json_object_set_new(op->entry, "tpl_params", json_string(params ? params : "[]"));
         free(params);
+        hilo_metrics_inc(hilo_metrics_wa_template(cat));
     }
     hilo_ws_write_append(op);
 }
@@ -308,11 +321,13 @@ static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const 
         return 0;
     }
     op->channel = channel ? strdup(channel) : NULL;
-    struct hilo_store_ticket_fields tf = {
-        .ref = ref, .fields = hilo_outbox_ticket_fields, .nfields = HILO_OUTBOX_NFIELDS};
-    if (hilo_store_ticket_fields(c->srv->redis, &tf, reply_route_cb, op) < 0) {
+    struct hilo_reach_req rq = {
+        .ref = ref, .want = channel, .explicit_template = tpl != NULL,
+        .category = strcmp(kind, "resolve") == 0 ? "resolution" : "update"};
+    err = hilo_reach_resolve(c->srv, &rq, reply_routed, op);
+    if (err < 0) {
         hilo_msg_free(op);
-        return -HILO_EUNAVAIL;
+        return err;
     }
     return 0;
 }

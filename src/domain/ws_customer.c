@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "hilo/agents.h"
+#include "hilo/reach.h"
 #include "hilo/buf.h"
 #include "hilo/i18n.h"
 #include "hilo/identity.h"
@@ -72,6 +74,7 @@ static void hello_finish(struct hello_op *op, const char *summary, size_t slen)
     struct hilo_session *se = hilo_sess(c);
     se->ready = 1;
     welcome(c, se->token, summary, slen, op->req);
+    hilo_reach_online_touch(c);
     if (summary && op->after && se->ticket[0]) {
         int err = hilo_live_sync_start(c, se->ticket, op->after, SYNC_RESUME, NULL);
         if (err)
@@ -261,7 +264,7 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
         snprintf(tok, sizeof tok, "%s", token);
     else
         hilo_identity_new_token(tok);
-    hilo_identity_sha256_hex(tok, hash);
+    hilo_token_hash(tok, hash); /* the same SHA-256 hex as agents' tokens */
     snprintf(ident, sizeof ident, "web:%.32s", hash);
     free(se->token);
     se->token = strdup(tok);
@@ -353,5 +356,23 @@ int hilo_ws_customer_typing(struct hilo_conn *c, json_t *msg, const char *req)
         return -HILO_EBADFRAME;
     if (hilo_sess(c)->ticket[0])
         hilo_presence_typing(c, hilo_sess(c)->ticket, json_is_true(st));
+    return 0;
+}
+
+/* {"type":"seen","event_id":..}: the widget showed the thread up to there
+ * (docs/protocol.md); an unread reply's second route is then not taken. */
+int hilo_ws_customer_seen(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    int bad = 0;
+    uint64_t ms, seq;
+    const char *ev = hilo_dispatch_str(msg, "event_id", 40, &bad);
+    if (bad || !ev || parse_id(ev, &ms, &seq) < 0)
+        return -HILO_EBADFRAME;
+    if (!se->ticket[0])
+        return -HILO_EBADSTATE;
+    hilo_reach_seen(c->srv, se->ticket, ev);
+    hilo_reach_online_touch(c);
+    hilo_dispatch_ok(c, req);
     return 0;
 }

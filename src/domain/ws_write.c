@@ -11,6 +11,7 @@
 #include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/proto.h"
+#include "hilo/reach.h"
 #include "hilo/config.h"
 #include "hilo/log.h"
 #include "hilo/server.h"
@@ -25,6 +26,8 @@ void hilo_msg_free(struct msg_op *op)
     json_decref(op->entry);
     json_decref(op->template);
     free(op->extra);
+    json_decref(op->route);
+    free(op->held_to);
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->client_id);
@@ -104,6 +107,7 @@ static void created_cb(const struct hilo_ticket_result *res, void *data)
         goto out;
     }
     snprintf(hilo_sess(c)->ticket, sizeof hilo_sess(c)->ticket, "%s", res->ref);
+    hilo_reach_online_touch(c);
     hilo_metrics_inc(HILO_M_MESSAGES_STORED);
     send_ack(c, op->client_id, res->ref, res->event_id, 0, op->req);
 out:
@@ -230,6 +234,11 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         goto out;
     }
     hilo_metrics_inc(res->duplicate ? HILO_M_DUPLICATES : HILO_M_MESSAGES_STORED);
+    if (op->route && !res->duplicate)
+        hilo_reach_after_write(c->srv, op->ref, res->event_id, op->route, op->held_to, op->text,
+                               strcmp(op->op, "resolve") == 0 ? "resolution" : "update");
+    if (se->role == HILO_ROLE_CUSTOMER)
+        hilo_reach_online_touch(c);
     send_ack(c, op->client_id, op->ref, res->event_id, res->duplicate, op->req);
 out:
     hilo_msg_free(op);
@@ -245,8 +254,17 @@ void hilo_ws_write_append(struct msg_op *op)
     char dkey[200];
     int rc;
 
-    /* a reply is badged with the channel it goes out on (its outbox entry) */
+    /* a reply is badged with the channel it goes out on (its outbox entry,
+     * or the route when held) and records why (reach.h) */
     const char *ch = op->entry ? json_string_value(json_object_get(op->entry, "ch")) : NULL;
+    char *xjs = NULL;
+    if (!ch && op->held_to)
+        ch = "whatsapp";
+    if (agent && op->route) {
+        json_t *x = json_pack("{s:O}", "route", op->route);
+        xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
+        json_decref(x);
+    }
     snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
     struct hilo_ticket_append req = {
         .ref = op->ref,
@@ -262,10 +280,12 @@ void hilo_ws_write_append(struct msg_op *op)
         .customer = agent ? "" : se->id,
         .delivery = op->delivery,
         .entry = op->entry,
+        .extra = xjs,
     };
     if (!agent && op->extra)
         req.extra = op->extra; /* where the customer wrote from */
     rc = kind < 0 ? -HILO_EINTERNAL : hilo_tickets_append(c->srv, &req, appended_cb, op);
+    free(xjs);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, op->client_id);
         hilo_msg_free(op);

@@ -31,11 +31,15 @@ static const char *sender_lang(struct in_op *op)
     return hilo_i18n_guess(op->cur->text, op->s->cfg->default_locale);
 }
 
-/* Stored: a call hears text; a message is done. */
+/* Stored: a call hears text (and may key in the code: op->ask_code); a
+ * message is done. */
 static void answered(struct in_op *op, const char *text)
 {
     if (op->voice) {
-        in_voice_say(op, text);
+        if (op->ask_code)
+            in_voice_ask_code(op, text);
+        else
+            in_voice_say(op, text);
         return;
     }
     in_message_done(op);
@@ -48,6 +52,7 @@ static void stored_cb(redisReply *reply, void *data)
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
+    op->ask_code = 1; /* a held call: the code may be keyed in now */
     answered(op, hilo_i18n_hold(sender_lang(op), "held_voice"));
 }
 
@@ -289,6 +294,7 @@ static void try_failed(struct in_op *op, const char *ref, const char *what)
     char pref[16], text[200];
     snprintf(pref, sizeof pref, "h%s", op->hold);
     snprintf(op->twiml_text, sizeof op->twiml_text, "%s", hilo_i18n_hold(lang, what));
+    op->ask_code = strcmp(what, "code_bad") == 0; /* a call may try again */
     hilo_tx_begin(&tx, op->s->redis);
     in_tx_mark_seen(&tx, op, pref);
     if (!op->voice)

@@ -13,6 +13,7 @@
 #include "hilo/store.h"
 #include "hilo/server.h"
 #include "internal.h"
+#include "hilo/reach.h"
 
 /* The headers a row may read: signatures and the body's type. */
 static const char *const header_names[] = {"x-hub-signature-256", "x-twilio-signature",
@@ -151,6 +152,10 @@ static void messages(struct hilo_http *r, const struct hilo_channel_ops *o, cons
         in_op_free(op);
         return;
     }
+    /* a WhatsApp message (re)opens its number's 24-hour window, whatever
+     * becomes of it (held, joined, blocked): routing at send time, reach.h */
+    for (const struct hilo_inbound *m = op->msgs; m; m = m->next)
+        hilo_reach_on_inbound(op->s, m->channel, m->from, "");
     if (o->replay_token) {
         replay_check(op, o, in);
         return;

@@ -43,6 +43,8 @@ struct in_op {
     const char *provider; /* of the statuses: the row's provider name */
     /* per message */
     char identity[300];
+    char identity2[300]; /* "bsuid:..." beside a phone identity, or "" (linked
+                          * only when nobody else holds it) */
     char cid[40];  /* the sender's customer, if known */
     char ref[HILO_REF_MAX];
     char tcust[40]; /* the target ticket's customer */
@@ -64,6 +66,7 @@ struct in_op {
     int real;                       /* it names a ticket that could take it */
     char newhold[HILO_HOLD_ID_MAX]; /* the hold being opened */
     char owner_code[7];             /* its code, until sent */
+    int ask_code;                   /* a call's answer asks for the code (voice.c) */
 };
 
 struct in_op *in_op_new(struct hilo_http *r, enum in_answer answer);
@@ -103,6 +106,9 @@ void in_hold_try(struct in_op *op);
 /* voice.c */
 /* Answers a call with text and hangs up; frees op. */
 void in_voice_say(struct in_op *op, const char *text);
+/* Answers a held call with text and a <Gather> of its 6-digit code, in the
+ * same call (docs/continuity.md); frees op. */
+void in_voice_ask_code(struct in_op *op, const char *text);
 /* A verified voice webhook of kind (enum hilo_voice_kind, or -1). */
 void in_voice(struct hilo_http *r, const struct hilo_http_in *in, int kind);
 /* A call was stored on op->ref: remember its ticket and answer. */

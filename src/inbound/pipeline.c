@@ -13,6 +13,7 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/log.h"
+#include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
 #include "hilo/server.h"
@@ -23,6 +24,7 @@
 #include "blocked.h"
 #include "hilo/store_customers.h"
 #include "internal.h"
+#include "hilo/route_plan.h"
 
 #define SEEN_TTL 2592000
 
@@ -173,7 +175,7 @@ static void sender(struct in_op *op, const struct hilo_inbound *m, const char *c
     *out = (struct hilo_ticket_customer){
         .id = cust, .name = m->from_name,
         .email = o && o->identity && strcmp(o->identity, "email") == 0 ? m->from : "",
-        .locale = "", .identities = {op->identity},
+        .locale = "", .identities = {op->identity, op->identity2[0] ? op->identity2 : NULL},
     };
 }
 
@@ -200,12 +202,27 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         in_fail(op, -HILO_EUNAVAIL);
 }
 
+/* A WhatsApp message opens its number's 24-hour window: the ticket shows
+ * until when (wa_window_until, docs/continuity.md "Routing at send time");
+ * routing itself reads the number's window (reach.h). */
+static int window_field(const struct hilo_inbound *m, const char **f, int nf, char *buf, size_t n)
+{
+    if (strcmp(m->channel, "whatsapp") != 0 || nf + 2 > HILO_INBOUND_MAX_FIELDS)
+        return nf;
+    snprintf(buf, n, "%llu", (unsigned long long)(hilo_now_ms() + HILO_WA_WINDOW_MS));
+    f[nf++] = "wa_window_until";
+    f[nf++] = buf;
+    return nf;
+}
+
 void in_write_append(struct in_op *op, enum hilo_append_op kind)
 {
     const struct hilo_inbound *m = op->cur;
     char dkey[300], addrkey[40];
     const char *fields[HILO_INBOUND_MAX_FIELDS];
+    char winbuf[24];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey);
+    nf = window_field(m, fields, nf, winbuf, sizeof winbuf);
     char *xjs = in_event_extra(m);
     struct hilo_ticket_customer link;
     sender(op, m, op->tcust, &link);
@@ -262,7 +279,9 @@ static void write_create(struct in_op *op)
     struct hilo_server *s = op->s;
     char dkey[300], addrkey[40], cid[40];
     const char *fields[HILO_INBOUND_MAX_FIELDS], *route[HILO_OUTBOX_NFIELDS];
+    char winbuf[24];
     int nf = hilo_inbound_ticket_fields(m, fields, addrkey, sizeof addrkey), rc;
+    nf = window_field(m, fields, nf, winbuf, sizeof winbuf);
     char *xjs = in_event_extra(m);
 
     customer_id(op, cid);
@@ -366,8 +385,8 @@ static void step_cb(redisReply *reply, void *data)
         return;
     }
     switch (op->step) {
-    case IN_STEP_SEEN: /* [seen, ident, msgid, hold, blocked] */
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5) {
+    case IN_STEP_SEEN: /* [seen, ident, msgid, hold, blocked (, ident2, blocked2)] */
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (op->identity2[0] ? 7u : 5u)) {
             in_fail(op, -HILO_EINTERNAL);
             return;
         }
@@ -377,7 +396,8 @@ static void step_cb(redisReply *reply, void *data)
             next_message(op);
             return;
         }
-        if (reply->element[4]->type == REDIS_REPLY_STRING) { /* a blocked identity */
+        if (reply->element[4]->type == REDIS_REPLY_STRING ||
+            (op->identity2[0] && reply->element[6]->type == REDIS_REPLY_STRING)) { /* a blocked identity */
             if (in_blocked_store(op, seen_cb) < 0)
                 in_fail(op, -HILO_EUNAVAIL);
             return;
@@ -385,6 +405,15 @@ static void step_cb(redisReply *reply, void *data)
         op->cid[0] = op->hold[0] = op->msgid_ref[0] = '\0';
         if (reply->element[1]->type == REDIS_REPLY_STRING)
             snprintf(op->cid, sizeof op->cid, "%s", reply->element[1]->str);
+        if (op->identity2[0] && reply->element[5]->type == REDIS_REPLY_STRING) {
+            /* the provider says the phone and the BSUID are one sender: a
+             * new phone joins the BSUID's customer; a BSUID another
+             * customer holds is left where it is (never moved) */
+            if (!op->cid[0])
+                snprintf(op->cid, sizeof op->cid, "%s", reply->element[5]->str);
+            else if (strcmp(op->cid, reply->element[5]->str) != 0)
+                op->identity2[0] = '\0';
+        }
         if (reply->element[2]->type == REDIS_REPLY_STRING &&
             hilo_ref_normalize(reply->element[2]->str, ref) == 0)
             snprintf(op->msgid_ref, sizeof op->msgid_ref, "%s", ref);
@@ -453,7 +482,8 @@ void in_start_message(struct in_op *op)
     struct hilo_tx tx;
 
     if (hilo_inbound_fill_text(m) < 0 ||
-        hilo_inbound_identity(m, op->identity, sizeof op->identity) < 0) {
+        hilo_inbound_identity(m, op->identity, sizeof op->identity) < 0 ||
+        hilo_inbound_identity2(m, op->identity2, sizeof op->identity2) < 0) {
         in_fail(op, -HILO_EINTERNAL);
         return;
     }
@@ -468,6 +498,10 @@ void in_start_message(struct in_op *op)
     hilo_tx_msgid_get(&tx, reply_id[0] ? reply_id : "-");
     hilo_tx_hold_by_get(&tx, op->identity);
     hilo_tx_blocked_get(&tx, op->identity);
+    if (op->identity2[0]) { /* [+ the BSUID's customer, its block] */
+        hilo_tx_ident_get(&tx, op->identity2);
+        hilo_tx_blocked_get(&tx, op->identity2);
+    }
     if (hilo_tx_commit(&tx, step_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }
@@ -495,6 +529,18 @@ static void status_done_cb(redisReply *reply, void *data)
     next_status(op);
 }
 
+/* hilo_outbox_undelivered's answer: as status_done_cb */
+static void undelivered_cb(int err, void *data)
+{
+    struct in_op *op = data;
+    if (err < 0) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    op->curst = op->curst->next;
+    next_status(op);
+}
+
 static void status_found_cb(redisReply *reply, void *data)
 {
     struct in_op *op = data;
@@ -504,14 +550,32 @@ static void status_found_cb(redisReply *reply, void *data)
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
-    if (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2 ||
+    int by_marker = 0;
+    if (reply->type != REDIS_REPLY_STRING && d->marker &&
+        sscanf(d->marker, "hilo:%9[0-9]:%47[0-9-]", ref, ev) == 2)
+        by_marker = 1; /* a send whose answer never came (docs/delivery.md) */
+    if ((!by_marker &&
+         (reply->type != REDIS_REPLY_STRING || sscanf(reply->str, "%9s %47s", ref, ev) != 2)) ||
         strcmp(d->status, "queued") == 0) {
         /* not one of ours (or not news) */
         op->curst = d->next;
         next_status(op);
         return;
     }
+    if (strcmp(d->status, "failed") == 0) {
+        /* a permanent failure after the provider accepted it: a dead letter
+         * with its reason, an event, the ticket waiting again */
+        if (hilo_outbox_undelivered(op->s->redis, op->s->events_channel, ref, ev, d->error,
+                                    undelivered_cb, op) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (strcmp(d->status, "delivered") == 0 || strcmp(d->status, "read") == 0) {
+        hilo_outbox_settled(op->s->redis, ref, ev); /* it can no longer fail */
+    }
     json_t *u = json_pack("{s:s}", "status", d->status);
+    if (by_marker)
+        json_object_set_new(u, "provider_id", json_string(d->provider_id));
     if (d->error && *d->error)
         json_object_set_new(u, "error", json_string(d->error));
     char *js = json_dumps(u, JSON_COMPACT);

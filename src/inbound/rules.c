@@ -78,10 +78,27 @@ int hilo_inbound_identity(const struct hilo_inbound *m, char *out, size_t n)
     const struct hilo_channel_ops *o = hilo_channel_of(m->channel, m->provider);
     const char *kind = o && o->identity ? o->identity : "phone";
     int k;
-    if (strcmp(kind, "phone") == 0 && hilo_inbound_withheld(m->from))
-        k = snprintf(out, n, "withheld:%s", m->provider_id ? m->provider_id : "");
-    else
+    if (m->user_id && *m->user_id && strcmp(m->from, m->user_id) == 0) {
+        /* a WhatsApp sender without a phone number: its BSUID */
+        k = snprintf(out, n, "bsuid:%s", m->user_id);
+    } else if (strcmp(kind, "phone") == 0 && hilo_inbound_withheld(m->from)) {
+        /* one conversation per message, or per call: a call's items are
+         * "<CallSid>:<step>", and the call is the conversation (its held
+         * join takes a code keyed in later in the same call) */
+        const char *pid = m->provider_id ? m->provider_id : "";
+        k = snprintf(out, n, "withheld:%.*s", (int)strcspn(pid, ":"), pid);
+    } else {
         k = snprintf(out, n, "%s:%s", kind, m->from);
+    }
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int hilo_inbound_identity2(const struct hilo_inbound *m, char *out, size_t n)
+{
+    int k = 0;
+    out[0] = '\0';
+    if (m->user_id && *m->user_id && strcmp(m->from, m->user_id) != 0)
+        k = snprintf(out, n, "bsuid:%s", m->user_id);
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
@@ -173,6 +190,7 @@ int hilo_voice_kind_of(const char *path)
         {"/webhooks/twilio/voice/recording", HILO_VOICE_RECORDING},
         {"/webhooks/twilio/voice/transcription", HILO_VOICE_TRANSCRIPTION},
         {"/webhooks/twilio/voice/status", HILO_VOICE_STATUS},
+        {"/webhooks/twilio/voice/csat", HILO_VOICE_CSAT},
     };
     for (size_t i = 0; path && i < HILO_ARRAY_LEN(kinds); i++)
         if (strcmp(path, kinds[i].path) == 0)

@@ -16,6 +16,7 @@
 #include "hilo/server.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
+#include "hilo/survey.h"
 #include "hilo/tickets.h"
 #include "internal.h"
 
@@ -90,10 +91,63 @@ void in_voice_say(struct in_op *op, const char *text)
     in_op_free(op);
 }
 
+void in_voice_ask_code(struct in_op *op, const char *text)
+{
+    /* each try of the call is its own item ("<CallSid>:code<c>"), so a
+     * retried webhook is deduplicated and a new try is not */
+    const char *c = hilo_http_arg(op->r, "c");
+    long tries = c ? strtol(c, NULL, 10) : 0;
+    char action[64];
+    snprintf(action, sizeof action, "/webhooks/twilio/voice/gather?c=%ld",
+             tries >= 0 && tries < 9 ? tries + 1 : 9);
+    in_answer_twiml(op->r, hilo_twiml_gather_ref(op->locale[0] ? op->locale
+                                                                : op->s->cfg->default_locale,
+                                                 text, action, 6));
+    in_op_free(op);
+}
+
 static void voice_thanks(struct in_op *op)
 {
-    in_answer_twiml(op->r, hilo_twiml_say(op->locale, hilo_i18n_voice_thanks(op->locale)));
+    /* with surveys on, the call ends with a keypress for satisfaction */
+    if (op->s->cfg->survey && op->ref[0])
+        in_answer_twiml(op->r, hilo_twiml_gather_ref(op->locale, hilo_survey_voice_prompt(op->locale),
+                                                     "/webhooks/twilio/voice/csat", 1));
+    else
+        in_answer_twiml(op->r, hilo_twiml_say(op->locale, hilo_i18n_voice_thanks(op->locale)));
     in_op_free(op);
+}
+
+static void voice_scored(const struct hilo_ticket_result *res, void *data)
+{
+    struct in_op *op = data;
+    if (res->err == -HILO_EUNAVAIL) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    in_voice_say(op, hilo_survey_voice_thanks(op->locale));
+}
+
+/* csat: the key pressed at the end of a call is the ticket's score */
+static void voice_csat(struct in_op *op, const char *ref)
+{
+    const char *d = op->call.digits ? op->call.digits : "";
+    char score[2] = {d[0], 0}, dkey[200], extra[64];
+    int rc;
+    if (!ref[0] || d[0] < '1' || d[0] > '5' || d[1]) {
+        in_voice_say(op, hilo_i18n_voice_thanks(op->locale));
+        return;
+    }
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(dkey, sizeof dkey, "p:twilio:csat:%s", op->call.call_sid);
+    snprintf(extra, sizeof extra, "{\"survey\":\"voice\"}");
+    const char *fields[] = {"csat", score};
+    struct hilo_ticket_append req = {
+        .ref = ref, .op = HILO_APPEND_CSAT, .channel = "voice", .role = "customer", .author_id = "",
+        .text = score, .dedupe = dkey, .client_id = op->call.call_sid, .extra = extra,
+        .fields = fields, .nfields = 2};
+    rc = hilo_tickets_append(op->s, &req, voice_scored, op);
+    if (rc < 0)
+        in_fail(op, rc);
 }
 
 /* Only an unavailable store makes Twilio retry; a call event the ticket
@@ -177,7 +231,10 @@ static void voice_gathered(struct in_op *op)
     /* six digits: the code of the caller's held join (pipeline: only if
      * the number has one pending) */
     if (!valid && hilo_inbound_code(digits, op->code) == 0) {
-        op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), "start");
+        const char *c = hilo_http_arg(op->r, "c");
+        char suffix[16];
+        snprintf(suffix, sizeof suffix, "code%d", c ? (int)strtol(c, NULL, 10) % 10 : 0);
+        op->msgs = call_item(op, "call", hilo_i18n_call(lang, "incoming"), suffix);
         if (!op->msgs) {
             in_fail(op, -HILO_EINTERNAL);
             return;
@@ -226,6 +283,9 @@ static void voice_known_cb(redisReply *reply, void *data)
         return;
     case HILO_VOICE_INCOMING:
         break;
+    case HILO_VOICE_CSAT:
+        voice_csat(op, ref);
+        return;
     default:
         if (ref[0])
             voice_followup(op, ref);

@@ -58,7 +58,11 @@ int hilo_net_route_set_flags(struct hilo_net *n, const char *prefix, unsigned fl
     return hilo_router_set_flags(&n->routes, prefix, flags);
 }
 
-void hilo_net_drain(struct hilo_net *n) { n->draining = 1; }
+void hilo_net_drain(struct hilo_net *n)
+{
+    n->draining = 1;
+    hilo_net_streams_abort(n);
+}
 
 /* ---- responses ---- */
 
@@ -71,6 +75,7 @@ static void req_unref(struct hilo_http *r)
     for (int i = 0; i < 4; i++)
         free(r->hdr[i]);
     hilo_buf_deinit(&r->body);
+    hilo_net_stream_free(r);
     free(r->cookie);
     free(r->resp);
     free(r);
@@ -148,6 +153,8 @@ static int write_response(struct hilo_http *r)
         return -1;
     if (r->set_cookie[0] && add_header(wsi, "set-cookie:", r->set_cookie, &p, end))
         return -1;
+    if (hilo_net_hsts_add(r, &p, end))
+        return -1;
     if (r->allow[0] && add_header(wsi, "allow:", r->allow, &p, end))
         return -1;
     if (r->retry_after[0] && add_header(wsi, "retry-after:", r->retry_after, &p, end))
@@ -196,6 +203,19 @@ const char *hilo_http_method(struct hilo_http *r) { return r->method; }
 const char *hilo_http_path(struct hilo_http *r) { return r->path; }
 const char *hilo_http_cookie(struct hilo_http *r) { return r->cookie; }
 const char *hilo_http_client_ip(struct hilo_http *r) { return r->client_ip; }
+int hilo_http_secure(struct hilo_http *r) { return r->secure; }
+
+int hilo_net_hsts_add(struct hilo_http *r, unsigned char **p, unsigned char *end)
+{
+    char v[32];
+    const struct hilo_config *cfg = r->net->cfg;
+    /* with TLS here lws adds it to every response (ws.c); behind a proxy
+     * only the requests it forwarded as https get it */
+    if (!r->secure || !cfg || cfg->hsts_max_age <= 0 || r->net->ssl_ctx)
+        return 0;
+    snprintf(v, sizeof v, "max-age=%d", cfg->hsts_max_age);
+    return add_header(r->wsi, "strict-transport-security:", v, p, end);
+}
 
 const char *hilo_http_body(struct hilo_http *r, size_t *len)
 {
@@ -480,6 +500,7 @@ static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char
         r->hdr[3] = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     hilo_buf_init(&r->body, HILO_HTTP_MAX_BODY);
     hilo_net_wsi_client_ip(n, wsi, r->client_ip, sizeof r->client_ip);
+    r->secure = hilo_net_wsi_secure(n, wsi);
     return r;
 }
 
@@ -503,6 +524,29 @@ void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size
             have_xff = lws_hdr_custom_copy(wsi, xff, sizeof xff, "x-forwarded-for:", 16) > 0;
     }
     hilo_net_client_ip(peer, have_xff ? xff : NULL, n->trusted, n->ntrusted, out, len);
+}
+
+int hilo_net_wsi_secure(struct hilo_net *n, struct lws *wsi)
+{
+    char peer[64], xfp[128];
+    const char *v;
+    size_t len;
+
+    if (lws_is_ssl(wsi))
+        return 1;
+    if (!n->ntrusted || !lws_get_peer_simple(wsi, peer, sizeof peer) ||
+        !hilo_net_cidrs_match(n->trusted, n->ntrusted, peer) ||
+        lws_hdr_custom_copy(wsi, xfp, sizeof xfp, "x-forwarded-proto:", 18) <= 0)
+        return 0;
+    /* the last value is the one the trusted proxy itself set or appended */
+    v = strrchr(xfp, ',');
+    v = v ? v + 1 : xfp;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    len = strlen(v);
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    return len == 5 && strncasecmp(v, "https", 5) == 0;
 }
 
 int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -538,6 +582,8 @@ int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return 0;
         return r ? dispatch(r) : -1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (r && r->stream)
+            return hilo_net_stream_writeable(r);
         if (!r || !r->ready)
             return 0;
         return write_response(r);
@@ -546,6 +592,7 @@ int hilo_net_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
         if (r) {
             r->wsi = NULL;
             pss->req = NULL;
+            hilo_net_stream_gone(r);
             req_unref(r);
         }
         return 0;

@@ -37,7 +37,20 @@ struct hilo_http {
     int ready;
     int close_after; /* the body was refused unread: close the connection */
     int fail;        /* a handler could not answer: drop the connection */
+    int secure;      /* came over TLS, here or at a trusted proxy (hilo_net_wsi_secure) */
+    struct hilo_http_stream *stream; /* a streamed response (stream.c), or NULL */
 };
+
+/* ---- stream.c: streamed responses ---- */
+
+struct hilo_http_stream;
+/* LWS_CALLBACK_HTTP_WRITEABLE of a streamed response; -1 closes. */
+int hilo_net_stream_writeable(struct hilo_http *r);
+/* The client went away (r->wsi is NULL now): a waiting producer hears it. */
+void hilo_net_stream_gone(struct hilo_http *r);
+void hilo_net_stream_free(struct hilo_http *r);
+/* Fails every stream in progress (shutdown). */
+void hilo_net_streams_abort(struct hilo_net *n);
 
 /* ---- router.c: the route table (pure; unit-tested) ---- */
 
@@ -133,10 +146,25 @@ struct hilo_net {
     size_t ntrusted;
     struct hilo_ipcounts per_ip;       /* open WebSockets per client address */
     unsigned ws_shared, ws_reserved;  /* open WebSockets without and with HILO_WS_RESERVED */
+    /* TLS (tls.c): the vhost's SSL_CTX once set up; the HSTS header lws adds */
+    void *ssl_ctx;
+    struct lws_protocol_vhost_options hsts;
+    char hsts_value[32];
+    struct hilo_http_stream *streams; /* streamed responses in progress (stream.c) */
 };
 
 /* The client address of wsi's request (see hilo_net_client_ip). */
 void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size_t len);
+/* Did wsi's request come over TLS: to Hilo itself, or to a trusted proxy
+ * that says so with X-Forwarded-Proto: https (its last value)? */
+int hilo_net_wsi_secure(struct hilo_net *n, struct lws *wsi);
+/* Adds Strict-Transport-Security to r's response headers when r came
+ * over https through a trusted proxy (with TLS here, lws adds it to every
+ * response). 0 or -1 when out of room. */
+int hilo_net_hsts_add(struct hilo_http *r, unsigned char **p, unsigned char *end);
+/* tls.c: checks the configured certificate and key and installs them into
+ * the vhost's SSL_CTX (at vhost creation). 0 or -1 (logged). */
+int hilo_net_tls_setup(struct hilo_net *n, void *ssl_ctx);
 /* The Origin header's value, copied to out; NULL when there is none. */
 const char *hilo_net_wsi_origin(struct lws *wsi, char *out, size_t len);
 

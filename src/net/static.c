@@ -135,6 +135,8 @@ static int serve(const char *root, struct hilo_http *r)
         add_header(wsi, "cache-control:", html ? "no-cache" : "public, max-age=300", &p, end) ||
         (html && add_header(wsi, "content-security-policy:", csp, &p, end)))
         return -1;
+    if (hilo_net_hsts_add(r, &p, end))
+        return -1;
     if (gzip && (add_header(wsi, "content-encoding:", "gzip", &p, end) ||
                  add_header(wsi, "vary:", "Accept-Encoding", &p, end)))
         return -1;

@@ -17,6 +17,7 @@
 #include "hilo/log.h"
 #include "hilo/conn.h"
 #include "hilo/net.h"
+#include "hilo/tls.h"
 #include "internal.h"
 
 struct ws_pss {
@@ -48,6 +49,10 @@ static int http_proto_cb(struct lws *wsi, enum lws_callback_reasons reason, void
     struct hilo_net *n = proto ? proto->user : NULL;
 
     switch (reason) {
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        /* the vhost's empty SSL_CTX (user): tls.c loads our certificate;
+         * this wsi is a stand-in, so the net comes from the context */
+        return hilo_net_tls_setup(lws_context_user(lws_get_context(wsi)), user) < 0 ? -1 : 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
         /* An upgrade must name one of our subprotocols. */
         char list[256];
@@ -250,8 +255,9 @@ int hilo_ws_start(struct hilo_net *n, uv_loop_t *loop, const struct hilo_config 
                    cfg->trusted_proxies);
         return -1;
     }
-    /* Hilo speaks plain HTTP: an https public_url means a proxy in front */
-    if (!n->ntrusted && strncmp(cfg->public_url, "https://", 8) == 0)
+    /* without tls_cert Hilo speaks plain HTTP: an https public_url means a
+     * proxy in front */
+    if (!n->ntrusted && !hilo_tls_enabled(cfg) && strncmp(cfg->public_url, "https://", 8) == 0)
         hilo_warn("public_url is https but trusted_proxies is empty: if a proxy is in front, "
                   "every client shares its address and its max_conns_per_ip");
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_cb);
@@ -271,12 +277,33 @@ int hilo_ws_start(struct hilo_net *n, uv_loop_t *loop, const struct hilo_config 
     info.ka_interval = 10;
     info.timeout_secs = 20;
     info.fd_limit_per_thread = (unsigned int)cfg->max_conns + 64;
+    if (hilo_tls_enabled(cfg)) {
+        /* lws makes an empty SSL_CTX and hands it to the http protocol's
+         * callback, where tls.c installs the checked certificate; no
+         * plain HTTP on this port, and HTTP/1.1 only (no h2 in ALPN) */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                        LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+        info.alpn = "http/1.1";
+        if (cfg->hsts_max_age > 0) {
+            /* lws adds the vhost's headers to every response it starts */
+            snprintf(n->hsts_value, sizeof n->hsts_value, "max-age=%d", cfg->hsts_max_age);
+            memset(&n->hsts, 0, sizeof n->hsts);
+            n->hsts.name = "strict-transport-security:";
+            n->hsts.value = n->hsts_value;
+            info.headers = &n->hsts;
+        }
+    }
     n->lws = lws_create_context(&info);
     if (!n->lws) {
-        hilo_error("cannot listen on %s", cfg->listen);
+        hilo_error("cannot listen on %s%s", cfg->listen,
+                   hilo_tls_enabled(cfg) ? " with TLS" : "");
         return -1;
     }
-    hilo_info("listening on http://%s", cfg->listen);
+    if (hilo_tls_enabled(cfg) && !n->ssl_ctx) {
+        hilo_error("TLS did not start on %s", cfg->listen);
+        return -1;
+    }
+    hilo_info("listening on %s://%s", hilo_tls_enabled(cfg) ? "https" : "http", cfg->listen);
     return 0;
 }
 

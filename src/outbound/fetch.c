@@ -43,6 +43,11 @@ struct job {
     struct hilo_buf resp;
     long retry_after;
     char err[CURL_ERROR_SIZE];
+    /* streaming (hilo_fetch_req.sink) */
+    int (*head)(void *data, long status, long long length);
+    int (*sink)(void *data, const char *p, size_t n);
+    int headed;
+    size_t got, max;
 };
 
 static void check_done(struct hilo_fetch *f);
@@ -58,6 +63,12 @@ static void finish(struct job *j, int ok, const char *why)
     res.body = j->resp.p ? j->resp.p : "";
     res.body_len = j->resp.len;
     res.retry_after_s = j->retry_after;
+    res.sent = 0;
+    if (!ok) {
+        long req_size = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &req_size);
+        res.sent = req_size > 0 || j->body_off > 0;
+    }
     j->cb(&res, j->data);
     curl_multi_remove_handle(j->f->multi, j->easy);
     curl_easy_cleanup(j->easy);
@@ -163,9 +174,35 @@ static int timer_cb(CURLM *multi, long ms, void *userp)
     return 0;
 }
 
+/* The streaming half of write_cb: the sink takes the bytes, or pauses. */
+static size_t write_sink(struct job *j, char *ptr, size_t len)
+{
+    int rc;
+    if (!j->headed) {
+        long status = 0;
+        curl_off_t cl = -1;
+        curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(j->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        j->headed = 1;
+        if (j->head && j->head(j->data, status, (long long)cl) < 0)
+            return 0;
+    }
+    if (len > j->max - j->got)
+        return 0; /* over max_response: the transfer fails */
+    rc = j->sink(j->data, ptr, len);
+    if (rc < 0)
+        return 0;
+    if (rc > 0)
+        return CURL_WRITEFUNC_PAUSE; /* curl keeps these bytes for later */
+    j->got += len;
+    return len;
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t n, void *userp)
 {
     struct job *j = userp;
+    if (j->sink)
+        return write_sink(j, ptr, size * n);
     if (hilo_buf_add(&j->resp, ptr, size * n) < 0)
         return 0; /* a response larger than we accept fails the transfer */
     return size * n;
@@ -236,6 +273,9 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
     j->cb = cb;
     j->data = data;
     j->retry_after = -1;
+    j->head = req->head;
+    j->sink = req->sink;
+    j->max = req->max_response ? req->max_response : MAX_RESPONSE;
     hilo_buf_init(&j->resp, req->max_response ? req->max_response : MAX_RESPONSE);
     j->easy = curl_easy_init();
     if (!j->easy)
@@ -261,6 +301,10 @@ int hilo_fetch_start(struct hilo_fetch *f, const struct hilo_fetch_req *req, hil
     curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+    /* curl's defaults, stated: a peer's certificate must verify against the
+     * system's CAs and name the host (tests/integration/38-tls.test.mjs) */
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->username) {
         curl_easy_setopt(j->easy, CURLOPT_USERNAME, req->username);
         curl_easy_setopt(j->easy, CURLOPT_PASSWORD, req->password ? req->password : "");
@@ -304,6 +348,16 @@ fail:
     free(j->body);
     free(j);
     return -1;
+}
+
+void hilo_fetch_resume(struct hilo_fetch *f, void *data)
+{
+    for (struct job *j = f->jobs; j; j = j->next)
+        if (j->sink && j->data == data) {
+            /* curl expires the transfer at once: the loop's timer drives it */
+            curl_easy_pause(j->easy, CURLPAUSE_CONT);
+            return;
+        }
 }
 
 int hilo_fetch_active(const struct hilo_fetch *f) { return f->active; }

@@ -32,6 +32,7 @@ struct ob_job {
     json_t *e;         /* entry fields, all strings */
     char ev[48];       /* event id */
     char provider[16]; /* names the provider id's key: "whatsapp", "twilio", "email" */
+    uint64_t started_ms; /* when this attempt's request started */
 };
 
 /* An entry's field, "" when absent. */
@@ -53,6 +54,21 @@ void ob_send_now(struct ob_job *j);
 /* ob_send_now unless the address is a blocked identity's: then the
  * delivery fails with "identity_blocked" and nothing is sent (blocked.c). */
 void ob_send_checked(struct ob_job *j);
+/* A look-up's result (lookup.c): found 1 (pid: the provider's id), 0 not
+ * there, -1 the look-up failed (why says how). */
+struct hilo_channel_ops;
+typedef void (*ob_lookup_cb)(struct ob_job *j, int found, const char *pid, const char *why);
+/* Can the provider of ops say whether a message arrived? */
+int ob_lookup_available(const struct hilo_channel_ops *ops);
+/* Asks it for j's message (uses the entry's to, text and unk_at); cb runs
+ * once, maybe at once. */
+void ob_lookup_start(struct ob_job *j, const struct hilo_channel_ops *ops, ob_lookup_cb cb);
+/* Queues in tx what a permanent failure of (ref, event_id) changes besides
+ * the dead letter ob_finish files: the 'undelivered' event and the ticket
+ * (undelivered.c). */
+struct hilo_tx;
+int ob_tx_undelivered(struct hilo_tx *tx, struct hilo_outbox *o, const char *ref,
+                      const char *event_id, const char *error);
 /* Posts a ticket's new events to the webhook (webhooks.c). */
 void ob_webhook_start(struct ob_job *j);
 

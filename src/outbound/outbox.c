@@ -89,6 +89,18 @@ static int record_pid(struct hilo_tx *tx, struct ob_job *j, const char *ref, con
     if (rc == 0 && strcmp(ob_field(j->e, "ch"), "email") == 0) {
         struct hilo_store_sent_msgid sm = {.msgid = ob_field(j->e, "msgid"), .ref = ref};
         rc = hilo_tx_sent_msgid(tx, &sm);
+    } else if (rc == 0) {
+        /* what a failure reported later by a status callback files as the
+         * dead letter (undelivered.c) */
+        json_t *e = json_deep_copy(j->e);
+        json_object_del(e, "unk");
+        json_object_del(e, "unk_at");
+        json_object_del(e, "error");
+        char *js = e ? json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        struct hilo_store_sent_entry se = {.ref = ref, .event_id = j->ev, .entry = js};
+        rc = js ? hilo_tx_sent_entry(tx, &se) : -HILO_EINTERNAL;
+        free(js);
+        json_decref(e);
     }
     return rc;
 }
@@ -160,6 +172,8 @@ void ob_finish(struct ob_job *j, enum hilo_verdict v, const char *pid, const cha
         rc = schedule_retry(&tx, j, attempt, retry_after_s);
     else if (rc == 0 && hilo_retry_is_dead(v))
         rc = bury(&tx, j, ref, error);
+    if (rc == 0 && hilo_retry_is_dead(v) && !webhook)
+        rc = ob_tx_undelivered(&tx, o, ref, j->ev, error);
     if (rc < 0 && tx.rc == 0)
         tx.rc = rc; /* a build failed before anything was queued: DISCARD */
     rc = hilo_tx_commit(&tx, ob_finished_cb, j);
@@ -399,7 +413,8 @@ static void dead_loaded_cb(redisReply *reply, void *data)
     struct hilo_store_delivery requeued = {
         .chan = o->d.events_channel, .ref = op->ref, .op = HILO_DELIVERY_UPDATE,
         .event_id = op->ev,
-        .fields = "{\"status\":\"queued\",\"error\":\"\",\"attempts\":0,\"force\":true}"};
+        .fields = "{\"status\":\"queued\",\"error\":\"\",\"attempts\":0,\"force\":true,"
+                  "\"failed_event\":\"\"}"};
     rc = hilo_store_delivery_argv(&dl, &requeued);
     if (rc == 0) {
         hilo_tx_begin(&tx, o->d.redis);

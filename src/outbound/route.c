@@ -70,8 +70,8 @@ int hilo_route_decide(const struct hilo_config *c, const char *want,
     /* a text reaches any phone number the customer wrote or called from */
     if (!*to && strcmp(ch, "sms") == 0)
         to = field_at(fields, F_VOICE);
-    if (!*to && strcmp(ch, "sms") == 0)
-        to = field_at(fields, F_WA);
+    if (!*to && strcmp(ch, "sms") == 0 && !hilo_whatsapp_is_bsuid(field_at(fields, F_WA)))
+        to = field_at(fields, F_WA); /* a number, never a WhatsApp user id */
     ops = hilo_channel_pick(c, ch, field_at(fields, F_VIA));
     if (!*to || !ops)
         return asked ? -HILO_EBADSTATE : 0;
@@ -85,8 +85,45 @@ int hilo_route_decide(const struct hilo_config *c, const char *want,
 int hilo_route_identity(const char *ch, const char *to, char *out, size_t n)
 {
     const struct hilo_channel_ops *o = hilo_channel_find(ch, NULL);
-    int k = snprintf(out, n, "%s:%s", o && o->identity ? o->identity : "phone", to ? to : "");
+    const char *kind = o && o->identity ? o->identity : "phone";
+    if (ch && strcmp(ch, "whatsapp") == 0 && hilo_whatsapp_is_bsuid(to))
+        kind = "bsuid"; /* a WhatsApp user known by its business-scoped id */
+    int k = snprintf(out, n, "%s:%s", kind, to ? to : "");
     return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int hilo_route_entry_for(const struct hilo_config *c, const struct hilo_channel_ops *ops,
+                         const char *to, const char *const fields[HILO_OUTBOX_NFIELDS],
+                         const char *ref, const char *key, const char *text, json_t **entry,
+                         char **delivery)
+{
+    *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", ref, "key", key, "ch",
+                       ops->channel, "to", to, "via", ops->via, "text", text, "attempt", "0");
+    if (!*entry)
+        return -HILO_EINTERNAL;
+    if (ops->transport == HILO_CHANNEL_SMTP) {
+        /* the same Message-ID on every attempt: mail clients show one message */
+        unsigned char rnd[8];
+        char hex[17], msgid[256];
+        const char *at = strchr(c->support_email, '@');
+        randombytes_buf(rnd, sizeof rnd);
+        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+        snprintf(msgid, sizeof msgid, "hilo.%s.%s@%s", ref, hex, at ? at + 1 : "hilo.invalid");
+        json_object_set_new(*entry, "msgid", json_string(msgid));
+        json_object_set_new(*entry, "subj", json_string(field_at(fields, F_SUBJ)));
+        json_object_set_new(*entry, "irt", json_string(field_at(fields, F_MSGID)));
+        json_object_set_new(*entry, "refs", json_string(field_at(fields, F_REFS)));
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", ops->channel, "status",
+                          "queued", "to", to, "provider_id", "", "attempts", 0, "error", "");
+    *delivery = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (!*delivery) {
+        json_decref(*entry);
+        *entry = NULL;
+        return -HILO_EINTERNAL;
+    }
+    return 0;
 }
 
 int hilo_route_entry(const struct hilo_config *c, const char *want,
@@ -101,24 +138,5 @@ int hilo_route_entry(const struct hilo_config *c, const char *want,
     rc = hilo_route_decide(c, want, fields, &r);
     if (rc < 0 || !r.channel)
         return rc;
-    *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", ref, "key", key, "ch",
-                       r.channel, "to", r.to, "via", r.via, "text", text, "attempt", "0");
-    if (r.ops->transport == HILO_CHANNEL_SMTP) {
-        /* the same Message-ID on every attempt: mail clients show one message */
-        unsigned char rnd[8];
-        char hex[17], msgid[256];
-        const char *at = strchr(c->support_email, '@');
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        snprintf(msgid, sizeof msgid, "hilo.%s.%s@%s", ref, hex, at ? at + 1 : "hilo.invalid");
-        json_object_set_new(*entry, "msgid", json_string(msgid));
-        json_object_set_new(*entry, "subj", json_string(field_at(fields, F_SUBJ)));
-        json_object_set_new(*entry, "irt", json_string(field_at(fields, F_MSGID)));
-        json_object_set_new(*entry, "refs", json_string(field_at(fields, F_REFS)));
-    }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", r.channel, "status", "queued",
-                          "to", r.to, "provider_id", "", "attempts", 0, "error", "");
-    *delivery = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    return 0;
+    return hilo_route_entry_for(c, r.ops, r.to, fields, ref, key, text, entry, delivery);
 }

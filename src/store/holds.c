@@ -204,6 +204,17 @@ int hilo_tx_hold_done(struct hilo_tx *tx, const char *id, uint64_t now_ms)
     TX(hilo_store_hold_done_argv(&c, id, now_ms));
 }
 
+static int hold_back_argv(struct hilo_store_cmd *c, const char *id)
+{
+    int rc = eval(c, HILO_S_HOLD, HILO_K_HOLD, HILO_K_HOLD_MSGS, 2, id);
+    if (rc < 0)
+        return rc;
+    hilo_cmd_add(c, "back");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_hold_back(struct hilo_tx *tx, const char *id) { TX(hold_back_argv(&c, id)); }
+
 int hilo_store_hold_get_argv(struct hilo_store_cmd *c, const char *id)
 {
     if (keyed(c, "HGETALL", HILO_K_HOLD, id) < 0)
@@ -280,6 +291,20 @@ static int ticket_holds_argv(struct hilo_store_cmd *c, const char *ref)
 }
 
 int hilo_tx_ticket_holds(struct hilo_tx *tx, const char *ref) { TX(ticket_holds_argv(&c, ref)); }
+
+static int ticket_holds_latest_argv(struct hilo_store_cmd *c, const char *ref, int n)
+{
+    if (keyed(c, "ZREVRANGE", HILO_K_TICKET_HOLDS, ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, "0");
+    hilo_cmd_num(c, 0, (uint64_t)(n > 1 ? n - 1 : 0));
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_ticket_holds_latest(struct hilo_tx *tx, const char *ref, int n)
+{
+    TX(ticket_holds_latest_argv(&c, ref, n));
+}
 
 int hilo_store_hold_by_get_argv(struct hilo_store_cmd *c, const char *identity)
 {

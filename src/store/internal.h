@@ -12,6 +12,8 @@ extern const char hilo_lua_reserve[], hilo_lua_create[], hilo_lua_append[], hilo
 extern const char hilo_lua_login_fail[];
 extern const char hilo_lua_hold[], hilo_lua_holdev[], hilo_lua_rate[];
 extern const char hilo_lua_merge[], hilo_lua_unmerge[], hilo_lua_suggest[];
+extern const char hilo_lua_undeliv[];
+extern const char hilo_lua_sla[], hilo_lua_slanext[];
 
 /* Source of the script whose SHA1 is sha (40 hex chars), or NULL. */
 const char *hilo_scripts_by_sha(const char *sha, size_t len);

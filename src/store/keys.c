@@ -73,6 +73,12 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_BLOCKED: r = snprintf(buf, n, "%s:blocked", p); break;
     case HILO_K_BLOCKED_MSGS: r = snprintf(buf, n, "%s:blkmsg:%s", p, arg); break;
     case HILO_K_TICKET_RATE: r = snprintf(buf, n, "%s:rate:tk:%s", p, arg); break;
+    case HILO_K_OUTBOX_SENT: r = snprintf(buf, n, "%s:{t:%s}:obx", p, arg); break;
+    case HILO_K_SLA_TEAMS: r = snprintf(buf, n, "%s:sla:teams", p); break;
+    case HILO_K_ONLINE: r = snprintf(buf, n, "%s:{t:%s}:on", p, arg); break;
+    case HILO_K_WA_WINDOW: r = snprintf(buf, n, "%s:wawin:%s", p, arg); break;
+    case HILO_K_WA_HELD: r = snprintf(buf, n, "%s:waheld:%s", p, arg); break;
+    case HILO_K_ROUTE_TIMERS: r = snprintf(buf, n, "%s:rtimers", p); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

@@ -451,3 +451,65 @@ int hilo_store_webhook_log_read(struct hilo_redis *r, int stop, hilo_redis_cb cb
     struct hilo_store_cmd c;
     return hilo_cmd_send_built(r, hilo_store_webhook_log_read_argv(&c, stop), &c, cb, data);
 }
+
+/* ---- permanent failures --------------------------------------------------- */
+
+int hilo_store_sent_entry_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op)
+{
+    hilo_cmd_start(c, "HSET");
+    if (!op->ref || strlen(op->ref) > 64 || hilo_cmd_key(c, 0, HILO_K_OUTBOX_SENT, op->ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, op->event_id ? op->event_id : "");
+    hilo_cmd_add(c, op->entry ? op->entry : "{}");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_tx_sent_entry(struct hilo_tx *tx, const struct hilo_store_sent_entry *op)
+{
+    struct hilo_store_cmd c;
+    return hilo_cmd_tx_built(tx, hilo_store_sent_entry_argv(&c, op), &c);
+}
+
+int hilo_store_sent_entry_del_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op)
+{
+    hilo_cmd_start(c, "HDEL");
+    if (!op->ref || strlen(op->ref) > 64 || hilo_cmd_key(c, 0, HILO_K_OUTBOX_SENT, op->ref) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(c, op->event_id ? op->event_id : "");
+    return hilo_cmd_finish(c);
+}
+
+int hilo_store_sent_entry_del(struct hilo_redis *r, const struct hilo_store_sent_entry *op,
+                              hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    return hilo_cmd_send_built(r, hilo_store_sent_entry_del_argv(&c, op), &c, cb, data);
+}
+
+int hilo_store_undelivered_argv(struct hilo_store_argv *a,
+                                const struct hilo_store_undelivered *op)
+{
+    const char *sha = hilo_scripts_sha(HILO_S_UNDELIV);
+    if (!op->ref || !*op->ref || strlen(op->ref) > 64)
+        return -HILO_EINTERNAL;
+    if (strlen(sha) != 40)
+        return -HILO_EUNAVAIL;
+    hilo_ticket_keys(&a->k, op->ref);
+    if (hilo_key(a->ckeys[0], sizeof a->ckeys[0], HILO_K_OUTBOX_SENT, op->ref) < 0 ||
+        hilo_key(a->ckeys[1], sizeof a->ckeys[1], HILO_K_OUTBOX_DEAD, NULL) < 0 ||
+        hilo_key(a->ckeys[2], sizeof a->ckeys[2], HILO_K_OUTBOX_DEADX, NULL) < 0 ||
+        /* the script needs no reservation key: its slot holds the index */
+        hilo_key(a->k.rsv, sizeof a->k.rsv, HILO_K_IDX_ACTIVE, NULL) < 0)
+        return -HILO_EINTERNAL;
+    snprintf(a->num[0], sizeof a->num[0], "%llu", (unsigned long long)op->at_ms);
+    const char *v[] = {"EVALSHA", sha, "7", a->k.tk, a->k.ev, a->k.dl, a->ckeys[0], a->ckeys[1],
+                       a->ckeys[2], a->k.rsv, op->chan ? op->chan : "", op->ref,
+                       op->event_id ? op->event_id : "", op->error ? op->error : "",
+                       op->bury ? "1" : "0", a->num[0]};
+    a->argc = (int)HILO_ARRAY_LEN(v);
+    for (int i = 0; i < a->argc; i++) {
+        a->argv[i] = v[i];
+        a->lens[i] = strlen(v[i]);
+    }
+    return 0;
+}

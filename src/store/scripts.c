@@ -23,6 +23,9 @@ static const char *const sources[HILO_S_COUNT] = {
     [HILO_S_MERGE] = hilo_lua_merge,
     [HILO_S_UNMERGE] = hilo_lua_unmerge,
     [HILO_S_SUGGEST] = hilo_lua_suggest,
+    [HILO_S_UNDELIV] = hilo_lua_undeliv,
+    [HILO_S_SLA] = hilo_lua_sla,
+    [HILO_S_SLANEXT] = hilo_lua_slanext,
 };
 
 static char shas[HILO_S_COUNT][41];

@@ -94,6 +94,8 @@ static const char *const append_ops[] = {
     [HILO_APPEND_NOTE] = "note",       [HILO_APPEND_RESOLVE] = "resolve",
     [HILO_APPEND_CALL] = "call",       [HILO_APPEND_VOICEMAIL] = "voicemail",
     [HILO_APPEND_THANKS] = "thanks",
+    [HILO_APPEND_SURVEY] = "survey",
+    [HILO_APPEND_CSAT] = "csat",
 };
 
 int hilo_append_op_parse(const char *name)
@@ -109,15 +111,23 @@ const char *hilo_append_op_name(enum hilo_append_op op)
     return (size_t)op < HILO_ARRAY_LEN(append_ops) ? append_ops[op] : "";
 }
 
+static const char *reindex_arg(enum hilo_store_reindex r)
+{
+    return r == HILO_STORE_REINDEX_ADD ? "add" : r == HILO_STORE_REINDEX_REMOVE ? "rem" : "";
+}
+
 int hilo_store_append_argv(struct hilo_store_argv *a, const struct hilo_store_append *op)
 {
     if (ticket_keys(a, op->ref) < 0 || op->nfields % 2 || !*hilo_append_op_name(op->op))
         return -HILO_EINTERNAL;
-    start(a, HILO_S_APPEND, 4);
+    if (hilo_key(a->ckeys[0], sizeof a->ckeys[0], HILO_K_IDX_ACTIVE, NULL) < 0)
+        return -HILO_EINTERNAL;
+    start(a, HILO_S_APPEND, 5);
     add(a, a->k.tk);
     add(a, a->k.ev);
     add(a, a->k.dd);
     add(a, a->k.dl);
+    add(a, a->ckeys[0]);
     add(a, op->chan);
     add(a, op->ref);
     add(a, hilo_append_op_name(op->op));
@@ -131,6 +141,7 @@ int hilo_store_append_argv(struct hilo_store_argv *a, const struct hilo_store_ap
     add(a, op->extra);
     add(a, op->customer);
     add(a, op->delivery);
+    add(a, reindex_arg(op->reindex));
     add_fields(a, op->fields, op->nfields);
     return finish(a);
 }
@@ -144,9 +155,12 @@ int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *
 {
     if (ticket_keys(a, op->ref) < 0 || (size_t)op->op >= HILO_ARRAY_LEN(set_ops))
         return -HILO_EINTERNAL;
-    start(a, HILO_S_SET, 2);
+    if (hilo_key(a->ckeys[0], sizeof a->ckeys[0], HILO_K_IDX_ACTIVE, NULL) < 0)
+        return -HILO_EINTERNAL;
+    start(a, HILO_S_SET, 3);
     add(a, a->k.tk);
     add(a, a->k.ev);
+    add(a, a->ckeys[0]);
     add(a, op->chan);
     add(a, op->ref);
     add(a, set_ops[op->op]);
@@ -155,6 +169,7 @@ int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *
     add(a, op->author_name);
     add(a, op->team);
     add_num(a, 0, op->follow_up_ms);
+    add(a, reindex_arg(op->reindex));
     add(a, op->reason ? op->reason : "");
     return finish(a);
 }
@@ -184,7 +199,7 @@ int hilo_store_delivery_argv(struct hilo_store_argv *a, const struct hilo_store_
     add(a, a->k.dd);
     add(a, op->chan);
     add(a, op->ref);
-    add(a, op->op == HILO_DELIVERY_CHECK ? "check" : "update");
+    add(a, op->op == HILO_DELIVERY_CHECK ? "check" : op->op == HILO_DELIVERY_OPEN ? "open" : "update");
     add(a, op->event_id);
     add(a, op->op == HILO_DELIVERY_CHECK ? op->dedupe : op->fields);
     return finish(a);

@@ -490,9 +490,11 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await queueItem(page, ref).click();
     await page.locator('.thread [data-kind="message"]').waitFor();
 
-    // web-only thread: the selector lists Web
+    // web-only thread: the selector lists Automatic (routed at send time,
+    // docs/continuity.md) and Web
     const sel = page.getByLabel('Goes out on');
-    assert.deepEqual(await sel.locator('option').evaluateAll((els) => els.map((e) => e.value)), ['web']);
+    assert.deepEqual(await sel.locator('option').evaluateAll((els) => els.map((e) => e.value)), ['auto', 'web']);
+    await sel.selectOption('web');
     await page.locator('#composer-text').fill('Replying on the web');
     await page.locator('#composer-text').press('Control+Enter');
     const reply = (await cu.next((f) => f.type === 'event' && f.event.kind === 'reply')).event;
@@ -501,6 +503,8 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     const li = page.locator(`.thread li[data-id="${reply.id}"]`);
     await li.waitFor();
     assert.equal(await li.locator('[data-delivery]').count(), 0); // web replies need no delivery
+    // where it went and why (docs/continuity.md "Routing at send time")
+    assert.match(await li.locator('[data-route="pinned"]').textContent(), /Web · pinned by the agent/);
 
     // A thread whose customer also wrote on WhatsApp and by email offers those
     // channels (the thread frame is the server's, with two events added).
@@ -508,8 +512,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     toPage({ type: 'event', event: { ...base, id: `${Date.now() + 1000}-0`, kind: 'message', channel: 'whatsapp', text: 'from whatsapp', ts: Date.now() } });
     toPage({ type: 'event', event: { ...base, id: `${Date.now() + 1000}-1`, kind: 'message', channel: 'email', text: 'by email', ts: Date.now() } });
     await page.locator('.thread [data-kind="message"]', { hasText: 'by email' }).waitFor();
-    assert.deepEqual(await sel.locator('option').evaluateAll((els) => els.map((e) => e.textContent)), ['Web', 'WhatsApp', 'Email']);
-    assert.equal(await sel.inputValue(), 'email'); // the channel the customer last wrote on
+    assert.deepEqual(await sel.locator('option').evaluateAll((els) => els.map((e) => e.textContent)), ['Automatic', 'Web', 'WhatsApp', 'Email']);
     await sel.selectOption('whatsapp');
     await page.locator('#composer-text').fill('Replying on WhatsApp');
     await page.locator('#composer-text').press('Control+Enter');

@@ -356,7 +356,9 @@ async function zsetHas(ref) {
   const out = await redis.cli('ZRANGE', 'hilo:timers', '0', '-1', 'WITHSCORES');
   const lines = out.split('\n').filter(Boolean);
   const hits = [];
-  for (let i = 0; i + 1 < lines.length; i += 2) if (lines[i].includes(ref)) hits.push({ member: lines[i], score: Number(lines[i + 1]) });
+  // follow-up timers only: every write also queues a short-lived SLA look
+  // ("sla:<ref>", removed once done when no SLA target is set)
+  for (let i = 0; i + 1 < lines.length; i += 2) if (lines[i] === `followup:${ref}`) hits.push({ member: lines[i], score: Number(lines[i + 1]) });
   return hits;
 }
 

@@ -308,7 +308,10 @@ test('cross-channel: WhatsApp quoting a web ticket reference is held until the c
   assert.ok(th.customer.identities.includes(`phone:+${num}`), `identities ${JSON.stringify(th.customer.identities)}`);
   assert.equal(th.ticket.last_channel, 'whatsapp');
 
-  // No "channel": goes where the customer last wrote (whatsapp).
+  // No "channel": routed at send time (docs/continuity.md). The widget is
+  // closed now, so the reply takes the open WhatsApp window.
+  await c.close();
+  for (let i = 0; i < 100 && Number(await redis.cli('ZCARD', `hilo:{t:${R}}:on`)) > 0; i++) await sleep(50);
   a.send({ type: 'reply', ticket: R, client_id: 'r-x', text: 'Lo revisamos ahora' });
   const E = (await a.next((f) => f.type === 'ack' && f.client_id === 'r-x')).event_id;
   const sent = await a.next(isDelivery(E, 'sent'), 5000);

@@ -224,7 +224,9 @@ test('voice webhooks: missing signature 401, wrong 403, nothing stored', withLog
     assert.equal((await twPost(hilo, path, p, { token: 'bad' })).status, 403, path);
   }
   await sleep(200);
-  assert.deepEqual(await redisKeys(redis), before);
+  // hilo:timers comes and goes with earlier tests' SLA looks: not this test's doing
+  const noTimers = (keys) => keys.filter((k) => k !== 'hilo:timers');
+  assert.deepEqual(noTimers(await redisKeys(redis)), noTimers(before));
 }));
 
 // issue #9: callers who withhold their number all arrive with the same

@@ -57,7 +57,11 @@ test('inbound email opens an email ticket; the ack goes out by SMTP with referen
   assert.equal(ackMail.parsed.replyTo?.value[0].address, `support+${ref}@example.com`);
   const mid = ackMail.parsed.messageId;
   assert.match(mid ?? '', /^<[^<>@\s]+@[^<>\s]+>$/);
-  const keys = (await redis.cli('--scan', '--pattern', 'hilo:msgid:*')).split('\n').filter((k) => k.includes(mid.slice(1, -1)));
+  // the Message-ID is recorded once the SMTP server has answered 250, which
+  // may be just after the fake server handed the mail over: wait for it
+  const msgidKeys = async () => (await redis.cli('--scan', '--pattern', 'hilo:msgid:*')).split('\n').filter((k) => k.includes(mid.slice(1, -1)));
+  let keys = await msgidKeys();
+  for (const until = Date.now() + 10000; keys.length === 0 && Date.now() < until; keys = await msgidKeys()) await sleep(50);
   assert.equal(keys.length, 1, 'hilo:msgid:<Message-ID> for the sent ack');
   assert.equal(await redis.cli('GET', keys[0]), ref);
   await sleep(300);

@@ -24,6 +24,13 @@
 //                                           (Graph 131047 / Twilio 21211 / SMTP 550) until heal()
 //          hang(provider)                   never answer until heal()
 //          heal(provider?)                  back to normal
+//          noId(provider, n = 1)            next n accepted requests answer 2xx without a
+//                                           message id (Graph: no messages[]; Twilio: no sid)
+//          silent(provider, n = 1)          next n requests are accepted (listed in
+//                                           whatsapp/twilio, found by the Twilio look-up) and
+//                                           never answered: the sender times out
+//          twilioLookups: [Req]             GET .../Messages.json list requests (To, From,
+//                                           DateSent>=, PageSize filters; newest first)
 //          waitFor(list, pred?, count = 1, ms = 15000) -> Promise<items>
 //          close()}
 //   Req: {provider, method, path, headers, raw, body (parsed JSON or form object),
@@ -86,6 +93,10 @@ export async function startFakeProvider({
   f.rateLimit = (p, n = 1, retryAfter = 1) => { for (let i = 0; i < n; i++) f.modes[p].push({ kind: 'rate', retryAfter }); };
   f.permanent = (p) => { f.sticky[p] = { kind: 'permanent' }; };
   f.hang = (p) => { f.sticky[p] = { kind: 'hang' }; };
+  f.noId = (p, n = 1) => { for (let i = 0; i < n; i++) f.modes[p].push({ kind: 'noid' }); };
+  f.silent = (p, n = 1) => { for (let i = 0; i < n; i++) f.modes[p].push({ kind: 'silent' }); };
+  f.twilioLookups = [];
+  f.twilioStore = []; // message resources Twilio holds (accepted, answered or not), oldest first
   f.heal = (p) => {
     for (const k of p ? [p] : Object.keys(f.sticky)) { f.sticky[k] = null; f.modes[k] = []; }
   };
@@ -120,7 +131,13 @@ export async function startFakeProvider({
     if (!b || typeof b !== 'object' || b.messaging_product !== 'whatsapp') {
       return reject(400, graphError(100, '(#100) The parameter messaging_product is required.'));
     }
-    if (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to)) {
+    // a business-scoped user id (BSUID) goes in "recipient" when "to" (a
+    // phone number, which would take precedence) is absent
+    const bsuidOnly = b.to === undefined && typeof b.recipient === 'string';
+    if (bsuidOnly && !/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,64}$/.test(b.recipient)) {
+      return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: recipient' } }));
+    }
+    if (!bsuidOnly && (typeof b.to !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(b.to))) {
       return reject(400, graphError(100, '(#100) Invalid parameter', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Invalid parameter: to' } }));
     }
     const type = b.type ?? 'text';
@@ -135,6 +152,16 @@ export async function startFakeProvider({
       if (!b.template || typeof b.template.name !== 'string' || !b.template.language || typeof b.template.language.code !== 'string') {
         return reject(400, graphError(100, '(#100) The parameter template[\'name\'] is required.'));
       }
+    } else if (type === 'interactive') {
+      // reply buttons: 1-3, ids up to 256 and titles up to 20 characters, unique
+      const it = b.interactive, bs = it?.action?.buttons;
+      const ok = it && it.type === 'button' && typeof it.body?.text === 'string' && it.body.text.length > 0
+        && [...it.body.text].length <= 1024 && Array.isArray(bs) && bs.length >= 1 && bs.length <= 3
+        && bs.every((x) => x.type === 'reply' && typeof x.reply?.id === 'string' && x.reply.id.length > 0
+          && x.reply.id.length <= 256 && typeof x.reply?.title === 'string' && x.reply.title.length > 0
+          && [...x.reply.title].length <= 20)
+        && new Set(bs.map((x) => x.reply.id)).size === bs.length;
+      if (!ok) return reject(400, graphError(100, '(#100) Invalid parameter: interactive'));
     } else {
       return reject(400, graphError(100, `(#100) Param type must be one of {TEXT, TEMPLATE}, got ${type}`));
     }
@@ -150,9 +177,14 @@ export async function startFakeProvider({
     }
     const id = 'wamid.' + Buffer.from(`HBgL${Date.now()}${++seq}${hex(8)}`).toString('base64').replace(/=+$/, '');
     r.providerId = id;
+    if (mode?.kind === 'silent') { f.whatsapp.push(r); notify(); f.hung.push(res); return; }
+    if (mode?.kind === 'noid') {
+      reply(res, r, 200, { messaging_product: 'whatsapp', contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }] });
+      f.whatsapp.push(r); notify(); return;
+    }
     reply(res, r, 200, {
       messaging_product: 'whatsapp',
-      contacts: [{ input: b.to, wa_id: b.to.replace(/^\+/, '') }],
+      contacts: [bsuidOnly ? { input: b.recipient, user_id: b.recipient } : { input: b.to, wa_id: b.to.replace(/^\+/, '') }],
       messages: [{ id }],
     });
     f.whatsapp.push(r); notify();
@@ -188,14 +220,38 @@ export async function startFakeProvider({
     const sid = 'SM' + hex(16);
     r.providerId = sid;
     const now = new Date().toUTCString().replace('GMT', '+0000');
-    reply(res, r, 201, {
+    const resource = {
       account_sid: twilioSid, api_version: '2010-04-01', body: params.Body ?? '', date_created: now, date_sent: null,
       date_updated: now, direction: 'outbound-api', error_code: null, error_message: null, from: params.From ?? null,
       messaging_service_sid: params.MessagingServiceSid ?? null, num_media: '0', num_segments: '1', price: null, price_unit: 'USD',
       sid, status: 'queued', subresource_uris: { media: `/2010-04-01/Accounts/${twilioSid}/Messages/${sid}/Media.json` },
       to: params.To, uri: `/2010-04-01/Accounts/${twilioSid}/Messages/${sid}.json`,
-    });
+    };
+    f.twilioStore.push({ ...resource, date_sent: now, status: 'sent', at: Date.now() });
+    if (mode?.kind === 'silent') { f.twilio.push(r); notify(); f.hung.push(res); return; }
+    if (mode?.kind === 'noid') { const { sid: _s, ...rest } = resource; reply(res, r, 201, rest); f.twilio.push(r); notify(); return; }
+    reply(res, r, 201, resource);
     f.twilio.push(r); notify();
+  }
+
+  // GET Messages.json: the account's messages, newest first, filtered the
+  // way Twilio filters (To, From exact; DateSent>= a YYYY-MM-DD day, UTC).
+  function handleTwilioList(req, res, r, m, url) {
+    const auth = req.headers.authorization ?? '';
+    const expected = 'Basic ' + Buffer.from(`${twilioSid}:${twilioToken}`).toString('base64');
+    if (auth !== expected || m[1] !== twilioSid) { reply(res, r, 401, twilioError(20003, 'Authenticate', 401)); f.rejected.push(r); notify(); return; }
+    const q = url.searchParams;
+    r.body = Object.fromEntries(q);
+    const size = Math.min(1000, Math.max(1, Number(q.get('PageSize') ?? 50)));
+    const day = q.get('DateSent>=');
+    const list = f.twilioStore.filter((x) => (!q.get('To') || x.to === q.get('To')) && (!q.get('From') || x.from === q.get('From'))
+      && (!day || new Date(x.at).toISOString().slice(0, 10) >= day)).reverse().slice(0, size)
+      .map(({ at: _a, ...x }) => x);
+    reply(res, r, 200, {
+      messages: list, end: list.length ? list.length - 1 : 0, first_page_uri: url.pathname + url.search, next_page_uri: null,
+      page: 0, page_size: size, previous_page_uri: null, start: 0, uri: url.pathname + url.search,
+    });
+    f.twilioLookups.push(r); notify();
   }
 
   const server = http.createServer((req, res) => {
@@ -213,6 +269,7 @@ export async function startFakeProvider({
       }
       if ((m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname))) {
         r.provider = 'twilio';
+        if (req.method === 'GET') return handleTwilioList(req, res, r, m, url);
         if (req.method !== 'POST') { reply(res, r, 405, twilioError(20004, 'Method not allowed', 405)); f.rejected.push(r); return; }
         return handleTwilio(req, res, r, m);
       }
@@ -250,6 +307,10 @@ export async function startFakeProvider({
           if (mode?.kind === 'rate') return cb(smtpErr(421, 'Too many messages, slow down'));
           if (mode?.kind === 'permanent') return cb(smtpErr(550, 'No such user here'));
           if (mode?.kind === 'hang') return; // never answer
+          if (mode?.kind === 'silent') { // keep it, never answer
+            try { att.parsed = await simpleParser(raw); } catch (e) { att.parseError = e; }
+            f.mails.push(att); notify(); return;
+          }
           try { att.parsed = await simpleParser(raw); } catch (e) { att.parseError = e; }
           f.mails.push(att); notify();
           cb(null, 'Queued as ' + hex(6));

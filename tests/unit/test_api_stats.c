@@ -188,6 +188,45 @@ static void ticket_hash_fields(void **state)
     json_decref(t);
 }
 
+/* SLA attainment and satisfaction (issue #10): a breach is a miss, a
+ * reply or resolution without one is met, the rest runs; csat averages. */
+static void sla_and_csat(void **state)
+{
+    (void)state;
+    json_t *t[4];
+    t[0] = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s}", "created_at", (json_int_t)1000,
+                     "channel", "web", "team", "", "status", "resolved", "first_response_at",
+                     (json_int_t)1500, "sla_fr_due", "2000", "resolved_at", (json_int_t)1600,
+                     "sla_res_due", "9000", "csat", "4");
+    t[1] = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "created_at", (json_int_t)1000, "channel",
+                     "whatsapp", "team", "billing", "status", "open", "sla_fr_due", "2000",
+                     "sla_fr_breached_at", (json_int_t)2001, "csat", "2");
+    t[2] = json_pack("{s:I, s:s, s:s, s:s}", "created_at", (json_int_t)1000, "channel", "web",
+                     "status", "open", "sla_res_due", "5000");
+    t[3] = json_pack("{s:I, s:s, s:s}", "created_at", (json_int_t)1000, "channel", "sms", "status",
+                     "open"); /* no target: not counted */
+    json_t *r = api_stats_report(t, 4, 0, 10000);
+    json_t *sla = json_object_get(r, "sla"), *fr = json_object_get(sla, "first_response");
+    assert_int_equal(json_integer_value(json_object_get(fr, "met")), 1);
+    assert_int_equal(json_integer_value(json_object_get(fr, "missed")), 1);
+    assert_true(json_real_value(json_object_get(fr, "attainment")) == 0.5);
+    json_t *res = json_object_get(sla, "resolution");
+    assert_int_equal(json_integer_value(json_object_get(res, "met")), 1);
+    assert_int_equal(json_integer_value(json_object_get(res, "running")), 1);
+    json_t *billing = json_object_get(json_object_get(sla, "by_team"), "billing");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(billing, "first_response"), "missed")), 1);
+    assert_null(json_object_get(json_object_get(sla, "by_channel"), "sms"));
+    json_t *cs = json_object_get(r, "csat");
+    assert_int_equal(json_integer_value(json_object_get(cs, "count")), 2);
+    assert_true(json_real_value(json_object_get(cs, "average")) == 3.0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(cs, "scores"), "4")), 1);
+    assert_null(json_object_get(cs, "_sum"));
+    assert_true(json_real_value(json_object_get(json_object_get(json_object_get(cs, "by_channel"), "whatsapp"), "average")) == 2.0);
+    json_decref(r);
+    for (int i = 0; i < 4; i++)
+        json_decref(t[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +237,7 @@ int main(void)
         cmocka_unit_test(report_by_agent),
         cmocka_unit_test(negative_switches_count_as_none),
         cmocka_unit_test(ticket_hash_fields),
+        cmocka_unit_test(sla_and_csat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

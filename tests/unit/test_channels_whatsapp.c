@@ -288,6 +288,22 @@ static void parses_statuses_with_errors(void **state)
     hilo_delivery_free(st);
 }
 
+/* The outbox's marker comes back with a status (docs/delivery.md). */
+static void status_carries_the_marker(void **state)
+{
+    static const char body[] = ENVELOPE(
+        "\"statuses\":[{\"id\":\"wamid.M1\",\"status\":\"sent\",\"timestamp\":\"1750030073\",\"recipient_id\":\"16505551234\","
+        "\"biz_opaque_callback_data\":\"hilo:40718263:1750030070000-0\"},"
+        "{\"id\":\"wamid.M2\",\"status\":\"sent\",\"timestamp\":\"1750030073\",\"recipient_id\":\"16505551234\"}]");
+    struct hilo_inbound *msgs = NULL;
+    struct hilo_delivery *st = NULL;
+    (void)state;
+    assert_int_equal(hilo_whatsapp_parse(body, strlen(body), &msgs, &st, NULL, 0), 0);
+    assert_string_equal(st->marker, "hilo:40718263:1750030070000-0");
+    assert_null(st->next->marker);
+    hilo_delivery_free(st);
+}
+
 static void handles_several_entries_and_other_fields(void **state)
 {
     static const char body[] =
@@ -442,6 +458,53 @@ static void parses_send_responses(void **state)
     }
 }
 
+/* Since Meta's 2026 change a sender may come with its business-scoped
+ * user id (BSUID) and no phone number. */
+static void parses_bsuid(void **state)
+{
+    struct hilo_inbound *m, *msgs = NULL;
+    struct hilo_delivery *st = NULL;
+    char err[128] = "";
+    (void)state;
+    /* BSUID only: from is the BSUID, user_id says so */
+    m = parse_one(ENVELOPE("\"contacts\":[{\"profile\":{\"name\":\"Ana\",\"username\":\"ana\"},"
+                           "\"user_id\":\"US.13491208655302741918\"}],\"messages\":[{\"from_user_id\":"
+                           "\"US.13491208655302741918\",\"id\":\"wamid.B1\",\"timestamp\":\"1749416383\","
+                           "\"type\":\"text\",\"text\":{\"body\":\"hola\"}}]"));
+    assert_string_equal(m->from, "US.13491208655302741918");
+    assert_string_equal(m->user_id, "US.13491208655302741918");
+    assert_string_equal(m->from_name, "Ana");
+    assert_string_equal(m->text, "hola");
+    hilo_inbound_free(m);
+    /* both: from is the phone; the BSUID from the contact when the message lacks it */
+    m = parse_one(ENVELOPE("\"contacts\":[{\"profile\":{\"name\":\"Ana\"},\"wa_id\":\"16505551234\","
+                           "\"user_id\":\"US.ENT.11815799212886844830\"}],\"messages\":[{\"from\":"
+                           "\"16505551234\",\"id\":\"wamid.B2\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"));
+    assert_string_equal(m->from, "+16505551234");
+    assert_string_equal(m->user_id, "US.ENT.11815799212886844830");
+    hilo_inbound_free(m);
+    /* the classic payload has no BSUID */
+    m = parse_one(text_sample);
+    assert_string_equal(m->user_id, "");
+    hilo_inbound_free(m);
+    /* neither a phone nor a well-formed BSUID: nobody, skipped */
+    static const char bad[] = ENVELOPE("\"messages\":[{\"from_user_id\":\"<b>\",\"id\":\"wamid.B3\","
+                                       "\"type\":\"text\",\"text\":{\"body\":\"x\"}}]");
+    assert_int_equal(hilo_whatsapp_parse(bad, strlen(bad), &msgs, &st, err, sizeof err), 0);
+    assert_null(msgs);
+    assert_true(hilo_whatsapp_is_bsuid("US.13491208655302741918"));
+    assert_false(hilo_whatsapp_is_bsuid("+16505551234"));
+    assert_false(hilo_whatsapp_is_bsuid("16505551234"));
+    assert_false(hilo_whatsapp_is_bsuid("US13491208655302741918"));
+    assert_false(hilo_whatsapp_is_bsuid("US.1\"x"));
+    /* a reply to a BSUID goes in "recipient", never "to" */
+    char *s = hilo_whatsapp_build_text("US.13491208655302741918", "ok", NULL);
+    assert_string_equal(s, "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+                           "\"recipient\":\"US.13491208655302741918\",\"type\":\"text\","
+                           "\"text\":{\"preview_url\":false,\"body\":\"ok\"}}");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,11 +517,13 @@ int main(void)
         cmocka_unit_test(parses_location_and_contacts),
         cmocka_unit_test(keeps_unknown_and_unsupported_types),
         cmocka_unit_test(parses_statuses_with_errors),
+        cmocka_unit_test(status_carries_the_marker),
         cmocka_unit_test(handles_several_entries_and_other_fields),
         cmocka_unit_test(rejects_malformed),
         cmocka_unit_test(builds_text),
         cmocka_unit_test(builds_template),
         cmocka_unit_test(parses_send_responses),
+        cmocka_unit_test(parses_bsuid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

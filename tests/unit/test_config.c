@@ -96,6 +96,71 @@ static void validate_listen_and_level(void **state)
     }
 }
 
+/* TLS options go together, and an http:// public_url cannot be Hilo's
+ * address once Hilo serves https (the files are checked in hilo_tls_check,
+ * tests/integration/38-tls.test.mjs). */
+static void validate_tls_options(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    int argi;
+    char *a1[] = {"hilo", "--tls-key", "k.pem", NULL};
+    char *a2[] = {"hilo", "--tls-chain", "c.pem", NULL};
+    char *a3[] = {"hilo", "--tls-cert", "c.pem", NULL};
+    char *a4[] = {"hilo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-url",
+                  "http://x.example", NULL};
+    char *ok[] = {"hilo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-url",
+                  "https://x.example", NULL};
+    char **cases[] = {a1, a2, a3, a4};
+    int argcs[] = {3, 3, 3, 7};
+    const char *names[] = {"tls_cert", "tls_cert", "tls_key", "public_url"};
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        hilo_config_init(&c);
+        argi = 1;
+        assert_int_equal(hilo_config_load(&c, NULL, argcs[i], cases[i], &argi, err, sizeof err), 0);
+        assert_int_equal(hilo_config_validate(&c, err, sizeof err), -1);
+        assert_non_null(strstr(err, names[i]));
+        hilo_config_deinit(&c);
+    }
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 7, ok, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    assert_int_equal(c.hsts_max_age, 31536000);
+    hilo_config_deinit(&c);
+}
+
+/* Email survey links must verify on every instance and after restarts: a
+ * shared survey_secret is required once they can be sent. */
+static void survey_links_need_a_shared_secret(void **state)
+{
+    struct hilo_config c;
+    char err[256];
+    int argi = 1;
+    char *no[] = {"hilo", "--survey", "1", "--smtp-url", "smtps://mail.example",
+                  "--public-url", "https://x.example", NULL};
+    char *yes[] = {"hilo", "--survey", "1", "--smtp-url", "smtps://mail.example",
+                   "--public-url", "https://x.example", "--survey-secret", "s", NULL};
+    char *noemail[] = {"hilo", "--survey", "1", "--public-url", "https://x.example", NULL};
+    (void)state;
+    hilo_config_init(&c);
+    assert_int_equal(hilo_config_load(&c, NULL, 7, no, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "survey_secret"));
+    hilo_config_deinit(&c);
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 9, yes, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    hilo_config_deinit(&c);
+    hilo_config_init(&c);
+    argi = 1;
+    assert_int_equal(hilo_config_load(&c, NULL, 5, noemail, &argi, err, sizeof err), 0);
+    assert_int_equal(hilo_config_validate(&c, err, sizeof err), 0);
+    hilo_config_deinit(&c);
+}
+
 static void markdown_lists_every_flag(void **state)
 {
     char *text = NULL;
@@ -200,7 +265,9 @@ int main(void)
         cmocka_unit_test(env_then_flags),
         cmocka_unit_test(bad_values_name_the_option),
         cmocka_unit_test(validate_listen_and_level),
+        cmocka_unit_test(survey_links_need_a_shared_secret),
         cmocka_unit_test(markdown_lists_every_flag),
+        cmocka_unit_test(validate_tls_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

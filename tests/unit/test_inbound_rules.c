@@ -108,10 +108,34 @@ static void identity_and_reply_id(void **state)
     assert_string_equal(id, "withheld:CA1");
     assert_int_equal(hilo_inbound_identity(&an2, id, sizeof id), 0);
     assert_string_equal(id, "withheld:CA2");
+    /* a call's items ("<CallSid>:<step>") are one identity: the call */
+    an1.provider_id = (char *)"CA1:start";
+    assert_int_equal(hilo_inbound_identity(&an1, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA1");
+    an1.provider_id = (char *)"CA1:code2";
+    assert_int_equal(hilo_inbound_identity(&an1, id, sizeof id), 0);
+    assert_string_equal(id, "withheld:CA1");
     assert_true(hilo_inbound_withheld("Restricted"));
     assert_true(hilo_inbound_withheld(""));
     assert_true(hilo_inbound_withheld("+7378742833"));
     assert_false(hilo_inbound_withheld("+16505551234"));
+
+    /* WhatsApp business-scoped user ids: alone, the sender is its BSUID
+     * (never a withheld number); beside a phone, the second identity */
+    char id2[64];
+    struct hilo_inbound bs = msg("whatsapp", "whatsapp", "US.13491208655302741918", "hi");
+    bs.user_id = (char *)"US.13491208655302741918";
+    assert_int_equal(hilo_inbound_identity(&bs, id, sizeof id), 0);
+    assert_string_equal(id, "bsuid:US.13491208655302741918");
+    assert_int_equal(hilo_inbound_identity2(&bs, id2, sizeof id2), 0);
+    assert_string_equal(id2, "");
+    bs.from = (char *)"+16505551234";
+    assert_int_equal(hilo_inbound_identity(&bs, id, sizeof id), 0);
+    assert_string_equal(id, "phone:+16505551234");
+    assert_int_equal(hilo_inbound_identity2(&bs, id2, sizeof id2), 0);
+    assert_string_equal(id2, "bsuid:US.13491208655302741918");
+    assert_int_equal(hilo_inbound_identity2(&wa, id2, sizeof id2), 0);
+    assert_string_equal(id2, "");
 
     hilo_inbound_reply_id(&em, rid, sizeof rid);
     assert_string_equal(rid, "");

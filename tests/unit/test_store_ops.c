@@ -115,6 +115,33 @@ static void outbox_retries_and_dead(void **state)
     CHECK(&c, "SET", "hilo:msgid:<a@b>", "40718263", "EX", "15552000");
 }
 
+/* Issue #10: the entry of an accepted message, kept for a later failure;
+ * the UNDELIV script is refused before the scripts are loaded, and for a
+ * reference no ticket could have. */
+static void sent_entry_and_undelivered(void **state)
+{
+    struct hilo_store_cmd c;
+    struct hilo_store_argv a;
+    (void)state;
+    struct hilo_store_sent_entry se = {.ref = "40718263", .event_id = "5-0", .entry = "{\"ch\":\"sms\"}"};
+    assert_int_equal(hilo_store_sent_entry_argv(&c, &se), 0);
+    CHECK(&c, "HSET", "hilo:{t:40718263}:obx", "5-0", "{\"ch\":\"sms\"}");
+    assert_int_equal(hilo_store_sent_entry_del_argv(&c, &se), 0);
+    CHECK(&c, "HDEL", "hilo:{t:40718263}:obx", "5-0");
+    char longref[80];
+    memset(longref, '1', sizeof longref - 1);
+    longref[sizeof longref - 1] = '\0';
+    se.ref = longref;
+    assert_int_equal(hilo_store_sent_entry_argv(&c, &se), -HILO_EINTERNAL);
+    struct hilo_store_undelivered u = {.chan = "ch", .ref = "40718263", .event_id = "5-0",
+                                       .error = "30003: x", .bury = 1, .at_ms = 9};
+    assert_int_equal(hilo_store_undelivered_argv(&a, &u), -HILO_EUNAVAIL); /* not loaded */
+    u.ref = longref;
+    assert_int_equal(hilo_store_undelivered_argv(&a, &u), -HILO_EINTERNAL);
+    u.ref = "";
+    assert_int_equal(hilo_store_undelivered_argv(&a, &u), -HILO_EINTERNAL);
+}
+
 static void webhooks(void **state)
 {
     struct hilo_store_cmd c;
@@ -327,6 +354,7 @@ int main(void)
         cmocka_unit_test(indexes_timers_viewers),
         cmocka_unit_test(api_reads),
         cmocka_unit_test(bad_input_is_refused),
+        cmocka_unit_test(sent_entry_and_undelivered),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

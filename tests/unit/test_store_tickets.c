@@ -1,6 +1,5 @@
-/* The typed store ops build exactly the EVALSHA argv the scripts read (and
- * that hub.c, api.c and inbound.c build by hand today). No Redis needed:
- * the argv is built into a struct and inspected. */
+/* The typed store ops build exactly the EVALSHA argv the scripts read. No
+ * Redis needed: the argv is built into a struct and inspected. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +48,7 @@ static int teardown(void **state)
 #define RSV "hilo:{t:40718263}:rsv"
 #define DL "hilo:{t:40718263}:dl"
 
+#define IA "hilo:idx:active"
 /* hub.c customer_create */
 static void create_web(void **state)
 {
@@ -94,8 +94,8 @@ static void append_customer_message(void **state)
     };
     (void)state;
     assert_int_equal(hilo_store_append_argv(&a, &op), 0);
-    CHECK(&a, "EVALSHA", "", "4", TK, EV, DD, DL, "ch", "40718263", "message", "web", "customer",
-          "c1", "Ann", "more", "c:c1:m-2", "m-2", "", "c1", "");
+    CHECK(&a, "EVALSHA", "", "5", TK, EV, DD, DL, IA, "ch", "40718263", "message", "web",
+          "customer", "c1", "Ann", "more", "c:c1:m-2", "m-2", "", "c1", "", "");
 }
 
 /* hub.c send_append, agent resolve with a delivery and ticket fields */
@@ -107,12 +107,13 @@ static void append_agent_resolve(void **state)
         .chan = "ch", .ref = "40718263", .op = HILO_APPEND_RESOLVE, .channel = "web",
         .role = "agent", .author_id = "bob", .author_name = "Bob", .text = "done",
         .dedupe = "a:bob:r-1", .client_id = "r-1", .delivery = "{}", .fields = fields,
-        .nfields = 2,
+        .nfields = 2, .reindex = HILO_STORE_REINDEX_REMOVE,
     };
     (void)state;
     assert_int_equal(hilo_store_append_argv(&a, &op), 0);
-    CHECK(&a, "EVALSHA", "", "4", TK, EV, DD, DL, "ch", "40718263", "resolve", "web", "agent",
-          "bob", "Bob", "done", "a:bob:r-1", "r-1", "", "", "{}", "last_channel", "whatsapp");
+    CHECK(&a, "EVALSHA", "", "5", TK, EV, DD, DL, IA, "ch", "40718263", "resolve", "web", "agent",
+          "bob", "Bob", "done", "a:bob:r-1", "r-1", "", "", "{}", "rem", "last_channel",
+          "whatsapp");
 }
 
 static void append_op_names(void **state)
@@ -135,23 +136,26 @@ static void set_ops(void **state)
                                 .team = "billing"};
     struct hilo_store_set st = {.chan = "ch", .ref = "40718263", .op = HILO_SET_STATUS,
                                 .value = "pending", .author_id = "amy", .author_name = "Amy",
-                                .follow_up_ms = 1764590000000ull};
+                                .follow_up_ms = 1764590000000ull,
+                                .reindex = HILO_STORE_REINDEX_ADD};
     struct hilo_store_set fu = {.chan = "ch", .ref = "40718263", .op = HILO_SET_FOLLOWUP};
     (void)state;
     assert_int_equal(hilo_store_set_argv(&a, &as), 0);
-    CHECK(&a, "EVALSHA", "", "2", TK, EV, "ch", "40718263", "assign", "bob", "amy", "Amy",
-          "billing", "0", "");
+    CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "assign", "bob", "amy", "Amy",
+          "billing", "0", "", "");
     assert_int_equal(hilo_store_set_argv(&a, &st), 0);
-    CHECK(&a, "EVALSHA", "", "2", TK, EV, "ch", "40718263", "status", "pending", "amy", "Amy", "",
-          "1764590000000", "");
+    CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "status", "pending", "amy", "Amy",
+          "", "1764590000000", "add", "");
     assert_int_equal(hilo_store_set_argv(&a, &fu), 0);
-    CHECK(&a, "EVALSHA", "", "2", TK, EV, "ch", "40718263", "followup", "", "", "", "", "0", "");
+    CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "followup", "", "", "", "", "0",
+          "", "");
+    /* closing without a reply: the reason comes last (issue #13) */
     struct hilo_store_set cl = {.chan = "ch", .ref = "40718263", .op = HILO_SET_STATUS,
                                 .value = "closed", .author_id = "amy", .author_name = "Amy",
-                                .reason = "spam"};
+                                .reindex = HILO_STORE_REINDEX_REMOVE, .reason = "spam"};
     assert_int_equal(hilo_store_set_argv(&a, &cl), 0);
-    CHECK(&a, "EVALSHA", "", "2", TK, EV, "ch", "40718263", "status", "closed", "amy", "Amy", "",
-          "0", "spam");
+    CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "status", "closed", "amy", "Amy",
+          "", "0", "rem", "spam");
 }
 
 /* hub.c sync_page (customer) and api.c summaries */

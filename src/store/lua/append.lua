@@ -1,9 +1,10 @@
--- KEYS tk ev dd dl
--- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks) 4 channel 5 role
+-- KEYS tk ev dd dl ia(the active index)
+-- ARGV 1 chan 2 ref 3 op(message|reply|note|resolve|call|voicemail|thanks|survey|csat) 4 channel 5 role
 --      6 author id 7 author name 8 text 9 dedupe key 10 client_id
 --      11 extra json 12 required customer ('' = any)
 --      13 delivery json for the new event ('' = none)
---      14.. ticket field, value pairs to set
+--      14 active index: 'add' | 'rem' | '' (only when the append is done)
+--      15.. ticket field, value pairs to set
 -- -> {event id, duplicate 0/1, status after}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('HILO unknown_ticket') end
@@ -54,7 +55,7 @@ elseif op == 'thanks' then
   local ok, x = pcall(cjson.decode, ARGV[11])
   if not ok or type(x) ~= 'table' then x = {} end
   x.quiet = true
-  for i = 14, #ARGV - 1, 2 do
+  for i = 15, #ARGV - 1, 2 do
     if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
   end
   ev.x = cjson.encode(x)
@@ -62,6 +63,21 @@ elseif op == 'thanks' then
   redis.call('HINCRBY', KEYS[1], 'messages', 1)
   redis.call('HINCRBY', KEYS[1], 'mc:' .. ARGV[4], 1)
   for _, v in ipairs({'last_text', preview(ARGV[8]), 'last_role', 'customer'}) do upd[#upd + 1] = v end
+elseif op == 'survey' then
+  -- the satisfaction question after a resolution: in the thread, no status change
+  ev.k = 'survey'
+  -- one that could not be asked (and says why) is for agents only
+  id = add(KEYS[2], ref, string.find(ARGV[11], '"skipped"', 1, true) and 'i' or 'p', ev)
+elseif op == 'csat' then
+  -- a score given outside a message (a call's keypress): no status change
+  local ok, x = pcall(cjson.decode, ARGV[11])
+  if not ok or type(x) ~= 'table' then x = {} end
+  for i = 15, #ARGV - 1, 2 do
+    if ARGV[i] == 'csat' then x.csat = tonumber(ARGV[i + 1]) end
+  end
+  ev.k = 'csat'
+  ev.x = cjson.encode(x)
+  id = add(KEYS[2], ref, 'p', ev)
 elseif op == 'note' then
   ev.k = 'note'
   id = add(KEYS[2], ref, 'i', ev)
@@ -72,7 +88,7 @@ else
   return redis.error_reply('HILO bad op')
 end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], ARGV[9], id) end
-for i = 14, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
+for i = 15, #ARGV - 1, 2 do upd[#upd + 1] = ARGV[i]; upd[#upd + 1] = ARGV[i + 1] end
 redis.call('HSET', KEYS[1], unpack(upd))
 if ARGV[13] ~= '' then
   local dj = ARGV[13]
@@ -82,5 +98,6 @@ if ARGV[13] ~= '' then
   end
   set_delivery(KEYS[4], ref, id, dj)
 end
+reindex(KEYS[5], ARGV[14], ref, now)
 publish(ARGV[1], ref, KEYS[1])
 return {id, 0, new}

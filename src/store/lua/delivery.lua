@@ -12,6 +12,14 @@ if op == 'check' then
   if id == '' then return {'', ''} end
   return {id, redis.call('HGET', KEYS[2], id) or ''}
 end
+-- op 'open' (routing, docs/continuity.md): the record of an event that had
+--   none (a web reply sent again elsewhere) -> 'ok', or '' when one exists
+if op == 'open' then
+  if redis.call('HEXISTS', KEYS[2], ARGV[4]) == 1 then return '' end
+  set_delivery(KEYS[2], ref, ARGV[4], ARGV[5])
+  redis.call('PUBLISH', ARGV[1], ref .. '\n' .. table.concat(pub, '\n'))
+  return 'ok'
+end
 local cur = redis.call('HGET', KEYS[2], ARGV[4])
 if not cur then return '' end
 local d = cjson.decode(cur)

@@ -26,7 +26,7 @@ if count > 0 then
   for _, row in ipairs(rows) do
     local f = fields_of(row[2])
     out[3] = row[1]
-    if ARGV[2] ~= '1' or (f.k ~= 'note' and f.k ~= 'assign' and f.k ~= 'hold' and f.k ~= 'merged' and f.k ~= 'unmerged') then
+    if ARGV[2] ~= '1' or (f.k ~= 'note' and f.k ~= 'assign' and f.k ~= 'hold' and f.k ~= 'merged' and f.k ~= 'unmerged' and f.k ~= 'sla') then
       local e = ev_obj(s.ref, row[1], f)
       if dl[row[1]] then e.delivery = cjson.decode(dl[row[1]]) end
       out[#out + 1] = row[1]

@@ -7,8 +7,11 @@
 --         -> {'ok', ref} | {'bad', tries left, ref} | {'dead', ref} (no code,
 --            expired, no tries left) | {'gone'} (not pending)
 --  decide 2 new status (joining | rejected) 3 by 4 now
---         -> {ref, identity, channel} | error 'HILO bad_state'
+--         -> {ref, identity, channel} | error 'HILO bad_state', or
+--            'HILO unknown_ticket' (approving a hold that names no ticket)
 --  done   2 now -> 1 (joining -> joined)
+--  back   -> 1 (joining -> pending: the join could not be done, an agent
+--         decides again)
 local op = ARGV[1]
 if op == 'open' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('HILO bad_state') end
@@ -46,11 +49,22 @@ elseif op == 'decide' then
   if not (st == 'pending' or (st == 'joining' and ARGV[2] == 'joining')) then
     return redis.error_reply('HILO bad_state')
   end
+  -- a hold that named no ticket that could take it has nothing to join:
+  -- refused, still pending (an agent rejects it)
+  if ARGV[2] == 'joining' and (redis.call('HGET', KEYS[1], 'customer') or '') == '' then
+    return redis.error_reply('HILO unknown_ticket')
+  end
   redis.call('HSET', KEYS[1], 'status', ARGV[2], 'decided_by', ARGV[3], 'decided_at', ARGV[4])
   local h = redis.call('HMGET', KEYS[1], 'ref', 'identity', 'channel')
   return {h[1] or '', h[2] or '', h[3] or ''}
 elseif op == 'done' then
   if st == 'joining' then redis.call('HSET', KEYS[1], 'status', 'joined') end
+  return 1
+elseif op == 'back' then
+  if st == 'joining' then
+    redis.call('HSET', KEYS[1], 'status', 'pending')
+    redis.call('HDEL', KEYS[1], 'decided_by', 'decided_at')
+  end
   return 1
 end
 return redis.error_reply('HILO bad op')

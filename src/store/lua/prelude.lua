@@ -24,7 +24,9 @@ local function ev_obj(ref, id, f)
 end
 local NUMF = {created_at = 1, updated_at = 1, first_response_at = 1, resolved_at = 1,
   waiting_since = 1, messages = 1, channel_switches = 1, closed_at = 1, follow_up_at = 1,
-  holds = 1, hold_failures = 1}
+  holds = 1, hold_failures = 1, sla_fr_due = 1, sla_res_due = 1, sla_paused_at = 1,
+  sla_fr_warned = 1, sla_res_warned = 1, sla_fr_breached_at = 1, sla_res_breached_at = 1,
+  wa_window_until = 1}
 local STRF = {'ref', 'status', 'customer', 'name', 'locale', 'channel', 'last_channel',
   'assignee', 'team', 'last_text', 'last_role', 'tags'}
 local function summary(t)
@@ -43,6 +45,12 @@ local function preview(s)
 end
 local pub = {}
 local EVF = {'k', 'ch', 'ar', 'ai', 'an', 'tx', 'ci', 'x'}
+-- The write's move in the active index (the queue), done only once the
+-- write is: a refused write returns before it and leaves the index alone.
+local function reindex(key, how, ref, now)
+  if how == 'add' then redis.call('ZADD', key, 'NX', now, ref)
+  elseif how == 'rem' then redis.call('ZREM', key, ref) end
+end
 local function add(skey, ref, vis, f)
   local args = {skey, '*'}
   for _, k in ipairs(EVF) do

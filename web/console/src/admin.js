@@ -6,6 +6,7 @@ import { t, tn } from './i18n.js';
 import { loadAgents, isAdmin, toast, errorText } from './store.js';
 import { validAgentName, teamsOf } from './util.js';
 import { Dialog } from './dialogs.js';
+import { SlaSettings } from './admin-sla.js';
 
 function roleLabel(r) {
   return t(`admin.role.${r === 'admin' ? 'admin' : 'agent'}`);
@@ -225,6 +226,7 @@ export function Admin({ s }) {
           </tbody>
         </table>
       </div>
+      <${SlaSettings} />
       ${confirm && html`
         <${Dialog} id="confirm" role="alertdialog" describedBy="confirm-body" onClose=${() => setConfirm(null)}
           title=${t(confirm.kind === 'delete' ? 'admin.deleteTitle' : 'admin.resetTitle', { name: confirm.name })}>

@@ -64,3 +64,7 @@ export const createAgent = (a) => call('POST', 'agents', a);
 export const updateAgent = (name, patch) => call('PATCH', `agents/${encodeURIComponent(name)}`, patch);
 export const resetPassword = (name) => call('POST', `agents/${encodeURIComponent(name)}/password`);
 export const deleteAgent = (name) => call('DELETE', `agents/${encodeURIComponent(name)}`);
+// SLA settings per team (docs/sla.md)
+export const listSlaTeams = () => call('GET', 'sla/teams');
+export const putSlaTeam = (team, settings) => call('PUT', `sla/teams/${encodeURIComponent(team)}`, settings);
+export const deleteSlaTeam = (team) => call('DELETE', `sla/teams/${encodeURIComponent(team)}`);

@@ -4,6 +4,7 @@ import { openFromElsewhere } from './store.js';
 import { formatRef } from './util.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { CustomerMerge } from './customer-merge.js';
+import { HeldJoins } from './holds.js';
 
 export function ContextCard({ s }) {
   const c = s.current;
@@ -64,7 +65,9 @@ export function ContextCard({ s }) {
             ${tn('context.wordsCount', words.length)} · ${t('context.lastWord', { t: formatTime(last.ts) })}
             <button type="button" class="btn sm linkish" data-action="jump-last" onClick=${() => jumpTo(last.id)}>${t('context.jumpLast')}</button></p>`
         : html`<p class="muted small">${t('context.noWords')}</p>`}
-      <${CustomerMerge} customerId=${cu.id || tk.customer} />
+      <${HeldJoins} refNo=${tk.ref || c.ref} holds=${tk.holds || 0} failures=${tk.hold_failures || 0}
+        events=${c.events.filter((ev) => ev.kind === 'hold').length} />
+      <${CustomerMerge} customerId=${cu.id || tk.customer} rev=${c.events.length} />
     </aside>`;
 }
 

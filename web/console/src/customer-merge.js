@@ -1,5 +1,6 @@
 // Merge, undo and blocking in the customer card (docs/continuity.md,
 // docs/rest.md "Merge, undo and blocking"): the customer's identities with
+// their evidence (how and when each was proven, by whom) and
 // block/unblock, what blocked identities sent, merge suggestions with
 // accept (merge) / dismiss, and the merge history with undo.
 import { html } from 'htm/preact';
@@ -14,6 +15,7 @@ const S = {
     none: 'None', merge: 'Merge into this customer', dismiss: 'Dismiss', history: 'Merge history',
     undo: 'Undo', undone: 'undone', reasons: { email: 'same email', name: 'same name' },
     mergedInto: 'Merged into', error: 'Could not do it:', confirmMerge: 'Merge customer {o} into this one?',
+    how: { signed: 'signed by the site', token: 'visitor token', provider: 'from the provider', code: 'code confirmed', agent: 'approved by an agent', unrecorded: 'not recorded' },
   },
   es: {
     title: 'Identidades y fusiones', block: 'Bloquear', unblock: 'Desbloquear', blocked: 'bloqueada',
@@ -21,12 +23,13 @@ const S = {
     none: 'Ninguna', merge: 'Fusionar en este cliente', dismiss: 'Descartar', history: 'Historial de fusiones',
     undo: 'Deshacer', undone: 'deshecha', reasons: { email: 'mismo email', name: 'mismo nombre' },
     mergedInto: 'Fusionado en', error: 'No se pudo:', confirmMerge: '¿Fusionar el cliente {o} en este?',
+    how: { signed: 'firmada por el sitio', token: 'token del visitante', provider: 'del proveedor', code: 'código confirmado', agent: 'aprobada por un agente', unrecorded: 'sin registro' },
   },
 };
 const L = () => S[getLang()] || S.en;
 const enc = encodeURIComponent;
 
-export function CustomerMerge({ customerId }) {
+export function CustomerMerge({ customerId, rev = 0 }) {
   const [d, setD] = useState(null);
   const [err, setErr] = useState('');
   const [tick, setTick] = useState(0);
@@ -45,7 +48,7 @@ export function CustomerMerge({ customerId }) {
       });
     })();
     return () => { live = false; };
-  }, [customerId, tick]);
+  }, [customerId, tick, rev]);
   if (!customerId || !d) return null;
   const l = L();
   const act = async (method, path, body) => {
@@ -61,6 +64,7 @@ export function CustomerMerge({ customerId }) {
       <ul class="cm-ids">${d.ids.map((x) => html`
         <li key=${x.identity} data-identity=${x.identity}>
           <span>${x.shown}</span> ${x.blocked && html`<span class="pill cm-blocked">${l.blocked}</span>`}
+          <span class="muted small cm-how" data-how=${x.how}>${l.how[x.how] || x.how}${x.by ? ` · ${x.by}` : ''}${x.at ? ` · ${formatTime(x.at)}` : ''}</span>
           <button type="button" class="cm-block"
             onClick=${() => act('POST', `customers/${id}/identities/${x.blocked ? 'unblock' : 'block'}`, { identity: x.identity })}>
             ${x.blocked ? l.unblock : l.block}</button>

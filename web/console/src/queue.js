@@ -6,7 +6,7 @@ import { useEffect } from 'preact/hooks';
 import { visibleTickets, openTicket, setFilter } from './store.js';
 import { loadArchive, togglePick, pickAll, pickedRefs, BulkBar } from './queue-actions.js';
 import { TagChips, tagsOf, allTags } from './tags.js';
-import { formatDuration, waitLevel, formatRef } from './util.js';
+import { formatDuration, waitLevel, formatRef, slaView } from './util.js';
 import { ChannelBadge } from './widgets.js';
 
 export function Queue({ s }) {
@@ -140,6 +140,7 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me, agents,
         ${fu ? html`<span class=${`qi-row qi-fu${fu <= now ? ' due' : ''}`} title=${formatFull(fu)} data-follow-up=${String(fu)}>
           <span aria-hidden="true">⏰</span> ${t('queue.followUp', { t: formatTime(fu) })}</span>` : ''}
         <${TagChips} tags=${tagsOf(tk)} cls="qi-tags" />
+        ${SlaLine(slaView(tk), now)}
         <span class="qi-snippet">${tk.last_role === 'customer' ? '' : '↩ '}${tk.last_text || ''}</span>
         <span class="sr">, ${extra}</span>
       </button>
@@ -149,4 +150,13 @@ const QueueItem = memo(({ tk, active, unseen, now, amberMin, redMin, me, agents,
 // the tickets the filters choose from: the live queue, or the resolved / closed view
 function archivedList(s, f) {
   return f.status === 'resolved' || f.status === 'closed' ? s.archive.tickets : Object.values(s.tickets);
+}
+
+// The SLA due time on a queue row: amber once warned, red once breached.
+function SlaLine(v, now) {
+  if (!v) return '';
+  const cls = v.breached || v.due <= now ? 'breach' : v.warned ? 'warn' : '';
+  const key = v.paused ? 'sla.paused' : v.breached ? 'sla.breached' : 'sla.due';
+  return html`<span class=${`qi-row qi-sla ${cls}`} data-sla=${v.target} data-due=${String(v.due)} title=${formatFull(v.due)}>
+    ${t(key, { what: t(`sla.${v.target}`), t: formatTime(v.due) })}</span>`;
 }

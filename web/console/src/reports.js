@@ -135,6 +135,7 @@ function ReportBody({ d, range, busy }) {
         </section>
       </div>
       ${!d.tickets && html`<p class="muted center">${t('reports.empty')}</p>`}
+      <${SlaTable} sla=${d.sla} />
       <div class="charts">
         <${BarChart} id="chart-daily" title=${t('reports.daily')} xLabel=${t('reports.day')}
           labels=${days.map((x) => dayLabel(x.day))}
@@ -175,5 +176,33 @@ function PerAgent({ byAgent }) {
               <td>${v.first_response?.count ? formatDurationOrDash(v.first_response.median_ms) : '—'}</td></tr>`)}</tbody>
           </table>`
         : html`<p class="muted small">${t('reports.perAgentNone')}</p>`}
+    </section>`;
+}
+
+// SLA attainment per team and per channel (docs/sla.md).
+function slaCell(c) {
+  const n = (c?.met || 0) + (c?.missed || 0);
+  if (!n) return '—';
+  const p = (c.met / n).toLocaleString(loc(), { style: 'percent', maximumFractionDigits: 0 });
+  return t('reports.slaCell', { p, met: c.met, n });
+}
+
+function SlaTable({ sla }) {
+  if (!sla) return null;
+  const rows = [
+    ...Object.keys(sla.by_team || {}).sort().map((k) => [k, sla.by_team[k]]),
+    ...Object.keys(sla.by_channel || {}).sort().map((k) => [channelLabel(k), sla.by_channel[k]]),
+  ];
+  return html`
+    <section class="card sla-report" aria-labelledby="sla-h" data-report="sla">
+      <h3 id="sla-h">${t('reports.sla')}</h3>
+      ${rows.length === 0 ? html`<p class="muted">${t('reports.slaNone')}</p>` : html`
+        <table class="sla-table">
+          <thead><tr><th scope="col">${t('reports.slaGroup')}</th><th scope="col">${t('sla.first_response')}</th><th scope="col">${t('sla.resolution')}</th></tr></thead>
+          <tbody>
+            <tr class="sla-all"><th scope="row">${t('queue.any')}</th><td>${slaCell(sla.first_response)}</td><td>${slaCell(sla.resolution)}</td></tr>
+            ${rows.map(([name, c]) => html`<tr><th scope="row">${name}</th><td>${slaCell(c.first_response)}</td><td>${slaCell(c.resolution)}</td></tr>`)}
+          </tbody>
+        </table>`}
     </section>`;
 }

@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { cmpId, newClientId, formatRef, queueOrder } from './util.js';
 import { mergeDelivery } from './delivery.js';
 import { loadSettings, saveSettings } from './storage.js';
-import { setLang, t, channelLabel } from './i18n.js';
+import { setLang, t, channelLabel, formatTime } from './i18n.js';
 import { notifyActivity, unlockAudio } from './notify.js';
 import { staleAfter } from './stale.js';
 
@@ -339,6 +339,20 @@ function onTicketSummary(tk, live) {
   archiveUpsert(tk);
   if (c && c.ref === tk.ref) setCurrent({ ticket: { ...(c.ticket || {}), ...tk } });
   updateTitle();
+  if (live && prev) slaAlert(prev, tk);
+}
+
+// An SLA warning or breach just recorded on a ticket in the queue: a toast
+// for every agent, watching the ticket or not (docs/sla.md).
+function slaAlert(prev, tk) {
+  for (const [p, what] of [['fr', 'first_response'], ['res', 'resolution']]) {
+    const breach = !prev[`sla_${p}_breached_at`] && tk[`sla_${p}_breached_at`];
+    const warn = !prev[`sla_${p}_warned`] && tk[`sla_${p}_warned`] && !tk[`sla_${p}_breached_at`];
+    if (!breach && !warn) continue;
+    const text = t(breach ? 'notify.slaBreach' : 'notify.slaWarning',
+      { ref: formatRef(tk.ref), what: t(`sla.${what}`), t: formatTime(tk[`sla_${p}_due`]) });
+    toast(text, breach ? 'error' : 'info', 8000);
+  }
 }
 
 // the resolved / closed view follows tickets that enter or leave its status

@@ -6,8 +6,8 @@ import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js'
 import {
   assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket, openDialog, retryDelivery, loadAgents,
 } from './store.js';
-import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf } from './util.js';
-import { deliveryView, replyChannels, defaultReplyChannel } from './delivery.js';
+import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf, slaView } from './util.js';
+import { deliveryView, replyChannels } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
 import { sendConflicts, ConflictWarning } from './conflict.js';
@@ -87,6 +87,7 @@ function TicketHeader({ s, tk }) {
           <${TagEditor} tk=${tk} known=${allTags(Object.values(s.tickets))} />
           ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
             <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
+          ${slaHead(slaView(tk), s.now)}
           ${tk.waiting_since ? html`<span class=${`wait wait-${level}`}>${t('ticket.waiting', { d: formatDuration(s.now - tk.waiting_since) })}</span>` : ''}
         </div>
       </div>
@@ -229,6 +230,30 @@ function Delivery({ ev, dl }) {
     </div>`;
 }
 
+// Where a reply went and why (docs/continuity.md "Routing at send time"):
+// the route chosen when it was written, and a later one (held then sent,
+// unread then emailed) from its delivery.
+function RouteNote({ ev, dl }) {
+  const rs = [ev.route, dl && dl.route].filter((r) => r && typeof r === 'object' && r.channel);
+  if (!rs.length) return null;
+  return html`${rs.map((r) => html`
+    <div class="route muted small" data-route=${r.code || ''} title=${r.code || ''}>
+      <span aria-hidden="true">↪ </span><span class="sr">${t('route.label')}: </span>${channelLabel(r.channel)}${r.template ? ` (${r.template})` : ''}${r.reason ? ` · ${r.reason}` : ''}
+    </div>`)}`;
+}
+
+// The WhatsApp window of the ticket's number: time left, or since when closed.
+function waWindowText(tk) {
+  const until = Number(tk && tk.wa_window_until) || 0;
+  if (!until) return '';
+  const left = until - Date.now();
+  const span = (ms) => {
+    const m = Math.floor(Math.abs(ms) / 60000);
+    return m < 60 ? `${m} min` : m < 2880 ? `${Math.floor(m / 60)} h` : `${Math.floor(m / 1440)} d`;
+  };
+  return left > 0 ? t('composer.waOpen', { t: span(left) }) : t('composer.waClosed', { t: span(left) });
+}
+
 function statusText(ev, n) {
   if (ev.reason === 'follow_up') {
     return html`<span class="fu-due"><span aria-hidden="true">⏰ </span><strong>${t('queue.followUpDue')}</strong></span>
@@ -289,7 +314,7 @@ const Event = memo(({ ev, dl, cust, agents }) => {
         <${EventHead} ev=${ev} n=${n} /><div class="ev-text">${ev.text}</div><${Attachments} ev=${ev} /></li>`;
     case 'reply':
       return html`<li class="ev ev-reply" ...${common}>
-        <${EventHead} ev=${ev} n=${n} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /></li>`;
+        <${EventHead} ev=${ev} n=${n} /><div class="ev-text">${ev.text}</div><${Delivery} ev=${ev} dl=${dl} /><${RouteNote} ev=${ev} dl=${dl} /></li>`;
     case 'note':
       return html`<li class="ev ev-note" ...${common}>
         <${EventHead} ev=${ev} n=${n} badge=${false} label=${html`<span class="lock" aria-hidden="true"></span>${t('ev.note')}`} /><div class="ev-text">${ev.text}</div></li>`;
@@ -300,7 +325,7 @@ const Event = memo(({ ev, dl, cust, agents }) => {
     case 'resolution':
       return html`<li class="ev ev-resolution" ...${common}>
         <${EventHead} ev=${ev} n=${n} label=${html`<span aria-hidden="true">✔ </span>${t('ev.resolution')}`} /><div class="ev-text">${ev.text}</div>
-        <${Delivery} ev=${ev} dl=${dl} /></li>`;
+        <${Delivery} ev=${ev} dl=${dl} /><${RouteNote} ev=${ev} dl=${dl} /></li>`;
     case 'assign':
       return html`<li class="ev ev-sys" ...${common}>
         <span>${assignText(ev, n)}</span>
@@ -315,9 +340,27 @@ const Event = memo(({ ev, dl, cust, agents }) => {
         <span>${tags.length ? t('ev.tags', { who: who(ev, n), tags: tags.join(', ') }) : t('ev.tagsCleared', { who: who(ev, n) })}</span>
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     }
+    case 'survey':
+      return html`<li class="ev ev-sys ev-survey" ...${common} data-survey=${ev.survey?.skipped ? 'skipped' : 'sent'}>
+        <span><span aria-hidden="true">⭐ </span>${ev.survey?.skipped
+          ? t('ev.surveySkipped', { why: ev.survey.skipped })
+          : t('ev.survey', { ch: channelLabel(ev.survey?.channel || ev.channel) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'csat':
+      return html`<li class="ev ev-sys ev-csat" ...${common} data-csat=${String(ev.csat || '')}>
+        <span><span aria-hidden="true">⭐ </span>${t('ev.csat', { n: ev.csat })} · ${channelLabel(ev.channel)}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'sla':
+      return html`<li class=${`ev ev-sys ev-sla sla-${ev.sla}`} ...${common} data-sla=${ev.sla}>
+        <span><span aria-hidden="true">${ev.sla === 'breach' ? '⛔ ' : '⚠ '}</span>${t(ev.sla === 'breach' ? 'ev.slaBreach' : 'ev.slaWarning', { what: t(`sla.${ev.target}`), t: formatTime(ev.due) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     case 'call':
     case 'voicemail':
       return html`<${VoiceEvent} ev=${ev} n=${n} common=${common} />`;
+    case 'undelivered':
+      return html`<li class="ev ev-sys ev-undelivered" ...${common} data-event-id=${ev.event_id || undefined}>
+        <span><span aria-hidden="true">⚠ </span><strong>${t('ev.undelivered', { ch: channelLabel(ev.channel || '') })}</strong>${ev.error ? html`: <span class="ev-error">${ev.error}</span>` : ''}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
     default:
       return html`<li class="ev ev-sys" ...${common}><span>${kind}</span>${ev.text ? html`: <span>${ev.text}</span>` : ''}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
@@ -366,11 +409,13 @@ function Composer({ s, c, tk }) {
   const name = customerName(c);
   const status = tk.status || 'open';
 
-  const channels = replyChannels(c.events, tk);
+  // "auto": Hilo routes it at send time; any other choice pins the channel
+  const channels = ['auto', ...replyChannels(c.events, tk)];
   const [channel, setChannel] = useState('');
   const [conflict, setConflict] = useState(null);
   const draftSince = useRef(0);
-  const chosen = channel && channels.includes(channel) ? channel : defaultReplyChannel(c.events, tk);
+  const chosen = channel && channels.includes(channel) ? channel : 'auto';
+  const waWindow = waWindowText(tk);
   useEffect(() => {
     setTexts({ reply: '', note: '', resolution: '' });
     setChannel('');
@@ -406,7 +451,7 @@ function Composer({ s, c, tk }) {
       }
     }
     setConflict(null);
-    if (sendText(mode, text, mode === 'note' ? undefined : chosen)) {
+    if (sendText(mode, text, mode === 'note' || chosen === 'auto' ? undefined : chosen)) {
       setText('');
       // a non-web choice is for this message only: the next one goes back
       // to the default rather than silently keeping WhatsApp or SMS
@@ -473,8 +518,9 @@ function Composer({ s, c, tk }) {
           ? html`<span class="muted small"><span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}</span>`
           : html`<label class="via small"><span>${t('composer.channel')}</span>
               <select id="composer-channel" value=${chosen} onChange=${(e) => setChannel(e.currentTarget.value)} disabled=${closed}>
-                ${channels.map((ch) => html`<option value=${ch}>${channelLabel(ch)}</option>`)}
+                ${channels.map((ch) => html`<option value=${ch}>${ch === 'auto' ? t('composer.auto') : channelLabel(ch)}</option>`)}
               </select></label>`}
+        ${mode !== 'note' && waWindow && html`<span class="wa-window muted small" data-wa-window>${waWindow}</span>`}
         <button type="submit" class=${`btn ${mode === 'note' ? 'note' : mode === 'resolution' ? 'ok' : 'primary'}`}
           disabled=${closed || !text.trim()} data-send=${mode}>
           ${t(`composer.send.${mode}`)} <kbd aria-hidden="true">Ctrl+↵</kbd>
@@ -511,4 +557,13 @@ function MoreActions({ children }) {
       ${open && html`<div class="more-menu" id="more-menu" role="group" aria-label=${t('ticket.more')}
         onClick=${(e) => { if (e.target.closest('button')) setOpen(false); }}>${children}</div>`}
     </span>`;
+}
+
+// The SLA due time in the ticket's header (docs/sla.md).
+function slaHead(v, now) {
+  if (!v) return '';
+  const cls = v.breached || v.due <= now ? ' breach' : v.warned ? ' warn' : '';
+  const key = v.paused ? 'sla.paused' : v.breached ? 'sla.breached' : 'sla.due';
+  return html`<span class=${`sla-due${cls}`} data-sla=${v.target} data-due=${String(v.due)} title=${formatFull(v.due)}>
+    ${t(key, { what: t(`sla.${v.target}`), t: formatTime(v.due) })}</span>`;
 }

@@ -167,3 +167,19 @@ export function teamsOf(...lists) {
 export function validAgentName(name) {
   return /^[a-z0-9._-]{1,64}$/.test(String(name || ''));
 }
+
+// The SLA clock an agent should look at: the first response until the first
+// reply, then the resolution (docs/sla.md). {target, due, breached, paused,
+// warned} or null.
+export function slaView(tk) {
+  if (!tk) return null;
+  const done = tk.status === 'resolved' || tk.status === 'closed';
+  const fr = !tk.first_response_at && tk.sla_fr_due;
+  const target = fr ? 'first_response' : (!done && tk.sla_res_due ? 'resolution' : '');
+  if (!target) return null;
+  const p = target === 'first_response' ? 'fr' : 'res';
+  return {
+    target, due: tk[`sla_${p}_due`], breached: tk[`sla_${p}_breached_at`] || 0,
+    warned: tk[`sla_${p}_warned`] || 0, paused: !!tk.sla_paused_at,
+  };
+}

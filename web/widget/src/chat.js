@@ -48,6 +48,7 @@ export class Chat {
       agentTyping: null,       // {name, until}
       customer: '',
       everConnected: false,
+      verify: null,            // a held join's code to show: {code, channel, from, expiresAt}
     };
     this.checkVisitor();
     this.loadCached();
@@ -135,6 +136,12 @@ export class Chat {
       this.store.setSeen(this.state.ticket, ev.id);
       this.emit();
     }
+    // Hilo hears it too: a reply seen here is not sent again by email
+    // (docs/continuity.md "Unread web replies").
+    if (ev && this.state.ticket && this.ready && ev.ticket === this.state.ticket &&
+        cmpId(ev.id, this.seenSent || '0') > 0 && this.raw({ type: 'seen', event_id: ev.id })) {
+      this.seenSent = ev.id;
+    }
   }
 
   unread() {
@@ -149,6 +156,8 @@ export class Chat {
   emit() { for (const fn of this.listeners) { try { fn(this.state); } catch (e) { console.error(e); } } }
 
   set(patch) { Object.assign(this.state, patch); this.emit(); }
+
+  dismissVerify() { clearTimeout(this.timers.verify); this.set({ verify: null }); }
 
   // A stored visitor belongs either to nobody (anonymous) or to one signed
   // user: never reuse another person's visitor token or cached thread.
@@ -325,6 +334,17 @@ export class Chat {
         }
         return;
       case 'error': return this.onError(f);
+      // Someone asked to add a channel to this conversation (a held join,
+      // docs/continuity.md): the code the customer types there if it was
+      // them. Shown until it expires or is dismissed; never stored.
+      case 'verify':
+        if (f.ticket && f.ticket !== this.state.ticket) return;
+        if (typeof f.code !== 'string' || !/^\d{6}$/.test(f.code)) return;
+        clearTimeout(this.timers.verify);
+        this.timers.verify = setTimeout(() => this.set({ verify: null }),
+          Math.max(0, Math.min(600000, (f.expires_at || 0) - Date.now())) || 600000);
+        this.set({ verify: { code: f.code, channel: f.channel || '', from: f.from || '', expiresAt: f.expires_at || 0 } });
+        return;
       // Live delivery of the ticket is catching up (issue #12): say so
       // until "fresh"; the missed messages arrive as ordinary events.
       case 'stale':

@@ -119,7 +119,14 @@ a { color: inherit; }
 .card .small { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 .card.resolution { border: 1px solid #abefc6; background: var(--ok-bg); }
 .card.resolution .card-label { color: var(--ok); }
+.survey-scale { display: flex; gap: 6px; margin-top: 8px; }
+.survey-btn[aria-pressed="true"] { opacity: 1; outline: 2px solid var(--ink); }
 .card svg { width: 14px; height: 14px; }
+.verify { margin: 8px 12px; padding: 10px 12px; border: 1px solid var(--line); border-radius: 10px; background: var(--bg); font-size: 13px; display: flex; flex-direction: column; gap: 6px; }
+.verify-title { font-weight: 600; }
+.verify-code { font-size: 22px; font-weight: 700; letter-spacing: 4px; font-variant-numeric: tabular-nums; user-select: all; }
+.verify-hint { font-size: 12px; color: var(--muted); }
+.verify-dismiss { align-self: flex-end; font: inherit; font-size: 12px; background: none; border: 1px solid var(--line); border-radius: 6px; padding: 3px 8px; cursor: pointer; color: inherit; }
 .note { align-self: center; font-size: 12px; color: var(--muted); background: var(--bg); border: 1px solid var(--line); border-radius: 999px; padding: 3px 10px; text-align: center; }
 .typing { font-size: 12.5px; color: var(--muted); padding: 2px 4px; display: flex; align-items: center; gap: 6px; }
 .dots { display: inline-flex; gap: 3px; }

@@ -76,7 +76,7 @@ export function initials(name) {
   return words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0]);
 }
 
-function Event({ e, t, lang, announce, seen }) {
+function Event({ e, t, lang, announce, chat, answered, seen }) {
   const time = timeOf(e.ts, lang);
   switch (e.kind) {
     case 'message':
@@ -105,6 +105,18 @@ function Event({ e, t, lang, announce, seen }) {
         <div class="card-label">${ICON.check}${t.resolvedLabel}${e.author && e.author.name ? ` · ${e.author.name}` : ''}</div>
         <div class="text" dir="auto">${e.text}</div>
         <div class="small">${t.resolvedHint}</div>
+      </div>`;
+    case 'survey':
+      // satisfaction after a resolution: a tap sends the score as the
+      // customer's reply (recorded without reopening, docs/sla.md)
+      return html`<div class="card survey" data-kind="survey" data-id=${e.id}>
+        <div class="text" dir="auto">${e.text}</div>
+        <div class="survey-scale" role="group" aria-label=${t.surveyLabel}>
+          ${[1, 2, 3, 4, 5].map((n) => html`<button type="button" class="btn survey-btn" data-score=${n}
+            aria-pressed=${answered === n ? 'true' : 'false'} disabled=${!!answered}
+            aria-label=${t.surveyScore(n)} onClick=${() => { if (chat.send(String(n))) announce(t.surveyThanks); }}>${n}</button>`)}
+        </div>
+        ${answered ? html`<div class="small" data-part="survey-thanks">${t.surveyThanks}</div>` : ''}
       </div>`;
     case 'status':
       if (e.status === 'closed') return html`<div class="note" data-kind="status" data-id=${e.id}>${t.closedNote}</div>`;
@@ -273,10 +285,12 @@ function App({ chat, cfg, t, api }) {
           </div>`}
         </div>
         ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}
-          <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} announce=${announce} seen=${e.kind === 'message' && (lastAnswer[e.ticket] ?? -1) > i} />`)}
+          <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} announce=${announce} chat=${chat}
+            answered=${e.kind === 'survey' ? scoreAfter(visible, e) : 0} seen=${e.kind === 'message' && (lastAnswer[e.ticket] ?? -1) > i} />`)}
         ${pending.map((m) => html`<${Pending} key=${m.client_id} m=${m} t=${t} />`)}
         ${s.agentTyping && html`<div class="typing" data-part="typing"><span class="dots"><i></i><i></i><i></i></span>${t.typing(s.agentTyping.name)}</div>`}
       </div>
+      ${s.verify && html`<${Verify} v=${s.verify} t=${t} lang=${cfg.lang} onDismiss=${() => chat.dismissVerify()} />`}
       <${Alternatives} cfg=${cfg} t=${t} ticket=${s.ticket} />
       ${tooLong && html`<div class="counter">${t.tooLong(MAX_TEXT)}</div>`}
       <form class="composer" onSubmit=${submit}>
@@ -294,6 +308,20 @@ function App({ chat, cfg, t, api }) {
   </div>`;
 }
 
+// A held join's code (docs/continuity.md): the customer types it on the
+// channel that asked to join this conversation.
+function Verify({ v, t, lang, onDismiss }) {
+  const ch = t.channel[v.channel] || v.channel;
+  const until = v.expiresAt ? new Date(v.expiresAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : '';
+  return html`<div class="verify" role="alert" data-part="verify">
+    <div class="verify-title">${t.verifyTitle}</div>
+    <div>${t.verifyText(ch, v.from)}</div>
+    <div class="verify-code" data-part="verify-code" aria-label=${v.code.split('').join(' ')}>${v.code}</div>
+    ${until && html`<div class="verify-hint">${t.verifyHint(until)}</div>`}
+    <button type="button" class="verify-dismiss" onClick=${onDismiss}>${t.verifyDismiss}</button>
+  </div>`;
+}
+
 export function mount(container, props) {
   render(html`<${App} ...${props} />`, container);
 }
@@ -303,4 +331,12 @@ function lastAnswers(list) {
   const out = {};
   list.forEach((x, j) => { if (x.kind === 'reply' || x.kind === 'resolution') out[x.ticket] = j; });
   return out;
+}
+
+// The score the customer gave after a survey event (a later quiet message
+// carrying csat), or 0.
+function scoreAfter(events, survey) {
+  const i = events.indexOf(survey);
+  for (let k = i + 1; k < events.length; k++) if (events[k].csat) return events[k].csat;
+  return 0;
 }
