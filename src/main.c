@@ -250,6 +250,24 @@ static int routes(struct app *a)
     return rc ? -1 : 0;
 }
 
+/* A web root without the built front ends serves 404s where the console
+ * and the widget should be: say so at start-up (issue #13). */
+static void warn_web_root(const char *root)
+{
+    static const char *const need[] = {"widget.js", "console/index.html", "console/app.js"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, need[i]);
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            fclose(f);
+            continue;
+        }
+        hilo_warn("web root %s has no %s: run `npm ci && node web/build.mjs` (or set --web-root)",
+                  root, need[i]);
+    }
+}
+
 static int serve(struct app *a)
 {
     char url[4096];
@@ -262,6 +280,7 @@ static int serve(struct app *a)
     hilo_log_parse_format(a->cfg.log_format, &fmt);
     hilo_log_set_format(fmt);
     hilo_config_warn(&a->cfg);
+    warn_web_root(a->cfg.web_root);
     signal(SIGPIPE, SIG_IGN);
     if (uv_loop_init(&a->loop) < 0)
         return 1;

@@ -120,7 +120,7 @@ int hilo_store_append(struct hilo_redis *r, const struct hilo_store_append *op, 
 /* Assignment, status, or a due follow-up (script SET).
  * Reply: {event id or '', status after} (followup not due: a third element,
  * the follow-up time); errors unknown_ticket, closed. */
-enum hilo_set_op { HILO_SET_ASSIGN, HILO_SET_STATUS, HILO_SET_FOLLOWUP };
+enum hilo_set_op { HILO_SET_ASSIGN, HILO_SET_STATUS, HILO_SET_FOLLOWUP, HILO_SET_TAGS };
 struct hilo_store_set {
     const char *chan;
     const char *ref;
@@ -131,6 +131,7 @@ struct hilo_store_set {
     const char *team;        /* assign */
     uint64_t follow_up_ms;   /* status pending: when it reopens; 0 = never */
     enum hilo_store_reindex reindex; /* only when the change is done */
+    const char *reason;      /* status closed: spam, duplicate or other (NULL = none) */
 };
 int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *op);
 int hilo_store_set(struct hilo_redis *r, const struct hilo_store_set *op, hilo_redis_cb cb,

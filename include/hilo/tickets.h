@@ -119,6 +119,7 @@ struct hilo_ticket_set {
     const char *author_id, *author_name;
     const char *team;         /* assign */
     uint64_t follow_up_ms;    /* status pending: when it reopens (0 = never) */
+    const char *reason;       /* status closed: "spam", "duplicate" or "other" (NULL = none) */
 };
 /* Same contract as hilo_tickets_append; res->event_id is '' when nothing
  * changed. */
@@ -126,6 +127,16 @@ int hilo_tickets_assign(struct hilo_server *s, const struct hilo_ticket_set *req
                         hilo_tickets_cb cb, void *data);
 int hilo_tickets_set_status(struct hilo_server *s, const struct hilo_ticket_set *req,
                             hilo_tickets_cb cb, void *data);
+/* Labels (issue #13): req->value is the whole list, comma-joined by
+ * hilo_tickets_tags_join ('' = none). */
+int hilo_tickets_set_tags(struct hilo_server *s, const struct hilo_ticket_set *req,
+                          hilo_tickets_cb cb, void *data);
+#define HILO_TAGS_COUNT 10  /* tags per ticket */
+#define HILO_TAGS_MAX 340   /* bytes of the comma-joined list */
+/* tags[0..n): 1-32 bytes each, no ',', spaces or control characters; ASCII
+ * letters lower-cased, duplicates dropped, at most HILO_TAGS_COUNT. Writes
+ * "a,b" to out: 0, or -HILO_EBADFRAME. */
+int hilo_tickets_tags_join(const char *const *tags, size_t n, char *out, size_t cap);
 
 /* ---- The pure part (no Redis; tests/unit/test_tickets.c) ----------------- */
 

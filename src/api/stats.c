@@ -200,6 +200,39 @@ static json_t *csat_report(json_t *const *items, size_t n, uint64_t from, uint64
     return out;
 }
 
+/* Per agent (the ticket's current assignee), over tickets created in the
+ * range: {"ana": {"tickets", "resolved", "first_response": {count,
+ * median_ms, p90_ms}}}; unassigned tickets are not counted (issue #13). */
+static json_t *by_agent(json_t *const *items, size_t n, uint64_t from, uint64_t to, uint64_t *tmp)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; out && i < n; i++) {
+        json_t *t = items[i];
+        const char *who = t ? json_string_value(json_object_get(t, "assignee")) : NULL;
+        uint64_t created = t ? (uint64_t)json_integer_value(json_object_get(t, "created_at")) : 0;
+        if (!who || !*who || created < from || created >= to || json_object_get(out, who))
+            continue;
+        size_t nt = 0, nres = 0, nfr = 0;
+        for (size_t j = i; j < n; j++) {
+            json_t *u = items[j];
+            const char *w = u ? json_string_value(json_object_get(u, "assignee")) : NULL;
+            uint64_t c = u ? (uint64_t)json_integer_value(json_object_get(u, "created_at")) : 0;
+            if (!w || strcmp(w, who) != 0 || c < from || c >= to)
+                continue;
+            nt++;
+            if (json_integer_value(json_object_get(u, "resolved_at")) > 0)
+                nres++;
+            uint64_t first = (uint64_t)json_integer_value(json_object_get(u, "first_response_at"));
+            if (first >= c && first)
+                tmp[nfr++] = first - c;
+        }
+        json_object_set_new(out, who, json_pack("{s:I, s:I, s:o}", "tickets", (json_int_t)nt,
+                                                "resolved", (json_int_t)nres, "first_response",
+                                                api_stats_percentiles(tmp, nfr)));
+    }
+    return out;
+}
+
 json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t to)
 {
     uint64_t *fr = calloc(n + 1, sizeof *fr), *rs = calloc(n + 1, sizeof *rs);
@@ -309,6 +342,7 @@ json_t *api_stats_report(json_t *const *items, size_t n, uint64_t from, uint64_t
                                   "2", (json_int_t)hist[2], "3+", (json_int_t)hist[3]));
     json_object_set_new(out, "status", json_incref(status));
     json_object_set_new(out, "daily", daily);
+    json_object_set_new(out, "by_agent", by_agent(items, n, from, to, fr));
     json_object_set_new(out, "sla", sla_report(items, n, from, to));
     json_object_set_new(out, "csat", csat_report(items, n, from, to));
 out:

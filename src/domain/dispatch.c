@@ -95,6 +95,7 @@ static const struct hilo_frame_type hub_frames[] = {
     {"hold.reject", A, READY, hilo_ws_agent_hold_reject},
     {"seen", C, READY, hilo_ws_customer_seen},
     {"notify", C, READY, hilo_ws_customer_notify},
+    {"tags", A, READY, hilo_ws_agent_tags},
 };
 
 #undef C

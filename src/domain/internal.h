@@ -180,6 +180,7 @@ int hilo_ws_agent_note(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_resolve(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req);
+int hilo_ws_agent_tags(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req);
 int hilo_ws_agent_delivery_retry(struct hilo_conn *c, json_t *msg, const char *req);
 /* ws_holds.c: hold.approve / hold.reject {hold} (docs/continuity.md) */

@@ -104,7 +104,13 @@ int hilo_tickets_set_op(const struct hilo_ticket_set *req, enum hilo_set_op op,
         return -HILO_EBADFRAME;
     if (req->follow_up_ms && (op != HILO_SET_STATUS || strcmp(req->value, "pending") != 0))
         return -HILO_EBADFRAME;
-    if (op != HILO_SET_STATUS && op != HILO_SET_ASSIGN)
+    if (op != HILO_SET_STATUS && op != HILO_SET_ASSIGN && op != HILO_SET_TAGS)
+        return -HILO_EBADFRAME;
+    if (op == HILO_SET_TAGS && (req->follow_up_ms || req->reason || strlen(req->value) > HILO_TAGS_MAX))
+        return -HILO_EBADFRAME;
+    if (req->reason && (op != HILO_SET_STATUS || strcmp(req->value, "closed") != 0 ||
+                        (strcmp(req->reason, "spam") != 0 && strcmp(req->reason, "duplicate") != 0 &&
+                         strcmp(req->reason, "other") != 0)))
         return -HILO_EBADFRAME;
     *out = (struct hilo_store_set){
         .chan = chan,
@@ -115,6 +121,7 @@ int hilo_tickets_set_op(const struct hilo_ticket_set *req, enum hilo_set_op op,
         .author_name = req->author_name,
         .team = req->team,
         .follow_up_ms = req->follow_up_ms,
+        .reason = req->reason,
     };
     return 0;
 }
@@ -618,4 +625,58 @@ int hilo_tickets_set_status(struct hilo_server *s, const struct hilo_ticket_set 
                             hilo_tickets_cb cb, void *data)
 {
     return set(s, req, HILO_SET_STATUS, cb, data);
+}
+
+int hilo_tickets_set_tags(struct hilo_server *s, const struct hilo_ticket_set *req,
+                          hilo_tickets_cb cb, void *data)
+{
+    return set(s, req, HILO_SET_TAGS, cb, data);
+}
+
+/* Lower-cases ASCII letters; a tag is 1-32 bytes without ',', spaces or
+ * control characters. */
+static int tag_norm(const char *in, char *out, size_t cap)
+{
+    size_t n = strlen(in);
+    if (n == 0 || n > 32 || n >= cap)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch <= ' ' || ch == ',' || ch == 0x7f)
+            return -1;
+        out[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int hilo_tickets_tags_join(const char *const *tags, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+    char one[40];
+    if (n > HILO_TAGS_COUNT || cap == 0)
+        return -HILO_EBADFRAME;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!tags[i] || tag_norm(tags[i], one, sizeof one) < 0)
+            return -HILO_EBADFRAME;
+        /* duplicates (after lower-casing) are kept once */
+        size_t ol = strlen(one);
+        int dup = 0;
+        for (const char *p = out; *p && !dup;) {
+            const char *e = strchr(p, ',');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            dup = l == ol && memcmp(p, one, l) == 0;
+            p = e ? e + 1 : p + l;
+        }
+        if (dup)
+            continue;
+        if (len + ol + 2 > cap)
+            return -HILO_EBADFRAME;
+        if (len)
+            out[len++] = ',';
+        memcpy(out + len, one, ol + 1);
+        len += ol;
+    }
+    return 0;
 }

@@ -403,12 +403,15 @@ struct set_op {
     char team[65];
     int team_given;
     char follow_up[24];
+    char reason[16]; /* status closed: spam, duplicate, other */
+    char *tags;      /* op "tags": the comma-joined list */
 };
 
 static void set_free(struct set_op *op)
 {
     hilo_conn_unref(op->c);
     free(op->req);
+    free(op->tags);
     free(op);
 }
 
@@ -430,13 +433,15 @@ static void set_send(struct set_op *op)
     struct hilo_session *se = hilo_sess(c);
     struct hilo_ticket_set req = {
         .ref = op->ref,
-        .value = op->value,
+        .value = op->tags ? op->tags : op->value,
         .author_id = se->id,
         .author_name = se->name,
         .team = op->team,
         .follow_up_ms = op->follow_up[0] ? strtoull(op->follow_up, NULL, 10) : 0,
+        .reason = op->reason[0] ? op->reason : NULL,
     };
     int rc = strcmp(op->op, "status") == 0 ? hilo_tickets_set_status(c->srv, &req, set_cb, op)
+             : strcmp(op->op, "tags") == 0 ? hilo_tickets_set_tags(c->srv, &req, set_cb, op)
                                            : hilo_tickets_assign(c->srv, &req, set_cb, op);
     if (rc < 0) {
         hilo_conn_error(c, rc, op->req, NULL);
@@ -473,6 +478,7 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
     int bad = 0;
     const char *v = hilo_dispatch_str(msg, strcmp(kind, "assign") == 0 ? "agent" : "status", 64, &bad);
     const char *team = hilo_dispatch_str(msg, "team", 64, &bad);
+    const char *reason = hilo_dispatch_str(msg, "reason", 15, &bad);
     json_t *fu = json_object_get(msg, "follow_up_at");
     struct set_op *op;
     int err = hilo_dispatch_ticket(msg, ref);
@@ -485,6 +491,11 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
         (strcmp(kind, "status") == 0 && strcmp(v, "open") != 0 && strcmp(v, "pending") != 0 &&
          strcmp(v, "closed") != 0))
         return -HILO_EBADFRAME;
+    /* closing without a reply says why: spam, duplicate or other */
+    if (reason && (strcmp(kind, "status") != 0 || strcmp(v, "closed") != 0 ||
+                   (strcmp(reason, "spam") != 0 && strcmp(reason, "duplicate") != 0 &&
+                    strcmp(reason, "other") != 0)))
+        return -HILO_EBADFRAME;
     op = calloc(1, sizeof *op);
     if (!op)
         return -HILO_EINTERNAL;
@@ -493,6 +504,8 @@ static int agent_set(struct hilo_conn *c, json_t *msg, const char *req, const ch
     op->req = req ? strdup(req) : NULL;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(op->op, sizeof op->op, "%s", kind);
+    if (reason)
+        snprintf(op->reason, sizeof op->reason, "%s", reason);
     snprintf(op->value, sizeof op->value, "%s", v);
     if (team) {
         snprintf(op->team, sizeof op->team, "%s", team);
@@ -519,6 +532,45 @@ int hilo_ws_agent_assign(struct hilo_conn *c, json_t *msg, const char *req)
 int hilo_ws_agent_status(struct hilo_conn *c, json_t *msg, const char *req)
 {
     return agent_set(c, msg, req, "status");
+}
+
+/* {"type":"tags","ticket":"…","tags":["vip","refund"]}: the whole list */
+int hilo_ws_agent_tags(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    char ref[HILO_REF_MAX];
+    char joined[HILO_TAGS_MAX + 1];
+    const char *list[HILO_TAGS_COUNT];
+    json_t *tags = json_object_get(msg, "tags");
+    size_t i;
+    json_t *v;
+    int err = hilo_dispatch_ticket(msg, ref);
+    if (err)
+        return err;
+    if (!json_is_array(tags) || json_array_size(tags) > HILO_TAGS_COUNT)
+        return -HILO_EBADFRAME;
+    json_array_foreach(tags, i, v) {
+        if (!json_is_string(v))
+            return -HILO_EBADFRAME;
+        list[i] = json_string_value(v);
+    }
+    err = hilo_tickets_tags_join(list, json_array_size(tags), joined, sizeof joined);
+    if (err)
+        return err;
+    struct set_op *op = calloc(1, sizeof *op);
+    if (!op)
+        return -HILO_EINTERNAL;
+    hilo_conn_ref(c);
+    op->c = c;
+    op->req = req ? strdup(req) : NULL;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(op->op, sizeof op->op, "%s", "tags");
+    op->tags = strdup(joined);
+    if (!op->tags) {
+        set_free(op);
+        return -HILO_EINTERNAL;
+    }
+    set_send(op);
+    return 0;
 }
 
 int hilo_ws_agent_typing(struct hilo_conn *c, json_t *msg, const char *req)

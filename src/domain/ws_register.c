@@ -11,6 +11,15 @@
 #include "hilo/log.h"
 #include "hilo/net.h"
 
+/* The refused Origin for the log: printable ASCII, at most 120 bytes. */
+static void origin_shown(const char *origin, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = origin; p && *p && n + 1 < cap && n < 120; p++)
+        out[n++] = (*p > ' ' && *p < 0x7f) ? *p : '?';
+    out[n] = '\0';
+}
+
 /* A customer socket from a browser page: the widget's listed origins, or a
  * page served by Hilo itself. Clients without Origin are not browsers. */
 static int customer_accept(void *ctx, const struct hilo_upgrade *u, const char **why)
@@ -19,7 +28,10 @@ static int customer_accept(void *ctx, const struct hilo_upgrade *u, const char *
     if (!u->origin || (u->host[0] && hilo_net_origin_same_host(u->origin, u->host)) ||
         hilo_net_origin_listed(s->cfg->widget_origins, u->origin, 1))
         return 0;
-    hilo_info("refused customer socket from a disallowed origin");
+    char shown[128];
+    origin_shown(u->origin, shown, sizeof shown);
+    /* named, so that whoever embeds the widget knows what to add */
+    hilo_info("refused customer socket from origin %s: not in widget_origins", shown);
     *why = "Origin not allowed";
     return 403;
 }
@@ -33,7 +45,9 @@ static int agent_accept(void *ctx, const struct hilo_upgrade *u, const char **wh
     if (!u->origin ||
         hilo_net_console_origin_ok(s->cfg->console_origins, s->cfg->public_url, u->origin, u->host))
         return 0;
-    hilo_info("refused agent socket from an origin that is not the console's");
+    char shown[128];
+    origin_shown(u->origin, shown, sizeof shown);
+    hilo_info("refused agent socket from origin %s: not the console's (console_origins)", shown);
     *why = "Origin not allowed";
     return 403;
 }

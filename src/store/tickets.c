@@ -148,6 +148,7 @@ int hilo_store_append_argv(struct hilo_store_argv *a, const struct hilo_store_ap
 
 static const char *const set_ops[] = {
     [HILO_SET_ASSIGN] = "assign", [HILO_SET_STATUS] = "status", [HILO_SET_FOLLOWUP] = "followup",
+    [HILO_SET_TAGS] = "tags",
 };
 
 int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *op)
@@ -169,6 +170,7 @@ int hilo_store_set_argv(struct hilo_store_argv *a, const struct hilo_store_set *
     add(a, op->team);
     add_num(a, 0, op->follow_up_ms);
     add(a, reindex_arg(op->reindex));
+    add(a, op->reason ? op->reason : "");
     return finish(a);
 }
 

@@ -134,7 +134,7 @@ describe('console: working together (#13)', { timeout: suiteTimeout(150000) }, (
       const row = queueItem(page, ref);
       await row.click();
       await page.locator('.thread [data-kind="message"]', { hasText: 'where is my order?' }).waitFor();
-      assert.equal(await page.locator('#composer-channel').inputValue(), 'whatsapp');
+      await page.locator('#composer-channel').selectOption('whatsapp');
       await page.locator('#composer-text').fill('It left yesterday');
       await page.locator('#composer-text').press('Control+Enter');
       const li = page.locator('.thread li[data-kind="reply"]', { hasText: 'It left yesterday' });

@@ -334,6 +334,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     // assign picker: agent list + team
     await queueItem(page, a.ref).click();
     await page.locator('.thread [data-kind="message"]').waitFor();
+    await page.locator('[data-action="more"]').click(); // behind "More ▾" (#13)
     await page.locator('[data-action="assign-to"]').click();
     assert.deepEqual(await page.locator('#agent-options option').evaluateAll((els) => els.map((e) => e.value)), ['ana', 'bob', 'root']);
     assert.match(await page.locator('#agent-options option[value="bob"]').getAttribute('label'), /^Bob$/);
@@ -344,6 +345,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     await page.locator('.ticket-head .team', { hasText: 'Team tech' }).waitFor();
 
     // transfer with a note: the note first, then the assignment
+    await page.locator('[data-action="more"]').click(); // behind "More ▾" (#13)
     await page.locator('[data-action="transfer"]').click();
     const dlg = page.getByRole('dialog', { name: /Transfer ticket/ });
     await dlg.waitFor();
@@ -375,6 +377,7 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
     const { ref } = await newTicket(hilo, { name: 'Follow Fiona', text: 'I will send the photos tomorrow' });
     await queueItem(page, ref).click();
     await page.locator('.thread [data-kind="message"]').waitFor();
+    await page.locator('[data-action="more"]').click(); // behind "More ▾" (#13)
     await page.locator('[data-action="pending-until"]').click();
     const dlg = page.getByRole('dialog', { name: 'Set pending with a follow-up' });
     await dlg.waitFor();

@@ -187,6 +187,7 @@ describe('agent console', { skip, timeout: suiteTimeout(180000) }, () => {
     await page.locator('[data-action="assign-me"]').click();
     await thread.locator('[data-kind="assign"]', { hasText: 'assigned the ticket to ana' }).waitFor();
     await queueItem(page, ref).locator('.who', { hasText: 'ana' }).waitFor();
+    await page.locator('[data-action="more"]').click(); // behind "More ▾" (#13)
     await page.locator('[data-action="assign-to"]').click();
     await page.getByLabel('Agent name').fill('nobody');
     await page.getByLabel('Agent name').press('Enter');

@@ -108,6 +108,36 @@ static void report_counts_the_range_only(void **state)
         json_decref(t[i]);
 }
 
+/* per agent: the current assignee, tickets of the range only (issue #13) */
+static void report_by_agent(void **state)
+{
+    json_t *t[4] = {
+        ticket(T0 + 1000, T0 + 61000, T0 + 2000000, "web", "resolved", 0),
+        ticket(T0 + 2000, T0 + 2000 + 180000, 0, "web", "open", 0),
+        ticket(T0 + 3000, T0 + 3000 + 30000, 0, "web", "open", 0),
+        ticket(T0 - 5, T0 + 10, 0, "web", "open", 0), /* before from */
+    };
+    (void)state;
+    json_object_set_new(t[0], "assignee", json_string("ana"));
+    json_object_set_new(t[1], "assignee", json_string("ana"));
+    json_object_set_new(t[2], "assignee", json_string(""));
+    json_object_set_new(t[3], "assignee", json_string("bob"));
+    json_t *r = api_stats_report(t, 4, T0, T0 + DAY);
+    json_t *ba = json_object_get(r, "by_agent");
+    assert_int_equal(json_object_size(ba), 1); /* bob's ticket is outside, unassigned not counted */
+    json_t *ana = json_object_get(ba, "ana");
+    assert_int_equal(geti(ana, "tickets", NULL), 2);
+    assert_int_equal(geti(ana, "resolved", NULL), 1);
+    assert_int_equal(geti(ana, "first_response", "count"), 2);
+    assert_int_equal(geti(ana, "first_response", "median_ms"), 60000);
+    assert_int_equal(geti(ana, "first_response", "p90_ms"), 180000);
+    /* the overall figures are not disturbed by the per-agent pass */
+    assert_int_equal(geti(r, "first_response", "count"), 3);
+    json_decref(r);
+    for (int i = 0; i < 4; i++)
+        json_decref(t[i]);
+}
+
 static void empty_report(void **state)
 {
     json_t *r = api_stats_report(NULL, 0, T0, T0 + DAY);
@@ -204,6 +234,7 @@ int main(void)
         cmocka_unit_test(days_are_utc),
         cmocka_unit_test(report_counts_the_range_only),
         cmocka_unit_test(empty_report),
+        cmocka_unit_test(report_by_agent),
         cmocka_unit_test(negative_switches_count_as_none),
         cmocka_unit_test(ticket_hash_fields),
         cmocka_unit_test(sla_and_csat),

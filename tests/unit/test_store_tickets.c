@@ -142,13 +142,20 @@ static void set_ops(void **state)
     (void)state;
     assert_int_equal(hilo_store_set_argv(&a, &as), 0);
     CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "assign", "bob", "amy", "Amy",
-          "billing", "0", "");
+          "billing", "0", "", "");
     assert_int_equal(hilo_store_set_argv(&a, &st), 0);
     CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "status", "pending", "amy", "Amy",
-          "", "1764590000000", "add");
+          "", "1764590000000", "add", "");
     assert_int_equal(hilo_store_set_argv(&a, &fu), 0);
     CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "followup", "", "", "", "", "0",
-          "");
+          "", "");
+    /* closing without a reply: the reason comes last (issue #13) */
+    struct hilo_store_set cl = {.chan = "ch", .ref = "40718263", .op = HILO_SET_STATUS,
+                                .value = "closed", .author_id = "amy", .author_name = "Amy",
+                                .reindex = HILO_STORE_REINDEX_REMOVE, .reason = "spam"};
+    assert_int_equal(hilo_store_set_argv(&a, &cl), 0);
+    CHECK(&a, "EVALSHA", "", "3", TK, EV, IA, "ch", "40718263", "status", "closed", "amy", "Amy",
+          "", "0", "rem", "spam");
 }
 
 /* hub.c sync_page (customer) and api.c summaries */

@@ -28,7 +28,7 @@ local NUMF = {created_at = 1, updated_at = 1, first_response_at = 1, resolved_at
   sla_fr_warned = 1, sla_res_warned = 1, sla_fr_breached_at = 1, sla_res_breached_at = 1,
   wa_window_until = 1}
 local STRF = {'ref', 'status', 'customer', 'name', 'locale', 'channel', 'last_channel',
-  'assignee', 'team', 'last_text', 'last_role', 'notify'}
+  'assignee', 'team', 'last_text', 'last_role', 'notify', 'tags'}
 local function summary(t)
   local h = fields_of(redis.call('HGETALL', t))
   if not h.ref then return nil end

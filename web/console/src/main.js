@@ -4,7 +4,7 @@ import { useEffect, useState, useErrorBoundary } from 'preact/hooks';
 import { t } from './i18n.js';
 import {
   boot, signOut, openDialog, closeDialog, moveSelection, setComposerMode, assignMe, setStatus, retryNow, dismissToast, getState,
-  setView, isAdmin,
+  setView, isAdmin, visibleTickets,
 } from './store.js';
 import { useStore } from './hooks.js';
 import { Login } from './login.js';
@@ -13,6 +13,7 @@ import { TicketView } from './ticket.js';
 import { ContextCard } from './context.js';
 import { HelpDialog, SettingsDialog } from './dialogs.js';
 import { TransferDialog, FollowUpDialog } from './ticket-dialogs.js';
+import { CloseQuietDialog } from './queue-actions.js';
 import { Reports } from './reports.js';
 import { SearchBox, SearchResults } from './search.js';
 import { Admin } from './admin.js';
@@ -71,7 +72,8 @@ function Header({ s }) {
       <div class="spacer"></div>
       <${SearchBox} s=${s} />
       <${LangToggle} lang=${s.settings.lang} />
-      <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings">⚙ ${t('header.settings')}</button>
+      <button type="button" class="btn sm ghost" onClick=${() => openDialog('settings')} data-action="settings"
+        aria-label=${t('header.settings')}><span aria-hidden="true">⚙</span><span class="btn-text"> ${t('header.settings')}</span></button>
       <button type="button" class="btn sm ghost" onClick=${() => openDialog('help')} aria-label=${t('header.help')} title=${t('header.help')} data-action="help">?</button>
       <span class="agent" title=${t('header.signedInAs', { name: agent.name || '' })}>
         <span class="avatar" aria-hidden="true">${(agent.display || agent.name || '?').slice(0, 1).toUpperCase()}</span>
@@ -117,6 +119,8 @@ function Workspace({ s }) {
       ${s.dialog === 'settings' && html`<${SettingsDialog} s=${s} />`}
       ${s.dialog === 'transfer' && inTicket && html`<${TransferDialog} s=${s} />`}
       ${s.dialog === 'followup' && inTicket && html`<${FollowUpDialog} s=${s} />`}
+      ${s.dialog === 'close' && inTicket && html`<${CloseQuietDialog} s=${s} />`}
+      ${s.dialog === 'close-bulk' && html`<${CloseQuietDialog} s=${s} bulk=${true} list=${visibleTickets(s)} />`}
     </div>`;
 }
 

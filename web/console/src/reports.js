@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from './api.js';
 import { t, tn, channelLabel, getLang } from './i18n.js';
-import { errorText } from './store.js';
+import { errorText, getState } from './store.js';
 import {
   formatDurationOrDash, periodRange, fillDays, toDateInput,
 } from './util.js';
@@ -153,7 +153,30 @@ function ReportBody({ d, range, busy }) {
           labels=${histKeys}
           series=${[{ label: t('reports.histTickets'), color: COLORS.hist, values: histKeys.map((k) => hist[k] || 0) }]} />
       </div>
+      <${PerAgent} byAgent=${d.by_agent} />
     </div>`;
+}
+
+// Per agent (the tickets' current assignee): tickets, resolved, first response.
+function PerAgent({ byAgent }) {
+  const agents = getState().agents || [];
+  const name = (id) => agents.find((a) => a.name === id)?.display || id;
+  const rows = Object.entries(byAgent || {}).sort((a, b) => b[1].tickets - a[1].tickets || name(a[0]).localeCompare(name(b[0])));
+  return html`
+    <section class="card per-agent" aria-labelledby="per-agent-h" data-per-agent>
+      <h3 id="per-agent-h">${t('reports.perAgent')}</h3>
+      ${rows.length
+        ? html`<table class="data">
+            <caption class="sr">${t('reports.perAgentCaption')}</caption>
+            <thead><tr><th scope="col">${t('reports.agent')}</th><th scope="col">${t('reports.tickets')}</th>
+              <th scope="col">${t('reports.resolved')}</th><th scope="col">${t('reports.firstResponse')} (${t('reports.median')})</th></tr></thead>
+            <tbody>${rows.map(([id, v]) => html`<tr data-agent=${id}>
+              <th scope="row">${name(id)}</th><td>${Number(v.tickets || 0).toLocaleString(loc())}</td>
+              <td>${Number(v.resolved || 0).toLocaleString(loc())}</td>
+              <td>${v.first_response?.count ? formatDurationOrDash(v.first_response.median_ms) : '—'}</td></tr>`)}</tbody>
+          </table>`
+        : html`<p class="muted small">${t('reports.perAgentNone')}</p>`}
+    </section>`;
 }
 
 // SLA attainment per team and per channel (docs/sla.md).

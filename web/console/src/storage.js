@@ -29,7 +29,7 @@ export function defaults() {
     sound: true,
     desktop: false,
     canned: DEFAULT_CANNED[lang].map((c) => ({ ...c })),
-    filters: { assignee: 'all', status: 'all', channel: 'all', team: 'all' },
+    filters: { assignee: 'all', status: 'all', channel: 'all', team: 'all', tag: 'all' },
   };
 }
 

@@ -30,6 +30,8 @@ const initial = () => ({
   agents: [], // GET /api/v1/agents: [{name, display, role, team}]
   agentsLoaded: false,
   composer: { mode: 'reply', focus: 0, draft: null },
+  archive: { status: '', loading: false, tickets: [], error: null }, // resolved / closed view (queue-actions.js)
+  picked: {}, // ref -> true: rows chosen for a bulk action
   toasts: [],
   now: Date.now(),
   settings: loadSettings(),
@@ -48,6 +50,17 @@ let scheduled = false;
 
 export function getState() {
   return state;
+}
+
+/** For sibling modules (queue-actions.js): patch the state. */
+export function setState(patch) {
+  set(patch);
+}
+
+/** A request frame on the socket: resolves with the answer, rejects with {code} (offline too). */
+export function sendRequest(frame) {
+  if (!conn?.online) return Promise.reject({ code: 'offline' });
+  return conn.request(frame);
 }
 
 export function subscribe(fn) {
@@ -323,6 +336,7 @@ function onTicketSummary(tk, live) {
     }
   }
   set({ tickets, unseen });
+  archiveUpsert(tk);
   if (c && c.ref === tk.ref) setCurrent({ ticket: { ...(c.ticket || {}), ...tk } });
   updateTitle();
   if (live && prev) slaAlert(prev, tk);
@@ -339,6 +353,14 @@ function slaAlert(prev, tk) {
       { ref: formatRef(tk.ref), what: t(`sla.${what}`), t: formatTime(tk[`sla_${p}_due`]) });
     toast(text, breach ? 'error' : 'info', 8000);
   }
+}
+
+// the resolved / closed view follows tickets that enter or leave its status
+function archiveUpsert(tk) {
+  const a = state.archive;
+  if (!a.status) return;
+  const rest = a.tickets.filter((x) => x.ref !== tk.ref);
+  set({ archive: { ...a, tickets: tk.status === a.status ? [tk, ...rest] : rest } });
 }
 
 function updateTitle() {
@@ -515,18 +537,25 @@ function onError(f) {
 export function visibleTickets(s = state) {
   const { filters } = s.settings;
   const me = s.agent?.name;
-  return Object.values(s.tickets)
+  const archived = filters.status === 'resolved' || filters.status === 'closed';
+  return (archived ? (s.archive.status === filters.status ? s.archive.tickets : []) : Object.values(s.tickets))
     .filter((tk) => {
       if (filters.assignee === 'mine' && tk.assignee !== me) return false;
       if (filters.assignee === 'unassigned' && tk.assignee) return false;
       if (filters.status !== 'all' && tk.status !== filters.status) return false;
       if (filters.channel !== 'all' && tk.channel !== filters.channel && tk.last_channel !== filters.channel) return false;
+      if (filters.tag && filters.tag !== 'all' && !(tk.tags || '').split(',').includes(filters.tag)) return false;
       if (filters.team && filters.team !== 'all') {
         if (filters.team === 'none' ? !!tk.team : tk.team !== filters.team) return false;
       }
       return true;
     })
-    .sort(queueOrder);
+    .sort(archived ? newestFirst : queueOrder);
+}
+
+const doneAt = (tk) => tk.closed_at || tk.resolved_at || tk.updated_at || 0;
+function newestFirst(a, b) {
+  return doneAt(b) - doneAt(a) || (a.ref < b.ref ? -1 : 1);
 }
 
 export function moveSelection(delta) {
@@ -687,12 +716,13 @@ export function assignMe() {
   if (!me || state.current?.ticket?.assignee === me) return Promise.resolve(false);
   return assign(me);
 }
-export function setStatus(status, followUpAt) {
+export function setStatus(status, followUpAt, reason) {
   const c = state.current;
   if (!c) return Promise.resolve(false);
   const frame = { type: 'status', ticket: c.ref, status };
   if (status === 'pending' && followUpAt) frame.follow_up_at = Math.round(followUpAt);
-  return act(frame, followUpAt ? t('ok.followUp') : t('ok.status'));
+  if (status === 'closed' && reason) frame.reason = reason;
+  return act(frame, followUpAt ? t('ok.followUp') : status === 'closed' ? t('ok.closedQuiet') : t('ok.status'));
 }
 
 // ---------------------------------------------------------------- views

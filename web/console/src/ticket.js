@@ -11,6 +11,7 @@ import { deliveryView, replyChannels } from './delivery.js';
 import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
 import { sendConflicts, ConflictWarning } from './conflict.js';
+import { TagEditor, tagsOf, allTags } from './tags.js';
 
 export function TicketView({ s }) {
   const c = s.current;
@@ -83,6 +84,7 @@ function TicketHeader({ s, tk }) {
           <${StatusPill} status=${status} />
           <span class="th-assignee">${tk.assignee ? t('queue.assignedTo', { name: displayOf(s, tk.assignee) }) : t('queue.unassigned')}</span>
           ${tk.team && html`<span class="team" data-team=${tk.team}>${t('ticket.team', { team: tk.team })}</span>`}
+          <${TagEditor} tk=${tk} known=${allTags(Object.values(s.tickets))} />
           ${fu ? html`<span class=${`followup${fu <= s.now ? ' due' : ''}`} data-follow-up=${String(fu)} title=${formatFull(fu)}>
             <span aria-hidden="true">⏰ </span>${t(fu <= s.now ? 'ticket.followUpOverdue' : 'ticket.followUp', { t: formatTime(fu) })}</span>` : ''}
           ${slaHead(slaView(tk), s.now)}
@@ -113,11 +115,14 @@ function TicketHeader({ s, tk }) {
           : html`
             ${tk.assignee !== me && html`<button type="button" class="btn sm" onClick=${assignMe} data-action="assign-me" aria-keyshortcuts="a">${t('ticket.assignMe')}</button>`}
             ${tk.assignee && html`<button type="button" class="btn sm" onClick=${() => assign('')} data-action="unassign">${t('ticket.unassign')}</button>`}
-            <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>
-            <button type="button" class="btn sm" onClick=${() => openDialog('transfer')} data-action="transfer">${t('ticket.transfer')}</button>`}
+            <${MoreActions} s=${s}>
+              <button type="button" class="btn sm" onClick=${() => setAssigning(true)} data-action="assign-to">${t('ticket.assignTo')}</button>
+              <button type="button" class="btn sm" onClick=${() => openDialog('transfer')} data-action="transfer">${t('ticket.transfer')}</button>
+              ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
+              ${status !== 'closed' && html`<button type="button" class="btn sm" onClick=${() => openDialog('close')} data-action="close-quiet">${t('close.action')}</button>`}
+            <//>`}
         <span class="sep" aria-hidden="true"></span>
         ${status === 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('pending')} data-action="pending" aria-keyshortcuts="p">${t('ticket.pending')}</button>`}
-        ${(status === 'open' || status === 'pending') && html`<button type="button" class="btn sm" onClick=${() => openDialog('followup')} data-action="pending-until">${t('ticket.pendingUntil')}</button>`}
         ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
         ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
         <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
@@ -130,18 +135,37 @@ function Thread({ s, c }) {
   const stick = useRef(true);
   const pending = s.outbox.filter((o) => o.ticket === c.ref);
   const count = c.events.length + pending.length;
+  const prev = useRef({ count: 0, pending: 0, ref: '' });
+  const [below, setBelow] = useState(false); // new events arrived while scrolled up
   useLayoutEffect(() => {
     const el = ref.current;
+    const p = prev.current;
+    // sending scrolls to your own message, wherever you were
+    if (p.ref === c.ref && pending.length > p.pending) stick.current = true;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
+    else if (p.ref === c.ref && count > p.count && !c.loading) setBelow(true);
+    prev.current = { count, pending: pending.length, ref: c.ref };
   }, [count, c.ref, c.loading]);
   useEffect(() => {
     stick.current = true;
+    setBelow(false);
   }, [c.ref]);
   function onScroll() {
     const el = ref.current;
-    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (stick.current) setBelow(false);
+  }
+  function toBottom() {
+    const el = ref.current;
+    stick.current = true;
+    setBelow(false);
+    if (el) el.scrollTop = el.scrollHeight;
+    el?.focus();
   }
   return html`
+    <div class="thread-wrap">
+    ${below && html`<button type="button" class="btn sm newpill" data-action="new-below" onClick=${toBottom}>${t('ticket.newBelow')}</button>`}
     <div class="thread" ref=${ref} onScroll=${onScroll} role="log" aria-live="polite" aria-relevant="additions"
       aria-label=${t('ticket.thread')} tabindex="0" aria-busy=${c.loading ? 'true' : 'false'}>
       ${c.loading && !c.events.length
@@ -154,6 +178,7 @@ function Thread({ s, c }) {
           cust=${customerName(c)} agents=${s.agents} />`)}
         ${pending.map((o) => html`<${PendingEvent} key=${o.client_id} o=${o} online=${s.conn.state === 'online'} />`)}
       </ol>
+    </div>
     </div>`;
 }
 
@@ -234,6 +259,9 @@ function statusText(ev, n) {
     return html`<span class="fu-due"><span aria-hidden="true">⏰ </span><strong>${t('queue.followUpDue')}</strong></span>
       <span>${t('ev.followUpReopened', { from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') })}</span>`;
   }
+  if (ev.status === 'closed' && ['spam', 'duplicate', 'other'].includes(ev.reason)) {
+    return html`<span>${t('ev.closedQuiet', { who: who(ev, n), reason: t(`close.reason.${ev.reason}`) })}</span>`;
+  }
   const base = t('ev.status', { who: who(ev, n), from: statusLabel(ev.from || '?'), to: statusLabel(ev.status || '?') });
   return html`<span>${base}${ev.follow_up_at ? ` · ${t('ev.pendingUntil', { t: formatTime(ev.follow_up_at) })}` : ''}</span>`;
 }
@@ -306,6 +334,12 @@ const Event = memo(({ ev, dl, cust, agents }) => {
       return html`<li class=${`ev ev-sys${ev.reason === 'follow_up' ? ' ev-followup' : ''}`} ...${common} data-reason=${ev.reason || undefined}>
         ${statusText(ev, n)}
         <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    case 'tags': {
+      const tags = tagsOf(ev);
+      return html`<li class="ev ev-sys" ...${common}>
+        <span>${tags.length ? t('ev.tags', { who: who(ev, n), tags: tags.join(', ') }) : t('ev.tagsCleared', { who: who(ev, n) })}</span>
+        <time class="ev-time" title=${formatFull(ev.ts)}>${formatTime(ev.ts)}</time></li>`;
+    }
     case 'survey':
       return html`<li class="ev ev-sys ev-survey" ...${common} data-survey=${ev.survey?.skipped ? 'skipped' : 'sent'}>
         <span><span aria-hidden="true">⭐ </span>${ev.survey?.skipped
@@ -493,6 +527,36 @@ function Composer({ s, c, tk }) {
         </button>
       </div>
     </form>`;
+}
+
+// The less frequent actions behind "More ▾" so the header toolbar stays on
+// one line from 1024 px. The buttons are in the DOM only while it is open;
+// Esc or a click elsewhere closes it, and choosing one closes it too.
+function MoreActions({ children }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef(null);
+  const btn = useRef(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    box.current?.querySelector('.more-menu button')?.focus();
+    const away = (e) => { if (!box.current?.contains(e.target)) setOpen(false); };
+    document.addEventListener('mousedown', away);
+    return () => document.removeEventListener('mousedown', away);
+  }, [open]);
+  function onKeyDown(e) {
+    if (e.key === 'Escape' && open) {
+      e.stopPropagation();
+      setOpen(false);
+      btn.current?.focus();
+    }
+  }
+  return html`
+    <span class="more" ref=${box} onKeyDown=${onKeyDown}>
+      <button type="button" class="btn sm" ref=${btn} aria-expanded=${open ? 'true' : 'false'} aria-controls="more-menu"
+        data-action="more" onClick=${() => setOpen(!open)}>${t('ticket.more')} <span aria-hidden="true">▾</span></button>
+      ${open && html`<div class="more-menu" id="more-menu" role="group" aria-label=${t('ticket.more')}
+        onClick=${(e) => { if (e.target.closest('button')) setOpen(false); }}>${children}</div>`}
+    </span>`;
 }
 
 // The SLA due time in the ticket's header (docs/sla.md).

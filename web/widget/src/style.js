@@ -163,4 +163,8 @@ a { color: inherit; }
 .counter { font-size: 11px; color: #b42318; padding: 0 14px 6px; background: var(--bg); }
 .foot { font-size: 10.5px; color: var(--muted); text-align: center; padding: 0 0 6px; background: var(--bg); }
 .sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.them .who { display: flex; align-items: center; gap: 6px; }
+.avatar { display: inline-grid; place-items: center; width: 22px; height: 22px; border-radius: 50%; background: var(--accent); color: var(--on-accent); font-size: 10px; font-weight: 700; }
+.tick { letter-spacing: -2px; }
+.tick.seen { color: var(--accent); }
 `;

@@ -69,18 +69,28 @@ function CopyRef({ ticket, t, announce }) {
   return html`<button class="copy" type="button" data-part="copy-ref" aria-label=${t.copyRef(ref)} onClick=${onClick}>${done ? t.copied : t.copy}</button>`;
 }
 
-function Event({ e, t, lang, announce, chat, answered }) {
+// "Ana López" -> "AL": the agent's avatar in the thread.
+export function initials(name) {
+  const words = String(name || '').trim().split(/\s+/).filter(Boolean);
+  const first = (w) => (w ? [...w][0].toUpperCase() : '');
+  return words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0]);
+}
+
+function Event({ e, t, lang, announce, chat, answered, seen }) {
   const time = timeOf(e.ts, lang);
   switch (e.kind) {
     case 'message':
+      // ✓ stored by Hilo (delivered to the team); ✓✓ an agent has answered since (seen)
       return html`<div class="row me" data-kind="message" data-id=${e.id} data-client-id=${e.client_id || ''}>
         <div class="who sr">${t.you}</div>
         <div class="bubble" dir="auto">${e.text}</div>
-        <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span></div>
+        <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span>
+          <span class=${`tick${seen ? ' seen' : ''}`} data-tick=${seen ? 'seen' : 'delivered'} title=${seen ? t.seen : t.delivered}>
+            <span aria-hidden="true">${seen ? '✓✓' : '✓'}</span><span class="sr">${seen ? t.seen : t.delivered}</span></span></div>
       </div>`;
     case 'reply':
       return html`<div class="row them" data-kind="reply" data-id=${e.id}>
-        <div class="who">${(e.author && e.author.name) || t.agent}</div>
+        <div class="who"><span class="avatar" aria-hidden="true" data-initials=${initials(e.author && e.author.name)}>${initials((e.author && e.author.name) || t.agent)}</span>${(e.author && e.author.name) || t.agent}</div>
         <div class="bubble" dir="auto">${e.text}</div>
         <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span></div>
       </div>`;
@@ -281,6 +291,7 @@ function App({ chat, cfg, t, api }) {
 
   const unread = open ? 0 : chat.unread();
   const visible = s.events.filter((e) => e.kind !== 'note');
+  const lastAnswer = lastAnswers(visible);
   const shownIds = new Set(visible.map((e) => e.client_id).filter(Boolean));
   const pending = s.outbox.filter((m) => !shownIds.has(m.client_id));
   const empty = !visible.length && !pending.length;
@@ -312,7 +323,7 @@ function App({ chat, cfg, t, api }) {
         </div>
         ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}
           <${Event} key=${e.ticket + e.id} e=${e} t=${t} lang=${cfg.lang} announce=${announce} chat=${chat}
-            answered=${e.kind === 'survey' ? scoreAfter(visible, e) : 0} />`)}
+            answered=${e.kind === 'survey' ? scoreAfter(visible, e) : 0} seen=${e.kind === 'message' && (lastAnswer[e.ticket] ?? -1) > i} />`)}
         ${pending.map((m) => html`<${Pending} key=${m.client_id} m=${m} t=${t} />`)}
         ${s.agentTyping && html`<div class="typing" data-part="typing"><span class="dots"><i></i><i></i><i></i></span>${t.typing(s.agentTyping.name)}</div>`}
       </div>
@@ -350,6 +361,13 @@ function Verify({ v, t, lang, onDismiss }) {
 
 export function mount(container, props) {
   render(html`<${App} ...${props} />`, container);
+}
+
+// Index of the last agent reply or resolution per ticket in list.
+function lastAnswers(list) {
+  const out = {};
+  list.forEach((x, j) => { if (x.kind === 'reply' || x.kind === 'resolution') out[x.ticket] = j; });
+  return out;
 }
 
 // The score the customer gave after a survey event (a later quiet message

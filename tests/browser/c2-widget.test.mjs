@@ -1,0 +1,74 @@
+// Issue #13, widget: the customer's messages get ✓ (delivered: stored by
+// Hilo) and ✓✓ (seen: an agent has answered since), with text for screen
+// readers; agent replies show the agent's name with avatar initials. Both
+// languages. Real Hilo + Redis, Debian Chromium.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { HILO_BIN, startRedis, startHilo, addAgent, agent, cleanup, withLogs } from '../lib/harness.mjs';
+import { repoRoot, startHostSite, collectConsole, launchBrowser } from './lib/browser.mjs';
+import { CHROMIUM, suiteTimeout } from './lib/console-helpers.mjs';
+
+if (!existsSync(HILO_BIN)) throw new Error(`no hilo binary at ${HILO_BIN}`);
+if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}`);
+
+describe('widget: ticks and agent initials (#13)', { timeout: suiteTimeout(120000) }, () => {
+  let redis, hilo, site, browser, pw;
+  before(async () => {
+    redis = await startRedis();
+    site = await startHostSite({ root: path.join(repoRoot, 'tests/browser/fixtures/widget') });
+    hilo = await startHilo({ redisUrl: redis.url, args: ['--widget-origins', site.origin] });
+    pw = await addAgent(hilo, 'ana', { display: 'Ana López' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await site?.close();
+    await cleanup();
+  });
+
+  for (const lang of ['en', 'es']) {
+    test(`✓ delivered, ✓✓ seen after a reply; "AL" next to Ana López (${lang})`, withLogs(async () => {
+      site.page(`/ticks-${lang}.html`, {
+        file: 'page.html',
+        vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js" data-server="${hilo.url}/" data-lang="${lang}"></script>` },
+      });
+      const ctx = await browser.newContext({ locale: lang === 'es' ? 'es-ES' : 'en-US', viewport: { width: 1100, height: 760 } });
+      const page = await ctx.newPage();
+      const errors = collectConsole(page);
+      await page.goto(`${site.url}/ticks-${lang}.html`);
+      const host = page.locator('hilo-widget');
+      await host.locator('.launcher').click();
+      const box = host.locator('textarea');
+      await box.fill('first question');
+      await box.press('Enter');
+      const ref = await host.locator('[data-kind="ack"] [data-ref]').first().getAttribute('data-ref', { timeout: 15000 });
+      const first = host.locator('[data-kind="message"]', { hasText: 'first question' });
+      await first.locator('[data-tick="delivered"]').waitFor();
+      assert.equal(await first.locator('[data-tick] .sr').textContent(), lang === 'es' ? 'Entregado' : 'Delivered');
+      assert.equal(await first.locator('[data-tick] [aria-hidden="true"]').textContent(), '✓');
+
+      const a = await agent(hilo, 'ana', pw);
+      await a.request({ type: 'ticket.open', ticket: ref });
+      a.send({ type: 'reply', ticket: ref, client_id: `tk-${lang}`, text: 'Here is the answer' });
+      await a.next('ack');
+      const reply = host.locator('[data-kind="reply"]', { hasText: 'Here is the answer' });
+      await reply.waitFor();
+      assert.equal(await reply.locator('.avatar').textContent(), 'AL');
+      assert.equal(await reply.locator('.avatar').getAttribute('aria-hidden'), 'true');
+      assert.match(await reply.locator('.who').textContent(), /Ana López$/);
+      await first.locator('[data-tick="seen"]').waitFor();
+      assert.equal(await first.locator('[data-tick] .sr').textContent(), lang === 'es' ? 'Visto por el equipo' : 'Seen by the team');
+      // a newer message is only delivered until the next answer
+      await box.fill('follow-up question');
+      await box.press('Enter');
+      const second = host.locator('[data-kind="message"]', { hasText: 'follow-up question' });
+      await second.locator('[data-tick="delivered"]').waitFor();
+      assert.equal(await first.locator('[data-tick]').getAttribute('data-tick'), 'seen');
+      await a.close();
+      assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
+      await ctx.close();
+    }));
+  }
+});
