@@ -185,7 +185,7 @@ function onGlobalKey(e) {
       if (has && status === 'open') setStatus('pending'); else handled = false;
       break;
     case 'o':
-      if (has && status && status !== 'open') setStatus('open'); else handled = false;
+      if (has && status && status !== 'open' && status !== 'closed') setStatus('open'); else handled = false;
       break;
     case 'f':
       document.querySelector('#queue-filters button')?.focus();

@@ -123,7 +123,7 @@ function TicketHeader({ s, tk }) {
             <//>`}
         <span class="sep" aria-hidden="true"></span>
         ${status === 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('pending')} data-action="pending" aria-keyshortcuts="p">${t('ticket.pending')}</button>`}
-        ${status !== 'open' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
+        ${status !== 'open' && status !== 'closed' && html`<button type="button" class="btn sm" onClick=${() => setStatus('open')} data-action="reopen" aria-keyshortcuts="o">${t('ticket.reopen')}</button>`}
         ${status !== 'closed' && status !== 'resolved' && html`<button type="button" class="btn sm ok" onClick=${() => setComposerMode('resolution')} data-action="resolve" aria-keyshortcuts="e">${t('ticket.resolve')}</button>`}
         <button type="button" class="btn sm icon" onClick=${closeTicket} aria-label=${t('ticket.close')} title=${t('ticket.close')}>✕</button>
       </div>
