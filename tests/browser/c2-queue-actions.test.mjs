@@ -65,6 +65,7 @@ describe('console: close without a reply, resolved/closed views, bulk actions (#
     await page.locator('[data-action="more"]').click();
     await page.locator('[data-action="transfer"]').waitFor();
     assert.equal(await page.locator('[data-action="close-quiet"]').count(), 0, 'a closed ticket has no close action');
+    assert.equal(await page.locator('[data-action="reopen"]').count(), 0, 'nor a Reopen the server would refuse');
     await page.keyboard.press('Escape');
     await page.locator('.more-menu').waitFor({ state: 'detached' });
 
