@@ -218,6 +218,7 @@ static const struct api_route routes[] = {
     {"PUT", "sla/teams/:team", R_ADMIN, api_sla_team_put},
     {"DELETE", "sla/teams/:team", R_ADMIN, api_sla_team_delete},
     {"GET", "team-settings", R_AGENT, api_team_settings_get},
+    {"GET", "team-settings/:team", R_ADMIN, api_team_settings_get},
     {"PUT", "team-settings/:team", R_ADMIN, api_team_settings_put},
     {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };

@@ -1,7 +1,8 @@
 /* /api/v1/team-settings: the console settings of a team (canned responses,
  * waiting-time thresholds; docs/rest.md). Any agent reads those of the own
- * team over the default team's; admins set a team's (PUT replaces the
- * fields given, the others come from the default team). */
+ * team over the default team's; admins read any team's so and set a team's
+ * (PUT replaces the team's stored settings; the fields it leaves out come
+ * from the default team). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,12 +92,16 @@ static void get_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
+    const char *team = api_param(&a->params, "team"); /* admins: any team */
+    if (!team)
+        team = a->who.team;
+    if (strcmp(team, "default") == 0)
+        team = "";
     json_t *d = stored(reply->element[0]);
-    json_t *own = a->who.team[0] && strcmp(a->who.team, "default") != 0
-                      ? stored(reply->element[1]) : NULL;
+    json_t *own = team[0] ? stored(reply->element[1]) : NULL;
     json_t *canned = field(own, d, "canned");
     json_t *thr = field(own, d, "thresholds");
-    json_t *out = json_pack("{s:s, s:O?, s:O?}", "team", a->who.team, "canned",
+    json_t *out = json_pack("{s:s, s:O?, s:O?}", "team", team, "canned",
                             canned ? canned : json_null(), "thresholds", thr);
     if (out && !thr)
         json_object_set_new(out, "thresholds", json_pack("{s:i, s:i}", "amber_minutes",
@@ -113,7 +118,13 @@ static void get_cb(redisReply *reply, void *data)
 
 void api_team_settings_get(struct api *a)
 {
-    const char *team = a->who.team[0] && hilo_sla_team_name_ok(a->who.team) ? a->who.team : NULL;
+    const char *team = api_param(&a->params, "team");
+    if (team && !hilo_sla_team_name_ok(team)) {
+        api_fail(a, -HILO_EBADFRAME);
+        return;
+    }
+    if (!team)
+        team = a->who.team[0] && hilo_sla_team_name_ok(a->who.team) ? a->who.team : NULL;
     if (api_sent(a, hilo_store_team_settings_get(a->s->redis, team, get_cb, a)) < 0)
         api_fail(a, -HILO_EUNAVAIL);
 }

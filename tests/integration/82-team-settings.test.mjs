@@ -52,6 +52,11 @@ test('defaults, then the team over the default team; admins only write', withLog
     'own canned responses, the default team\'s thresholds');
   r = await api(hilo, 'GET', '/api/v1/team-settings', { ck: adminCookie });
   assert.deepEqual(r.json, { team: '', ...dflt }, 'an agent without a team gets the default team\'s');
+  r = await api(hilo, 'GET', '/api/v1/team-settings/billing', { ck: adminCookie });
+  assert.deepEqual(r.json, { team: 'billing', canned: billing.canned, thresholds: dflt.thresholds },
+    'admins read any team\'s');
+  r = await api(hilo, 'GET', '/api/v1/team-settings/billing', { ck: anaCookie });
+  assert.equal(r.status, 403, r.body);
 
   // a non-admin may not write, not even the own team
   const before = await stored();
