@@ -63,10 +63,12 @@ export function TeamSettings({ teams }) {
     <section class="team-settings" aria-labelledby="team-settings-h">
       <h3 id="team-settings-h">${t('teamset.title')}</h3>
       <p class="muted small">${t('teamset.help')}</p>
-      <label class="sla-field" for="ts-team"><span>${t('teamset.team')}</span>
+      <div class="sla-field">
+        <label for="ts-team">${t('teamset.team')}</label>
         <select id="ts-team" value=${team} onChange=${(e) => setTeam(e.currentTarget.value)}>
           ${choices.map((x) => html`<option value=${x}>${x === 'default' ? t('teamset.default') : x}</option>`)}
-        </select></label>
+        </select>
+      </div>
       ${!form ? html`<p class="muted">${err || t('admin.loading')}</p>` : html`
         <form class="card settings" onSubmit=${save} data-team-settings=${team}>
           <fieldset>
