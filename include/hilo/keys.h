@@ -64,6 +64,7 @@ enum hilo_key {
     HILO_K_WA_WINDOW,  /* string: a WhatsApp number's last inbound ms  arg: number */
     HILO_K_WA_HELD,    /* list: replies held for a closed window (json)  arg: number */
     HILO_K_ROUTE_TIMERS,/* zset: "unread:<ref> <event>", "nudge:<ref>" by due ms  arg: unused */
+    HILO_K_TEAM_SETTINGS,/* hash: team -> console settings json (canned, thresholds)  arg: unused */
 };
 
 /* Every key of one ticket, built at once. */

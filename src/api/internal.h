@@ -216,5 +216,8 @@ json_t *api_hold_json(const redisReply *hash, const redisReply *msgs);
 void api_sla_teams(struct api *a);
 void api_sla_team_put(struct api *a);
 void api_sla_team_delete(struct api *a);
+/* team_settings.c: GET team-settings, GET/PUT team-settings/:team */
+void api_team_settings_get(struct api *a);
+void api_team_settings_put(struct api *a);
 
 #endif

@@ -217,6 +217,9 @@ static const struct api_route routes[] = {
     {"GET", "sla/teams/:team", R_AGENT | R_APIKEY, api_sla_teams},
     {"PUT", "sla/teams/:team", R_ADMIN, api_sla_team_put},
     {"DELETE", "sla/teams/:team", R_ADMIN, api_sla_team_delete},
+    {"GET", "team-settings", R_AGENT, api_team_settings_get},
+    {"GET", "team-settings/:team", R_ADMIN, api_team_settings_get},
+    {"PUT", "team-settings/:team", R_ADMIN, api_team_settings_put},
     {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };
 

@@ -1,4 +1,4 @@
-// Admin screen: agents and teams (docs/rest.md, admins only).
+// Admin screen: agents and teams, team settings, SLA (docs/rest.md, admins only).
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from './api.js';
@@ -7,6 +7,7 @@ import { loadAgents, isAdmin, toast, errorText } from './store.js';
 import { validAgentName, teamsOf } from './util.js';
 import { Dialog } from './dialogs.js';
 import { SlaSettings } from './admin-sla.js';
+import { TeamSettings } from './admin-team.js';
 
 function roleLabel(r) {
   return t(`admin.role.${r === 'admin' ? 'admin' : 'agent'}`);
@@ -226,6 +227,7 @@ export function Admin({ s }) {
           </tbody>
         </table>
       </div>
+      <${TeamSettings} teams=${teams} />
       <${SlaSettings} />
       ${confirm && html`
         <${Dialog} id="confirm" role="alertdialog" describedBy="confirm-body" onClose=${() => setConfirm(null)}

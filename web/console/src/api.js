@@ -68,3 +68,7 @@ export const deleteAgent = (name) => call('DELETE', `agents/${encodeURIComponent
 export const listSlaTeams = () => call('GET', 'sla/teams');
 export const putSlaTeam = (team, settings) => call('PUT', `sla/teams/${encodeURIComponent(team)}`, settings);
 export const deleteSlaTeam = (team) => call('DELETE', `sla/teams/${encodeURIComponent(team)}`);
+// Team settings: canned responses and waiting-time thresholds (docs/rest.md)
+export const getTeamSettings = () => call('GET', 'team-settings');
+export const getTeamSettingsOf = (team) => call('GET', `team-settings/${encodeURIComponent(team)}`);
+export const putTeamSettings = (team, settings) => call('PUT', `team-settings/${encodeURIComponent(team)}`, settings);

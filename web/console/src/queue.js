@@ -94,7 +94,7 @@ export function Queue({ s }) {
           : html`
             <ul class="qlist" aria-label=${t('queue.title')}>
               ${list.map((tk) => html`<${QueueItem} key=${tk.ref} tk=${tk} active=${tk.ref === current} unseen=${!!s.unseen[tk.ref]}
-                now=${s.now} amberMin=${s.settings.amberMin} redMin=${s.settings.redMin} me=${s.agent?.name || ''} lang=${getLang()}
+                now=${s.now} amberMin=${s.team.amberMin} redMin=${s.team.redMin} me=${s.agent?.name || ''} lang=${getLang()}
                 agents=${s.agents} picked=${!!s.picked[tk.ref]} />`)}
             </ul>`}
     </section>`;

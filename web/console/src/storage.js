@@ -1,5 +1,7 @@
-// Settings kept in localStorage (per browser): thresholds, notifications,
-// language, filters and canned responses.
+// Personal settings kept in localStorage (per browser): notifications,
+// language and filters. Canned responses and waiting-time thresholds are the
+// team's, on the server (GET /api/v1/team-settings, store.js); DEFAULT_CANNED
+// are the examples shown while no team has set its own.
 const KEY = 'hilo.console.v1';
 
 export const DEFAULT_CANNED = {
@@ -24,11 +26,8 @@ export function defaults() {
   const lang = defaultLang();
   return {
     lang,
-    amberMin: 5,
-    redMin: 15,
     sound: true,
     desktop: false,
-    canned: DEFAULT_CANNED[lang].map((c) => ({ ...c })),
     filters: { assignee: 'all', status: 'all', channel: 'all', team: 'all', tag: 'all' },
   };
 }
@@ -41,19 +40,14 @@ export function loadSettings() {
     const s = JSON.parse(raw);
     const out = { ...d, ...s, filters: { ...d.filters, ...(s.filters || {}) } };
     if (out.lang !== 'es' && out.lang !== 'en') out.lang = d.lang;
-    out.amberMin = validMinutes(out.amberMin, d.amberMin);
-    out.redMin = validMinutes(out.redMin, d.redMin);
-    if (!Array.isArray(out.canned)) out.canned = d.canned;
-    out.canned = out.canned.filter((c) => c && typeof c.title === 'string' && typeof c.text === 'string');
+    // kept here by older versions; the team's settings on the server rule now
+    delete out.amberMin;
+    delete out.redMin;
+    delete out.canned;
     return out;
   } catch {
     return d;
   }
-}
-
-function validMinutes(v, dflt) {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 && n <= 24 * 60 ? n : dflt;
 }
 
 export function saveSettings(s) {

@@ -4,8 +4,8 @@ import { Connection, wsUrl } from './conn.js';
 import * as api from './api.js';
 import { cmpId, newClientId, formatRef, queueOrder } from './util.js';
 import { mergeDelivery } from './delivery.js';
-import { loadSettings, saveSettings } from './storage.js';
-import { setLang, t, channelLabel, formatTime } from './i18n.js';
+import { loadSettings, saveSettings, DEFAULT_CANNED } from './storage.js';
+import { setLang, getLang, t, channelLabel, formatTime } from './i18n.js';
 import { notifyActivity, unlockAudio } from './notify.js';
 import { staleAfter } from './stale.js';
 
@@ -35,6 +35,9 @@ const initial = () => ({
   toasts: [],
   now: Date.now(),
   settings: loadSettings(),
+  // the team's settings (GET /api/v1/team-settings, read at sign-in);
+  // canned null: none set, the built-in examples in the UI language
+  team: { canned: null, amberMin: 5, redMin: 15 },
 });
 
 const VIEWS = ['queue', 'search', 'reports', 'admin'];
@@ -224,6 +227,26 @@ function startApp(agent, expiresAt) {
   });
   conn.start();
   loadAgents();
+  loadTeamSettings();
+}
+
+/** Reads the team's canned responses and waiting-time thresholds. */
+export async function loadTeamSettings() {
+  const r = await api.getTeamSettings();
+  if (!r.ok || !r.data) return; // the defaults stay; the next sign-in tries again
+  const th = r.data.thresholds || {};
+  set({
+    team: {
+      canned: Array.isArray(r.data.canned) ? r.data.canned : null,
+      amberMin: th.amber_minutes || 5,
+      redMin: th.red_minutes || 15,
+    },
+  });
+}
+
+/** The canned responses offered in the composer. */
+export function cannedOf(s) {
+  return s.team.canned || DEFAULT_CANNED[getLang() === 'es' ? 'es' : 'en'];
 }
 
 export function retryNow() {

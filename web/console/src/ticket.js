@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { t, statusLabel, channelLabel, formatTime, formatFull } from './i18n.js';
 import {
   assign, assignMe, setStatus, sendText, setComposerMode, agentTyping, stopTyping, clearDraft, closeTicket, openDialog, retryDelivery, loadAgents,
+  cannedOf,
 } from './store.js';
 import { formatRef, formatDuration, waitLevel, fillPlaceholders, teamsOf, slaView } from './util.js';
 import { deliveryView, replyChannels } from './delivery.js';
@@ -57,7 +58,7 @@ function TicketHeader({ s, tk }) {
     setAssigning(false);
   }, [tk.ref]);
   const me = s.agent?.name;
-  const level = waitLevel(tk, s.now, s.settings.amberMin, s.settings.redMin);
+  const level = waitLevel(tk, s.now, s.team.amberMin, s.team.redMin);
   const status = tk.status || 'open';
   const teams = teamsOf(s.agents, Object.values(s.tickets), [tk]);
   const fu = status === 'pending' && tk.follow_up_at ? tk.follow_up_at : 0;
@@ -477,7 +478,7 @@ function Composer({ s, c, tk }) {
   function insertCanned(e) {
     const i = Number(e.currentTarget.value);
     e.currentTarget.value = '';
-    const item = s.settings.canned[i];
+    const item = cannedOf(s)[i];
     if (!item) return;
     const filled = fillPlaceholders(item.text, { name: name || '', ref: formatRef(tk.ref) });
     const el = area.current;
@@ -501,10 +502,10 @@ function Composer({ s, c, tk }) {
             <button type="button" aria-pressed=${mode === m ? 'true' : 'false'} class=${`${mode === m ? 'on ' : ''}m-${m}`}
               data-mode=${m} onClick=${() => setComposerMode(m)}>${t(`composer.${m}`)}</button>`)}
         </div>
-        ${s.settings.canned.length > 0 && html`
+        ${cannedOf(s).length > 0 && html`
           <select class="canned" aria-label=${t('composer.canned')} onChange=${insertCanned} value="">
             <option value="">${t('composer.cannedPick')}</option>
-            ${s.settings.canned.map((cn, i) => html`<option value=${String(i)}>${cn.title}</option>`)}
+            ${cannedOf(s).map((cn, i) => html`<option value=${String(i)}>${cn.title}</option>`)}
           </select>`}
       </div>
       <label class="sr" for="composer-text">${t(`composer.${mode}`)}</label>
