@@ -171,9 +171,10 @@ static void readyz(void *ctx, struct hilo_http *r)
     struct hilo_server *s = ctx;
     /* Live delivery needs the subscription, caught up: without it messages
      * are stored but reach nobody. The command link must be ready too;
-     * answering at once spares a PING into a stalled link. */
+     * answering at once spares a PING into a stalled link. Ready also
+     * waits for the first read of the SLA teams (domain/sla_timer.c). */
     if (!hilo_redis_ready(s->redis) || !hilo_redis_ready(s->sub) ||
-        hilo_redis_catchup_pending(s->sub)) {
+        hilo_redis_catchup_pending(s->sub) || !s->sla_known) {
         hilo_http_respond_json(r, 503, json_pack("{s:s}", "status", "unavailable"));
         return;
     }

@@ -31,6 +31,7 @@ static void main_ready(struct hilo_redis *r, void *data)
         return;
     }
     hilo_refpool_fill(s);
+    hilo_sla_refresh(s, 1); /* whether ticket writes queue SLA looks */
 }
 
 static void main_down(struct hilo_redis *r, void *data)
