@@ -312,7 +312,13 @@ static void answer_exec(redisReply *script, int n)
         el[i] = &ok;
     redisReply exec = {.type = REDIS_REPLY_ARRAY, .elements = (size_t)n + 1, .element = el};
     assert_non_null(exec_cb);
+    hilo_redis_cb cb0 = exec_cb;
+    void *d0 = exec_data;
     exec_cb(&exec, exec_data);
+    /* a read the write started (the customer's status notice, notify.c):
+     * answered as if Redis went away, so it frees what it holds */
+    if (exec_cb != cb0 || exec_data != d0)
+        exec_cb(NULL, exec_data);
 }
 
 static void answer_append(const char *id, int dup, const char *status, int n)
