@@ -98,7 +98,7 @@ test('with --metrics-token, only its Bearer token may scrape', withLogs(async ()
 test('the Grafana dashboard uses only metrics /metrics serves', withLogs(async () => {
   const { readFile } = await import('node:fs/promises');
   const { repoRoot } = await import('../lib/harness.mjs');
-  const dash = JSON.parse(await readFile(`${repoRoot}/contrib/grafana/hilo.json`, 'utf8'));
+  const dash = JSON.parse(await readFile(`${repoRoot}/docs/ops/grafana-dashboard.json`, 'utf8'));
   const hilo = await startHilo({ redisUrl: redis.url });
   const page = (await httpGet(hilo.url + '/metrics')).body;
   const served = new Set([...page.matchAll(/^([a-z_]+)[{ ]/gm)].map((m) => m[1]));
