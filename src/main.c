@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "hilo/upload.h"
 #include "hilo/agents.h"
 #include "hilo/api_session.h"
 #include "hilo/cli.h"
@@ -240,6 +241,8 @@ static int routes(struct app *a)
     rc |= hilo_net_route(n, NULL, "/webhooks/", 0, webhook, NULL);
     /* the session cookie's unsafe requests must come from the console */
     rc |= hilo_api_session_routes(n, s);
+    /* the widget's uploads and their files (upload.h) */
+    rc |= hilo_api_upload_routes(n, s);
     rc |= hilo_net_route_set_flags(n, "/api/v1/session", HILO_ROUTE_CSRF) < 0;
     rc |= hilo_net_route(n, NULL, "/api/v1/", HILO_ROUTE_CSRF, api, NULL);
     rc |= hilo_net_route(n, NULL, "/api/", HILO_ROUTE_CSRF, hilo_http_not_found, NULL);

@@ -98,6 +98,11 @@ struct hilo_config {
         *wa_template_survey, *wa_template_nudge; /* "name:lang[:params]" */
     int wa_nudge_minutes;    /* 0: no nudge */
     int unread_minutes;      /* 0: web replies are not sent again */
+    /* the widget's file uploads (docs/widget.md "Files and photos") */
+    int upload_max_bytes;      /* largest file accepted */
+    int upload_retention_days; /* TTL of an uploaded file in Redis */
+    int upload_rate_per_ip;    /* uploads per address per window; 0 = off */
+    int upload_rate_window;    /* seconds */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

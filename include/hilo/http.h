@@ -64,6 +64,15 @@ int hilo_http_stream_begin(struct hilo_http *r, int status, const char *ctype, l
                            hilo_http_drain_fn drain, void *data);
 int hilo_http_stream_write(struct hilo_http *r, const char *p, size_t n);
 void hilo_http_stream_end(struct hilo_http *r, int ok);
+/* The Origin header, or NULL when absent (not a browser); the Host header
+ * ('' when absent). */
+const char *hilo_http_origin(struct hilo_http *r);
+const char *hilo_http_host(struct hilo_http *r);
+/* CORS for a page on another origin (the widget's uploads): the response
+ * gets Access-Control-Allow-Origin: origin (and Vary: Origin); preflight 1
+ * adds the Allow-Methods (GET, POST) and Allow-Headers (Authorization,
+ * Content-Type) of an OPTIONS answer. Set before responding. */
+void hilo_http_set_cors(struct hilo_http *r, const char *origin, int preflight);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);
 

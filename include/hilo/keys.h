@@ -65,6 +65,7 @@ enum hilo_key {
     HILO_K_WA_HELD,    /* list: replies held for a closed window (json)  arg: number */
     HILO_K_ROUTE_TIMERS,/* zset: "unread:<ref> <event>", "nudge:<ref>" by due ms  arg: unused */
     HILO_K_TEAM_SETTINGS,/* hash: team -> console settings json (canned, thresholds)  arg: unused */
+    HILO_K_UPLOAD,     /* hash: a widget upload's bytes and metadata (TTL = retention)  arg: upload id */
 };
 
 /* Every key of one ticket, built at once. */

@@ -28,6 +28,10 @@ static const struct {
     [HILO_EUNKNOWNCUSTOMER - HILO_EBASE] = {"unknown_customer", "No customer with that id."},
     [HILO_EUNDOCONFLICT - HILO_EBASE] = {"undo_conflict",
                                          "Later changes make an exact undo impossible; nothing was changed."},
+    [HILO_EMEDIATYPE - HILO_EBASE] = {"unsupported_media_type",
+                                      "Only PNG, JPEG, GIF or WebP images and PDF files are accepted."},
+    [HILO_ENOTICKET - HILO_EBASE] = {"no_ticket",
+                                     "Write a message first: a file joins the current conversation."},
 };
 
 static uint64_t counts[HILO_ELAST - HILO_EBASE];

@@ -235,6 +235,18 @@ static const struct opt opts[] = {
     {"unread_minutes", I(unread_minutes), "0", 0, 10080, 0,
      "A web reply the customer has not seen within this many minutes goes once to their "
      "proven email (else phone by SMS) with a link back to the conversation; 0: never."},
+    {"upload_max_bytes", I(upload_max_bytes), "4194304", 1024, 4194304, 0,
+     "Largest file (bytes) a customer may upload from the widget (PNG, JPEG, GIF, WebP or "
+     "PDF); larger ones are refused (too_large, 413). At most 4 MiB, the HTTP body limit."},
+    {"upload_retention_days", I(upload_retention_days), "90", 1, 3650, 0,
+     "Days an uploaded file is kept in Redis (the key's TTL); after that it is gone and its "
+     "link answers 404 not_found. The message that carried it stays."},
+    {"upload_rate_per_ip", I(upload_rate_per_ip), "30", 0, 1000000, 0,
+     "Uploads from one client address within upload_rate_window, counted in Redis across "
+     "instances; more are refused (rate_limited, 429, Retry-After). 0: no limit."},
+    {"upload_rate_window", I(upload_rate_window), "600", 1, 86400, 0,
+     "Window of upload_rate_per_ip, in seconds (a fixed window from the address's first "
+     "upload)."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

@@ -131,6 +131,8 @@ static int err_status(int err)
     case HILO_EUNKNOWNCUSTOMER: return 404;
     case HILO_EBADSTATE:
     case HILO_EUNDOCONFLICT: return 409;
+    case HILO_EMEDIATYPE: return 415;
+    case HILO_ENOTICKET: return 409;
     default: return 500;
     }
 }
@@ -163,6 +165,8 @@ static int write_response(struct hilo_http *r)
     if (r->disposition[0] &&
         (add_header(wsi, "content-disposition:", r->disposition, &p, end) ||
          add_header(wsi, "content-security-policy:", "sandbox; default-src 'none'", &p, end)))
+        return -1;
+    if (hilo_net_cors_add(r, &p, end))
         return -1;
     if (r->close_after && add_header(wsi, "connection:", "close", &p, end))
         return -1;
@@ -215,6 +219,32 @@ int hilo_net_hsts_add(struct hilo_http *r, unsigned char **p, unsigned char *end
         return 0;
     snprintf(v, sizeof v, "max-age=%d", cfg->hsts_max_age);
     return add_header(r->wsi, "strict-transport-security:", v, p, end);
+}
+
+/* CORS for the widget's HTTP calls (hilo_http_set_cors). */
+int hilo_net_cors_add(struct hilo_http *r, unsigned char **p, unsigned char *end)
+{
+    if (!r->cors[0])
+        return 0;
+    if (add_header(r->wsi, "access-control-allow-origin:", r->cors, p, end) ||
+        add_header(r->wsi, "vary:", "Origin", p, end) ||
+        add_header(r->wsi, "access-control-expose-headers:", "Content-Disposition", p, end))
+        return -1;
+    if (r->cors_preflight &&
+        (add_header(r->wsi, "access-control-allow-methods:", "GET, POST", p, end) ||
+         add_header(r->wsi, "access-control-allow-headers:", "Authorization, Content-Type", p, end) ||
+         add_header(r->wsi, "access-control-max-age:", "600", p, end)))
+        return -1;
+    return 0;
+}
+
+const char *hilo_http_origin(struct hilo_http *r) { return r->origin[0] ? r->origin : NULL; }
+const char *hilo_http_host(struct hilo_http *r) { return r->host; }
+
+void hilo_http_set_cors(struct hilo_http *r, const char *origin, int preflight)
+{
+    snprintf(r->cors, sizeof r->cors, "%s", origin ? origin : "");
+    r->cors_preflight = preflight;
 }
 
 const char *hilo_http_body(struct hilo_http *r, size_t *len)
@@ -499,6 +529,10 @@ static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char
     if (!r->hdr[3])
         r->hdr[3] = hilo_net_copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     hilo_buf_init(&r->body, HILO_HTTP_MAX_BODY);
+    if (!hilo_net_wsi_origin(wsi, r->origin, sizeof r->origin))
+        r->origin[0] = '\0';
+    if (lws_hdr_copy(wsi, r->host, sizeof r->host, WSI_TOKEN_HOST) <= 0)
+        r->host[0] = '\0';
     hilo_net_wsi_client_ip(n, wsi, r->client_ip, sizeof r->client_ip);
     r->secure = hilo_net_wsi_secure(n, wsi);
     return r;

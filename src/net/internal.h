@@ -39,6 +39,10 @@ struct hilo_http {
     int fail;        /* a handler could not answer: drop the connection */
     int secure;      /* came over TLS, here or at a trusted proxy (hilo_net_wsi_secure) */
     struct hilo_http_stream *stream; /* a streamed response (stream.c), or NULL */
+    char origin[256];  /* the Origin header ('' = none), hilo_http_origin */
+    char host[256];    /* the Host header ('' = none) */
+    char cors[256];    /* Access-Control-Allow-Origin of the response ('' = none) */
+    int cors_preflight; /* also the preflight's Allow-Methods/-Headers */
 };
 
 /* ---- stream.c: streamed responses ---- */
@@ -162,6 +166,8 @@ int hilo_net_wsi_secure(struct hilo_net *n, struct lws *wsi);
  * over https through a trusted proxy (with TLS here, lws adds it to every
  * response). 0 or -1 when out of room. */
 int hilo_net_hsts_add(struct hilo_http *r, unsigned char **p, unsigned char *end);
+/* The CORS headers hilo_http_set_cors asked for (none when not set). */
+int hilo_net_cors_add(struct hilo_http *r, unsigned char **p, unsigned char *end);
 /* tls.c: checks the configured certificate and key and installs them into
  * the vhost's SSL_CTX (at vhost creation). 0 or -1 (logged). */
 int hilo_net_tls_setup(struct hilo_net *n, void *ssl_ctx);

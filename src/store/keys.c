@@ -80,6 +80,7 @@ int hilo_key(char *buf, size_t n, enum hilo_key k, const char *arg)
     case HILO_K_WA_HELD: r = snprintf(buf, n, "%s:waheld:%s", p, arg); break;
     case HILO_K_ROUTE_TIMERS: r = snprintf(buf, n, "%s:rtimers", p); break;
     case HILO_K_TEAM_SETTINGS: r = snprintf(buf, n, "%s:team:settings", p); break;
+    case HILO_K_UPLOAD: r = snprintf(buf, n, "%s:upload:%s", p, arg); break;
     }
     if (r < 0 || (size_t)r >= n)
         return -1;

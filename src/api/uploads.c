@@ -1,0 +1,383 @@
+/* POST /api/v1/widget/uploads: a customer's file from the widget (docs/rest.md
+ * "Widget uploads"). The visitor token of the widget's welcome frame
+ * authenticates it, the widget's origin rule applies, the type comes from
+ * the file's first bytes. The file is stored in Redis with a TTL (the
+ * retention), then a customer message carrying it is appended to the
+ * customer's current ticket; the answer comes once both are stored. Any
+ * refusal stores nothing. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hilo/agents.h"
+#include "hilo/common.h"
+#include "hilo/config.h"
+#include "hilo/http.h"
+#include "hilo/log.h"
+#include "hilo/metrics.h"
+#include "hilo/net.h"
+#include "hilo/proto.h"
+#include "hilo/server.h"
+#include "hilo/store.h"
+#include "hilo/store_limits.h"
+#include "hilo/store_records.h"
+#include "hilo/store_uploads.h"
+#include "hilo/tickets.h"
+#include "hilo/upload.h"
+
+#include "upload_cors.h"
+
+#define CAPTION_MAX 400 /* bytes of the optional text (a query argument) */
+
+struct up {
+    struct hilo_http *r;
+    struct hilo_server *s;
+    int step;
+    const char *data; /* the body: r is held, so it stays */
+    size_t len;
+    const char *mime;
+    char ident[80];
+    char customer[40];
+    char author[201];
+    char ref[HILO_REF_MAX];
+    char id[HILO_UPLOAD_ID_LEN + 1];
+    char name[HILO_UPLOAD_NAME_MAX + 8];
+    char caption[CAPTION_MAX + 1];
+    char client_id[65];
+};
+
+enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_STORED };
+
+static void up_end(struct up *u)
+{
+    hilo_http_unref(u->r);
+    free(u);
+}
+
+static void up_fail(struct up *u, int err, unsigned retry)
+{
+    api_upload_fail(u->r, err, retry);
+    up_end(u);
+}
+
+static void up_cb(redisReply *reply, void *data);
+
+static void appended_cb(const struct hilo_ticket_result *res, void *data)
+{
+    struct up *u = data;
+    if (res->err) {
+        /* the file is stored but no message names it: it expires unseen */
+        up_fail(u, res->err == -HILO_EBADSTATE || res->err == -HILO_EUNKNOWNTICKET ||
+                           res->err == -HILO_EFORBIDDEN
+                       ? -HILO_ENOTICKET
+                       : res->err,
+                0);
+        return;
+    }
+    if (!res->duplicate)
+        hilo_metrics_inc(HILO_M_MESSAGES_STORED);
+    hilo_http_respond_json(
+        u->r, 201,
+        json_pack("{s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:s, s:b}", "upload", "id", u->id, "name",
+                  u->name, "mime", u->mime, "size", (json_int_t)u->len, "ticket", u->ref,
+                  "event_id", res->event_id, "client_id", u->client_id, "duplicate",
+                  res->duplicate));
+    up_end(u);
+}
+
+static void append_message(struct up *u)
+{
+    char dkey[200];
+    json_t *x = json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "attachments", "id", u->id, "name",
+                          u->name, "mime", u->mime, "size", (json_int_t)u->len);
+    char *xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
+    json_decref(x);
+    if (!xjs) {
+        up_fail(u, -HILO_EINTERNAL, 0);
+        return;
+    }
+    snprintf(dkey, sizeof dkey, "c:%s:%s", u->customer, u->client_id);
+    struct hilo_ticket_append req = {
+        .ref = u->ref,
+        .op = HILO_APPEND_MESSAGE,
+        .channel = "web",
+        .role = "customer",
+        .author_id = u->customer,
+        .author_name = u->author,
+        /* the thread's text: the caption, else the file's name */
+        .text = u->caption[0] ? u->caption : u->name,
+        .dedupe = dkey,
+        .client_id = u->client_id,
+        .customer = u->customer,
+        .extra = xjs,
+    };
+    int rc = hilo_tickets_append(u->s, &req, appended_cb, u);
+    free(xjs);
+    if (rc < 0)
+        up_fail(u, rc, 0);
+}
+
+static void up_cb(redisReply *reply, void *data)
+{
+    struct up *u = data;
+    struct hilo_server *s = u->s;
+    int rc = 0;
+
+    if (!reply) {
+        up_fail(u, -HILO_EUNAVAIL, 0);
+        return;
+    }
+    switch (u->step) {
+    case ST_RATE: {
+        uint32_t retry = 0;
+        int err = hilo_store_ticket_rate_result(reply, s->cfg->upload_rate_per_ip, &retry);
+        if (err) {
+            if (err == -HILO_ERATE)
+                hilo_info("upload refused: too many from %s (again in %u s)",
+                          hilo_http_client_ip(u->r), retry);
+            up_fail(u, err, retry);
+            return;
+        }
+        u->step = ST_IDENT;
+        rc = hilo_store_ident_get(s->redis, u->ident, up_cb, u);
+        break;
+    }
+    case ST_IDENT:
+        /* a token never linked to a customer: unknown, or a visitor who
+         * has not written yet (the widget offers uploads after that) */
+        if (reply->type != REDIS_REPLY_STRING || reply->len >= sizeof u->customer) {
+            up_fail(u, reply->type == REDIS_REPLY_NIL ? -HILO_EUNAUTH : -HILO_EINTERNAL, 0);
+            return;
+        }
+        snprintf(u->customer, sizeof u->customer, "%s", reply->str);
+        u->step = ST_CUSTOMER;
+        rc = hilo_store_customer_get(s->redis, u->customer, up_cb, u);
+        break;
+    case ST_CUSTOMER:
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            up_fail(u, -HILO_EINTERNAL, 0);
+            return;
+        }
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            const char *k = reply->element[i]->str, *v = reply->element[i + 1]->str;
+            if (!k || !v)
+                continue;
+            if (strcmp(k, "cur") == 0 && strlen(v) < sizeof u->ref)
+                snprintf(u->ref, sizeof u->ref, "%s", v);
+            else if (strcmp(k, "name") == 0)
+                snprintf(u->author, sizeof u->author, "%s", v);
+        }
+        if (!u->ref[0]) {
+            up_fail(u, -HILO_ENOTICKET, 0);
+            return;
+        }
+        u->step = ST_TICKET;
+        {
+            /* the ticket must be this customer's and open to messages
+             * before anything is stored */
+            struct hilo_store_history h = {.ref = u->ref, .public_only = 1,
+                                           .customer = u->customer};
+            rc = hilo_store_history(s->redis, &h, up_cb, u);
+        }
+        break;
+    case ST_TICKET: {
+        json_error_t je;
+        json_t *sum = NULL;
+        const char *st;
+        if (hilo_store_err(reply) == -HILO_EUNAVAIL) {
+            up_fail(u, -HILO_EUNAVAIL, 0);
+            return;
+        }
+        if (!hilo_store_err(reply) && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+            reply->element[0]->type == REDIS_REPLY_STRING)
+            sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
+        st = json_string_value(json_object_get(sum, "status"));
+        if (!st || strcmp(st, "closed") == 0) {
+            json_decref(sum);
+            up_fail(u, -HILO_ENOTICKET, 0);
+            return;
+        }
+        json_decref(sum);
+        u->step = ST_STORED;
+        struct hilo_store_upload op = {
+            .id = u->id,
+            .data = u->data,
+            .len = u->len,
+            .mime = u->mime,
+            .name = u->name,
+            .customer = u->customer,
+            .ticket = u->ref,
+            .at_ms = hilo_now_ms(),
+            .ttl_ms = (uint64_t)s->cfg->upload_retention_days * 86400000ull,
+        };
+        rc = hilo_store_upload_put(s->redis, &op, up_cb, u);
+        break;
+    }
+    case ST_STORED:
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+            reply->element[0]->type == REDIS_REPLY_ERROR) {
+            up_fail(u, -HILO_EUNAVAIL, 0);
+            return;
+        }
+        append_message(u);
+        return;
+    }
+    if (rc < 0)
+        up_fail(u, rc, 0);
+}
+
+/* client_id: 1-64 of [A-Za-z0-9._:-] */
+static int client_id_ok(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    return n >= 1 && n <= 64 &&
+           strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+}
+
+static void upload(struct hilo_server *s, struct hilo_http *r)
+{
+    const struct hilo_config *cfg = s->cfg;
+    const char *name = hilo_http_arg(r, "name"), *text = hilo_http_arg(r, "text");
+    const char *cid = hilo_http_arg(r, "client_id");
+    struct up *u;
+    size_t len = 0;
+    const char *body;
+    int rc;
+
+    if ((rc = api_upload_origin(s, r, 0)) < 0) {
+        api_upload_fail(r, rc, 0);
+        return;
+    }
+    u = calloc(1, sizeof *u);
+    if (!u) {
+        api_upload_fail(r, -HILO_EINTERNAL, 0);
+        return;
+    }
+    if ((rc = api_upload_visitor(r, u->ident, sizeof u->ident)) < 0) {
+        free(u);
+        api_upload_fail(r, rc, 0);
+        return;
+    }
+    body = hilo_http_body(r, &len);
+    if (!body || len > (size_t)cfg->upload_max_bytes) {
+        free(u);
+        hilo_http_respond_json(r, 413, json_pack("{s:{s:s, s:s, s:i}}", "error", "code",
+                                                 "too_large", "message",
+                                                 "The file is larger than upload_max_bytes.",
+                                                 "max_bytes", cfg->upload_max_bytes));
+        return;
+    }
+    if (!len || (text && (strlen(text) > CAPTION_MAX ||
+                          hilo_proto_chars(text, strlen(text)) > (size_t)cfg->max_text)) ||
+        (cid && !client_id_ok(cid))) {
+        free(u);
+        api_upload_fail(r, -HILO_EBADFRAME, 0);
+        return;
+    }
+    if (!(u->mime = hilo_upload_sniff((const unsigned char *)body, len))) {
+        free(u);
+        api_upload_fail(r, -HILO_EMEDIATYPE, 0);
+        return;
+    }
+    if (!hilo_redis_ready(s->redis)) {
+        free(u);
+        api_upload_fail(r, -HILO_EUNAVAIL, 0);
+        return;
+    }
+    u->s = s;
+    u->r = r;
+    u->data = body;
+    u->len = len;
+    hilo_upload_new_id(u->id);
+    hilo_upload_name(name, u->mime, u->name, sizeof u->name);
+    if (text) {
+        /* a caption of spaces only is none */
+        size_t k = strspn(text, " \t\r\n");
+        snprintf(u->caption, sizeof u->caption, "%s", text[k] ? text : "");
+    }
+    snprintf(u->client_id, sizeof u->client_id, "%s", cid ? cid : u->id);
+    hilo_http_ref(r);
+    if (cfg->upload_rate_per_ip > 0 && hilo_http_client_ip(r)[0]) {
+        char who[80];
+        snprintf(who, sizeof who, "up:%s", hilo_http_client_ip(r));
+        struct hilo_store_ticket_rate rate = {
+            .who = who, .window_ms = (uint64_t)cfg->upload_rate_window * 1000u};
+        u->step = ST_RATE;
+        rc = hilo_store_ticket_rate(s->redis, &rate, up_cb, u);
+    } else {
+        u->step = ST_IDENT;
+        rc = hilo_store_ident_get(s->redis, u->ident, up_cb, u);
+    }
+    if (rc < 0)
+        up_fail(u, rc, 0);
+}
+
+static void uploads_handle(void *ctx, struct hilo_http *r)
+{
+    struct hilo_server *s = ctx;
+    int rc;
+    if (strcmp(hilo_http_method(r), "OPTIONS") == 0) {
+        if ((rc = api_upload_origin(s, r, 1)) < 0)
+            api_upload_fail(r, rc, 0);
+        else
+            hilo_http_respond_empty(r, 204);
+        return;
+    }
+    upload(s, r);
+}
+
+/* ---- what the two routes share (upload_cors.h) ---- */
+
+int api_upload_origin(struct hilo_server *s, struct hilo_http *r, int preflight)
+{
+    const char *o = hilo_http_origin(r);
+    const char *host = hilo_http_host(r);
+    char shown[128];
+    size_t n = 0;
+    if (!o || (host[0] && hilo_net_origin_same_host(o, host)))
+        return 0;
+    if (hilo_net_origin_listed(s->cfg->widget_origins, o, 1)) {
+        hilo_http_set_cors(r, o, preflight);
+        return 0;
+    }
+    for (const char *p = o; *p && n < 120; p++)
+        shown[n++] = (*p > ' ' && *p < 0x7f) ? *p : '?';
+    shown[n] = '\0';
+    hilo_info("refused %s %s from origin %s: not in widget_origins", hilo_http_method(r),
+              hilo_http_path(r), shown);
+    return -HILO_EFORBIDDEN;
+}
+
+int api_upload_visitor(struct hilo_http *r, char *ident, size_t n)
+{
+    const char *authz = hilo_http_header(r, "authorization");
+    char hash[65];
+    if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || !hilo_proto_token_ok(authz + 7) ||
+        strncmp(authz + 7, "hk_", 3) == 0)
+        return -HILO_EUNAUTH;
+    hilo_token_hash(authz + 7, hash); /* as the customer socket's hello does */
+    snprintf(ident, n, "web:%.32s", hash);
+    return 0;
+}
+
+void api_upload_fail(struct hilo_http *r, int err, unsigned retry_after)
+{
+    if (retry_after)
+        hilo_http_set_retry_after(r, retry_after);
+    hilo_http_respond_error(r, err);
+}
+
+void hilo_api_upload_serve(void *ctx, struct hilo_http *r); /* upload_serve.c */
+
+int hilo_api_upload_routes(struct hilo_net *n, struct hilo_server *s)
+{
+    int rc = 0;
+    rc |= hilo_net_route(n, "POST", "/api/v1/widget/uploads", HILO_ROUTE_EXACT, uploads_handle, s);
+    rc |= hilo_net_route(n, "OPTIONS", "/api/v1/widget/uploads", HILO_ROUTE_EXACT, uploads_handle,
+                         s);
+    rc |= hilo_net_route(n, "GET", "/api/v1/media/upload/", 0, hilo_api_upload_serve, s);
+    rc |= hilo_net_route(n, "OPTIONS", "/api/v1/media/upload/", 0, hilo_api_upload_serve, s);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,86 @@
+/* What an uploaded file is, its shown name and its id (upload.h). */
+#include "hilo/upload.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *hilo_upload_sniff(const unsigned char *p, size_t n)
+{
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+        return "image/jpeg";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+        return "image/gif";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+        return "image/webp";
+    if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
+        return "application/pdf";
+    return NULL;
+}
+
+static const char *ext_of(const char *mime)
+{
+    if (!mime)
+        return "";
+    if (strcmp(mime, "image/png") == 0)
+        return ".png";
+    if (strcmp(mime, "image/jpeg") == 0)
+        return ".jpg";
+    if (strcmp(mime, "image/gif") == 0)
+        return ".gif";
+    if (strcmp(mime, "image/webp") == 0)
+        return ".webp";
+    if (strcmp(mime, "application/pdf") == 0)
+        return ".pdf";
+    return "";
+}
+
+void hilo_upload_name(const char *in, const char *mime, char *out, size_t cap)
+{
+    const char *base = in ? in : "";
+    size_t k = 0;
+    for (const char *p = base; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    for (const unsigned char *p = (const unsigned char *)base; *p && k + 1 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>')
+            continue;
+        out[k++] = (char)*p;
+    }
+    while (k > HILO_UPLOAD_NAME_MAX)
+        k--;
+    /* never end inside a UTF-8 sequence */
+    if (k) {
+        size_t i = k;
+        while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
+            i--;
+        if (i > 0 && ((unsigned char)out[i - 1] & 0x80)) {
+            unsigned char lead = (unsigned char)out[i - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+            if (k - (i - 1) < need)
+                k = i - 1;
+        }
+    }
+    while (k && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+    if (!k || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        snprintf(out, cap, "file%s", ext_of(mime));
+}
+
+void hilo_upload_new_id(char *out)
+{
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    out[0] = 'u';
+    sodium_bin2hex(out + 1, 33, rnd, sizeof rnd);
+}
+
+int hilo_upload_id_ok(const char *id)
+{
+    if (!id || id[0] != 'u' || strlen(id) != HILO_UPLOAD_ID_LEN)
+        return 0;
+    return strspn(id + 1, "0123456789abcdef") == HILO_UPLOAD_ID_LEN - 1;
+}

@@ -1,0 +1,113 @@
+// Issue #13, widget uploads: a customer's image or PDF sent with the visitor
+// token of the widget's welcome becomes a customer message on the web channel
+// carrying {attachments:[{id,name,mime,size}]}: live to the customer and the
+// agent, in the thread on open and in the customer's history; the agent (and
+// only the uploader among customers) fetches the exact bytes, always as a
+// sandboxed download typed by the sniffed type.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
+import { loginCookie } from '../lib/fake-provider.mjs';
+import { PNG, PDF, upload, fetchFile, customerWithTicket } from '../lib/uploads.mjs';
+
+let redis, hilo, anaPw, cookie;
+before(async () => {
+  redis = await startRedis();
+  hilo = await startHilo({ redisUrl: redis.url });
+  anaPw = await addAgent(hilo, 'ana', { display: 'Ana' });
+  cookie = await loginCookie(hilo, 'ana', anaPw);
+});
+after(async () => { await cleanup(); });
+
+test('an image uploaded with the widget token: live in the thread, in history, fetched byte for byte with safe headers', withLogs(async () => {
+  const { cu, ref } = await customerWithTicket(hilo);
+  const a = await agent(hilo, 'ana', anaPw);
+  await a.request({ type: 'ticket.open', ticket: ref });
+
+  const up = await upload(hilo, cu.token, PNG, { name: '../../etc/captura "1".png', clientId: 'up-1' });
+  assert.equal(up.status, 201, up.body);
+  const att = up.json.upload;
+  assert.match(att.id, /^u[0-9a-f]{32}$/);
+  assert.deepEqual({ ...att, id: undefined }, { id: undefined, name: 'captura 1.png', mime: 'image/png', size: PNG.length });
+  assert.equal(up.json.ticket, ref);
+
+  // live to the agent and to the customer, as a customer message on the web channel
+  const live = await a.next((f) => f.type === 'event' && f.event.client_id === 'up-1');
+  assert.equal(live.event.kind, 'message');
+  assert.equal(live.event.channel, 'web');
+  assert.equal(live.event.author.role, 'customer');
+  assert.equal(live.event.id, up.json.event_id);
+  assert.deepEqual(live.event.attachments, [att]);
+  const mine = await cu.next((f) => f.type === 'event' && f.event.client_id === 'up-1');
+  assert.deepEqual(mine.event.attachments, [att]);
+
+  // the agent fetches the exact bytes, as a sandboxed download
+  const got = await fetchFile(hilo, att.id, { cookie });
+  assert.equal(got.status, 200);
+  assert.ok(got.bytes.equals(PNG), 'the bytes differ');
+  assert.equal(got.headers.get('content-type'), 'image/png');
+  assert.match(got.headers.get('content-disposition'), /^attachment; filename="captura_1\.png"$/);
+  assert.equal(got.headers.get('content-security-policy'), "sandbox; default-src 'none'");
+  assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
+
+  // the uploader fetches it with its token too
+  const own = await fetchFile(hilo, att.id, { authorization: `Bearer ${cu.token}` });
+  assert.equal(own.status, 200);
+  assert.ok(own.bytes.equals(PNG));
+
+  // in the thread an agent opens, and in the customer's history after a reload
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  const ev = th.events.find((e) => e.id === up.json.event_id);
+  assert.deepEqual(ev.attachments, [att]);
+  assert.equal(ev.text, 'captura 1.png');
+  await cu.close();
+  const again = await customer(hilo, { token: cu.token, after: '0' });
+  assert.equal(again.welcome.ticket.ref ?? again.welcome.ticket.ticket ?? ref, ref);
+  const hist = await again.next((f) => f.type === 'event' && f.event.id === up.json.event_id, 8000);
+  assert.deepEqual(hist.event.attachments, [att]);
+  await again.close();
+  await a.close();
+}));
+
+test('a PDF with a caption; a resend with the same client_id is stored once', withLogs(async () => {
+  const { cu, ref } = await customerWithTicket(hilo);
+  const up = await upload(hilo, cu.token, PDF, { name: 'factura.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
+  assert.equal(up.status, 201, up.body);
+  assert.equal(up.json.upload.mime, 'application/pdf');
+  const again = await upload(hilo, cu.token, PDF, { name: 'factura.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
+  assert.equal(again.status, 201, again.body);
+  assert.equal(again.json.duplicate, true);
+  assert.equal(again.json.event_id, up.json.event_id);
+
+  const a = await agent(hilo, 'ana', anaPw);
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  const withFiles = th.events.filter((e) => Array.isArray(e.attachments));
+  assert.equal(withFiles.length, 1);
+  assert.equal(withFiles[0].text, 'la factura de marzo');
+  assert.deepEqual(withFiles[0].attachments, [up.json.upload]);
+  const got = await fetchFile(hilo, up.json.upload.id, { cookie });
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get('content-type'), 'application/pdf');
+  assert.ok(got.bytes.equals(PDF));
+  await a.close();
+  await cu.close();
+}));
+
+test('another visitor, no credentials or an unknown id cannot fetch it', withLogs(async () => {
+  const { cu } = await customerWithTicket(hilo);
+  const up = await upload(hilo, cu.token, PNG, { name: 'mine.png' });
+  assert.equal(up.status, 201, up.body);
+  const { cu: other } = await customerWithTicket(hilo, 'otro cliente');
+  const r1 = await fetchFile(hilo, up.json.upload.id, { authorization: `Bearer ${other.token}` });
+  assert.equal(r1.status, 404);
+  assert.ok(!r1.bytes.includes(PNG.subarray(16)), 'no bytes leak');
+  const r2 = await fetchFile(hilo, up.json.upload.id, {});
+  assert.equal(r2.status, 401);
+  const r3 = await fetchFile(hilo, `u${'0'.repeat(32)}`, { cookie });
+  assert.equal(r3.status, 404);
+  assert.equal(JSON.parse(r3.bytes.toString()).error.code, 'not_found');
+  const r4 = await fetchFile(hilo, up.json.upload.id, { authorization: 'Bearer hk_notakey_notakey_x' });
+  assert.equal(r4.status, 401);
+  await cu.close();
+  await other.close();
+}));
