@@ -1,0 +1,89 @@
+// Issue #13, widget uploads refused: the type is the file's magic bytes (HTML
+// named .png with an image Content-Type is refused 415), a file over
+// --upload-max-bytes is 413, a missing or unknown visitor token 401, a visitor
+// without a ticket or whose ticket is closed 409 no_ticket. Every refusal
+// stores nothing in Redis and appends nothing to the thread.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
+import { PNG, upload, customerWithTicket } from '../lib/uploads.mjs';
+
+const MAX = 2048;
+let redis, hilo, anaPw;
+before(async () => {
+  redis = await startRedis();
+  hilo = await startHilo({ redisUrl: redis.url, args: ['--upload-max-bytes', String(MAX)] });
+  anaPw = await addAgent(hilo, 'ana', { display: 'Ana' });
+});
+after(async () => { await cleanup(); });
+
+const uploadKeys = async () => (await redis.cli('--scan', '--pattern', 'hilo:upload:*')).split('\n').filter(Boolean);
+
+async function threadTexts(ref) {
+  const a = await agent(hilo, 'ana', anaPw);
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  await a.close();
+  return th.events.filter((e) => e.kind === 'message').map((e) => [e.text, e.attachments ?? null]);
+}
+
+test('wrong type by magic bytes, too large, empty, bad caption: refused, nothing stored or appended', withLogs(async () => {
+  const { cu, ref } = await customerWithTicket(hilo);
+  const before_ = await threadTexts(ref);
+  const html = Buffer.from('<html><script>alert(document.cookie)</script></html>');
+  const cases = [
+    [html, { name: 'photo.png', headers: { 'content-type': 'image/png' } }, 415, 'unsupported_media_type'],
+    [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'), { name: 'a.svg' }, 415, 'unsupported_media_type'],
+    [Buffer.from('PK\x03\x04zipzipzip'), { name: 'a.pdf', headers: { 'content-type': 'application/pdf' } }, 415, 'unsupported_media_type'],
+    [Buffer.concat([PNG, Buffer.alloc(MAX)]), { name: 'big.png' }, 413, 'too_large'],
+    [Buffer.alloc(0), { name: 'empty.png' }, 400, 'bad_frame'],
+    [PNG, { name: 'x.png', clientId: 'bad id with spaces' }, 400, 'bad_frame'],
+    [PNG, { name: 'x.png', text: 'x'.repeat(401) }, 400, 'bad_frame'],
+  ];
+  for (const [bytes, opts, status, code] of cases) {
+    const r = await upload(hilo, cu.token, bytes, opts);
+    assert.equal(r.status, status, `${opts.name}: ${r.body}`);
+    assert.equal(r.json?.error?.code, code, `${opts.name}: ${r.body}`);
+  }
+  // over the HTTP body limit itself: refused before it is read
+  const huge = await upload(hilo, cu.token, Buffer.alloc((4 << 20) + 1), { name: 'huge.png' }).catch((e) => ({ status: 413, err: e }));
+  assert.equal(huge.status, 413);
+  assert.deepEqual(await uploadKeys(), []);
+  assert.deepEqual(await threadTexts(ref), before_);
+  await cu.close();
+}));
+
+test('no token, a malformed or unknown one: 401, nothing stored', withLogs(async () => {
+  const { cu, ref } = await customerWithTicket(hilo);
+  const before_ = await threadTexts(ref);
+  for (const token of [null, 'short', 'has spaces in it but long enough', 'hk_aaaaaaaaaaaaaaaaaaaaaaaa', 'v1.neverseenbeforetoken0123456789']) {
+    const r = await upload(hilo, token, PNG, { name: 'x.png' });
+    assert.equal(r.status, 401, `${token}: ${r.body}`);
+    assert.equal(r.json.error.code, 'unauthorized');
+  }
+  const cookieOnly = await upload(hilo, null, PNG, { name: 'x.png', headers: { cookie: 'hilo_session=abc' } });
+  assert.equal(cookieOnly.status, 401);
+  assert.deepEqual(await uploadKeys(), []);
+  assert.deepEqual(await threadTexts(ref), before_);
+  await cu.close();
+}));
+
+test('a visitor who never wrote (401), or whose ticket is closed (409 no_ticket): nothing stored', withLogs(async () => {
+  // a visitor who never wrote: its token is linked to nobody yet
+  const fresh = await customer(hilo, { locale: 'en' });
+  const r0 = await upload(hilo, fresh.token, PNG, { name: 'x.png' });
+  assert.equal(r0.status, 401, r0.body);
+  await fresh.close();
+
+  const { cu, ref } = await customerWithTicket(hilo);
+  const a = await agent(hilo, 'ana', anaPw);
+  const closed = await a.request({ type: 'status', ticket: ref, status: 'closed' });
+  assert.notEqual(closed.type, 'error', JSON.stringify(closed));
+  await a.close();
+  const before_ = await threadTexts(ref);
+  const r = await upload(hilo, cu.token, PNG, { name: 'x.png' });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(r.json.error.code, 'no_ticket');
+  assert.deepEqual(await uploadKeys(), []);
+  assert.deepEqual(await threadTexts(ref), before_);
+  await cu.close();
+}));
