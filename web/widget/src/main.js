@@ -7,6 +7,7 @@ import { createStore } from './store.js';
 import { Chat } from './chat.js';
 import { CSS as WIDGET_CSS } from './style.js';
 import { mount } from './ui.js';
+import { UPLOAD_CSS } from './upload.js';
 
 const VERSION = '1';
 const DEFAULT_ACCENT = '#4f46e5';
@@ -104,7 +105,7 @@ function boot(script) {
   // Always declared (and !important) so that custom properties inherited
   // from the host page cannot recolour the widget.
   const accent = cfg.color || DEFAULT_ACCENT;
-  addStyles(shadow, `${WIDGET_CSS}:host{--hilo-accent:${accent} !important;--hilo-on-accent:${onAccent(accent)} !important}`);
+  addStyles(shadow, `${WIDGET_CSS}${UPLOAD_CSS}:host{--hilo-accent:${accent} !important;--hilo-on-accent:${onAccent(accent)} !important}`);
   const container = document.createElement('div');
   shadow.appendChild(container);
   (document.body || document.documentElement).appendChild(host);

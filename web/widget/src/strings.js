@@ -139,3 +139,31 @@ export const STRINGS = {
 export function pickLang(tag) {
   return /^es\b/i.test(String(tag || '')) ? 'es' : 'en';
 }
+
+// Files and photos (upload.js).
+Object.assign(STRINGS.en, {
+  attach: 'Attach a photo or PDF',
+  uploading: (name) => `Sending ${name}…`,
+  uploaded: (name) => `${name} sent`,
+  uploadFailed: 'The file could not be sent; try again.',
+  uploadTooLarge: (max) => `That file is too large (max. ${max}).`,
+  uploadBadType: 'Only photos (PNG, JPEG, GIF, WebP) and PDF files can be sent.',
+  uploadNeedTicket: 'Write us a message first; then you can attach files.',
+  uploadRate: 'Too many files in a short time; wait a few minutes.',
+  files: 'Attached files',
+  downloadFile: (name, size) => `Download ${name} (${size})`,
+  downloadFailed: 'The file could not be downloaded (it may have expired).',
+});
+Object.assign(STRINGS.es, {
+  attach: 'Adjuntar una foto o un PDF',
+  uploading: (name) => `Enviando ${name}…`,
+  uploaded: (name) => `${name} enviado`,
+  uploadFailed: 'No se pudo enviar el archivo; inténtalo de nuevo.',
+  uploadTooLarge: (max) => `Ese archivo es demasiado grande (máx. ${max}).`,
+  uploadBadType: 'Solo se pueden enviar fotos (PNG, JPEG, GIF, WebP) y archivos PDF.',
+  uploadNeedTicket: 'Escríbenos primero un mensaje; después podrás adjuntar archivos.',
+  uploadRate: 'Demasiados archivos en poco tiempo; espera unos minutos.',
+  files: 'Archivos adjuntos',
+  downloadFile: (name, size) => `Descargar ${name} (${size})`,
+  downloadFailed: 'No se pudo descargar el archivo (puede que haya caducado).',
+});

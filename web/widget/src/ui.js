@@ -5,6 +5,7 @@ import { h, render } from 'preact';
 import { useState, useEffect, useRef, useLayoutEffect } from 'preact/hooks';
 import htm from 'htm';
 import { formatRef, codePoints } from './ids.js';
+import { useUpload, UploadButton, UploadStatus, MessageFiles, fileOf, onlyFiles } from './upload.js';
 
 const html = htm.bind(h);
 const MAX_TEXT = 4096;
@@ -83,7 +84,8 @@ function Event({ e, t, lang, announce, chat, answered, seen }) {
       // ✓ stored by Hilo (delivered to the team); ✓✓ an agent has answered since (seen)
       return html`<div class="row me" data-kind="message" data-id=${e.id} data-client-id=${e.client_id || ''}>
         <div class="who sr">${t.you}</div>
-        <div class="bubble" dir="auto">${e.text}</div>
+        ${!onlyFiles(e) && html`<div class="bubble" dir="auto">${e.text}</div>`}
+        <${MessageFiles} e=${e} chat=${chat} t=${t} announce=${announce} />
         <div class="meta"><${ChannelBadge} channel=${e.channel} t=${t} /><span>${time}</span>
           <span class=${`tick${seen ? ' seen' : ''}`} data-tick=${seen ? 'seen' : 'delivered'} title=${seen ? t.seen : t.delivered}>
             <span aria-hidden="true">${seen ? '✓✓' : '✓'}</span><span class="sr">${seen ? t.seen : t.delivered}</span></span></div>
@@ -283,6 +285,21 @@ function App({ chat, cfg, t, api }) {
     setSaid('');
     setTimeout(() => setSaid(text), 50);
   };
+  // files and photos: the paperclip, a pasted or dropped image (upload.js)
+  const up = useUpload(chat, t, announce);
+  const [dropping, setDropping] = useState(false);
+  const onPaste = (ev) => {
+    const f = fileOf(ev.clipboardData && ev.clipboardData.files);
+    if (f) { ev.preventDefault(); up.start(f); }
+  };
+  const onDrop = (ev) => {
+    setDropping(false);
+    const f = ev.dataTransfer && ev.dataTransfer.files && ev.dataTransfer.files.length ? ev.dataTransfer.files[0] : null;
+    if (f) { ev.preventDefault(); up.start(f); }
+  };
+  const onDragOver = (ev) => {
+    if (ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files')) { ev.preventDefault(); setDropping(true); }
+  };
   const saveProfile = (field) => (ev) => {
     const p = { ...profile, [field]: ev.target.value.trim() };
     setProfile(p);
@@ -299,7 +316,8 @@ function App({ chat, cfg, t, api }) {
   const resolved = s.ticketStatus === 'resolved';
 
   return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) close(); }}>
-    <section class="panel" part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}>
+    <section class=${dropping ? 'panel dropping' : 'panel'} part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}
+      onDragOver=${onDragOver} onDragLeave=${() => setDropping(false)} onDrop=${onDrop}>
       <div class="head">
         <div class="head-text">
           <h2 class="title">${cfg.title || t.title}</h2>
@@ -330,8 +348,10 @@ function App({ chat, cfg, t, api }) {
       ${s.verify && html`<${Verify} v=${s.verify} t=${t} lang=${cfg.lang} onDismiss=${() => chat.dismissVerify()} />`}
       <${Alternatives} cfg=${cfg} t=${t} ticket=${s.ticket} />
       ${tooLong && html`<div class="counter">${t.tooLong(MAX_TEXT)}</div>`}
+      <${UploadStatus} up=${up} t=${t} />
       <form class="composer" onSubmit=${submit}>
-        <textarea ref=${inputRef} rows="1" dir="auto" aria-label=${resolved ? t.placeholderReopen : t.placeholder}
+        <${UploadButton} up=${up} t=${t} />
+        <textarea onPaste=${onPaste} ref=${inputRef} rows="1" dir="auto" aria-label=${resolved ? t.placeholderReopen : t.placeholder}
           placeholder=${resolved ? t.placeholderReopen : t.placeholder} value=${draft} onInput=${onInput} onKeyDown=${onKey}></textarea>
         <button class="btn" type="submit" aria-label=${t.send} disabled=${!draft.trim() || tooLong}>${ICON.send}</button>
       </form>

@@ -1,0 +1,141 @@
+// Browser test of the widget's files and photos (issue #13): the labelled
+// paperclip sends a PNG from a host page on another origin (CORS, visitor
+// token); the file appears in the customer's thread (and live to the agent)
+// and downloads byte for byte; a file that is not an image or PDF by its
+// bytes is refused and the refusal is announced. Debian's Chromium via
+// playwright-core against a real hilo.
+//
+//   HILO_BIN=$PWD/build/hilo node --test --test-concurrency=1 tests/browser/widget-upload.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import {
+  startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
+} from '../lib/harness.mjs';
+import { PNG } from '../lib/uploads.mjs';
+import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
+
+const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
+const T = 15000;
+
+let redis; let hilo; let site; let browser; let agentPw;
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+let pageSeq = 0;
+function hostPage(attrs = {}) {
+  const data = Object.entries({ server: `${hilo.url}/`, ...attrs })
+    .map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
+  return site.page(`/up${++pageSeq}.html`, {
+    file: 'page.html',
+    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js"${data}></script>` },
+  });
+}
+
+async function newPage(opts = {}) {
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 }, acceptDownloads: true, ...opts });
+  const page = await ctx.newPage();
+  page.errors = collectConsole(page);
+  return page;
+}
+
+const W = (page) => {
+  const host = page.locator('hilo-widget');
+  return {
+    host,
+    launcher: host.locator('.launcher'),
+    panel: host.locator('.panel'),
+    input: host.locator('textarea'),
+    ack: host.locator('[data-kind="ack"]'),
+    clip: host.locator('[data-part="attach"]'),
+    file: host.locator('[data-part="attach-input"]'),
+  };
+};
+
+async function openWidget(page, url) {
+  await page.goto(url);
+  const w = W(page);
+  await w.launcher.waitFor({ state: 'visible', timeout: T });
+  if (!await w.panel.isVisible()) await w.launcher.click();
+  await w.panel.waitFor({ state: 'visible', timeout: T });
+  return w;
+}
+
+before(async () => {
+  redis = await startRedis();
+  const webRoot = await tmpDir('hilo-widget-upload-web-');
+  await buildWidget(webRoot);
+  site = await startHostSite({ root: FIXTURES });
+  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin] });
+  agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await site?.close();
+  await cleanup();
+});
+
+test('a photo attached with the paperclip appears in the thread, reaches the agent and downloads byte for byte', withLogs(async () => {
+  const page = await newPage();
+  const w = await openWidget(page, hostPage({ lang: 'en' }));
+  assert.equal(await w.clip.getAttribute('aria-label'), 'Attach a photo or PDF');
+  await w.input.fill('My screen shows an error');
+  await w.input.press('Enter');
+  await w.ack.first().waitFor({ timeout: T });
+  const ref = await w.ack.first().locator('[data-ref]').getAttribute('data-ref');
+  const a = await agent(hilo, 'ana', agentPw);
+  await a.request({ type: 'ticket.open', ticket: ref });
+
+  await w.file.setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  const chip = w.host.locator('[data-kind="message"] [data-upload]');
+  await chip.waitFor({ timeout: T });
+  assert.match(await chip.getAttribute('aria-label'), /^Download screenshot\.png \(\d+ B\)$/);
+  await w.host.locator('[data-part="announce"]').filter({ hasText: 'screenshot.png sent' }).waitFor({ timeout: T });
+  // the agent sees it live, with the attachment
+  const ev = (await a.next((f) => f.type === 'event' && Array.isArray(f.event.attachments), T)).event;
+  assert.equal(ev.kind, 'message');
+  assert.equal(ev.author.role, 'customer');
+  assert.deepEqual(ev.attachments.map((x) => [x.name, x.mime, x.size]), [['screenshot.png', 'image/png', PNG.length]]);
+  assert.equal(await chip.getAttribute('data-upload'), ev.attachments[0].id);
+
+  // a click saves the file (fetched with the visitor token, not a bare link)
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), chip.click()]);
+  assert.equal(dl.suggestedFilename(), 'screenshot.png');
+  const bytes = await readFile(await dl.path());
+  assert.ok(bytes.equals(PNG), 'downloaded bytes differ');
+
+  // after a reload the file is still in the thread
+  await page.reload();
+  const w2 = W(page);
+  if (!await w2.panel.isVisible()) await w2.launcher.click();
+  await w2.host.locator(`[data-upload="${ev.attachments[0].id}"]`).waitFor({ timeout: T });
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+  await a.close();
+  await page.context().close();
+}));
+
+test('a file that is not an image or PDF by its bytes is refused, and the refusal is announced in Spanish', withLogs(async () => {
+  const page = await newPage({ locale: 'es-ES' });
+  const w = await openWidget(page, hostPage({ lang: 'es' }));
+  assert.equal(await w.clip.getAttribute('aria-label'), 'Adjuntar una foto o un PDF');
+  // before any message: write first
+  await w.file.setInputFiles({ name: 'a.png', mimeType: 'image/png', buffer: PNG });
+  await w.host.locator('[data-part="upload-error"]').filter({ hasText: 'Escríbenos primero' }).waitFor({ timeout: T });
+  await w.input.fill('Hola');
+  await w.input.press('Enter');
+  await w.ack.first().waitFor({ timeout: T });
+  const keys = async () => (await redis.cli('--scan', '--pattern', 'hilo:upload:*')).split('\n').filter(Boolean).sort();
+  const stored = await keys();
+  // HTML dressed as a PNG: the server reads the bytes and refuses it
+  await w.file.setInputFiles({ name: 'foto.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+  const err = w.host.locator('[data-part="upload-error"]');
+  await err.filter({ hasText: 'Solo se pueden enviar fotos' }).waitFor({ timeout: T });
+  assert.equal(await err.getAttribute('role'), 'alert');
+  assert.equal(await w.host.locator('[data-upload]').count(), 0);
+  assert.deepEqual(await keys(), stored, 'nothing stored');
+  await page.context().close();
+}));
