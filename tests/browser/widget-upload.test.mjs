@@ -1,7 +1,8 @@
 // Browser test of the widget's files and photos (issue #13): the labelled
 // paperclip sends a PNG from a host page on another origin (CORS, visitor
 // token); the file appears in the customer's thread (and live to the agent)
-// and downloads byte for byte; a file that is not an image or PDF by its
+// and downloads byte for byte; the console shows it with a preview and a
+// link; a file that is not an image or PDF by its
 // bytes is refused and the refusal is announced. Debian's Chromium via
 // playwright-core against a real hilo.
 //
@@ -14,7 +15,8 @@ import { readFile } from 'node:fs/promises';
 import {
   startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
 } from '../lib/harness.mjs';
-import { PNG } from '../lib/uploads.mjs';
+import { PNG, PDF, upload, customerWithTicket } from '../lib/uploads.mjs';
+import { newPage as consolePage, signIn, queueItem } from './lib/console-helpers.mjs';
 import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
 
 const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
@@ -137,5 +139,30 @@ test('a file that is not an image or PDF by its bytes is refused, and the refusa
   assert.equal(await err.getAttribute('role'), 'alert');
   assert.equal(await w.host.locator('[data-upload]').count(), 0);
   assert.deepEqual(await keys(), stored, 'nothing stored');
+  await page.context().close();
+}));
+
+test('the console shows an uploaded photo as a preview and a link, and a PDF as a link', withLogs(async () => {
+  // a second instance on the same Redis serves the built console
+  const con = await startHilo({ redisUrl: redis.url });
+  const { cu, ref } = await customerWithTicket(con, 'mira la captura');
+  const img = await upload(con, cu.token, PNG, { name: 'captura.png' });
+  assert.equal(img.status, 201, img.body);
+  const pdf = await upload(con, cu.token, PDF, { name: 'factura.pdf', text: 'y la factura' });
+  assert.equal(pdf.status, 201, pdf.body);
+  const { page } = await consolePage(browser);
+  await signIn(page, con.url, 'ana', agentPw);
+  await queueItem(page, ref).click();
+  const link = page.getByRole('link', { name: /^Image: captura\.png · 70 B/ });
+  await link.waitFor({ timeout: T });
+  assert.equal(await link.getAttribute('href'), `/api/v1/media/upload/${img.json.upload.id}`);
+  const thumb = page.locator(`.thread .att-thumb img[src="/api/v1/media/upload/${img.json.upload.id}"]`);
+  await thumb.waitFor({ timeout: T });
+  await page.waitForFunction((el) => el.complete && el.naturalWidth === 1, await thumb.elementHandle(), { timeout: T });
+  const doc = page.getByRole('link', { name: /^Document: factura\.pdf/ });
+  assert.equal(await doc.getAttribute('href'), `/api/v1/media/upload/${pdf.json.upload.id}`);
+  assert.equal(await page.locator('.thread .att-thumb').count(), 1, 'no preview for a PDF');
+  assert.deepEqual(await page.problems(), []);
+  await cu.close();
   await page.context().close();
 }));

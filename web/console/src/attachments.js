@@ -1,6 +1,6 @@
 // Attachments of a customer message (docs/protocol.md, extra fields of provider
-// events): WhatsApp media, Twilio media, email attachments (names only) and
-// locations, shown as links under the message text. Every label is rendered as
+// events): WhatsApp media, Twilio media, email attachments (names only), files
+// uploaded from the widget (with an image preview) and locations, shown as links under the message text. Every label is rendered as
 // text; only http(s) URLs become links.
 import { html } from 'htm/preact';
 import { t } from './i18n.js';
@@ -41,6 +41,30 @@ function coord(v, max) {
   return Number.isFinite(n) && Math.abs(n) <= max ? n : null;
 }
 
+// A file the customer uploaded from the widget (docs/widget.md "Files and
+// photos"): Hilo serves it at a same-origin path, so an image is previewed
+// (the console's img-src 'self') and every file opens as a download.
+const UPLOAD_ID = /^u[0-9a-f]{32}$/;
+function uploadOf(a) {
+  const id = str(a.id);
+  if (!UPLOAD_ID.test(id)) return null;
+  const mime = str(a.mime).toLowerCase();
+  const kind = mime.startsWith('image/') ? 'image' : 'document';
+  const href = `/api/v1/media/upload/${id}`;
+  const size = Number(a.size) > 0 ? sizeText(Number(a.size)) : '';
+  return {
+    kind, source: 'upload', href, note: '',
+    label: `${mediaLabel(kind, { filename: str(a.name), mime })}${size ? ` · ${size}` : ''}`,
+    thumb: kind === 'image' ? href : null,
+  };
+}
+
+function sizeText(n) {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} B`;
+}
+
 /**
  * What to show under a message: [{kind, label, href?, note?, source}].
  * href is set only for a usable link.
@@ -75,6 +99,8 @@ export function attachmentsOf(ev) {
   if (Array.isArray(ev.attachments)) {
     for (const a of ev.attachments) {
       if (!a || typeof a !== 'object') continue;
+      const up = uploadOf(a);
+      if (up) { out.push(up); continue; }
       out.push({ kind: 'file', source: 'email', label: str(a.filename) || t('att.file'), href: null, note: t('att.notStored') });
     }
   }
@@ -105,9 +131,10 @@ export function Attachments({ ev }) {
       ${list.map((a) => html`
         <li class=${`att att-${a.kind}`} data-att=${a.source}>
           ${a.href
-            ? html`<a class="att-link" href=${a.href} target="_blank" rel=${a.source === 'whatsapp' ? 'noopener' : 'noopener noreferrer'}
+            ? html`<a class="att-link" href=${a.href} target="_blank" rel=${a.source === 'whatsapp' || a.source === 'upload' ? 'noopener' : 'noopener noreferrer'}
                 title=${a.title || undefined}>${a.label}<span class="sr"> ${t('att.newTab')}</span><span class="att-ext" aria-hidden="true">↗</span></a>`
             : html`<span class="att-name">${a.label}</span>`}
+          ${a.thumb && html`<a class="att-thumb" href=${a.href} target="_blank" rel="noopener" tabindex="-1" aria-hidden="true"><img src=${a.thumb} alt="" loading="lazy" /></a>`}
           ${a.note && html`<span class="att-note muted">${a.note}</span>`}
         </li>`)}
     </ul>`;
