@@ -29,7 +29,8 @@ int hilo_http_secure(struct hilo_http *r);
 const char *hilo_http_body(struct hilo_http *r, size_t *len);
 /* A decoded query argument, or NULL. */
 const char *hilo_http_arg(struct hilo_http *r, const char *name);
-/* x-hub-signature-256, x-twilio-signature, content-type or authorization. */
+/* x-hub-signature-256, x-twilio-signature, content-type, authorization or
+ * x-hilo-identity (widget uploads of a signed-in customer). */
 const char *hilo_http_header(struct hilo_http *r, const char *name);
 int hilo_http_nargs(struct hilo_http *r);
 const char *hilo_http_argn(struct hilo_http *r, int i);
@@ -71,7 +72,7 @@ const char *hilo_http_host(struct hilo_http *r);
 /* CORS for a page on another origin (the widget's uploads): the response
  * gets Access-Control-Allow-Origin: origin (and Vary: Origin); preflight 1
  * adds the Allow-Methods (GET, POST) and Allow-Headers (Authorization,
- * Content-Type) of an OPTIONS answer. Set before responding. */
+ * Content-Type, X-Hilo-Identity) of an OPTIONS answer. Set before responding. */
 void hilo_http_set_cors(struct hilo_http *r, const char *origin, int preflight);
 /* Extracts hilo_session=<token> from a Cookie header. 0 or -1. */
 int hilo_http_cookie_token(const char *cookies, char *out, size_t n);

@@ -26,4 +26,11 @@ void hilo_identity_tx_evidence(struct hilo_tx *tx, const char *customer, const c
  * replies (a link from before evidence shows how "unrecorded"). */
 json_t *hilo_identity_list(const void *ids_reply, const void *evidence_reply);
 
+/* A host site's signed identity ({user_id, name, email, ts, sig}, the
+ * widget's data-identity; docs/widget.md): 0 and *user_id (borrowed from id)
+ * when its signature and age are good, else -HILO_E*. The check of the
+ * customer socket's hello. */
+struct hilo_server;
+int hilo_identity_verify(struct hilo_server *s, json_t *id, const char **user_id);
+
 #endif

@@ -13,9 +13,13 @@ struct hilo_server;
  * listed other origin gets the CORS headers (preflight: for OPTIONS).
  * 0, or -HILO_EFORBIDDEN (logged with the origin, as the socket's is). */
 int api_upload_origin(struct hilo_server *s, struct hilo_http *r, int preflight);
-/* "Authorization: Bearer <visitor token>" -> the identity "web:<hash>" the
- * token stands for (ident needs 80 bytes). 0 or -HILO_EUNAUTH. */
-int api_upload_visitor(struct hilo_http *r, char *ident, size_t n);
+/* Who the customer is: a signed-in customer's "X-Hilo-Identity:
+ * <base64url of the widget's data-identity JSON>" -> "user:<user id>" (the
+ * signature checked as the socket's hello does); else "Authorization:
+ * Bearer <visitor token>" -> "web:<hash>", the identity the token stands
+ * for. ident needs API_UPLOAD_IDENT bytes. 0 or -HILO_EUNAUTH. */
+#define API_UPLOAD_IDENT 160
+int api_upload_visitor(struct hilo_server *s, struct hilo_http *r, char *ident, size_t n);
 /* A JSON error with the status that fits err (and Retry-After when > 0). */
 void api_upload_fail(struct hilo_http *r, int err, unsigned retry_after);
 

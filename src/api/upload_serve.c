@@ -24,7 +24,7 @@ struct serve {
     struct hilo_http *r;
     struct hilo_server *s;
     char id[HILO_UPLOAD_ID_LEN + 1];
-    char ident[80];
+    char ident[API_UPLOAD_IDENT];
     char customer[40]; /* '' = an agent: any file */
     int step;
 };
@@ -119,7 +119,8 @@ void hilo_api_upload_serve(void *ctx, struct hilo_http *r)
     const char *path = hilo_http_path(r) + strlen(PREFIX);
     const char *authz = hilo_http_header(r, "authorization");
     const char *cookies = hilo_http_cookie(r);
-    int visitor = authz && strncasecmp(authz, "Bearer ", 7) == 0;
+    int visitor = (authz && strncasecmp(authz, "Bearer ", 7) == 0) ||
+                  hilo_http_header(r, "x-hilo-identity");
     char tok[256];
     struct serve *v;
     int rc;
@@ -145,7 +146,7 @@ void hilo_api_upload_serve(void *ctx, struct hilo_http *r)
     v->r = r;
     memcpy(v->id, path, HILO_UPLOAD_ID_LEN + 1);
     if (visitor) {
-        rc = api_upload_visitor(r, v->ident, sizeof v->ident);
+        rc = api_upload_visitor(s, r, v->ident, sizeof v->ident);
         if (rc == 0) {
             hilo_http_ref(r);
             rc = hilo_store_ident_get(s->redis, v->ident, ident_cb, v);

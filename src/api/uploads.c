@@ -6,6 +6,7 @@
  * customer's current ticket; the answer comes once both are stored. Any
  * refusal stores nothing. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/http.h"
+#include "hilo/identity.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
 #include "hilo/net.h"
@@ -38,7 +40,7 @@ struct up {
     const char *data; /* the body: r is held, so it stays */
     size_t len;
     const char *mime;
-    char ident[80];
+    char ident[API_UPLOAD_IDENT];
     char customer[40];
     char author[201];
     char ref[HILO_REF_MAX];
@@ -255,7 +257,7 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
         api_upload_fail(r, -HILO_EINTERNAL, 0);
         return;
     }
-    if ((rc = api_upload_visitor(r, u->ident, sizeof u->ident)) < 0) {
+    if ((rc = api_upload_visitor(s, r, u->ident, sizeof u->ident)) < 0) {
         free(u);
         api_upload_fail(r, rc, 0);
         return;
@@ -350,10 +352,34 @@ int api_upload_origin(struct hilo_server *s, struct hilo_http *r, int preflight)
     return -HILO_EFORBIDDEN;
 }
 
-int api_upload_visitor(struct hilo_http *r, char *ident, size_t n)
+/* The signed identity of X-Hilo-Identity -> "user:<id>". */
+static int signed_visitor(struct hilo_server *s, const char *b64, char *ident, size_t n)
+{
+    unsigned char raw[1024];
+    size_t len = 0;
+    json_error_t je;
+    json_t *id;
+    const char *uid = NULL;
+    int rc;
+    if (strlen(b64) > 1300 ||
+        sodium_base642bin(raw, sizeof raw, b64, strlen(b64), " \t", &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        !(id = json_loadb((const char *)raw, len, 0, &je)))
+        return -HILO_EUNAUTH;
+    rc = hilo_identity_verify(s, id, &uid);
+    if (rc == 0 && (size_t)snprintf(ident, n, "user:%s", uid) >= n)
+        rc = -HILO_EUNAUTH;
+    json_decref(id);
+    return rc ? -HILO_EUNAUTH : 0;
+}
+
+int api_upload_visitor(struct hilo_server *s, struct hilo_http *r, char *ident, size_t n)
 {
     const char *authz = hilo_http_header(r, "authorization");
+    const char *signed_id = hilo_http_header(r, "x-hilo-identity");
     char hash[65];
+    if (signed_id)
+        return signed_visitor(s, signed_id, ident, n);
     if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || !hilo_proto_token_ok(authz + 7) ||
         strncmp(authz + 7, "hk_", 3) == 0)
         return -HILO_EUNAUTH;

@@ -66,6 +66,12 @@ int hilo_identity_check(struct hilo_server *s, json_t *id, const char **user_id,
     return 0;
 }
 
+int hilo_identity_verify(struct hilo_server *s, json_t *id, const char **user_id)
+{
+    const char *name, *email;
+    return hilo_identity_check(s, id, user_id, &name, &email);
+}
+
 /* ---- evidence (include/hilo/identity.h, docs/continuity.md) ---------------- */
 
 const char *hilo_identity_evidence_default(const char *identity)

@@ -72,7 +72,7 @@ static void req_unref(struct hilo_http *r)
         return;
     for (int i = 0; i < r->nargs; i++)
         free(r->args[i]);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)HILO_ARRAY_LEN(r->hdr); i++)
         free(r->hdr[i]);
     hilo_buf_deinit(&r->body);
     hilo_net_stream_free(r);
@@ -232,7 +232,7 @@ int hilo_net_cors_add(struct hilo_http *r, unsigned char **p, unsigned char *end
         return -1;
     if (r->cors_preflight &&
         (add_header(r->wsi, "access-control-allow-methods:", "GET, POST", p, end) ||
-         add_header(r->wsi, "access-control-allow-headers:", "Authorization, Content-Type", p, end) ||
+         add_header(r->wsi, "access-control-allow-headers:", "Authorization, Content-Type, X-Hilo-Identity", p, end) ||
          add_header(r->wsi, "access-control-max-age:", "600", p, end)))
         return -1;
     return 0;
@@ -253,12 +253,12 @@ const char *hilo_http_body(struct hilo_http *r, size_t *len)
     return r->body_too_big ? NULL : (r->body.p ? r->body.p : "");
 }
 
-static const char *const hdr_names[4] = {"x-hub-signature-256:", "x-twilio-signature:",
-                                         "content-type:", "authorization:"};
+static const char *const hdr_names[5] = {"x-hub-signature-256:", "x-twilio-signature:",
+                                         "content-type:", "authorization:", "x-hilo-identity:"};
 
 const char *hilo_http_header(struct hilo_http *r, const char *name)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)HILO_ARRAY_LEN(hdr_names); i++)
         if (strncmp(hdr_names[i], name, strlen(name)) == 0 && hdr_names[i][strlen(name)] == ':')
             return r->hdr[i];
     return NULL;
@@ -516,7 +516,7 @@ static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char
             break;
         r->nargs++;
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < (int)HILO_ARRAY_LEN(hdr_names); i++) {
         int len = lws_hdr_custom_length(wsi, hdr_names[i], (int)strlen(hdr_names[i]));
         if (len > 0 && len < 4096 && (r->hdr[i] = malloc((size_t)len + 1)) &&
             lws_hdr_custom_copy(wsi, r->hdr[i], len + 1, hdr_names[i], (int)strlen(hdr_names[i])) < 0) {

@@ -21,7 +21,7 @@ struct hilo_http {
     char *cookie;
     char *args[16];  /* URL query arguments "name=value", decoded */
     int nargs;
-    char *hdr[4];    /* the headers webhooks need, see hdr_names in http.c */
+    char *hdr[5];    /* the headers webhooks (and widget uploads) need, see hdr_names in http.c */
     char client_ip[48];
     struct hilo_buf body;
     int body_too_big;

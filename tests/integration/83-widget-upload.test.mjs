@@ -3,17 +3,20 @@
 // carrying {attachments:[{id,name,mime,size}]}: live to the customer and the
 // agent, in the thread on open and in the customer's history; the agent (and
 // only the uploader among customers) fetches the exact bytes, always as a
-// sandboxed download typed by the sniffed type.
+// sandboxed download typed by the sniffed type. A signed-in customer proves
+// who they are with the signed identity (X-Hilo-Identity).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
 import { loginCookie } from '../lib/fake-provider.mjs';
 import { PNG, PDF, upload, fetchFile, customerWithTicket } from '../lib/uploads.mjs';
 
+const SECRET = 'shop-identity-secret-0123456789abcdef';
 let redis, hilo, anaPw, cookie;
 before(async () => {
   redis = await startRedis();
-  hilo = await startHilo({ redisUrl: redis.url });
+  hilo = await startHilo({ redisUrl: redis.url, args: ['--identity-secret', SECRET] });
   anaPw = await addAgent(hilo, 'ana', { display: 'Ana' });
   cookie = await loginCookie(hilo, 'ana', anaPw);
 });
@@ -110,4 +113,50 @@ test('another visitor, no credentials or an unknown id cannot fetch it', withLog
   assert.equal(r4.status, 401);
   await cu.close();
   await other.close();
+}));
+
+function signed(userId, name = '', email = '', secret = SECRET) {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha256', secret).update(`${userId}\n${email}\n${name}\n${ts}`).digest('hex');
+  return { user_id: userId, name, email, ts, sig };
+}
+const header = (id) => Buffer.from(JSON.stringify(id)).toString('base64url');
+
+test('a signed-in customer uploads with the signed identity (X-Hilo-Identity); a forged one is 401', withLogs(async () => {
+  const id = signed('shop-42', 'Lucía Núñez', 'lucia@example.com');
+  const cu = await customer(hilo, { identity: id, locale: 'es' });
+  cu.send({ type: 'message', client_id: 's-1', text: 'soy Lucía' });
+  const ack = await cu.next((f) => (f.type === 'ack' || f.type === 'error') && f.client_id === 's-1');
+  assert.equal(ack.type, 'ack', JSON.stringify(ack));
+  // a signed customer's visitor token links nobody: alone it is not enough
+  const bare = await upload(hilo, cu.token, PNG, { name: 'x.png' });
+  assert.equal(bare.status, 401, bare.body);
+  const up = await upload(hilo, cu.token, PNG, { name: 'dni.png', headers: { 'x-hilo-identity': header(id) } });
+  assert.equal(up.status, 201, up.body);
+  assert.equal(up.json.ticket, ack.ticket);
+  const ev = (await cu.next((f) => f.type === 'event' && f.event.id === up.json.event_id)).event;
+  assert.equal(ev.author.name, 'Lucía Núñez');
+  assert.deepEqual(ev.attachments, [up.json.upload]);
+  const own = await fetchFile(hilo, up.json.upload.id, { 'x-hilo-identity': header(id) });
+  assert.equal(own.status, 200);
+  assert.ok(own.bytes.equals(PNG));
+  // forged, tampered or of another user: refused, nothing stored
+  for (const bad of [signed('shop-42', 'Lucía Núñez', 'lucia@example.com', 'wrong-secret'),
+    { ...id, user_id: 'shop-43' }]) {
+    const r = await upload(hilo, cu.token, PNG, { name: 'x.png', headers: { 'x-hilo-identity': header(bad) } });
+    assert.equal(r.status, 401, r.body);
+    const f = await fetchFile(hilo, up.json.upload.id, { 'x-hilo-identity': header(bad) });
+    assert.equal(f.status, 401);
+  }
+  const junk = await upload(hilo, cu.token, PNG, { name: 'x.png', headers: { 'x-hilo-identity': '!!notbase64' } });
+  assert.equal(junk.status, 401);
+  // another signed user cannot fetch it
+  const other = signed('shop-99', 'Otro', '');
+  const oc = await customer(hilo, { identity: other });
+  oc.send({ type: 'message', client_id: 'o-1', text: 'otro' });
+  await oc.next((f) => f.type === 'ack' && f.client_id === 'o-1');
+  const theirs = await fetchFile(hilo, up.json.upload.id, { 'x-hilo-identity': header(other) });
+  assert.equal(theirs.status, 404);
+  await oc.close();
+  await cu.close();
 }));

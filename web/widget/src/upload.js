@@ -39,6 +39,25 @@ export function acceptable(file) {
   return !!file && ACCEPT.split(',').includes(file.type);
 }
 
+/** A signed-in customer's identity (data-identity) as the X-Hilo-Identity
+ * header: base64url of its JSON; '' for an anonymous visitor. */
+export function identityHeader(identity) {
+  if (!identity) return '';
+  const bytes = new TextEncoder().encode(JSON.stringify(identity));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// Who is asking: the visitor token, and for a signed-in customer the signed
+// identity (their token stands for nobody on its own).
+function authHeaders(chat) {
+  const out = { Authorization: `Bearer ${tokenOf(chat)}` };
+  const id = identityHeader(chat.identity);
+  if (id) out['X-Hilo-Identity'] = id;
+  return out;
+}
+
 const tokenOf = (chat) => {
   const v = chat.store && chat.store.visitor && chat.store.visitor();
   return (v && v.token) || '';
@@ -48,12 +67,12 @@ const tokenOf = (chat) => {
  * Sends one file. onProgress(0..1) while it goes; resolves {status, json}
  * (status 0: the network failed).
  */
-export function sendFile({ url, token, file, clientId, onProgress }) {
+export function sendFile({ url, headers, file, clientId, onProgress }) {
   return new Promise((resolve) => {
     const q = new URLSearchParams({ name: file.name || '', client_id: clientId });
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${url}?${q}`);
-    xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     if (xhr.upload && onProgress) {
       xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) onProgress(ev.loaded / ev.total); };
@@ -94,7 +113,7 @@ export function useUpload(chat, t, announce) {
     setSt({ busy: true, progress: 0, name: file.name, error: '' });
     announce(t.uploading(file.name || ''));
     const res = await sendFile({
-      url: serverUrl(chat.wsUrl, '/api/v1/widget/uploads'), token, file, clientId: newClientId(),
+      url: serverUrl(chat.wsUrl, '/api/v1/widget/uploads'), headers: authHeaders(chat), file, clientId: newClientId(),
       onProgress: (p) => setSt((s) => ({ ...s, progress: p })),
     });
     if (res.status === 201) {
@@ -142,7 +161,7 @@ export function fileOf(list) {
 // token never appears in an address).
 async function download(chat, a) {
   const res = await fetch(serverUrl(chat.wsUrl, `/api/v1/media/upload/${encodeURIComponent(a.id)}`), {
-    headers: { Authorization: `Bearer ${tokenOf(chat)}` },
+    headers: authHeaders(chat),
   });
   if (!res.ok) return false;
   const url = URL.createObjectURL(await res.blob());
