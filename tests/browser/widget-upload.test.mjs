@@ -12,6 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
 import {
   startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
 } from '../lib/harness.mjs';
@@ -22,6 +23,7 @@ import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } f
 const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
 const T = 15000;
 
+const SECRET = 'shop-identity-secret-0123456789abcdef';
 let redis; let hilo; let site; let browser; let agentPw;
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -70,7 +72,7 @@ before(async () => {
   const webRoot = await tmpDir('hilo-widget-upload-web-');
   await buildWidget(webRoot);
   site = await startHostSite({ root: FIXTURES });
-  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin] });
+  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin, '--identity-secret', SECRET] });
   agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
   browser = await launchBrowser();
 });
@@ -164,5 +166,23 @@ test('the console shows an uploaded photo as a preview and a link, and a PDF as 
   assert.equal(await page.locator('.thread .att-thumb').count(), 1, 'no preview for a PDF');
   assert.deepEqual(await page.problems(), []);
   await cu.close();
+  await page.context().close();
+}));
+
+test('a signed-in customer (data-identity) attaches a photo from another origin', withLogs(async () => {
+  const ts = Math.floor(Date.now() / 1000);
+  const id = { user_id: 'shop-7', name: 'Lucía Núñez', email: 'lucia@example.com', ts };
+  id.sig = createHmac('sha256', SECRET).update(`${id.user_id}\n${id.email}\n${id.name}\n${ts}`).digest('hex');
+  const page = await newPage();
+  const w = await openWidget(page, hostPage({ lang: 'en', identity: JSON.stringify(id) }));
+  await w.input.fill('Signed in and sending a photo');
+  await w.input.press('Enter');
+  await w.ack.first().waitFor({ timeout: T });
+  await w.file.setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: PNG });
+  const chip = w.host.locator('[data-kind="message"] [data-upload]');
+  await chip.waitFor({ timeout: T });
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), chip.click()]);
+  assert.ok((await readFile(await dl.path())).equals(PNG), 'downloaded bytes differ');
+  assert.equal(await w.host.locator('[data-part="upload-error"]').count(), 0);
   await page.context().close();
 }));
