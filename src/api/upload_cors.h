@@ -23,4 +23,7 @@ int api_upload_visitor(struct hilo_server *s, struct hilo_http *r, char *ident, 
 /* A JSON error with the status that fits err (and Retry-After when > 0). */
 void api_upload_fail(struct hilo_http *r, int err, unsigned retry_after);
 
+/* upload_serve.c: GET (and OPTIONS) /api/v1/media/upload/:id. */
+void hilo_api_upload_serve(void *ctx, struct hilo_http *r);
+
 #endif

@@ -395,8 +395,6 @@ void api_upload_fail(struct hilo_http *r, int err, unsigned retry_after)
     hilo_http_respond_error(r, err);
 }
 
-void hilo_api_upload_serve(void *ctx, struct hilo_http *r); /* upload_serve.c */
-
 int hilo_api_upload_routes(struct hilo_net *n, struct hilo_server *s)
 {
     int rc = 0;
