@@ -32,5 +32,11 @@ struct hilo_server;
  * "-\nB<identity>\n" (domain/revoke.c). */
 int hilo_identity_publish_block(struct hilo_server *s, const char *identity);
 void hilo_identity_on_block(struct hilo_server *s, const char *line, size_t len);
+/* Open widgets follow a merge and its undo: "-\nC<from> <into>\n" moves the
+ * sockets of customer from to into; "-\nI<identity> <customer>\n" moves the
+ * sockets that said hello with identity to customer (domain/revoke.c). */
+int hilo_identity_publish_moved(struct hilo_server *s, char kind, const char *who,
+                                const char *customer);
+void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len);
 
 #endif

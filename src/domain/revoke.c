@@ -9,7 +9,9 @@
  * "-\nR<name> !<exp ms>\n" (every session but that one).
  *
  * Customers' widgets end the same way when an agent blocks their identity:
- * "-\nB<identity>\n" closes the sockets that said hello with it. */
+ * "-\nB<identity>\n" closes the sockets that said hello with it. After a
+ * merge ("-\nC<from> <into>\n") or its undo ("-\nI<identity> <customer>\n")
+ * open widgets write as the customer their identity now belongs to. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,4 +142,56 @@ void hilo_identity_on_block(struct hilo_server *s, const char *line, size_t len)
     hilo_ws_each(s->net, block_one, &b);
     if (b.closed)
         hilo_info("identity %.*s blocked: %d widget socket(s) closed", (int)len, line, b.closed);
+}
+
+/* ---- widgets following a merge or its undo --------------------------------- */
+
+int hilo_identity_publish_moved(struct hilo_server *s, char kind, const char *who,
+                                const char *customer)
+{
+    char msg[400];
+    int r = snprintf(msg, sizeof msg, "-\n%c%s %s\n", kind, who, customer);
+    if (r < 0 || (size_t)r >= sizeof msg || strpbrk(who, " \n") || strchr(customer, '\n'))
+        return -HILO_EBADFRAME;
+    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
+    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+struct moved {
+    char kind;
+    const char *who;
+    size_t len;
+    const char *to;
+    int moved;
+};
+
+static void move_one(struct hilo_conn *c, void *data)
+{
+    struct moved *m = data;
+    struct hilo_session *se = hilo_sess(c);
+    const char *have = se ? (m->kind == 'C' ? se->id : se->ident) : NULL;
+    if (!c->wsi || se->role == HILO_ROLE_AGENT || !have || strlen(have) != m->len ||
+        memcmp(have, m->who, m->len) != 0)
+        return;
+    char *to = strdup(m->to);
+    if (!to)
+        return;
+    free(se->id);
+    se->id = to;
+    m->moved++;
+}
+
+void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len)
+{
+    char to[80];
+    const char *sp = memchr(line, ' ', len);
+    size_t tl = sp ? len - (size_t)(sp - line) - 1 : 0;
+    if (!sp || sp == line || tl == 0 || tl >= sizeof to || !s->net)
+        return;
+    memcpy(to, sp + 1, tl);
+    to[tl] = '\0';
+    struct moved m = {.kind = kind, .who = line, .len = (size_t)(sp - line), .to = to, .moved = 0};
+    hilo_ws_each(s->net, move_one, &m);
+    if (m.moved)
+        hilo_info("%d widget socket(s) now write as customer %s", m.moved, to);
 }
