@@ -32,6 +32,8 @@ enum hilo_err {
     /* merge and undo (docs/continuity.md) */
     HILO_EUNKNOWNCUSTOMER,
     HILO_EUNDOCONFLICT,
+    /* a blocked identity's widget (docs/continuity.md) */
+    HILO_EBLOCKED,
     HILO_EMEDIATYPE,
     HILO_ENOTICKET,
     HILO_ELAST

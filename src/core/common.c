@@ -28,6 +28,8 @@ static const struct {
     [HILO_EUNKNOWNCUSTOMER - HILO_EBASE] = {"unknown_customer", "No customer with that id."},
     [HILO_EUNDOCONFLICT - HILO_EBASE] = {"undo_conflict",
                                          "Later changes make an exact undo impossible; nothing was changed."},
+    [HILO_EBLOCKED - HILO_EBASE] = {"identity_blocked",
+                                    "This identity is blocked; nothing was stored."},
     [HILO_EMEDIATYPE - HILO_EBASE] = {"unsupported_media_type",
                                       "Only PNG, JPEG, GIF or WebP images and PDF files are accepted."},
     [HILO_ENOTICKET - HILO_EBASE] = {"no_ticket",
