@@ -20,6 +20,13 @@ int api_upload_origin(struct hilo_server *s, struct hilo_http *r, int preflight)
  * for. ident needs API_UPLOAD_IDENT bytes. 0 or -HILO_EUNAUTH. */
 #define API_UPLOAD_IDENT 160
 int api_upload_visitor(struct hilo_server *s, struct hilo_http *r, char *ident, size_t n);
+/* GET ident:<ident> and HGET blocked <ident> in one MULTI (cb gets the
+ * EXEC reply), and what it says: 0 and the customer id; -HILO_EBLOCKED (the
+ * identity is blocked), -HILO_EUNAUTH (it names no customer), or
+ * -HILO_EUNAVAIL / -HILO_EINTERNAL. */
+#include "hilo/redis.h"
+int api_upload_ident_tx(struct hilo_server *s, const char *ident, hilo_redis_cb cb, void *data);
+int api_upload_ident_result(const redisReply *reply, char *customer, size_t n);
 /* A JSON error with the status that fits err (and Retry-After when > 0). */
 void api_upload_fail(struct hilo_http *r, int err, unsigned retry_after);
 

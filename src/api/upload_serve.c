@@ -86,18 +86,12 @@ static void fetch_file(struct serve *v)
 static void ident_cb(redisReply *reply, void *data)
 {
     struct serve *v = data;
-    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
-        api_upload_fail(v->r, -HILO_EUNAVAIL, 0);
+    int err = api_upload_ident_result(reply, v->customer, sizeof v->customer);
+    if (err) {
+        api_upload_fail(v->r, err, 0);
         serve_end(v);
         return;
     }
-    if (reply->type == REDIS_REPLY_NIL || reply->len >= sizeof v->customer || !reply->len) {
-        api_upload_fail(v->r, -HILO_EUNAUTH, 0);
-        serve_end(v);
-        return;
-    }
-    memcpy(v->customer, reply->str, reply->len);
-    v->customer[reply->len] = '\0';
     fetch_file(v);
 }
 
@@ -149,7 +143,7 @@ void hilo_api_upload_serve(void *ctx, struct hilo_http *r)
         rc = api_upload_visitor(s, r, v->ident, sizeof v->ident);
         if (rc == 0) {
             hilo_http_ref(r);
-            rc = hilo_store_ident_get(s->redis, v->ident, ident_cb, v);
+            rc = api_upload_ident_tx(s, v->ident, ident_cb, v);
             if (rc < 0)
                 hilo_http_unref(r);
         }

@@ -23,6 +23,7 @@
 #include "hilo/proto.h"
 #include "hilo/server.h"
 #include "hilo/store.h"
+#include "hilo/store_customers.h"
 #include "hilo/store_limits.h"
 #include "hilo/store_records.h"
 #include "hilo/store_uploads.h"
@@ -143,20 +144,22 @@ static void up_cb(redisReply *reply, void *data)
             return;
         }
         u->step = ST_IDENT;
-        rc = hilo_store_ident_get(s->redis, u->ident, up_cb, u);
+        rc = api_upload_ident_tx(s, u->ident, up_cb, u);
         break;
     }
-    case ST_IDENT:
-        /* a token never linked to a customer: unknown, or a visitor who
-         * has not written yet (the widget offers uploads after that) */
-        if (reply->type != REDIS_REPLY_STRING || reply->len >= sizeof u->customer) {
-            up_fail(u, reply->type == REDIS_REPLY_NIL ? -HILO_EUNAUTH : -HILO_EINTERNAL, 0);
+    case ST_IDENT: {
+        /* EXEC of api_upload_ident_tx: {customer or nil, block or nil} */
+        int err = api_upload_ident_result(reply, u->customer, sizeof u->customer);
+        if (err) {
+            if (err == -HILO_EBLOCKED)
+                hilo_info("upload of blocked identity %s refused", u->ident);
+            up_fail(u, err, 0);
             return;
         }
-        snprintf(u->customer, sizeof u->customer, "%s", reply->str);
         u->step = ST_CUSTOMER;
         rc = hilo_store_customer_get(s->redis, u->customer, up_cb, u);
         break;
+    }
     case ST_CUSTOMER:
         if (reply->type != REDIS_REPLY_ARRAY) {
             up_fail(u, -HILO_EINTERNAL, 0);
@@ -310,7 +313,7 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
         rc = hilo_store_ticket_rate(s->redis, &rate, up_cb, u);
     } else {
         u->step = ST_IDENT;
-        rc = hilo_store_ident_get(s->redis, u->ident, up_cb, u);
+        rc = api_upload_ident_tx(s, u->ident, up_cb, u);
     }
     if (rc < 0)
         up_fail(u, rc, 0);
@@ -385,6 +388,35 @@ int api_upload_visitor(struct hilo_server *s, struct hilo_http *r, char *ident, 
         return -HILO_EUNAUTH;
     hilo_token_hash(authz + 7, hash); /* as the customer socket's hello does */
     snprintf(ident, n, "web:%.32s", hash);
+    return 0;
+}
+
+int api_upload_ident_tx(struct hilo_server *s, const char *ident, hilo_redis_cb cb, void *data)
+{
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, s->redis);
+    hilo_tx_ident_get(&tx, ident);
+    hilo_tx_blocked_get(&tx, ident);
+    return hilo_tx_commit(&tx, cb, data);
+}
+
+int api_upload_ident_result(const redisReply *reply, char *customer, size_t n)
+{
+    const redisReply *id, *block;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        return -HILO_EUNAVAIL;
+    id = reply->element[0];
+    block = reply->element[1];
+    if (block->type == REDIS_REPLY_STRING)
+        return -HILO_EBLOCKED; /* a blocked identity gets nothing (docs/continuity.md) */
+    /* a token never linked to a customer: unknown, or a visitor who has
+     * not written yet (the widget offers uploads after that) */
+    if (id->type == REDIS_REPLY_NIL)
+        return -HILO_EUNAUTH;
+    if (id->type != REDIS_REPLY_STRING || !id->len || id->len >= n)
+        return -HILO_EINTERNAL;
+    memcpy(customer, id->str, id->len);
+    customer[id->len] = '\0';
     return 0;
 }
 

@@ -1,12 +1,15 @@
 // Issue #13, widget uploads refused: the type is the file's magic bytes (HTML
 // named .png with an image Content-Type is refused 415), a file over
 // --upload-max-bytes is 413, a missing or unknown visitor token 401, a visitor
-// without a ticket or whose ticket is closed 409 no_ticket. Every refusal
-// stores nothing in Redis and appends nothing to the thread.
+// without a ticket or whose ticket is closed 409 no_ticket, a blocked identity
+// 403 identity_blocked. Every refusal stores nothing in Redis and appends nothing to the thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
-import { PNG, upload, customerWithTicket } from '../lib/uploads.mjs';
+import { createHash } from 'node:crypto';
+import { loginCookie } from '../lib/fake-provider.mjs';
+import { api } from '../lib/holds.mjs';
+import { PNG, upload, fetchFile, customerWithTicket } from '../lib/uploads.mjs';
 
 const MAX = 2048;
 let redis, hilo, anaPw;
@@ -86,4 +89,26 @@ test('a visitor who never wrote (401), or whose ticket is closed (409 no_ticket)
   assert.deepEqual(await uploadKeys(), []);
   assert.deepEqual(await threadTexts(ref), before_);
   await cu.close();
+}));
+
+test('a blocked identity can neither upload nor download (403 identity_blocked); agents still can', withLogs(async () => {
+  const cookie = await loginCookie(hilo, 'ana', anaPw);
+  const { cu, ref } = await customerWithTicket(hilo);
+  const up = await upload(hilo, cu.token, PNG, { name: 'before.png' });
+  assert.equal(up.status, 201, up.body);
+  const ident = `web:${createHash('sha256').update(cu.token).digest('hex').slice(0, 32)}`;
+  const b = await api(hilo, 'POST', `customers/${cu.welcome.customer}/identities/block`, { cookie, body: { identity: ident } });
+  assert.equal(b.status, 200, b.body);
+  const keys0 = await uploadKeys();
+  const before_ = await threadTexts(ref);
+  const r = await upload(hilo, cu.token, PNG, { name: 'after.png' });
+  assert.equal(r.status, 403, r.body);
+  assert.equal(r.json.error.code, 'identity_blocked');
+  const d = await fetchFile(hilo, up.json.upload.id, { authorization: `Bearer ${cu.token}` });
+  assert.equal(d.status, 403);
+  const agentGet = await fetchFile(hilo, up.json.upload.id, { cookie });
+  assert.equal(agentGet.status, 200);
+  assert.deepEqual(await uploadKeys(), keys0);
+  assert.deepEqual(await threadTexts(ref), before_);
+  await cu.close().catch(() => {});
 }));
