@@ -105,6 +105,14 @@ test('a photo attached with the paperclip appears in the thread, reaches the age
   assert.equal(ev.author.role, 'customer');
   assert.deepEqual(ev.attachments.map((x) => [x.name, x.mime, x.size]), [['screenshot.png', 'image/png', PNG.length]]);
   assert.equal(await chip.getAttribute('data-upload'), ev.attachments[0].id);
+  // the photo is previewed in the thread (fetched with the token: a blob: URL)
+  const preview = w.host.locator('[data-part="file-preview"]');
+  await preview.waitFor({ timeout: T });
+  assert.match(await preview.getAttribute('src'), /^blob:/);
+  await page.waitForFunction(() => {
+    const img = document.querySelector('hilo-widget').shadowRoot.querySelector('[data-part="file-preview"]');
+    return img && img.complete && img.naturalWidth === 1;
+  }, null, { timeout: T });
 
   // a click saves the file (fetched with the visitor token, not a bare link)
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), chip.click()]);

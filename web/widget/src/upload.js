@@ -7,7 +7,7 @@
 // a bare link: the token does not travel in URLs) and saved as downloads.
 
 import { h } from 'preact';
-import { useState, useRef } from 'preact/hooks';
+import { useState, useRef, useEffect } from 'preact/hooks';
 import htm from 'htm';
 import { newClientId } from './ids.js';
 
@@ -157,14 +157,50 @@ export function fileOf(list) {
   return null;
 }
 
-// Fetches a file with the visitor token and saves it (a blob: URL, so the
-// token never appears in an address).
-async function download(chat, a) {
-  const res = await fetch(serverUrl(chat.wsUrl, `/api/v1/media/upload/${encodeURIComponent(a.id)}`), {
+// A file's bytes, fetched with the visitor's credentials (never in a URL).
+async function fetchBlob(chat, id) {
+  const res = await fetch(serverUrl(chat.wsUrl, `/api/v1/media/upload/${encodeURIComponent(id)}`), {
     headers: authHeaders(chat),
   });
-  if (!res.ok) return false;
-  const url = URL.createObjectURL(await res.blob());
+  return res.ok ? res.blob() : null;
+}
+
+// Previews of images in the thread: blob: URLs by upload id, the latest
+// PREVIEWS kept (older ones are revoked and load again when shown).
+const PREVIEWS = 12;
+const previews = new Map();
+function previewOf(chat, id) {
+  if (previews.has(id)) return previews.get(id);
+  const p = fetchBlob(chat, id).then((b) => (b && b.type.startsWith('image/') ? URL.createObjectURL(b) : null)).catch(() => null);
+  previews.set(id, p);
+  while (previews.size > PREVIEWS) {
+    const [old, v] = previews.entries().next().value;
+    previews.delete(old);
+    v.then((u) => u && URL.revokeObjectURL(u));
+  }
+  return p;
+}
+
+// An uploaded image shown small in the thread; nothing when it cannot load
+// (expired, or the host page's CSP forbids blob: images).
+function Preview({ chat, a }) {
+  const [src, setSrc] = useState('');
+  const [bad, setBad] = useState(false);
+  useEffect(() => {
+    let live = true;
+    previewOf(chat, a.id).then((u) => { if (live && u) setSrc(u); });
+    return () => { live = false; };
+  }, [a.id]);
+  if (!src || bad) return null;
+  return html`<img class="file-preview" data-part="file-preview" src=${src} alt="" onError=${() => setBad(true)} />`;
+}
+
+// Fetches a file with the visitor's credentials and saves it (a blob: URL,
+// so the token never appears in an address).
+async function download(chat, a) {
+  const blob = await fetchBlob(chat, a.id);
+  if (!blob) return false;
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = a.name || 'file';
@@ -181,7 +217,7 @@ export function MessageFiles({ e, chat, t, announce }) {
   const list = Array.isArray(e.attachments) ? e.attachments.filter((a) => a && typeof a.id === 'string' && /^u[0-9a-f]{32}$/.test(a.id)) : [];
   if (!list.length) return null;
   return html`<ul class="files" data-part="files" aria-label=${t.files}>
-    ${list.map((a) => html`<li><button type="button" class="file" data-upload=${a.id} aria-label=${t.downloadFile(a.name || '', sizeText(a.size))}
+    ${list.map((a) => html`<li>${/^image\//.test(a.mime || '') && html`<${Preview} chat=${chat} a=${a} />`}<button type="button" class="file" data-upload=${a.id} aria-label=${t.downloadFile(a.name || '', sizeText(a.size))}
       onClick=${async () => { if (!(await download(chat, a))) announce(t.downloadFailed); }}>
       ${CLIP}<span class="file-name" dir="auto">${a.name || t.files}</span><span class="file-size">${sizeText(a.size)}</span></button></li>`)}
   </ul>`;
@@ -202,6 +238,7 @@ export const UPLOAD_CSS = `
 .file svg { width: 14px; height: 14px; flex: none; }
 .file-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 180px; }
 .file-size { color: var(--muted); font-size: 11px; }
+.file-preview { display: block; max-width: 200px; max-height: 160px; border-radius: 10px; border: 1px solid var(--line); margin: 0 0 3px auto; object-fit: contain; background: #fff; }
 .dropping .log { outline: 2px dashed var(--accent); outline-offset: -6px; }
 `;
 
