@@ -16,6 +16,7 @@
 #include "hilo/common.h"
 #include "hilo/config.h"
 #include "hilo/http.h"
+#include "hilo/i18n.h"
 #include "hilo/identity.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
@@ -49,9 +50,12 @@ struct up {
     char name[HILO_UPLOAD_NAME_MAX + 8];
     char caption[CAPTION_MAX + 1];
     char client_id[65];
+    char locale[4];   /* the new ticket's and its acknowledgement's language */
+    int locale_given; /* by the widget (locale=) */
+    int opening;      /* the file opens a new ticket */
 };
 
-enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_STORED };
+enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_TICKET_RATE, ST_STORED };
 
 static void up_end(struct up *u)
 {
@@ -67,7 +71,21 @@ static void up_fail(struct up *u, int err, unsigned retry)
 
 static void up_cb(redisReply *reply, void *data);
 
-static void appended_cb(const struct hilo_ticket_result *res, void *data)
+/* The answer once the message naming the file is stored. */
+static void up_done(struct up *u, const struct hilo_ticket_result *res)
+{
+    if (!res->duplicate)
+        hilo_metrics_inc(HILO_M_MESSAGES_STORED);
+    hilo_http_respond_json(
+        u->r, 201,
+        json_pack("{s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:s, s:b, s:b}", "upload", "id", u->id,
+                  "name", u->name, "mime", u->mime, "size", (json_int_t)u->len, "ticket",
+                  res->ref, "event_id", res->event_id, "client_id", u->client_id, "duplicate",
+                  res->duplicate, "opened", u->opening));
+    up_end(u);
+}
+
+static void written_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct up *u = data;
     if (res->err) {
@@ -79,47 +97,101 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
                 0);
         return;
     }
-    if (!res->duplicate)
-        hilo_metrics_inc(HILO_M_MESSAGES_STORED);
-    hilo_http_respond_json(
-        u->r, 201,
-        json_pack("{s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:s, s:b}", "upload", "id", u->id, "name",
-                  u->name, "mime", u->mime, "size", (json_int_t)u->len, "ticket", u->ref,
-                  "event_id", res->event_id, "client_id", u->client_id, "duplicate",
-                  res->duplicate));
-    up_end(u);
+    up_done(u, res);
 }
 
-static void append_message(struct up *u)
+/* {"attachments":[{id,name,mime,size}]}, the event's extra fields. */
+static char *attachments_json(const struct up *u)
 {
-    char dkey[200];
     json_t *x = json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "attachments", "id", u->id, "name",
                           u->name, "mime", u->mime, "size", (json_int_t)u->len);
     char *xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
     json_decref(x);
+    return xjs;
+}
+
+/* The customer message carrying the file: appended to the current ticket,
+ * or opening a new one (no ticket yet, or the current one is closed) as a
+ * first message on the socket does, acknowledgement included. */
+static void write_message(struct up *u)
+{
+    char dkey[200];
+    char *xjs = attachments_json(u);
+    int rc;
     if (!xjs) {
         up_fail(u, -HILO_EINTERNAL, 0);
         return;
     }
     snprintf(dkey, sizeof dkey, "c:%s:%s", u->customer, u->client_id);
-    struct hilo_ticket_append req = {
-        .ref = u->ref,
-        .op = HILO_APPEND_MESSAGE,
-        .channel = "web",
-        .role = "customer",
-        .author_id = u->customer,
-        .author_name = u->author,
-        /* the thread's text: the caption, else the file's name */
-        .text = u->caption[0] ? u->caption : u->name,
-        .dedupe = dkey,
-        .client_id = u->client_id,
-        .customer = u->customer,
-        .extra = xjs,
-    };
-    int rc = hilo_tickets_append(u->s, &req, appended_cb, u);
+    /* the thread's text: the caption, else the file's name */
+    const char *text = u->caption[0] ? u->caption : u->name;
+    if (u->opening) {
+        struct hilo_ticket_create req = {
+            .channel = "web",
+            .text = text,
+            .dedupe = dkey,
+            .client_id = u->client_id,
+            .locale = u->locale,
+            .extra = xjs,
+            .customer = {.id = u->customer, .name = u->author[0] ? u->author : NULL,
+                         .locale = u->locale, .identities = {u->ident}},
+        };
+        rc = hilo_tickets_create(u->s, &req, written_cb, u);
+    } else {
+        struct hilo_ticket_append req = {
+            .ref = u->ref,
+            .op = HILO_APPEND_MESSAGE,
+            .channel = "web",
+            .role = "customer",
+            .author_id = u->customer,
+            .author_name = u->author,
+            .text = text,
+            .dedupe = dkey,
+            .client_id = u->client_id,
+            .customer = u->customer,
+            .extra = xjs,
+        };
+        rc = hilo_tickets_append(u->s, &req, written_cb, u);
+    }
     free(xjs);
     if (rc < 0)
         up_fail(u, rc, 0);
+}
+
+/* Stores the file (its key's TTL is the retention); then write_message. */
+static int store_file(struct up *u)
+{
+    struct hilo_store_upload op = {
+        .id = u->id,
+        .data = u->data,
+        .len = u->len,
+        .mime = u->mime,
+        .name = u->name,
+        .customer = u->customer,
+        .ticket = u->ref, /* '' when it opens one */
+        .at_ms = hilo_now_ms(),
+        .ttl_ms = (uint64_t)u->s->cfg->upload_retention_days * 86400000ull,
+    };
+    u->step = ST_STORED;
+    return hilo_store_upload_put(u->s->redis, &op, up_cb, u);
+}
+
+/* A new ticket: first the address's ticket count (issue #11), as for a
+ * first message on the socket, then the file. */
+static int open_ticket(struct up *u)
+{
+    const struct hilo_config *cfg = u->s->cfg;
+    u->opening = 1;
+    u->ref[0] = '\0';
+    if (cfg->ticket_rate_per_ip > 0 && hilo_http_client_ip(u->r)[0]) {
+        char who[80];
+        snprintf(who, sizeof who, "ip:%s", hilo_http_client_ip(u->r));
+        struct hilo_store_ticket_rate rate = {
+            .who = who, .window_ms = (uint64_t)cfg->ticket_rate_window * 1000u};
+        u->step = ST_TICKET_RATE;
+        return hilo_store_ticket_rate(u->s->redis, &rate, up_cb, u);
+    }
+    return store_file(u);
 }
 
 static void up_cb(redisReply *reply, void *data)
@@ -133,15 +205,22 @@ static void up_cb(redisReply *reply, void *data)
         return;
     }
     switch (u->step) {
-    case ST_RATE: {
+    case ST_RATE:
+    case ST_TICKET_RATE: {
         uint32_t retry = 0;
-        int err = hilo_store_ticket_rate_result(reply, s->cfg->upload_rate_per_ip, &retry);
+        int ticket = u->step == ST_TICKET_RATE;
+        int err = hilo_store_ticket_rate_result(
+            reply, ticket ? s->cfg->ticket_rate_per_ip : s->cfg->upload_rate_per_ip, &retry);
         if (err) {
             if (err == -HILO_ERATE)
-                hilo_info("upload refused: too many from %s (again in %u s)",
-                          hilo_http_client_ip(u->r), retry);
+                hilo_info("upload refused: too many %s from %s (again in %u s)",
+                          ticket ? "tickets" : "uploads", hilo_http_client_ip(u->r), retry);
             up_fail(u, err, retry);
             return;
+        }
+        if (ticket) {
+            rc = store_file(u);
+            break;
         }
         u->step = ST_IDENT;
         rc = api_upload_ident_tx(s, u->ident, up_cb, u);
@@ -150,6 +229,17 @@ static void up_cb(redisReply *reply, void *data)
     case ST_IDENT: {
         /* EXEC of api_upload_ident_tx: {customer or nil, block or nil} */
         int err = api_upload_ident_result(reply, u->customer, sizeof u->customer);
+        if (err == -HILO_EUNAUTH && strncmp(u->ident, "web:", 4) == 0) {
+            /* a visitor who has not written yet: the file opens the
+             * conversation, under a new customer its token then names */
+            unsigned char rnd[10];
+            char hex[21];
+            randombytes_buf(rnd, sizeof rnd);
+            sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+            snprintf(u->customer, sizeof u->customer, "c%s", hex);
+            rc = open_ticket(u);
+            break;
+        }
         if (err) {
             if (err == -HILO_EBLOCKED)
                 hilo_info("upload of blocked identity %s refused", u->ident);
@@ -173,10 +263,12 @@ static void up_cb(redisReply *reply, void *data)
                 snprintf(u->ref, sizeof u->ref, "%s", v);
             else if (strcmp(k, "name") == 0)
                 snprintf(u->author, sizeof u->author, "%s", v);
+            else if (strcmp(k, "locale") == 0 && !u->locale_given)
+                snprintf(u->locale, sizeof u->locale, "%s", hilo_i18n_lang(v));
         }
         if (!u->ref[0]) {
-            up_fail(u, -HILO_ENOTICKET, 0);
-            return;
+            rc = open_ticket(u);
+            break;
         }
         u->step = ST_TICKET;
         {
@@ -191,6 +283,7 @@ static void up_cb(redisReply *reply, void *data)
         json_error_t je;
         json_t *sum = NULL;
         const char *st;
+        int closed;
         if (hilo_store_err(reply) == -HILO_EUNAVAIL) {
             up_fail(u, -HILO_EUNAVAIL, 0);
             return;
@@ -199,25 +292,10 @@ static void up_cb(redisReply *reply, void *data)
             reply->element[0]->type == REDIS_REPLY_STRING)
             sum = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, &je);
         st = json_string_value(json_object_get(sum, "status"));
-        if (!st || strcmp(st, "closed") == 0) {
-            json_decref(sum);
-            up_fail(u, -HILO_ENOTICKET, 0);
-            return;
-        }
+        closed = !st || strcmp(st, "closed") == 0;
         json_decref(sum);
-        u->step = ST_STORED;
-        struct hilo_store_upload op = {
-            .id = u->id,
-            .data = u->data,
-            .len = u->len,
-            .mime = u->mime,
-            .name = u->name,
-            .customer = u->customer,
-            .ticket = u->ref,
-            .at_ms = hilo_now_ms(),
-            .ttl_ms = (uint64_t)s->cfg->upload_retention_days * 86400000ull,
-        };
-        rc = hilo_store_upload_put(s->redis, &op, up_cb, u);
+        /* closed (or gone): this opens a new one, as a message would */
+        rc = closed ? open_ticket(u) : store_file(u);
         break;
     }
     case ST_STORED:
@@ -226,7 +304,7 @@ static void up_cb(redisReply *reply, void *data)
             up_fail(u, -HILO_EUNAVAIL, 0);
             return;
         }
-        append_message(u);
+        write_message(u);
         return;
     }
     if (rc < 0)
@@ -246,6 +324,7 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
     const struct hilo_config *cfg = s->cfg;
     const char *name = hilo_http_arg(r, "name"), *text = hilo_http_arg(r, "text");
     const char *cid = hilo_http_arg(r, "client_id");
+    const char *locale = hilo_http_arg(r, "locale");
     struct up *u;
     size_t len = 0;
     const char *body;
@@ -303,6 +382,9 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
         snprintf(u->caption, sizeof u->caption, "%s", text[k] ? text : "");
     }
     snprintf(u->client_id, sizeof u->client_id, "%s", cid ? cid : u->id);
+    snprintf(u->locale, sizeof u->locale, "%s",
+             hilo_i18n_lang(locale && *locale ? locale : cfg->default_locale));
+    u->locale_given = locale && *locale;
     hilo_http_ref(r);
     if (cfg->upload_rate_per_ip > 0 && hilo_http_client_ip(r)[0]) {
         char who[80];

@@ -134,9 +134,6 @@ test('a file that is not an image or PDF by its bytes is refused, and the refusa
   const page = await newPage({ locale: 'es-ES' });
   const w = await openWidget(page, hostPage({ lang: 'es' }));
   assert.equal(await w.clip.getAttribute('aria-label'), 'Adjuntar una foto o un PDF');
-  // before any message: write first
-  await w.file.setInputFiles({ name: 'a.png', mimeType: 'image/png', buffer: PNG });
-  await w.host.locator('[data-part="upload-error"]').filter({ hasText: 'Escríbenos primero' }).waitFor({ timeout: T });
   await w.input.fill('Hola');
   await w.input.press('Enter');
   await w.ack.first().waitFor({ timeout: T });
@@ -192,5 +189,25 @@ test('a signed-in customer (data-identity) attaches a photo from another origin'
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), chip.click()]);
   assert.ok((await readFile(await dl.path())).equals(PNG), 'downloaded bytes differ');
   assert.equal(await w.host.locator('[data-part="upload-error"]').count(), 0);
+  await page.context().close();
+}));
+
+test('a new visitor\'s first act is a photo: it opens the conversation, with the acknowledgement in their language', withLogs(async () => {
+  const page = await newPage({ locale: 'es-ES' });
+  const w = await openWidget(page, hostPage({ lang: 'es' }));
+  await w.file.setInputFiles({ name: 'primera.png', mimeType: 'image/png', buffer: PNG });
+  await w.host.locator('[data-kind="message"] [data-upload]').waitFor({ timeout: T });
+  await w.ack.first().waitFor({ timeout: T });
+  assert.match(await w.ack.first().textContent(), /Recibimos tu mensaje/);
+  // and the conversation goes on over the socket
+  await w.input.fill('¿La veis?');
+  await w.input.press('Enter');
+  await w.host.locator('[data-kind="message"]').filter({ hasText: '¿La veis?' }).waitFor({ timeout: T });
+  const ref = await w.ack.first().locator('[data-ref]').getAttribute('data-ref');
+  const a = await agent(hilo, 'ana', agentPw);
+  const th = await a.request({ type: 'ticket.open', ticket: ref });
+  assert.deepEqual(th.events.filter((e) => e.kind === 'message').map((e) => [e.text, (e.attachments || []).map((x) => x.name)]),
+    [['primera.png', ['primera.png']], ['¿La veis?', []]]);
+  await a.close();
   await page.context().close();
 }));

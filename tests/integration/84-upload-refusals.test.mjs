@@ -1,8 +1,9 @@
 // Issue #13, widget uploads refused: the type is the file's magic bytes (HTML
 // named .png with an image Content-Type is refused 415), a file over
-// --upload-max-bytes is 413, a missing or unknown visitor token 401, a visitor
-// without a ticket or whose ticket is closed 409 no_ticket, a blocked identity
-// 403 identity_blocked. Every refusal stores nothing in Redis and appends nothing to the thread.
+// --upload-max-bytes is 413, a missing or malformed visitor token 401, a
+// blocked identity 403 identity_blocked; every refusal stores nothing in Redis
+// and appends nothing to the thread. A visitor without a ticket (or whose
+// ticket is closed) is not refused: the file opens a ticket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
@@ -55,10 +56,10 @@ test('wrong type by magic bytes, too large, empty, bad caption: refused, nothing
   await cu.close();
 }));
 
-test('no token, a malformed or unknown one: 401, nothing stored', withLogs(async () => {
+test('no token, a malformed one or an API key: 401, nothing stored', withLogs(async () => {
   const { cu, ref } = await customerWithTicket(hilo);
   const before_ = await threadTexts(ref);
-  for (const token of [null, 'short', 'has spaces in it but long enough', 'hk_aaaaaaaaaaaaaaaaaaaaaaaa', 'v1.neverseenbeforetoken0123456789']) {
+  for (const token of [null, 'short', 'has spaces in it but long enough', 'hk_aaaaaaaaaaaaaaaaaaaaaaaa']) {
     const r = await upload(hilo, token, PNG, { name: 'x.png' });
     assert.equal(r.status, 401, `${token}: ${r.body}`);
     assert.equal(r.json.error.code, 'unauthorized');
@@ -70,13 +71,31 @@ test('no token, a malformed or unknown one: 401, nothing stored', withLogs(async
   await cu.close();
 }));
 
-test('a visitor who never wrote (401), or whose ticket is closed (409 no_ticket): nothing stored', withLogs(async () => {
-  // a visitor who never wrote: its token is linked to nobody yet
-  const fresh = await customer(hilo, { locale: 'en' });
-  const r0 = await upload(hilo, fresh.token, PNG, { name: 'x.png' });
-  assert.equal(r0.status, 401, r0.body);
+test('a visitor who never wrote, or whose ticket is closed: the file opens a ticket, acknowledged like a first message', withLogs(async () => {
+  // a visitor who never wrote: its token names nobody yet
+  const fresh = await customer(hilo, { locale: 'es' });
+  const r0 = await upload(hilo, fresh.token, PNG, { name: 'primera.png', clientId: 'f-1', text: 'os mando una foto', locale: 'es-ES' });
+  assert.equal(r0.status, 201, r0.body);
+  assert.equal(r0.json.opened, true);
+  assert.match(r0.json.ticket, /^\d{8,}$/);
   await fresh.close();
+  // the token now names the customer: its widget finds the ticket, with
+  // the acknowledgement in Spanish and the file
+  const back = await customer(hilo, { token: fresh.token, after: '0' });
+  assert.equal(back.welcome.ticket?.ref, r0.json.ticket, JSON.stringify(back.welcome).slice(0, 300));
+  const msg = await back.next((f) => f.type === 'event' && f.event.id === r0.json.event_id, 8000);
+  assert.equal(msg.event.text, 'os mando una foto');
+  assert.deepEqual(msg.event.attachments, [r0.json.upload]);
+  const ack = await back.next((f) => f.type === 'event' && f.event.kind === 'ack', 8000);
+  assert.match(ack.event.text, /Recibimos tu mensaje/, ack.event.text);
+  // resent with the same client_id: stored once
+  const again = await upload(hilo, fresh.token, PNG, { name: 'primera.png', clientId: 'f-1', text: 'os mando una foto' });
+  assert.equal(again.status, 201, again.body);
+  assert.equal(again.json.duplicate, true);
+  assert.equal(again.json.ticket, r0.json.ticket);
+  await back.close();
 
+  // a closed ticket: a new one opens, the closed one is unchanged
   const { cu, ref } = await customerWithTicket(hilo);
   const a = await agent(hilo, 'ana', anaPw);
   const closed = await a.request({ type: 'status', ticket: ref, status: 'closed' });
@@ -84,10 +103,11 @@ test('a visitor who never wrote (401), or whose ticket is closed (409 no_ticket)
   await a.close();
   const before_ = await threadTexts(ref);
   const r = await upload(hilo, cu.token, PNG, { name: 'x.png' });
-  assert.equal(r.status, 409, r.body);
-  assert.equal(r.json.error.code, 'no_ticket');
-  assert.deepEqual(await uploadKeys(), []);
+  assert.equal(r.status, 201, r.body);
+  assert.equal(r.json.opened, true);
+  assert.notEqual(r.json.ticket, ref);
   assert.deepEqual(await threadTexts(ref), before_);
+  assert.deepEqual((await threadTexts(r.json.ticket)).map(([t]) => t), ['x.png']);
   await cu.close();
 }));
 

@@ -9,11 +9,12 @@ export const PNG = Buffer.concat([
 ]);
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
-export async function upload(h, token, bytes, { name, text, clientId, headers = {} } = {}) {
+export async function upload(h, token, bytes, { name, text, clientId, locale, headers = {} } = {}) {
   const q = new URLSearchParams();
   if (name !== undefined) q.set('name', name);
   if (text !== undefined) q.set('text', text);
   if (clientId !== undefined) q.set('client_id', clientId);
+  if (locale !== undefined) q.set('locale', locale);
   const hdrs = { 'content-type': 'application/octet-stream', ...headers };
   if (token) hdrs.authorization = `Bearer ${token}`;
   const res = await fetch(`${h.url}/api/v1/widget/uploads?${q}`, {

@@ -2,8 +2,8 @@
 // photos"): a paperclip button (and pasting or dropping an image) sends one
 // image (PNG, JPEG, GIF, WebP) or PDF to POST /api/v1/widget/uploads with the
 // visitor token of the welcome frame. Hilo stores it and appends a customer
-// message carrying {attachments:[{id,name,mime,size}]}, which comes back on
-// the socket like any message. Files are fetched with the same token (never
+// message carrying {attachments:[{id,name,mime,size}]} (opening a ticket when
+// there is none), which comes back on the socket like any message. Files are fetched with the same token (never
 // a bare link: the token does not travel in URLs) and saved as downloads.
 
 import { h } from 'preact';
@@ -58,6 +58,17 @@ function authHeaders(chat) {
   return out;
 }
 
+// Resolves once the socket's welcome gave a token (or after ms).
+function untilToken(chat, ms) {
+  return new Promise((resolve) => {
+    let off = () => {};
+    const timer = setTimeout(() => { off(); resolve(); }, ms);
+    off = chat.onChange(() => {
+      if (tokenOf(chat)) { clearTimeout(timer); off(); resolve(); }
+    });
+  });
+}
+
 const tokenOf = (chat) => {
   const v = chat.store && chat.store.visitor && chat.store.visitor();
   return (v && v.token) || '';
@@ -67,9 +78,10 @@ const tokenOf = (chat) => {
  * Sends one file. onProgress(0..1) while it goes; resolves {status, json}
  * (status 0: the network failed).
  */
-export function sendFile({ url, headers, file, clientId, onProgress }) {
+export function sendFile({ url, headers, file, clientId, locale, onProgress }) {
   return new Promise((resolve) => {
     const q = new URLSearchParams({ name: file.name || '', client_id: clientId });
+    if (locale) q.set('locale', locale);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${url}?${q}`);
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
@@ -92,7 +104,7 @@ export function uploadError(res, t) {
   const code = res && res.json && res.json.error && res.json.error.code;
   if (res.status === 413 || code === 'too_large') return t.uploadTooLarge(sizeText((res.json && res.json.error && res.json.error.max_bytes) || MAX_BYTES));
   if (res.status === 415 || code === 'unsupported_media_type') return t.uploadBadType;
-  if (code === 'no_ticket' || code === 'unauthorized') return t.uploadNeedTicket;
+  if (code === 'no_ticket') return t.uploadNeedTicket;
   if (code === 'rate_limited') return t.uploadRate;
   return t.uploadFailed;
 }
@@ -106,17 +118,21 @@ export function useUpload(chat, t, announce) {
   const start = async (file) => {
     if (!file || st.busy) return;
     const fail = (msg) => { setSt({ busy: false, progress: 0, name: '', error: msg }); announce(msg); };
-    const token = tokenOf(chat);
-    if (!chat.state.ticket || chat.state.ticketStatus === 'closed' || !token) return fail(t.uploadNeedTicket);
     if (!acceptable(file)) return fail(t.uploadBadType);
     if (file.size > MAX_BYTES) return fail(t.uploadTooLarge(sizeText(MAX_BYTES)));
     setSt({ busy: true, progress: 0, name: file.name, error: '' });
     announce(t.uploading(file.name || ''));
+    // a new visitor has no token until the socket's welcome
+    if (!tokenOf(chat)) { chat.connect(); await untilToken(chat, 10000); }
+    if (!tokenOf(chat)) return fail(t.uploadFailed);
     const res = await sendFile({
       url: serverUrl(chat.wsUrl, '/api/v1/widget/uploads'), headers: authHeaders(chat), file, clientId: newClientId(),
-      onProgress: (p) => setSt((s) => ({ ...s, progress: p })),
+      locale: chat.locale, onProgress: (p) => setSt((s) => ({ ...s, progress: p })),
     });
     if (res.status === 201) {
+      // the file opened a conversation (none yet, or the last one closed):
+      // say hello again so that this socket follows it
+      if (res.json && res.json.ticket && res.json.ticket !== chat.state.ticket) chat.reconnectNow();
       setSt({ busy: false, progress: 0, name: '', error: '' });
       announce(t.uploaded(file.name || ''));
     } else {
