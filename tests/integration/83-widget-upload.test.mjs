@@ -122,15 +122,17 @@ function signed(userId, name = '', email = '', secret = SECRET) {
 }
 const header = (id) => Buffer.from(JSON.stringify(id)).toString('base64url');
 
-test('a signed-in customer uploads with the signed identity (X-Hilo-Identity); a forged one is 401', withLogs(async () => {
+test('a signed-in customer uploads with the signed identity (X-Hilo-Identity); a forged one is 401; the token alone is not theirs', withLogs(async () => {
   const id = signed('shop-42', 'Lucía Núñez', 'lucia@example.com');
   const cu = await customer(hilo, { identity: id, locale: 'es' });
   cu.send({ type: 'message', client_id: 's-1', text: 'soy Lucía' });
   const ack = await cu.next((f) => (f.type === 'ack' || f.type === 'error') && f.client_id === 's-1');
   assert.equal(ack.type, 'ack', JSON.stringify(ack));
-  // a signed customer's visitor token links nobody: alone it is not enough
+  // a signed customer's visitor token links nobody: alone it is an anonymous
+  // visitor's, and never reaches the signed customer's conversation
   const bare = await upload(hilo, cu.token, PNG, { name: 'x.png' });
-  assert.equal(bare.status, 401, bare.body);
+  assert.equal(bare.status, 201, bare.body);
+  assert.notEqual(bare.json.ticket, ack.ticket);
   const up = await upload(hilo, cu.token, PNG, { name: 'dni.png', headers: { 'x-hilo-identity': header(id) } });
   assert.equal(up.status, 201, up.body);
   assert.equal(up.json.ticket, ack.ticket);
