@@ -233,7 +233,8 @@ int hilo_net_cors_add(struct hilo_http *r, unsigned char **p, unsigned char *end
         return -1;
     if (r->cors_preflight &&
         (add_header(r->wsi, "access-control-allow-methods:", "GET, POST", p, end) ||
-         add_header(r->wsi, "access-control-allow-headers:", "Authorization, Content-Type, X-Hilo-Identity", p, end) ||
+         add_header(r->wsi, "access-control-allow-headers:",
+                    "Authorization, Content-Type, X-Hilo-Identity", p, end) ||
          add_header(r->wsi, "access-control-max-age:", "600", p, end)))
         return -1;
     return 0;

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include <sodium.h>
@@ -54,7 +55,7 @@ static void names(void **state)
     assert_string_equal(out, "file.webp");
     /* at most HILO_UPLOAD_NAME_MAX bytes, never half a character */
     memset(longname, 'a', 99);
-    strcpy(longname + 99, "ñandú.png");
+    snprintf(longname + 99, sizeof longname - 99, "%s", "ñandú.png");
     hilo_upload_name(longname, "image/png", out, sizeof out);
     assert_true(strlen(out) <= HILO_UPLOAD_NAME_MAX);
     assert_int_equal(strlen(out), 99); /* 'ñ' (2 bytes) would not fit whole */
