@@ -2,8 +2,9 @@
  * through the same safe path as provider media (src/api/media.c): always a
  * download (Content-Disposition: attachment, with Content-Security-Policy:
  * sandbox and nosniff), typed with the type sniffed at upload. Agents (the
- * session cookie) may fetch any; the visitor token fetches the files its
- * own customer uploaded. Expired, unknown or someone else's: 404. */
+ * session cookie) and integrations (an API key) may fetch any; the visitor
+ * token fetches the files its own customer uploaded. Expired, unknown or
+ * someone else's: 404. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -95,6 +96,22 @@ static void ident_cb(redisReply *reply, void *data)
     fetch_file(v);
 }
 
+static void apikey_cb(redisReply *reply, void *data)
+{
+    struct serve *v = data;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        api_upload_fail(v->r, -HILO_EUNAVAIL, 0);
+        serve_end(v);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        api_upload_fail(v->r, -HILO_EUNAUTH, 0);
+        serve_end(v);
+        return;
+    }
+    fetch_file(v); /* an integration: any file */
+}
+
 static void agent_cb(int err, const struct hilo_session_info *si, void *data)
 {
     struct serve *v = data;
@@ -139,7 +156,15 @@ void hilo_api_upload_serve(void *ctx, struct hilo_http *r)
     v->s = s;
     v->r = r;
     memcpy(v->id, path, HILO_UPLOAD_ID_LEN + 1);
-    if (visitor) {
+    if (authz && strncasecmp(authz, "Bearer hk_", 10) == 0 && strlen(authz) <= 7 + 128) {
+        /* an integration's API key, looked up by its SHA-256 (as rest.c) */
+        char hex[65];
+        hilo_token_hash(authz + 7, hex);
+        hilo_http_ref(r);
+        rc = hilo_store_apikey_get(s->redis, hex, apikey_cb, v);
+        if (rc < 0)
+            hilo_http_unref(r);
+    } else if (visitor) {
         rc = api_upload_visitor(s, r, v->ident, sizeof v->ident);
         if (rc == 0) {
             hilo_http_ref(r);

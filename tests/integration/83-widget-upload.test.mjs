@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
+import { startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs, runHilo } from '../lib/harness.mjs';
 import { loginCookie } from '../lib/fake-provider.mjs';
 import { PNG, PDF, upload, fetchFile, customerWithTicket } from '../lib/uploads.mjs';
 
@@ -96,7 +96,7 @@ test('a PDF with a caption; a resend with the same client_id is stored once', wi
   await cu.close();
 }));
 
-test('another visitor, no credentials or an unknown id cannot fetch it', withLogs(async () => {
+test('another visitor, no credentials or an unknown id cannot fetch it; an API key can', withLogs(async () => {
   const { cu } = await customerWithTicket(hilo);
   const up = await upload(hilo, cu.token, PNG, { name: 'mine.png' });
   assert.equal(up.status, 201, up.body);
@@ -111,6 +111,15 @@ test('another visitor, no credentials or an unknown id cannot fetch it', withLog
   assert.equal(JSON.parse(r3.bytes.toString()).error.code, 'not_found');
   const r4 = await fetchFile(hilo, up.json.upload.id, { authorization: 'Bearer hk_notakey_notakey_x' });
   assert.equal(r4.status, 401);
+  // an integration's API key fetches it (the webhook's event names the id)
+  const add = await runHilo(['apikey', 'add', 'crm', '--redis-url', redis.url]);
+  assert.equal(add.code, 0, add.stderr);
+  const key = add.stdout.trim().split('\n').pop().trim();
+  assert.match(key, /^hk_/);
+  const r5 = await fetchFile(hilo, up.json.upload.id, { authorization: `Bearer ${key}` });
+  assert.equal(r5.status, 200);
+  assert.ok(r5.bytes.equals(PNG));
+  assert.equal(r5.headers.get('content-disposition'), 'attachment; filename="mine.png"');
   await cu.close();
   await other.close();
 }));
