@@ -12,6 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
 import {
   startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
@@ -21,6 +23,15 @@ import { newPage as consolePage, signIn, queueItem } from './lib/console-helpers
 import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
 
 const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Serious and critical axe violations inside <hilo-widget> (as widget-a11y).
+async function seriousViolations(page) {
+  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE_SOURCE);
+  const res = await page.evaluate(() => window.axe.run({ include: [['hilo-widget']] }, { resultTypes: ['violations'] }));
+  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
 const T = 15000;
 
 const SECRET = 'shop-identity-secret-0123456789abcdef';
@@ -97,7 +108,8 @@ test('a photo attached with the paperclip appears in the thread, reaches the age
   await w.file.setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
   const chip = w.host.locator('[data-kind="message"] [data-upload]');
   await chip.waitFor({ timeout: T });
-  assert.match(await chip.getAttribute('aria-label'), /^Download screenshot\.png \(\d+ B\)$/);
+  // named by its visible text, with "Download" for screen readers
+  await w.host.getByRole('button', { name: /^Download screenshot\.png \(70 B\)$/ }).waitFor({ timeout: T });
   await w.host.locator('[data-part="announce"]').filter({ hasText: 'screenshot.png sent' }).waitFor({ timeout: T });
   // the agent sees it live, with the attachment
   const ev = (await a.next((f) => f.type === 'event' && Array.isArray(f.event.attachments), T)).event;
@@ -114,6 +126,7 @@ test('a photo attached with the paperclip appears in the thread, reaches the age
     return img && img.complete && img.naturalWidth === 1;
   }, null, { timeout: T });
 
+  assert.deepEqual(await seriousViolations(page), [], 'axe, with a file in the thread');
   // a click saves the file (fetched with the visitor token, not a bare link)
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), chip.click()]);
   assert.equal(dl.suggestedFilename(), 'screenshot.png');
@@ -144,6 +157,7 @@ test('a file that is not an image or PDF by its bytes is refused, and the refusa
   const err = w.host.locator('[data-part="upload-error"]');
   await err.filter({ hasText: 'Solo se pueden enviar fotos' }).waitFor({ timeout: T });
   assert.equal(await err.getAttribute('role'), 'alert');
+  assert.deepEqual(await seriousViolations(page), [], 'axe, with a refusal shown');
   assert.equal(await w.host.locator('[data-upload]').count(), 0);
   assert.deepEqual(await keys(), stored, 'nothing stored');
   await page.context().close();

@@ -153,7 +153,7 @@ Object.assign(STRINGS.en, {
   uploadNeedTicket: 'Write us a message first; then you can attach files.',
   uploadRate: 'Too many files in a short time; wait a few minutes.',
   files: 'Attached files',
-  downloadFile: (name, size) => `Download ${name} (${size})`,
+  download: 'Download',
   downloadFailed: 'The file could not be downloaded (it may have expired).',
 });
 Object.assign(STRINGS.es, {
@@ -166,6 +166,6 @@ Object.assign(STRINGS.es, {
   uploadNeedTicket: 'Escríbenos primero un mensaje; después podrás adjuntar archivos.',
   uploadRate: 'Demasiados archivos en poco tiempo; espera unos minutos.',
   files: 'Archivos adjuntos',
-  downloadFile: (name, size) => `Descargar ${name} (${size})`,
+  download: 'Descargar',
   downloadFailed: 'No se pudo descargar el archivo (puede que haya caducado).',
 });

@@ -233,9 +233,9 @@ export function MessageFiles({ e, chat, t, announce }) {
   const list = Array.isArray(e.attachments) ? e.attachments.filter((a) => a && typeof a.id === 'string' && /^u[0-9a-f]{32}$/.test(a.id)) : [];
   if (!list.length) return null;
   return html`<ul class="files" data-part="files" aria-label=${t.files}>
-    ${list.map((a) => html`<li>${/^image\//.test(a.mime || '') && html`<${Preview} chat=${chat} a=${a} />`}<button type="button" class="file" data-upload=${a.id} aria-label=${t.downloadFile(a.name || '', sizeText(a.size))}
+    ${list.map((a) => html`<li>${/^image\//.test(a.mime || '') && html`<${Preview} chat=${chat} a=${a} />`}<button type="button" class="file" data-upload=${a.id}
       onClick=${async () => { if (!(await download(chat, a))) announce(t.downloadFailed); }}>
-      ${CLIP}<span class="file-name" dir="auto">${a.name || t.files}</span><span class="file-size">${sizeText(a.size)}</span></button></li>`)}
+      ${CLIP}<span class="sr">${t.download} </span><span class="file-name" dir="auto">${a.name || t.files}</span><span class="file-size"> (${sizeText(a.size)})</span></button></li>`)}
   </ul>`;
 }
 
