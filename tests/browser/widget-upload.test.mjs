@@ -26,9 +26,9 @@ const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // Serious and critical axe violations inside <hilo-widget> (as widget-a11y).
-async function seriousViolations(page) {
+async function seriousViolations(page, within = 'hilo-widget') {
   if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE_SOURCE);
-  const res = await page.evaluate(() => window.axe.run({ include: [['hilo-widget']] }, { resultTypes: ['violations'] }));
+  const res = await page.evaluate((sel) => window.axe.run({ include: [[sel]] }, { resultTypes: ['violations'] }), within);
   return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
@@ -183,6 +183,7 @@ test('the console shows an uploaded photo as a preview and a link, and a PDF as 
   const doc = page.getByRole('link', { name: /^Document: factura\.pdf/ });
   assert.equal(await doc.getAttribute('href'), `/api/v1/media/upload/${pdf.json.upload.id}`);
   assert.equal(await page.locator('.thread .att-thumb').count(), 1, 'no preview for a PDF');
+  assert.deepEqual(await seriousViolations(page, '.thread'), [], 'axe on the thread with files');
   assert.deepEqual(await page.problems(), []);
   await cu.close();
   await page.context().close();
