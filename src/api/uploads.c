@@ -19,7 +19,6 @@
 #include "hilo/i18n.h"
 #include "hilo/identity.h"
 #include "hilo/log.h"
-#include "hilo/metrics.h"
 #include "hilo/net.h"
 #include "hilo/proto.h"
 #include "hilo/server.h"
@@ -74,8 +73,6 @@ static void up_cb(redisReply *reply, void *data);
 /* The answer once the message naming the file is stored. */
 static void up_done(struct up *u, const struct hilo_ticket_result *res)
 {
-    if (!res->duplicate)
-        hilo_metrics_inc(HILO_M_MESSAGES_STORED);
     hilo_http_respond_json(
         u->r, 201,
         json_pack("{s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:s, s:b, s:b}", "upload", "id", u->id,
