@@ -308,6 +308,14 @@ static void up_cb(redisReply *reply, void *data)
         up_fail(u, rc, 0);
 }
 
+/* Valid UTF-8 (jansson checks it), or NULL. */
+static int utf8_ok(const char *v)
+{
+    json_t *j = v ? json_string(v) : NULL;
+    json_decref(j);
+    return !v || j != NULL;
+}
+
 /* client_id: 1-64 of [A-Za-z0-9._:-] */
 static int client_id_ok(const char *v)
 {
@@ -352,7 +360,7 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
     }
     if (!len || (text && (strlen(text) > CAPTION_MAX ||
                           hilo_proto_chars(text, strlen(text)) > (size_t)cfg->max_text)) ||
-        (cid && !client_id_ok(cid))) {
+        (cid && !client_id_ok(cid)) || !utf8_ok(name) || !utf8_ok(text)) {
         free(u);
         api_upload_fail(r, -HILO_EBADFRAME, 0);
         return;

@@ -42,6 +42,8 @@ test('wrong type by magic bytes, too large, empty, bad caption: refused, nothing
     [Buffer.alloc(0), { name: 'empty.png' }, 400, 'bad_frame'],
     [PNG, { name: 'x.png', clientId: 'bad id with spaces' }, 400, 'bad_frame'],
     [PNG, { name: 'x.png', text: 'x'.repeat(401) }, 400, 'bad_frame'],
+    [PNG, { name: 'not UTF-8', rawQuery: 'name=f%FF.png' }, 400, 'bad_frame'],
+    [PNG, { name: 'caption not UTF-8', rawQuery: 'name=a.png&text=%C3%28' }, 400, 'bad_frame'],
   ];
   for (const [bytes, opts, status, code] of cases) {
     const r = await upload(hilo, cu.token, bytes, opts);

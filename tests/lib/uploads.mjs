@@ -9,7 +9,7 @@ export const PNG = Buffer.concat([
 ]);
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
-export async function upload(h, token, bytes, { name, text, clientId, locale, headers = {} } = {}) {
+export async function upload(h, token, bytes, { name, text, clientId, locale, rawQuery, headers = {} } = {}) {
   const q = new URLSearchParams();
   if (name !== undefined) q.set('name', name);
   if (text !== undefined) q.set('text', text);
@@ -17,7 +17,7 @@ export async function upload(h, token, bytes, { name, text, clientId, locale, he
   if (locale !== undefined) q.set('locale', locale);
   const hdrs = { 'content-type': 'application/octet-stream', ...headers };
   if (token) hdrs.authorization = `Bearer ${token}`;
-  const res = await fetch(`${h.url}/api/v1/widget/uploads?${q}`, {
+  const res = await fetch(`${h.url}/api/v1/widget/uploads?${rawQuery ?? q}`, {
     method: 'POST', headers: hdrs, body: bytes, signal: AbortSignal.timeout(10000),
   });
   const body = await res.text();
