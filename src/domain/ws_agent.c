@@ -258,7 +258,9 @@ static void reply_routed(const struct hilo_reach_result *r, void *data)
         hilo_msg_free(op);
         return;
     }
-    op->route = json_incref(r->route);
+    op->route = op->template ? json_deep_copy(r->route) : json_incref(r->route);
+    if (op->template && op->route) /* the route names the agent's template too */
+        json_object_set(op->route, "template", json_object_get(op->template, "name"));
     if (p->held) {
         /* kept for the number's next message; the delivery says so */
         json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", "whatsapp", "status",
