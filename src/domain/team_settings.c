@@ -34,8 +34,7 @@ static int body_ok(const char *b, size_t len, long n)
     for (const char *p = strstr(b, "{{"); p; p = strstr(p + 2, "{{")) {
         char *end;
         long k = strtol(p + 2, &end, 10);
-        if (end == p + 2 || end[0] != '}' || end[1] != '}' || k < 1 || k > n || p[2] == '+' ||
-            p[2] == '-' || p[2] == ' ')
+        if (p[2] < '1' || p[2] > '9' || end[0] != '}' || end[1] != '}' || k > n)
             return 0;
         seen[k] = 1;
     }

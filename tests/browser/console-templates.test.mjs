@@ -13,7 +13,7 @@ import { HILO_BIN, startRedis, startHilo, addAgent, agent, cleanup, withLogs } f
 import {
   startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, newWamid, isTicket,
 } from '../lib/fake-provider.mjs';
-import { launchBrowser, newPage, signIn, queueItem, suiteTimeout, unnamedControls, CHROMIUM } from './lib/console-helpers.mjs';
+import { launchBrowser, newPage, signIn, queueItem, suiteTimeout, unnamedControls, screenshot, CHROMIUM } from './lib/console-helpers.mjs';
 
 if (!existsSync(HILO_BIN)) throw new Error(`no hilo binary at ${HILO_BIN}`);
 if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}`);
@@ -73,6 +73,7 @@ describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) },
     assert.deepEqual(await unnamedControls(adm.page), [], 'every control on the admin page has an accessible name');
     await form.getByRole('button', { name: 'Save team settings' }).click();
     await adm.page.getByText('Settings of default saved').waitFor();
+    await screenshot(adm.page, 'templates-admin.png');
     const saved = JSON.parse(await redis.cli('HGET', 'hilo:team:settings', 'default'));
     assert.deepEqual(saved.templates, [{ name: 'order_shipped', language: 'en', body: 'Your order {{1}} has shipped.', params: 1 }]);
 
@@ -92,6 +93,7 @@ describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) },
     await page.getByLabel('Parameter 1', { exact: true }).fill('A-1234');
     assert.equal(await preview.textContent(), 'Your order A-1234 has shipped.');
     assert.deepEqual(await unnamedControls(page), [], 'every control of the picker has an accessible name');
+    await screenshot(page, 'templates-picker.png');
     await page.getByRole('button', { name: 'Send template' }).click();
 
     // in the thread, and at the provider as a template message
