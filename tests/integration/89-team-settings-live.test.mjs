@@ -83,11 +83,19 @@ test('signed-in agents on every instance hear of a PUT and a DELETE; DELETE fall
 test('Twilio WhatsApp: an approved template with a ContentSid goes as ContentSid and ContentVariables; one without is bad_state', withLogs(async () => {
   const fake = await startFakeProvider();
   try {
+    // a hub of its own (key prefix): the other instances here have no Twilio
+    // and must not take its outbox entries
+    const prefix = 'tw89';
     const h = await startHilo({
-      redisUrl: redis.url, args: [...channelArgs(fake, { only: ['twilio'] }), '--test-clock', '1', '--session-ttl', '604800'],
+      redisUrl: redis.url, prefix,
+      args: [...channelArgs(fake, { only: ['twilio'] }), '--test-clock', '1', '--session-ttl', '604800'],
     });
+    const twAdminPw = await addAgent(h, 'root', { display: 'Root', admin: true, prefix });
+    const tereePw = await addAgent(h, 'teree', { display: 'Teree', prefix });
+    const ck = await loginCookie(h, 'root', twAdminPw);
     const sid = 'HX0123456789abcdef0123456789abcdef';
     let r = await api(h, 'PUT', '/api/v1/team-settings/default', {
+      ck,
       body: {
         templates: [
           { name: 'case_update', language: 'es', body: 'Hola {{1}}, tu caso {{2}} avanza.', params: 2, content_sid: sid },
@@ -96,7 +104,7 @@ test('Twilio WhatsApp: an approved template with a ContentSid goes as ContentSid
       },
     });
     assert.equal(r.status, 200, r.body);
-    const a = await agent(h, 'bob', bobPw);
+    const a = await agent(h, 'teree', tereePw);
     await a.request({ type: 'queue.watch' });
     const phone = '+16508890001';
     const msid = newSid();
