@@ -8,7 +8,8 @@
 // confirmation) and the agent's picker has none again.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { HILO_BIN, startRedis, startHilo, addAgent, agent, cleanup, withLogs } from '../lib/harness.mjs';
 import {
   startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, newWamid, isTicket,
@@ -17,6 +18,15 @@ import { launchBrowser, newPage, signIn, queueItem, suiteTimeout, unnamedControl
 
 if (!existsSync(HILO_BIN)) throw new Error(`no hilo binary at ${HILO_BIN}`);
 if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}`);
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// Serious and critical axe violations inside selector (as in a11y.test.mjs).
+async function seriousViolations(page, selector) {
+  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE_SOURCE);
+  const res = await page.evaluate((sel) => window.axe.run(document.querySelector(sel), { resultTypes: ['violations'] }), selector);
+  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
 
 describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) }, () => {
   let redis, hilo, fake, browser;
@@ -71,6 +81,7 @@ describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) },
     await form.getByLabel('Parameters 1', { exact: true }).fill('1');
     await form.getByLabel('Body 1', { exact: true }).fill('Your order {{1}} has shipped.');
     assert.deepEqual(await unnamedControls(adm.page), [], 'every control on the admin page has an accessible name');
+    assert.deepEqual(await seriousViolations(adm.page, 'section.team-settings'), [], 'axe: team settings with a template');
     await form.getByRole('button', { name: 'Save team settings' }).click();
     await adm.page.getByText('Settings of default saved').waitFor();
     await screenshot(adm.page, 'templates-admin.png');
@@ -93,6 +104,7 @@ describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) },
     await page.getByLabel('Parameter 1', { exact: true }).fill('A-1234');
     assert.equal(await preview.textContent(), 'Your order A-1234 has shipped.');
     assert.deepEqual(await unnamedControls(page), [], 'every control of the picker has an accessible name');
+    assert.deepEqual(await seriousViolations(page, 'form.composer'), [], 'axe: the composer with the picker open');
     await screenshot(page, 'templates-picker.png');
     await page.getByRole('button', { name: 'Send template' }).click();
 
@@ -118,6 +130,11 @@ describe('WhatsApp templates in the console', { timeout: suiteTimeout(150000) },
     // the agent's console follows: no templates to pick any more
     await open.click();
     await page.getByText('No approved templates yet').waitFor({ timeout: 10000 });
+    // and in Spanish
+    await page.getByRole('button', { name: 'ES', exact: true }).click();
+    await page.getByRole('button', { name: 'Enviar una plantilla de WhatsApp aprobada' }).waitFor();
+    await page.getByText('Aún no hay plantillas aprobadas').waitFor();
+    await page.getByText('La ventana de WhatsApp está cerrada').waitFor();
 
     assert.deepEqual(await adm.page.problems(), []);
     assert.deepEqual(await page.problems(), []);
