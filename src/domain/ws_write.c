@@ -310,6 +310,12 @@ void hilo_ws_write_append(struct msg_op *op)
         ch = "whatsapp";
     if (agent && op->route) {
         json_t *x = json_pack("{s:O}", "route", op->route);
+        if (x && op->template) /* the template the agent picked (team_settings.h) */
+            json_object_set_new(x, "template",
+                                json_pack("{s:O?, s:O?, s:O?}", "name",
+                                          json_object_get(op->template, "name"), "language",
+                                          json_object_get(op->template, "language"), "params",
+                                          json_object_get(op->template, "params")));
         xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
         json_decref(x);
     }
