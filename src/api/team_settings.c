@@ -114,6 +114,17 @@ static void get_cb(redisReply *reply, void *data)
     if (out && !thr)
         json_object_set_new(out, "thresholds", json_pack("{s:i, s:i}", "amber_minutes",
                                                          AMBER_DEFAULT, "red_minutes", RED_DEFAULT));
+    if (out && team[0] && api_param(&a->params, "team")) {
+        /* for the admins' editor, what the team does not set itself: it
+         * leaves those out of its PUT unless changed, so they keep
+         * following the default team's */
+        static const char *const names[] = {"canned", "thresholds", "templates"};
+        json_t *inh = json_array();
+        for (size_t i = 0; inh && i < HILO_ARRAY_LEN(names); i++)
+            if (!own || !json_object_get(own, names[i]))
+                json_array_append_new(inh, json_string(names[i]));
+        json_object_set_new(out, "inherited", inh);
+    }
     json_decref(d);
     json_decref(own);
     if (!out) {

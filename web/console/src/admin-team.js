@@ -11,6 +11,23 @@ import { DEFAULT_CANNED } from './storage.js';
 
 const TEAM_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
+// The form's sections as the PUT body carries them.
+function sections(form) {
+  return {
+    canned: form.canned
+      .filter((c) => c.title.trim() && c.text.trim())
+      .map((c) => ({ title: c.title.trim(), text: c.text })),
+    thresholds: { amber_minutes: Number(form.amber), red_minutes: Number(form.red) },
+    templates: form.templates
+      .filter((x) => x.name.trim() || x.body.trim())
+      .map((x) => {
+        const o = { name: x.name.trim(), language: x.language.trim(), body: x.body, params: Number(x.params) };
+        if (x.sid.trim()) o.content_sid = x.sid.trim();
+        return o;
+      }),
+  };
+}
+
 export function TeamSettings({ teams }) {
   const [team, setTeam] = useState('default');
   const [form, setForm] = useState(null); // {amber, red, canned}
@@ -29,14 +46,17 @@ export function TeamSettings({ teams }) {
       if (!r.ok) { setErr(errorText(r)); return; }
       const d = r.data || {};
       const canned = Array.isArray(d.canned) ? d.canned : DEFAULT_CANNED[getLang() === 'es' ? 'es' : 'en'];
-      setForm({
+      const f = {
         amber: String(d.thresholds?.amber_minutes ?? 5),
         red: String(d.thresholds?.red_minutes ?? 15),
         canned: canned.map((c) => ({ title: c.title, text: c.text })),
         templates: (Array.isArray(d.templates) ? d.templates : []).map((x) => ({
           name: x.name, language: x.language, body: x.body, params: String(x.params), sid: x.content_sid || '',
         })),
-      });
+        inherited: Array.isArray(d.inherited) ? d.inherited : [],
+      };
+      f.loaded = sections(f);
+      setForm(f);
     });
     return () => { gone = true; };
   }, [team, loads]);
@@ -55,22 +75,21 @@ export function TeamSettings({ teams }) {
       setErr(t('settings.thresholdError'));
       return;
     }
-    const canned = form.canned
-      .filter((c) => c.title.trim() && c.text.trim())
-      .map((c) => ({ title: c.title.trim(), text: c.text }));
-    const templates = form.templates
-      .filter((x) => x.name.trim() || x.body.trim())
-      .map((x) => {
-        const o = { name: x.name.trim(), language: x.language.trim(), body: x.body, params: Number(x.params) };
-        if (x.sid.trim()) o.content_sid = x.sid.trim();
-        return o;
-      });
+    const now = sections(form);
+    const { canned } = now;
+    // What the team inherits and the admin left as shown is not sent, so
+    // it keeps following the default team's (docs/console.md).
+    const body = {};
+    for (const k of ['canned', 'thresholds', 'templates']) {
+      if (!form.inherited.includes(k) || JSON.stringify(now[k]) !== JSON.stringify(form.loaded[k])) body[k] = now[k];
+    }
     setBusy(true);
-    const res = await api.putTeamSettings(team, { canned, thresholds: { amber_minutes: a, red_minutes: r }, templates });
+    const res = await api.putTeamSettings(team, body);
     setBusy(false);
     if (!res.ok) { setErr(res.code === 'bad_frame' ? `${t('teamset.bad')} ${t('teamset.tplBad')}` : errorText(res)); return; }
     setErr('');
     setForm((f) => ({ ...f, canned }));
+    setLoads((n) => n + 1); // what the team now sets itself, and inherits
     toast(t('teamset.saved', { team }), 'ok', 2500);
     loadTeamSettings(); // the admin's own console follows at once
   }
@@ -100,7 +119,7 @@ export function TeamSettings({ teams }) {
       ${!form ? html`<p class="muted">${err || t('admin.loading')}</p>` : html`
         <form class="card settings" onSubmit=${save} data-team-settings=${team}>
           <fieldset>
-            <legend>${t('settings.thresholds')}</legend>
+            <legend>${t('settings.thresholds')}${form.inherited.includes('thresholds') && html` <span class="muted small" data-inherited="thresholds">${t('teamset.inherited')}</span>`}</legend>
             <div class="row2">
               <label><span><span class="thr amber" aria-hidden="true"></span>${t('settings.amber')}</span>
                 <input id="ts-amber" type="number" min="1" max="1440" step="1" required value=${form.amber}
@@ -111,7 +130,7 @@ export function TeamSettings({ teams }) {
             </div>
           </fieldset>
           <fieldset>
-            <legend>${t('settings.canned')}</legend>
+            <legend>${t('settings.canned')}${form.inherited.includes('canned') && html` <span class="muted small" data-inherited="canned">${t('teamset.inherited')}</span>`}</legend>
             <p class="muted small">${t('settings.cannedHint')}</p>
             <ol class="canned-list">
               ${form.canned.map((c, i) => html`
@@ -128,7 +147,7 @@ export function TeamSettings({ teams }) {
               <button type="button" class="btn sm" onClick=${() => setCanned((list) => [...list, { title: '', text: '' }])}>+ ${t('settings.cannedAdd')}</button>`}
           </fieldset>
           <fieldset>
-            <legend>${t('teamset.templates')}</legend>
+            <legend>${t('teamset.templates')}${form.inherited.includes('templates') && html` <span class="muted small" data-inherited="templates">${t('teamset.inherited')}</span>`}</legend>
             <p class="muted small">${t('teamset.templatesHint')}</p>
             <ol class="tpl-list">
               ${form.templates.map((x, i) => html`

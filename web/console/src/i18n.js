@@ -962,6 +962,7 @@ Object.assign(en, {
   'teamset.delete': 'Delete team settings',
   'teamset.deleteConfirm': 'Delete the settings of {team}? Its agents get the default team\'s (or the built-in defaults).',
   'teamset.deleted': 'Settings of {team} deleted',
+  'teamset.inherited': '(from the default team; saved for this team only if you change it)',
 });
 Object.assign(es, {
   'tpl.open': 'Plantilla',
@@ -990,6 +991,7 @@ Object.assign(es, {
   'teamset.delete': 'Borrar ajustes del equipo',
   'teamset.deleteConfirm': '¿Borrar los ajustes de {team}? Sus agentes usarán los del equipo por defecto (o los predeterminados).',
   'teamset.deleted': 'Ajustes de {team} borrados',
+  'teamset.inherited': '(del equipo por defecto; solo se guarda para este equipo si lo cambias)',
 });
 
 export const STRINGS = { en, es };
