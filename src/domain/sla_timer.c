@@ -96,8 +96,8 @@ static const char *str_of(const redisReply *r)
 
 /* The default team's settings (options, then the stored "default"), then
  * the ticket's team's stored settings over them. */
-static void team_of(struct hilo_server *s, const redisReply *teams, const char *team,
-                    struct hilo_sla_team *t)
+void hilo_sla_team_of(const struct hilo_server *s, const struct redisReply *teams,
+                      const char *team, struct hilo_sla_team *t)
 {
     const char *want[2] = {"default", team && *team ? team : NULL};
     const char *bad;
@@ -232,7 +232,7 @@ static void read_cb(redisReply *reply, void *data)
         in.c[k].warned = num_of(f[b + 2]);
         in.c[k].breached = num_of(f[b + 3]);
     }
-    team_of(op->s, reply->element[0], in.team, &team);
+    hilo_sla_team_of(op->s, reply->element[0], in.team, &team);
     hilo_sla_reconcile(&team, &in, hilo_now_ms(), &plan);
     if (!plan.changed) {
         op->next = plan.next;
