@@ -5,6 +5,7 @@ import { h, render } from 'preact';
 import { useState, useEffect, useRef, useLayoutEffect } from 'preact/hooks';
 import htm from 'htm';
 import { formatRef, codePoints } from './ids.js';
+import { HoursLine } from './hours.js';
 
 const html = htm.bind(h);
 const MAX_TEXT = 4096;
@@ -299,11 +300,13 @@ function App({ chat, cfg, t, api }) {
   const resolved = s.ticketStatus === 'resolved';
 
   return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) close(); }}>
-    <section class="panel" part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}>
+    <section class="panel" part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}
+      aria-describedby=${s.hours ? 'hilo-hours' : undefined}>
       <div class="head">
         <div class="head-text">
           <h2 class="title">${cfg.title || t.title}</h2>
           ${cfg.subtitle && html`<div class="sub">${cfg.subtitle}</div>`}
+          <${HoursLine} chat=${chat} t=${t} lang=${cfg.lang} open=${open} />
         </div>
         <button class="icon-btn" type="button" aria-label=${t.close} onClick=${close}>${ICON.down}</button>
       </div>
