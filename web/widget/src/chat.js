@@ -220,6 +220,7 @@ export class Chat {
       const p = this.store.profile();
       if (p.name) hello.name = p.name;
       if (p.email) hello.email = p.email;
+      this.helloProfile = `${p.name || ''}\n${p.email || ''}`;
       if (this.identity) hello.identity = this.identity;
       this.raw(hello);
       this.armLiveness();
@@ -560,6 +561,14 @@ export class Chat {
   // the previous one: order is kept even when a send has to be retried.
   flush() {
     if (!this.ready || this.inflight || !this.ws) return;
+    // The panel connects on opening to show the business hours (hours.js),
+    // before the pre-chat name and email are typed: the first message goes
+    // out after a hello that carries them.
+    const p = this.store.profile();
+    if (this.state.outbox.length && this.helloProfile !== `${p.name || ''}\n${p.email || ''}`) {
+      this.reconnectNow();
+      return;
+    }
     this.syncOutbox();
     const next = this.state.outbox.find((m) => m.state === 'queued' || m.state === 'sending');
     if (!next) return;

@@ -284,6 +284,9 @@ function App({ chat, cfg, t, api }) {
     setSaid('');
     setTimeout(() => setSaid(text), 50);
   };
+  // Kept as typed too: a message sent before the field's change event
+  // still goes out after a hello with it (chat.flush, hours.js).
+  const keepProfile = (field) => (ev) => chat.store.setProfile({ ...chat.store.profile(), [field]: ev.target.value.trim() });
   const saveProfile = (field) => (ev) => {
     const p = { ...profile, [field]: ev.target.value.trim() };
     setProfile(p);
@@ -319,9 +322,9 @@ function App({ chat, cfg, t, api }) {
           ${empty && !cfg.identified && html`<div class="prechat" data-part="prechat">
             <div class="prechat-title">${t.prechatTitle}</div>
             <input type="text" name="name" autocomplete="name" placeholder=${t.name} aria-label=${t.name} maxlength="100"
-              value=${profile.name} onChange=${saveProfile('name')} />
+              value=${profile.name} onInput=${keepProfile('name')} onChange=${saveProfile('name')} />
             <input type="email" name="email" autocomplete="email" placeholder=${t.email} aria-label=${t.email} maxlength="200"
-              value=${profile.email} onChange=${saveProfile('email')} />
+              value=${profile.email} onInput=${keepProfile('email')} onChange=${saveProfile('email')} />
           </div>`}
         </div>
         ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}
