@@ -77,4 +77,10 @@ struct hilo_hours_now {
 /* 0, or -1 for an unknown time zone. */
 int hilo_hours_now(const struct hilo_calendar *c, uint64_t now_ms, struct hilo_hours_now *out);
 
+/* The acknowledgement with a calendar (holidays respected, as the widget's
+ * hours): the server's default team as last read (hilo_server's
+ * sla_default_cal). Closed with no opening within 400 days: the estimate. */
+void hilo_hours_ack_cal(const struct hilo_calendar *c, const char *lang, const char *ref, int eta,
+                        unsigned channels, uint64_t now_ms, char *out, size_t n);
+
 #endif

@@ -230,6 +230,21 @@ void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char 
         hilo_i18n_ack(lang, ref, eta, channels, out, n);
 }
 
+void hilo_hours_ack_cal(const struct hilo_calendar *c, const char *lang, const char *ref, int eta,
+                        unsigned channels, uint64_t now_ms, char *out, size_t n)
+{
+    struct hilo_hours_now st;
+    if (hilo_hours_now(c, now_ms, &st) < 0) {
+        hilo_warn("sla: time zone \"%s\" is unknown: the acknowledgement promises %d minutes", c->tz,
+                  eta);
+        st.open = 1;
+    }
+    if (!st.open && st.next_open)
+        hilo_i18n_ack_closed(lang, ref, channels, &st.open_local, st.days_ahead, out, n);
+    else
+        hilo_i18n_ack(lang, ref, eta, channels, out, n);
+}
+
 /* ---- business time ---------------------------------------------------------- */
 
 int32_t hilo_hours_date_parse(const char *s)

@@ -61,6 +61,12 @@ static void teams_cb(redisReply *reply, void *data)
     }
     s->sla_stored_targets = any;
     s->sla_known = 1;
+    {
+        struct hilo_sla_team d;
+        hilo_sla_team_of(s, reply, NULL, &d);
+        s->sla_default_cal = d.cal;
+        s->sla_default_known = 1;
+    }
 }
 
 void hilo_sla_refresh(struct hilo_server *s, int force)

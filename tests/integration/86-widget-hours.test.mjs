@@ -122,6 +122,11 @@ test('a stored default team over the options; its holidays close the day', withL
   assert.equal(h.next_open, tomorrow);
   assert.equal(h.next_close, null, '24x7 after the holiday: no closing within the days looked at');
   assert.equal(h.text, "We're closed now; we'll answer tomorrow from 0:00.");
+  // the acknowledgement agrees (the stored default team and its holidays)
+  c.send({ type: 'message', client_id: 'm-1', text: 'Anyone there?' });
+  await c.next('ack');
+  const ack = (await c.next((f) => f.type === 'event' && f.event.kind === 'ack')).event;
+  assert.match(ack.text, /We're closed now; we'll answer tomorrow from 0:00/);
   await c.close();
   r = await put('/api/v1/sla/teams/default', { hours: '24x7', holidays: [] });
   assert.equal(r.status, 200, r.body);
