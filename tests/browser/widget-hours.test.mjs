@@ -167,3 +167,19 @@ test('the line flips to closed at the boundary Hilo gave, without polling', with
   assert.equal(hellos.length, 1, 'flipped by asking, not by a new connection');
   await page.context().close();
 }));
+
+test('hoursLine: the zone note only when the customer\'s clock reads the opening differently', async () => {
+  const { hoursLine, zoneName } = await import('../../web/widget/src/hours.js');
+  const { STRINGS } = await import('../../web/widget/src/strings.js');
+  const t = STRINGS.en;
+  // Monday 2026-01-05 09:00 in Madrid (08:00 UTC)
+  const hrs = { open: false, next_open: Date.UTC(2026, 0, 5, 8), tz: 'Europe/Madrid', text: "We're closed now; we'll answer Monday from 9:00." };
+  assert.equal(hoursLine(hrs, t, 'en', 'Europe/Madrid'), hrs.text);
+  assert.equal(hoursLine(hrs, t, 'en', 'Europe/Paris'), hrs.text, 'another zone, the same clock time');
+  assert.equal(hoursLine({ ...hrs, open: true, text: 'We usually reply within about 15 minutes.' }, t, 'en', 'Asia/Tokyo'),
+    'We usually reply within about 15 minutes.');
+  assert.match(hoursLine(hrs, t, 'en', 'America/New_York'),
+    /^We're closed now; we'll answer Monday from 9:00 \(Madrid time; Monday,? 3:00\sAM for you\)\.$/);
+  assert.equal(zoneName('America/Mexico_City'), 'Mexico City');
+  assert.equal(hoursLine(null, t, 'en'), '');
+});
