@@ -32,6 +32,10 @@ enum hilo_err {
     /* merge and undo (docs/continuity.md) */
     HILO_EUNKNOWNCUSTOMER,
     HILO_EUNDOCONFLICT,
+    /* a blocked identity's widget (docs/continuity.md) */
+    HILO_EBLOCKED,
+    /* WhatsApp templates agents pick (docs/channels/whatsapp.md) */
+    HILO_EUNKNOWNTEMPLATE,
     HILO_ELAST
 };
 

@@ -26,4 +26,17 @@ void hilo_identity_tx_evidence(struct hilo_tx *tx, const char *customer, const c
  * replies (a link from before evidence shows how "unrecorded"). */
 json_t *hilo_identity_list(const void *ids_reply, const void *evidence_reply);
 
+struct hilo_server;
+/* A newly blocked identity's open widgets are closed on every instance
+ * (identity_blocked, close 4403): published on the events channel as
+ * "-\nB<identity>\n" (domain/revoke.c). */
+int hilo_identity_publish_block(struct hilo_server *s, const char *identity);
+void hilo_identity_on_block(struct hilo_server *s, const char *line, size_t len);
+/* Open widgets follow a merge and its undo: "-\nC<from> <into>\n" moves the
+ * sockets of customer from to into; "-\nI<identity> <customer>\n" moves the
+ * sockets that said hello with identity to customer (domain/revoke.c). */
+int hilo_identity_publish_moved(struct hilo_server *s, char kind, const char *who,
+                                const char *customer);
+void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len);
+
 #endif

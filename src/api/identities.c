@@ -141,6 +141,9 @@ static void block_done_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
+    /* stored first; then the identity's open widgets close everywhere */
+    if (json_is_true(json_object_get(a->body, "_block")))
+        hilo_identity_publish_block(a->s, json_string_value(json_object_get(a->result, "identity")));
     hilo_http_respond_json(a->r, 200, json_incref(a->result));
     api_free(a);
 }

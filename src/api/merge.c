@@ -8,6 +8,7 @@
 
 #include "hilo/common.h"
 #include "hilo/http.h"
+#include "hilo/identity.h"
 #include "hilo/store_customers.h"
 #include "hilo/store_records.h"
 
@@ -47,6 +48,26 @@ json_t *api_merge_public(const char *js, size_t len)
     if (json_is_object(rec))
         json_object_del(rec, "snap");
     return rec;
+}
+
+/* The widgets open on any instance follow the merge (all of A's sockets
+ * write as B) or its undo (the sockets of each identity that went back to A
+ * write as A). The record (with its snapshot) is the script's answer. */
+static void tell_widgets(struct api *a, const redisReply *reply, int undo)
+{
+    json_error_t je;
+    json_t *rec = reply->type == REDIS_REPLY_STRING ? json_loadb(reply->str, reply->len, 0, &je) : NULL;
+    const char *from = json_string_value(json_object_get(rec, "from"));
+    const char *into = json_string_value(json_object_get(rec, "into"));
+    json_t *ids = json_object_get(json_object_get(rec, "snap"), "ids");
+    if (from && into && !undo)
+        hilo_identity_publish_moved(a->s, 'C', from, into);
+    for (size_t i = 0; from && undo && i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(json_array_get(ids, i), 0));
+        if (id && (strncmp(id, "web:", 4) == 0 || strncmp(id, "user:", 5) == 0))
+            hilo_identity_publish_moved(a->s, 'I', id, from);
+    }
+    json_decref(rec);
 }
 
 static void answer_err(struct api *a, int rc)
@@ -93,6 +114,7 @@ static void merged_cb(redisReply *reply, void *data)
         answer_err(a, rc == -1 ? -HILO_EUNAVAIL : rc);
         return;
     }
+    tell_widgets(a, reply, 0);
     answer_rec(a, reply, 200);
 }
 
@@ -223,6 +245,7 @@ static void undone_cb(redisReply *reply, void *data)
         answer_err(a, rc == -1 ? -HILO_EUNAVAIL : rc);
         return;
     }
+    tell_widgets(a, reply, 1);
     answer_rec(a, reply, 200);
 }
 

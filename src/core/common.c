@@ -28,6 +28,10 @@ static const struct {
     [HILO_EUNKNOWNCUSTOMER - HILO_EBASE] = {"unknown_customer", "No customer with that id."},
     [HILO_EUNDOCONFLICT - HILO_EBASE] = {"undo_conflict",
                                          "Later changes make an exact undo impossible; nothing was changed."},
+    [HILO_EBLOCKED - HILO_EBASE] = {"identity_blocked",
+                                    "This identity is blocked; nothing was stored."},
+    [HILO_EUNKNOWNTEMPLATE - HILO_EBASE] = {"unknown_template",
+                                           "No approved template of the team with that name and language."},
 };
 
 static uint64_t counts[HILO_ELAST - HILO_EBASE];

@@ -136,6 +136,7 @@ struct msg_op {
     char *extra;         /* customer messages: {"page","browser"} json, or NULL */
     json_t *route;       /* agent replies: where it went and why (reach.h), or NULL */
     char *held_to;       /* a WhatsApp number the reply is held for, or NULL */
+    int rechecked;       /* customers: the identity's customer was read again */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on

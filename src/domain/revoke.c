@@ -6,13 +6,19 @@
  * Message on the events channel: "-\nR<name>\n" (every session of name),
  * "-\nR<name> <exp ms>\n" (one session: sockets remember their session's
  * expiry, which is part of its token, so that is what names it here), or
- * "-\nR<name> !<exp ms>\n" (every session but that one). */
+ * "-\nR<name> !<exp ms>\n" (every session but that one).
+ *
+ * Customers' widgets end the same way when an agent blocks their identity:
+ * "-\nB<identity>\n" closes the sockets that said hello with it. After a
+ * merge ("-\nC<from> <into>\n") or its undo ("-\nI<identity> <customer>\n")
+ * open widgets write as the customer their identity now belongs to. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hilo/agents.h"
+#include "hilo/identity.h"
 #include "hilo/log.h"
 #include "hilo/store_index.h"
 #include "hilo/ws.h"
@@ -95,4 +101,97 @@ void hilo_agents_on_revoke(struct hilo_server *s, const char *line, size_t len)
         hilo_ws_each(s->net, revoke_one, &r);
     if (r.closed)
         hilo_info("session of agent %s ended: %d socket(s) closed", name, r.closed);
+}
+
+/* ---- blocked identities' widgets ------------------------------------------ */
+
+int hilo_identity_publish_block(struct hilo_server *s, const char *identity)
+{
+    char msg[320];
+    int r = snprintf(msg, sizeof msg, "-\nB%s\n", identity);
+    if (r < 0 || (size_t)r >= sizeof msg || strchr(identity, '\n'))
+        return -HILO_EBADFRAME;
+    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
+    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+struct block_close {
+    const char *identity;
+    size_t len;
+    int closed;
+};
+
+static void block_one(struct hilo_conn *c, void *data)
+{
+    struct block_close *b = data;
+    struct hilo_session *se = hilo_sess(c);
+    if (!c->wsi || !se || se->role == HILO_ROLE_AGENT || !se->ident ||
+        strlen(se->ident) != b->len || memcmp(se->ident, b->identity, b->len) != 0)
+        return;
+    se->ready = 0; /* no more frames while the close is under way */
+    hilo_conn_error(c, -HILO_EBLOCKED, NULL, NULL);
+    hilo_conn_close(c, 4403);
+    b->closed++;
+}
+
+void hilo_identity_on_block(struct hilo_server *s, const char *line, size_t len)
+{
+    struct block_close b = {.identity = line, .len = len, .closed = 0};
+    if (len == 0 || !s->net)
+        return;
+    hilo_ws_each(s->net, block_one, &b);
+    if (b.closed)
+        hilo_info("identity %.*s blocked: %d widget socket(s) closed", (int)len, line, b.closed);
+}
+
+/* ---- widgets following a merge or its undo --------------------------------- */
+
+int hilo_identity_publish_moved(struct hilo_server *s, char kind, const char *who,
+                                const char *customer)
+{
+    char msg[400];
+    int r = snprintf(msg, sizeof msg, "-\n%c%s %s\n", kind, who, customer);
+    if (r < 0 || (size_t)r >= sizeof msg || strpbrk(who, " \n") || strchr(customer, '\n'))
+        return -HILO_EBADFRAME;
+    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
+    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+struct moved {
+    char kind;
+    const char *who;
+    size_t len;
+    const char *to;
+    int moved;
+};
+
+static void move_one(struct hilo_conn *c, void *data)
+{
+    struct moved *m = data;
+    struct hilo_session *se = hilo_sess(c);
+    const char *have = se ? (m->kind == 'C' ? se->id : se->ident) : NULL;
+    if (!c->wsi || se->role == HILO_ROLE_AGENT || !have || strlen(have) != m->len ||
+        memcmp(have, m->who, m->len) != 0)
+        return;
+    char *to = strdup(m->to);
+    if (!to)
+        return;
+    free(se->id);
+    se->id = to;
+    m->moved++;
+}
+
+void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len)
+{
+    char to[80];
+    const char *sp = memchr(line, ' ', len);
+    size_t tl = sp ? len - (size_t)(sp - line) - 1 : 0;
+    if (!sp || sp == line || tl == 0 || tl >= sizeof to || !s->net)
+        return;
+    memcpy(to, sp + 1, tl);
+    to[tl] = '\0';
+    struct moved m = {.kind = kind, .who = line, .len = (size_t)(sp - line), .to = to, .moved = 0};
+    hilo_ws_each(s->net, move_one, &m);
+    if (m.moved)
+        hilo_info("%d widget socket(s) now write as customer %s", m.moved, to);
 }

@@ -11,6 +11,7 @@
 #include "hilo/buf.h"
 #include "hilo/i18n.h"
 #include "hilo/identity.h"
+#include "hilo/log.h"
 #include "hilo/proto.h"
 #include "hilo/store.h"
 #include "hilo/store_records.h"
@@ -125,15 +126,26 @@ static void hello_cb(redisReply *reply, void *data)
         return;
     }
     switch (op->step) {
-    case 1: { /* MULTI: GET web ident [, GET user ident] */
+    case 1: { /* MULTI: GET web ident [, GET user ident], HGET blocked web [, user] */
         const char *web = NULL, *user = NULL;
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        size_t n = op->user_ident ? 4 : 2;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
             hello_fail(op, -HILO_EINTERNAL);
+            return;
+        }
+        /* A blocked identity gets no customer, thread or ticket; the
+         * socket is closed (docs/continuity.md): the browser's token and a
+         * signed user's identity are each judged. */
+        if (reply->element[n / 2]->type == REDIS_REPLY_STRING ||
+            (op->user_ident && reply->element[3]->type == REDIS_REPLY_STRING)) {
+            hilo_info("widget of blocked identity %s refused", op->user_ident ? op->user_ident : se->ident);
+            hello_fail(op, -HILO_EBLOCKED);
+            hilo_conn_close(c, 4403);
             return;
         }
         if (reply->element[0]->type == REDIS_REPLY_STRING)
             web = reply->element[0]->str;
-        if (reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING)
+        if (op->user_ident && reply->element[1]->type == REDIS_REPLY_STRING)
             user = reply->element[1]->str;
         /* A signed user is its own customer: its own if known, else a new
          * one; never the customer of an anonymous visitor's token this
@@ -306,6 +318,9 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     hilo_tx_ident_get(&tx, ident);
     if (op->user_ident)
         hilo_tx_ident_get(&tx, op->user_ident);
+    hilo_tx_blocked_get(&tx, ident);
+    if (op->user_ident)
+        hilo_tx_blocked_get(&tx, op->user_ident);
     if (hilo_tx_commit(&tx, hello_cb, op) < 0)
         hello_fail(op, -HILO_EUNAVAIL); /* sent by hello_fail: it also unbusies */
     return 0;

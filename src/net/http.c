@@ -131,6 +131,7 @@ static int err_status(int err)
     case HILO_EUNKNOWNCUSTOMER: return 404;
     case HILO_EBADSTATE:
     case HILO_EUNDOCONFLICT: return 409;
+    case HILO_EBLOCKED: return 403;
     default: return 500;
     }
 }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { HILO_BIN, startRedis, startHilo, addAgent, agent, cleanup, withLogs } from '../lib/harness.mjs';
 import { repoRoot, startHostSite, collectConsole, launchBrowser } from './lib/browser.mjs';
 import { CHROMIUM, suiteTimeout } from './lib/console-helpers.mjs';
+import { loginCookie } from '../lib/fake-provider.mjs';
 
 if (!existsSync(HILO_BIN)) throw new Error(`no hilo binary at ${HILO_BIN}`);
 if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}`);
@@ -71,4 +72,43 @@ describe('widget: ticks and agent initials (#13)', { timeout: suiteTimeout(12000
       await ctx.close();
     }));
   }
+
+  test('a blocked visitor: the widget says the chat is not available and stops, also after a reload', withLogs(async () => {
+    site.page('/blocked.html', {
+      file: 'page.html',
+      vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js" data-server="${hilo.url}/" data-lang="en"></script>` },
+    });
+    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 } });
+    const page = await ctx.newPage();
+    await page.goto(`${site.url}/blocked.html`);
+    const host = page.locator('hilo-widget');
+    await host.locator('.launcher').click();
+    const box = host.locator('textarea');
+    await box.fill('spam spam spam');
+    await box.press('Enter');
+    const ref = await host.locator('[data-kind="ack"] [data-ref]').first().getAttribute('data-ref', { timeout: 15000 });
+    const a = await agent(hilo, 'ana', pw);
+    const cid = (await a.request({ type: 'ticket.open', ticket: ref })).ticket.customer;
+    await a.close();
+    const cookie = await loginCookie(hilo, 'ana', pw);
+    const ids = await (await fetch(`${hilo.url}/api/v1/customers/${cid}/identities`, { headers: { cookie } })).json();
+    const web = ids.identities.find((i) => i.identity.startsWith('web:'));
+    const res = await fetch(`${hilo.url}/api/v1/customers/${cid}/identities/block`, {
+      method: 'POST', headers: { cookie, origin: hilo.url, 'content-type': 'application/json' }, body: JSON.stringify({ identity: web.identity }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    const blockedShown = () => page.waitForFunction(() => {
+      const root = document.querySelector('hilo-widget')?.shadowRoot;
+      const st = root?.querySelector('[data-part="status"]');
+      return st?.textContent === 'This chat is not available.' && st.getBoundingClientRect().height > 0 &&
+        root.querySelector('textarea')?.disabled === true;
+    }, null, { timeout: 15000 });
+    await blockedShown();
+    await page.reload();
+    // the panel's open state is remembered across the reload
+    await host.locator('.launcher').waitFor();
+    if (await host.locator('.panel').evaluate((p) => p.hidden)) await host.locator('.launcher').click();
+    await blockedShown();
+    await ctx.close();
+  }));
 });

@@ -125,6 +125,11 @@ describe('agent console: reports, search, admin, teams, follow-ups, collisions, 
       assert.ok(box.width > 250 && box.height > 150, `${id} is drawn (${box.width}x${box.height})`);
     }
     assert.match(await page.locator('#chart-channels [role="img"]').getAttribute('aria-label'), /Web 4/);
+    // the legends show values with the cursor off the chart: each series' total
+    const legend = page.locator('#chart-daily .u-legend');
+    assert.equal((await legend.locator('tr.u-series').nth(0).locator('.u-value').textContent()).trim(), 'Total');
+    assert.equal((await legend.locator('tr.u-series').nth(1).locator('.u-value').textContent()).trim(), String(rep.tickets));
+    assert.equal((await legend.locator('tr.u-series').nth(2).locator('.u-value').textContent()).trim(), '2');
     await page.locator('#chart-switches summary').click();
     assert.deepEqual(await page.locator('#chart-switches .chart-data tbody th').allTextContents(), ['0', '1', '2', '3+']);
     // today's bar in the daily table

@@ -37,9 +37,11 @@ test('a message on a closed ticket goes to a new ticket and leaves the closed on
   assert.notEqual(await active(ack.ticket), '', 'the new ticket is active');
   assert.equal(await active(ref), '', 'the refused append on the closed ticket must not re-index it');
 
-  const q = await a.request({ type: 'queue' });
-  if (q.type === 'queue' && Array.isArray(q.tickets))
-    assert.ok(!q.tickets.some((t) => t.ref === ref), 'the closed ticket is not in the queue');
+  const q = await a.request({ type: 'queue.watch' });
+  assert.equal(q.type, 'queue');
+  assert.ok(Array.isArray(q.tickets), 'the queue lists tickets');
+  assert.ok(q.tickets.some((t) => t.ref === ack.ticket), 'the new ticket is in the queue');
+  assert.ok(!q.tickets.some((t) => t.ref === ref), 'the closed ticket is not in the queue');
   await Promise.all([a.close(), c.close()]);
 }));
 

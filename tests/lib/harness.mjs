@@ -261,10 +261,27 @@ export async function addAgent(target, name, { admin = false, display, prefix } 
   return lines[0].trim();
 }
 
+// A sanitizer build (scripts/test's build-asan) reports leaks, memory errors
+// and undefined behaviour on stderr; the process may still exit 0 or by a
+// signal the test expected. The report is the evidence, so it fails the file.
+const SANITIZER = /^(==\d+==ERROR: (LeakSanitizer|AddressSanitizer).*|.*: runtime error: .*)$/m;
+
+export function sanitizerReport(text) {
+  const m = SANITIZER.exec(text);
+  return m ? text.slice(m.index, m.index + 6000) : null;
+}
+
 export async function cleanup() {
   for (const c of clients) { try { c.ws.terminate(); } catch {} }
   clients.clear();
   await Promise.all([...hilos].map((h) => h.stop().catch(() => {})));
+  const reports = [];
+  for (const h of hilos) {
+    if (h.sanitizerChecked) continue;
+    h.sanitizerChecked = true;
+    const r = sanitizerReport(h.logs());
+    if (r) reports.push(`--- hilo ${h.argv.join(' ')}\n${r}`);
+  }
   await Promise.all([...procs].map((p) => new Promise((resolve) => {
     if (p.exitCode !== null || p.signalCode !== null) return resolve();
     p.once('exit', resolve);
@@ -273,6 +290,7 @@ export async function cleanup() {
   })));
   for (const d of dirs) await rm(d, { recursive: true, force: true }).catch(() => {});
   dirs.clear();
+  if (reports.length) throw new Error(`hilo's sanitizer reported errors:\n${reports.join('\n')}`);
 }
 
 export function withLogs(fn) {

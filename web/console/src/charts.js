@@ -53,7 +53,9 @@ export function barOptions({ labels, series, width, height, xLabel }) {
       },
     ],
     series: [
-      { label: xLabel, value: (u, v) => (v == null ? '' : labels[v] ?? '') },
+      // With the cursor off the chart (idx null) the legend shows each
+      // series' total for the period, so the values are readable at rest.
+      { label: xLabel, value: (u, v, si, idx) => (idx == null ? t('reports.legendAll') : v == null ? '' : labels[v] ?? '') },
       ...series.map((s, k) => ({
         label: s.label,
         stroke: s.color,
@@ -61,7 +63,7 @@ export function barOptions({ labels, series, width, height, xLabel }) {
         width: 1,
         points: { show: false },
         paths: uPlot.paths.bars({ size: [size, 48], align: aligns[k], gap: 1 }),
-        value: (u, v) => (v == null ? '' : String(v)),
+        value: (u, v, si, idx) => (idx == null ? String(s.values.reduce((a, x) => a + (Number(x) || 0), 0)) : v == null ? '' : String(v)),
       })),
     ],
   };

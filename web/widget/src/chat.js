@@ -198,7 +198,7 @@ export class Chat {
   }
 
   connect() {
-    if (this.ws) return;
+    if (this.ws || this.blocked) return;
     clearTimeout(this.timers.retry);
     let ws;
     try {
@@ -255,6 +255,7 @@ export class Chat {
   }
 
   scheduleRetry() {
+    if (this.blocked) return;
     const d = backoffDelay(this.attempt++);
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => this.connect(), d);
@@ -501,6 +502,17 @@ export class Chat {
 
   onError(f) {
     if (f.req === 'hours') { this.set({ hours: null }); return; }
+    if (f.code === 'identity_blocked') {
+      // An agent blocked this visitor (docs/continuity.md): Hilo closes the
+      // socket and refuses every hello, so stop, do not retry.
+      this.blocked = true;
+      this.ready = false;
+      clearTimeout(this.timers.retry);
+      clearTimeout(this.timers.flush);
+      this.closeSocket();
+      this.set({ status: 'blocked', agentTyping: null });
+      return;
+    }
     if (f.req === 'notify') {
       this.set({ notifyState: f.code === 'bad_state' ? 'refused' : 'failed' });
       return;

@@ -195,6 +195,7 @@ function CaseState({ s, t, chat, announce }) {
 }
 
 function statusLine(s, t, now) {
+  if (s.status === 'blocked') return t.blocked;
   if (s.trouble === 'unavailable') return t.unavailable;
   if (s.status === 'offline' && !s.everConnected) return t.connecting;
   if (s.status === 'offline') {
@@ -338,7 +339,7 @@ function App({ chat, cfg, t, api }) {
       ${tooLong && html`<div class="counter">${t.tooLong(MAX_TEXT)}</div>`}
       <form class="composer" onSubmit=${submit}>
         <textarea ref=${inputRef} rows="1" dir="auto" aria-label=${resolved ? t.placeholderReopen : t.placeholder}
-          placeholder=${resolved ? t.placeholderReopen : t.placeholder} value=${draft} onInput=${onInput} onKeyDown=${onKey}></textarea>
+          placeholder=${resolved ? t.placeholderReopen : t.placeholder} disabled=${s.status === 'blocked'} value=${draft} onInput=${onInput} onKeyDown=${onKey}></textarea>
         <button class="btn" type="submit" aria-label=${t.send} disabled=${!draft.trim() || tooLong}>${ICON.send}</button>
       </form>
     </section>
