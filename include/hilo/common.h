@@ -34,6 +34,8 @@ enum hilo_err {
     HILO_EUNDOCONFLICT,
     /* a blocked identity's widget (docs/continuity.md) */
     HILO_EBLOCKED,
+    /* WhatsApp templates agents pick (docs/channels/whatsapp.md) */
+    HILO_EUNKNOWNTEMPLATE,
     HILO_EMEDIATYPE,
     HILO_ENOTICKET,
     HILO_ELAST

@@ -60,4 +60,27 @@ int hilo_hours_add(const struct hilo_calendar *c, uint64_t start_ms, uint64_t ms
  * days are looked at. */
 uint64_t hilo_hours_between(const struct hilo_calendar *c, uint64_t a_ms, uint64_t b_ms);
 
+/* ---- open now, and until when (the widget's status line, docs/protocol.md) --
+ * Holidays respected; touching intervals (fri 18:00-24:00, sat 00:00-02:00)
+ * are one stretch. */
+struct hilo_hours_now {
+    int open;             /* open at now */
+    int always;           /* 24x7 without holidays: never closes */
+    uint64_t next_close;  /* open: when this stretch ends; closed: when the next one ends;
+                           * 0: not within 400 days */
+    uint64_t next_open;   /* closed: the next opening; open: the one after next_close;
+                           * 0: none within 400 days */
+    struct tm open_local; /* next_open in the calendar's time zone (when set) */
+    int days_ahead;       /* local days from now to next_open (0 today, 1 tomorrow) */
+    uint64_t midnight;    /* the next local midnight after now ("today" changes) */
+};
+/* 0, or -1 for an unknown time zone. */
+int hilo_hours_now(const struct hilo_calendar *c, uint64_t now_ms, struct hilo_hours_now *out);
+
+/* The acknowledgement with a calendar (holidays respected, as the widget's
+ * hours): the server's default team as last read (hilo_server's
+ * sla_default_cal). Closed with no opening within 400 days: the estimate. */
+void hilo_hours_ack_cal(const struct hilo_calendar *c, const char *lang, const char *ref, int eta,
+                        unsigned channels, uint64_t now_ms, char *out, size_t n);
+
 #endif

@@ -46,6 +46,12 @@ void hilo_i18n_hold_code(const char *lang, const char *ref, const char *channel,
 struct tm;
 void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
                           const struct tm *open_local, int days_ahead, char *out, size_t n);
+/* The widget's status line (docs/widget.md): open, "We usually reply
+ * within about <eta> minutes."; closed, the acknowledgement's "We're closed
+ * now; we'll answer Monday from 9:00." (open_local NULL: no opening known,
+ * "We're closed now."). */
+void hilo_i18n_hours(const char *lang, int open, int eta, const struct tm *open_local,
+                     int days_ahead, char *out, size_t n);
 
 /* The language a phone number's country suggests: "es" for Spanish-speaking
  * countries (+34, +52, +54, +57, +1 809, ...), "en" for English-speaking ones

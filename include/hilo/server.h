@@ -13,6 +13,7 @@
 #include "hilo/rate.h"
 #include "hilo/reap.h"
 #include "hilo/ref.h"
+#include "hilo/hours.h"
 
 struct hilo_net;
 struct hilo_redis;
@@ -53,6 +54,10 @@ struct hilo_server {
     int sla_known, sla_stored_targets, sla_refreshing;
     uint64_t sla_checked_ms;
     int reach_busy;     /* routing timers being taken (domain/reach_timers.c) */
+    /* the default team's calendar as last read with the teams (sla_timer.c):
+     * options with the stored "default" over them; for the acknowledgement */
+    int sla_default_known;
+    struct hilo_calendar sla_default_cal;
 };
 
 int hilo_server_init(struct hilo_server *s, uv_loop_t *loop, struct hilo_config *cfg,

@@ -93,6 +93,12 @@ int hilo_sla_wanted(const struct hilo_server *s);
 /* Reads the stored teams again if the last read is older than 5 s (or
  * force). */
 void hilo_sla_refresh(struct hilo_server *s, int force);
+/* A team's effective settings: the options, the stored "default" over them,
+ * then the team's own stored settings (teams: the HGETALL reply of
+ * hilo_store_sla_teams_get; team NULL or "": the default team). */
+struct redisReply;
+void hilo_sla_team_of(const struct hilo_server *s, const struct redisReply *teams,
+                      const char *team, struct hilo_sla_team *t);
 /* A due timer "sla:<ref>" leased until lease_ms: reconciles the ticket. */
 void hilo_sla_fire(struct hilo_server *s, const char *ref, uint64_t lease_ms);
 

@@ -14,5 +14,8 @@ int hilo_store_team_settings_get(struct hilo_redis *r, const char *team, hilo_re
 /* HSET of one team's settings. */
 int hilo_store_team_settings_put(struct hilo_redis *r, const char *team, const char *json,
                                  hilo_redis_cb cb, void *data);
+/* HDEL of one team's settings (reply: 1 removed, 0 none). */
+int hilo_store_team_settings_del(struct hilo_redis *r, const char *team, hilo_redis_cb cb,
+                                 void *data);
 
 #endif

@@ -219,5 +219,6 @@ void api_sla_team_delete(struct api *a);
 /* team_settings.c: GET team-settings, GET/PUT team-settings/:team */
 void api_team_settings_get(struct api *a);
 void api_team_settings_put(struct api *a);
+void api_team_settings_delete(struct api *a);
 
 #endif

@@ -220,6 +220,7 @@ static const struct api_route routes[] = {
     {"GET", "team-settings", R_AGENT, api_team_settings_get},
     {"GET", "team-settings/:team", R_ADMIN, api_team_settings_get},
     {"PUT", "team-settings/:team", R_ADMIN, api_team_settings_put},
+    {"DELETE", "team-settings/:team", R_ADMIN, api_team_settings_delete},
     {"GET", "tickets/:ref/holds", R_AGENT, api_ticket_holds},
 };
 

@@ -1,8 +1,9 @@
 /* /api/v1/team-settings: the console settings of a team (canned responses,
- * waiting-time thresholds; docs/rest.md). Any agent reads those of the own
+ * waiting-time thresholds, approved WhatsApp templates; docs/rest.md). Any agent reads those of the own
  * team over the default team's; admins read any team's so and set a team's
  * (PUT replaces the team's stored settings; the fields it leaves out come
- * from the default team). */
+ * from the default team; DELETE drops them: the default team's apply). A
+ * change is told to the signed-in agents (frame team_settings). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "hilo/http.h"
 #include "hilo/sla.h"
 #include "hilo/store_team_settings.h"
+#include "hilo/team_settings.h"
 
 #include "internal.h"
 
@@ -51,6 +53,9 @@ static int settings_ok(const json_t *body)
                     !text_ok(json_object_get(c, "text"), CANNED_TEXT_MAX))
                     return 0;
             }
+        } else if (strcmp(k, "templates") == 0) {
+            if (!hilo_team_templates_ok(v))
+                return 0;
         } else if (strcmp(k, "thresholds") == 0) {
             json_t *amber = json_object_get(v, "amber_minutes");
             json_t *red = json_object_get(v, "red_minutes");
@@ -101,11 +106,25 @@ static void get_cb(redisReply *reply, void *data)
     json_t *own = team[0] ? stored(reply->element[1]) : NULL;
     json_t *canned = field(own, d, "canned");
     json_t *thr = field(own, d, "thresholds");
+    json_t *tpls = field(own, d, "templates");
     json_t *out = json_pack("{s:s, s:O?, s:O?}", "team", team, "canned",
                             canned ? canned : json_null(), "thresholds", thr);
+    if (out && tpls) /* only when some are set */
+        json_object_set(out, "templates", tpls);
     if (out && !thr)
         json_object_set_new(out, "thresholds", json_pack("{s:i, s:i}", "amber_minutes",
                                                          AMBER_DEFAULT, "red_minutes", RED_DEFAULT));
+    if (out && team[0] && api_param(&a->params, "team")) {
+        /* for the admins' editor, what the team does not set itself: it
+         * leaves those out of its PUT unless changed, so they keep
+         * following the default team's */
+        static const char *const names[] = {"canned", "thresholds", "templates"};
+        json_t *inh = json_array();
+        for (size_t i = 0; inh && i < HILO_ARRAY_LEN(names); i++)
+            if (!own || !json_object_get(own, names[i]))
+                json_array_append_new(inh, json_string(names[i]));
+        json_object_set_new(out, "inherited", inh);
+    }
     json_decref(d);
     json_decref(own);
     if (!out) {
@@ -143,6 +162,7 @@ static void put_cb(redisReply *reply, void *data)
         return;
     }
     json_object_set_new(out, "team", json_string(api_param(&a->params, "team")));
+    hilo_team_settings_publish(a->s, api_param(&a->params, "team")); /* best effort */
     hilo_http_respond_json(a->r, 200, out);
     api_free(a);
 }
@@ -166,4 +186,38 @@ void api_team_settings_put(struct api *a)
     free(js);
     if (api_sent(a, rc) < 0)
         api_fail(a, rc == -HILO_EINTERNAL ? rc : -HILO_EUNAVAIL);
+}
+
+static void del_cb(redisReply *reply, void *data)
+{
+    struct api *a = data;
+    const char *team = api_param(&a->params, "team");
+    a->waiting--;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        api_fail(a, -HILO_EUNAVAIL);
+        return;
+    }
+    json_t *out = json_pack("{s:s, s:b}", "team", team, "deleted", reply->integer > 0);
+    if (!out) {
+        api_fail(a, -HILO_EINTERNAL);
+        return;
+    }
+    if (reply->integer > 0)
+        hilo_team_settings_publish(a->s, team); /* best effort */
+    hilo_http_respond_json(a->r, 200, out);
+    api_free(a);
+}
+
+/* DELETE: the team's own settings go; the default team's (or the built-in
+ * defaults, for "default") apply again. Deleting what is not there is a
+ * 200 with "deleted": false. */
+void api_team_settings_delete(struct api *a)
+{
+    const char *team = api_param(&a->params, "team");
+    if (!team || !hilo_sla_team_name_ok(team)) {
+        api_fail(a, -HILO_EBADFRAME);
+        return;
+    }
+    if (api_sent(a, hilo_store_team_settings_del(a->s->redis, team, del_cb, a)) < 0)
+        api_fail(a, -HILO_EUNAVAIL);
 }

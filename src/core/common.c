@@ -30,6 +30,8 @@ static const struct {
                                          "Later changes make an exact undo impossible; nothing was changed."},
     [HILO_EBLOCKED - HILO_EBASE] = {"identity_blocked",
                                     "This identity is blocked; nothing was stored."},
+    [HILO_EUNKNOWNTEMPLATE - HILO_EBASE] = {"unknown_template",
+                                           "No approved template of the team with that name and language."},
     [HILO_EMEDIATYPE - HILO_EBASE] = {"unsupported_media_type",
                                       "Only PNG, JPEG, GIF or WebP images and PDF files are accepted."},
     [HILO_ENOTICKET - HILO_EBASE] = {"no_ticket",

@@ -96,6 +96,7 @@ static const struct hilo_frame_type hub_frames[] = {
     {"seen", C, READY, hilo_ws_customer_seen},
     {"notify", C, READY, hilo_ws_customer_notify},
     {"tags", A, READY, hilo_ws_agent_tags},
+    {"hours", C, READY, hilo_ws_customer_hours},
 };
 
 #undef C

@@ -230,6 +230,21 @@ void hilo_hours_ack(const struct hilo_config *cfg, const char *lang, const char 
         hilo_i18n_ack(lang, ref, eta, channels, out, n);
 }
 
+void hilo_hours_ack_cal(const struct hilo_calendar *c, const char *lang, const char *ref, int eta,
+                        unsigned channels, uint64_t now_ms, char *out, size_t n)
+{
+    struct hilo_hours_now st;
+    if (hilo_hours_now(c, now_ms, &st) < 0) {
+        hilo_warn("sla: time zone \"%s\" is unknown: the acknowledgement promises %d minutes", c->tz,
+                  eta);
+        st.open = 1;
+    }
+    if (!st.open && st.next_open)
+        hilo_i18n_ack_closed(lang, ref, channels, &st.open_local, st.days_ahead, out, n);
+    else
+        hilo_i18n_ack(lang, ref, eta, channels, out, n);
+}
+
 /* ---- business time ---------------------------------------------------------- */
 
 int32_t hilo_hours_date_parse(const char *s)
@@ -360,4 +375,85 @@ uint64_t hilo_hours_between(const struct hilo_calendar *c, uint64_t a_ms, uint64
     struct between_state st = {.a = a_ms, .b = b_ms};
     each_interval(c, a_ms, between_step, &st);
     return st.sum;
+}
+
+/* ---- open now, and until when (the widget's status line) ------------------- */
+
+struct now_state {
+    uint64_t now, s_open, s_close, after;
+    int phase; /* 0: looking for the stretch holding or after now; 1: extending it */
+};
+
+static int now_step(uint64_t o, uint64_t cl, void *arg)
+{
+    struct now_state *st = arg;
+    if (st->phase == 0) {
+        if (cl <= st->now)
+            return 0;
+        st->s_open = o;
+        st->s_close = cl;
+        st->phase = 1;
+        return 0;
+    }
+    if (o <= st->s_close) { /* touching or overlapping: one stretch */
+        if (cl > st->s_close)
+            st->s_close = cl;
+        return 0;
+    }
+    st->after = o;
+    return 1;
+}
+
+/* Days from 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t civil_days(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int hilo_hours_now(const struct hilo_calendar *c, uint64_t now_ms, struct hilo_hours_now *out)
+{
+    struct now_state st = {.now = now_ms};
+    struct tz_saved sv;
+    struct tm today, mid;
+    time_t now = (time_t)(now_ms / 1000);
+    memset(out, 0, sizeof *out);
+    if (!hilo_hours_tz_ok(c->tz))
+        return -1;
+    if (c->hours.always && c->nholidays == 0) {
+        out->open = 1;
+        out->always = 1;
+    } else {
+        int stopped = each_interval(c, now_ms, now_step, &st) == 0;
+        out->open = st.phase == 1 && st.s_open <= now_ms;
+        if (out->open) {
+            /* open for the 400 days looked at: no closing known */
+            out->next_close = stopped ? st.s_close : 0;
+            out->next_open = stopped ? st.after : 0;
+        } else if (st.phase == 1) {
+            out->next_open = st.s_open;
+            out->next_close = stopped ? st.s_close : 0;
+        }
+    }
+    if (tz_enter(c->tz, &sv) < 0)
+        return -1;
+    localtime_r(&now, &today);
+    mid = today;
+    mid.tm_mday += 1;
+    mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
+    mid.tm_isdst = -1;
+    out->midnight = (uint64_t)mktime(&mid) * 1000u;
+    if (out->next_open) {
+        time_t at = (time_t)(out->next_open / 1000);
+        localtime_r(&at, &out->open_local);
+        out->days_ahead = (int)(civil_days(out->open_local.tm_year + 1900, out->open_local.tm_mon + 1,
+                                           out->open_local.tm_mday) -
+                                civil_days(today.tm_year + 1900, today.tm_mon + 1, today.tm_mday));
+    }
+    tz_leave(&sv);
+    return 0;
 }

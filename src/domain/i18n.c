@@ -165,17 +165,16 @@ const char *hilo_i18n_call(const char *lang, const char *what)
     return es ? "Llamada terminada" : "Call ended";
 }
 
-void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
-                          const struct tm *open_local, int days_ahead, char *out, size_t n)
+/* "We're closed now; we'll answer Monday from 9:00": the acknowledgement's
+ * and the widget's words (one place, so that they agree). */
+static void closed_phrase(int es, const struct tm *open_local, int days_ahead, char *out, size_t n)
 {
     static const char *const en_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                           "Thursday", "Friday", "Saturday"};
     static const char *const es_days[] = {"el domingo", "el lunes",   "el martes", "el miércoles",
                                           "el jueves",  "el viernes", "el sábado"};
-    char grouped[16], list[96], when[40];
-    int es = strcmp(lang, "es") == 0, wd = open_local->tm_wday % 7;
-    hilo_ref_format(ref, grouped, sizeof grouped);
-    channel_list(es, channels, list, sizeof list);
+    char when[40];
+    int wd = open_local->tm_wday % 7;
     if (days_ahead == 0)
         snprintf(when, sizeof when, "%s", es ? "hoy" : "today");
     else if (days_ahead == 1)
@@ -183,17 +182,51 @@ void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
     else
         snprintf(when, sizeof when, "%s", es ? es_days[wd] : en_days[wd]);
     if (es)
+        snprintf(out, n, "Ahora estamos cerrados; te responderemos %s a partir de las %d:%02d", when,
+                 open_local->tm_hour, open_local->tm_min);
+    else
+        snprintf(out, n, "We're closed now; we'll answer %s from %d:%02d", when,
+                 open_local->tm_hour, open_local->tm_min);
+}
+
+void hilo_i18n_ack_closed(const char *lang, const char *ref, unsigned channels,
+                          const struct tm *open_local, int days_ahead, char *out, size_t n)
+{
+    char grouped[16], list[96], closed[160];
+    int es = strcmp(lang, "es") == 0;
+    hilo_ref_format(ref, grouped, sizeof grouped);
+    channel_list(es, channels, list, sizeof list);
+    closed_phrase(es, open_local, days_ahead, closed, sizeof closed);
+    if (es)
         snprintf(out, n,
                  "¡Gracias por escribirnos! Recibimos tu mensaje. Tu número de caso es %s. "
-                 "Ahora estamos cerrados; te responderemos %s a partir de las %d:%02d%s%s.",
-                 grouped, when, open_local->tm_hour, open_local->tm_min,
-                 list[0] ? "; puedes citar este número en " : "", list);
+                 "%s%s%s.",
+                 grouped, closed, list[0] ? "; puedes citar este número en " : "", list);
     else
         snprintf(out, n,
                  "Thanks for contacting us! We have received your message. Your ticket "
-                 "reference is %s. We're closed now; we'll answer %s from %d:%02d%s%s.",
-                 grouped, when, open_local->tm_hour, open_local->tm_min,
-                 list[0] ? "; you can quote this reference on " : "", list);
+                 "reference is %s. %s%s%s.",
+                 grouped, closed, list[0] ? "; you can quote this reference on " : "", list);
+}
+
+void hilo_i18n_hours(const char *lang, int open, int eta, const struct tm *open_local,
+                     int days_ahead, char *out, size_t n)
+{
+    int es = strcmp(lang, "es") == 0;
+    size_t len;
+    if (open) {
+        snprintf(out, n, es ? "Solemos responder en unos %d minutos." :
+                              "We usually reply within about %d minutes.", eta);
+        return;
+    }
+    if (!open_local) {
+        snprintf(out, n, "%s", es ? "Ahora estamos cerrados." : "We're closed now.");
+        return;
+    }
+    closed_phrase(es, open_local, days_ahead, out, n);
+    len = strlen(out);
+    if (len + 1 < n)
+        snprintf(out + len, n - len, ".");
 }
 
 const char *hilo_i18n_phone_lang(const char *e164, const char *fallback)

@@ -136,6 +136,7 @@ struct msg_op {
     char *extra;         /* customer messages: {"page","browser"} json, or NULL */
     json_t *route;       /* agent replies: where it went and why (reach.h), or NULL */
     char *held_to;       /* a WhatsApp number the reply is held for, or NULL */
+    int rechecked;       /* customers: the identity's customer was read again */
 };
 
 /* Validates client_id and text: 0 and *out a new op (holding a reference on
@@ -207,5 +208,18 @@ int hilo_thanks_candidate(struct hilo_server *s, const struct hilo_ticket_append
  * it is. Same contract as hilo_tickets_append; req is copied. */
 int hilo_thanks_append(struct hilo_server *s, const struct hilo_ticket_append *req,
                        hilo_tickets_cb cb, void *data);
+
+/* ---- hours_widget.c: business hours for the widget (docs/protocol.md) ---- */
+
+struct hilo_sla_team;
+/* {open, always, now, next_open, next_close, refresh_at, eta_minutes, tz,
+ * team, text} of team at now, text in lang; NULL for an unknown time zone. */
+json_t *hilo_hours_widget_json(const struct hilo_sla_team *t, const char *lang, int eta,
+                               uint64_t now);
+/* Reads the teams (and the current ticket's team) and sends
+ * {"type":"hours","hours":{..}} (req echoed; errors only when req is set). */
+void hilo_hours_widget_send(struct hilo_conn *c, const char *req);
+/* {"type":"hours"}: the hours again (the widget asks at refresh_at). */
+int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req);
 
 #endif

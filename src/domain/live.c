@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hilo/team_settings.h"
 #include "internal.h"
 #include "hilo/agents.h"
 #include "hilo/buf.h"
@@ -259,6 +260,8 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
             hilo_identity_on_block(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'C' || kind == 'I') { /* a merge or its undo (revoke.c) */
             hilo_identity_on_moved(s, kind, line + 1, (size_t)(eol - line - 1));
+        } else if (kind == 'S') { /* a team's settings changed (team_settings.c) */
+            hilo_team_settings_on_publish(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'N') { /* an agent's display name changed (rename.c) */
             hilo_agents_on_rename(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'Y' && route && eol - line > 2) {

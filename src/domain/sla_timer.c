@@ -61,6 +61,12 @@ static void teams_cb(redisReply *reply, void *data)
     }
     s->sla_stored_targets = any;
     s->sla_known = 1;
+    {
+        struct hilo_sla_team d;
+        hilo_sla_team_of(s, reply, NULL, &d);
+        s->sla_default_cal = d.cal;
+        s->sla_default_known = 1;
+    }
 }
 
 void hilo_sla_refresh(struct hilo_server *s, int force)
@@ -96,8 +102,8 @@ static const char *str_of(const redisReply *r)
 
 /* The default team's settings (options, then the stored "default"), then
  * the ticket's team's stored settings over them. */
-static void team_of(struct hilo_server *s, const redisReply *teams, const char *team,
-                    struct hilo_sla_team *t)
+void hilo_sla_team_of(const struct hilo_server *s, const struct redisReply *teams,
+                      const char *team, struct hilo_sla_team *t)
 {
     const char *want[2] = {"default", team && *team ? team : NULL};
     const char *bad;
@@ -232,7 +238,7 @@ static void read_cb(redisReply *reply, void *data)
         in.c[k].warned = num_of(f[b + 2]);
         in.c[k].breached = num_of(f[b + 3]);
     }
-    team_of(op->s, reply->element[0], in.team, &team);
+    hilo_sla_team_of(op->s, reply->element[0], in.team, &team);
     hilo_sla_reconcile(&team, &in, hilo_now_ms(), &plan);
     if (!plan.changed) {
         op->next = plan.next;

@@ -398,8 +398,12 @@ static void create_write(struct create_op *op)
         return;
     }
     /* "about 15 minutes" while open, the next opening when closed */
-    hilo_hours_ack(s->cfg, r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg),
-                   hilo_now_ms(), op->ack, sizeof op->ack);
+    if (s->sla_default_known) /* the stored default team too, and holidays (sla_timer.c) */
+        hilo_hours_ack_cal(&s->sla_default_cal, r->locale, op->ref, s->cfg->ack_eta_minutes,
+                           ack_channels(s->cfg), hilo_now_ms(), op->ack, sizeof op->ack);
+    else
+        hilo_hours_ack(s->cfg, r->locale, op->ref, s->cfg->ack_eta_minutes, ack_channels(s->cfg),
+                       hilo_now_ms(), op->ack, sizeof op->ack);
     /* the acknowledgement goes back on the channel the message came from */
     if (r->ack_route)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);

@@ -17,6 +17,7 @@
 #include "hilo/tickets.h"
 #include "hilo/reach.h"
 #include "hilo/metrics.h"
+#include "hilo/team_settings.h"
 
 /* ---- agent -------------------------------------------------------------- */
 
@@ -248,14 +249,18 @@ static void reply_routed(const struct hilo_reach_result *r, void *data)
         return;
     }
     snprintf(dkey, sizeof dkey, "a:%s:%s", hilo_sess(c)->id, op->client_id);
+    const char *sid = op->template ? json_string_value(json_object_get(op->template, "content_sid")) : NULL;
     if (op->template && (!p->ops || strcmp(p->channel, "whatsapp") != 0 ||
-                         strcmp(p->via, "cloud") != 0)) {
-        /* templates chosen by agents exist on the WhatsApp Cloud API only */
+                         (strcmp(p->via, "cloud") != 0 && !(sid && strcmp(p->via, "twilio") == 0)))) {
+        /* an approved template goes out on the WhatsApp Cloud API, or on
+         * Twilio when it has a ContentSid */
         hilo_conn_error(c, -HILO_EBADSTATE, op->req, op->client_id);
         hilo_msg_free(op);
         return;
     }
-    op->route = json_incref(r->route);
+    op->route = op->template ? json_deep_copy(r->route) : json_incref(r->route);
+    if (op->template && op->route) /* the route names the agent's template too */
+        json_object_set(op->route, "template", json_object_get(op->template, "name"));
     if (p->held) {
         /* kept for the number's next message; the delivery says so */
         json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "channel", "whatsapp", "status",
@@ -278,13 +283,56 @@ static void reply_routed(const struct hilo_reach_result *r, void *data)
         json_t *t = op->template;
         char *params = json_dumps(json_object_get(t, "params") ? json_object_get(t, "params") : json_array(),
                                   JSON_COMPACT);
-        json_object_set(op->entry, "tpl", json_object_get(t, "name"));
+        json_object_set(op->entry, "tpl", strcmp(p->via, "twilio") == 0 ? json_object_get(t, "content_sid")
+                                                                        : json_object_get(t, "name"));
         json_object_set(op->entry, "tpl_lang", json_object_get(t, "language"));
         json_object_set_new(op->entry, "tpl_params", json_string(params ? params : "[]"));
         free(params);
         hilo_metrics_inc(hilo_metrics_wa_template(cat));
     }
     hilo_ws_write_append(op);
+}
+
+static int reply_route(struct msg_op *op)
+{
+    struct hilo_reach_req rq = {
+        .ref = op->ref, .want = op->channel, .explicit_template = op->template != NULL,
+        .category = strcmp(op->op, "resolve") == 0 ? "resolution" : "update"};
+    return hilo_reach_resolve(op->c->srv, &rq, reply_routed, op);
+}
+
+/* The agent's template is one of the team's: the thread shows its body with
+ * the parameters; the outbox entry gets its name or ContentSid. */
+static void template_checked(int err, json_t *found, char *text, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    if (!err && hilo_proto_chars(text, strlen(text)) > (size_t)c->srv->cfg->max_text)
+        err = -HILO_ETEXTLONG;
+    if (!err) {
+        json_t *pa = json_object_get(op->template, "params");
+        json_t *t = json_pack("{s:O, s:O, s:o, s:O*}", "name", json_object_get(found, "name"),
+                              "language", json_object_get(found, "language"), "params",
+                              pa ? json_incref(pa) : json_array(), "content_sid",
+                              json_object_get(found, "content_sid"));
+        err = t ? 0 : -HILO_EINTERNAL;
+        if (t) {
+            json_decref(op->template);
+            op->template = t;
+            free(op->text);
+            op->text = text;
+            op->text_len = strlen(text);
+            text = NULL;
+        }
+    }
+    json_decref(found);
+    free(text);
+    if (c->wsi && !err)
+        err = reply_route(op);
+    if (err < 0 && c->wsi)
+        hilo_conn_error(c, err, op->req, op->client_id);
+    if (err < 0 || !c->wsi)
+        hilo_msg_free(op);
 }
 
 static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const char *kind)
@@ -321,10 +369,10 @@ static int agent_write(struct hilo_conn *c, json_t *msg, const char *req, const 
         return 0;
     }
     op->channel = channel ? strdup(channel) : NULL;
-    struct hilo_reach_req rq = {
-        .ref = ref, .want = channel, .explicit_template = tpl != NULL,
-        .category = strcmp(kind, "resolve") == 0 ? "resolution" : "update"};
-    err = hilo_reach_resolve(c->srv, &rq, reply_routed, op);
+    if (tpl) /* only the team's approved templates (team_settings.h) */
+        err = hilo_team_template_check(c->srv, hilo_sess(c)->id, tpl, template_checked, op);
+    else
+        err = reply_route(op);
     if (err < 0) {
         hilo_msg_free(op);
         return err;

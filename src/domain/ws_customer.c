@@ -75,6 +75,7 @@ static void hello_finish(struct hello_op *op, const char *summary, size_t slen)
     struct hilo_session *se = hilo_sess(c);
     se->ready = 1;
     welcome(c, se->token, summary, slen, op->req);
+    hilo_hours_widget_send(c, NULL); /* the business hours follow the welcome */
     hilo_reach_online_touch(c);
     if (summary && op->after && se->ticket[0]) {
         int err = hilo_live_sync_start(c, se->ticket, op->after, SYNC_RESUME, NULL);

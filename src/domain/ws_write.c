@@ -17,6 +17,7 @@
 #include "hilo/server.h"
 #include "hilo/store.h"
 #include "hilo/store_limits.h"
+#include "hilo/store_records.h"
 #include "hilo/tickets.h"
 
 void hilo_msg_free(struct msg_op *op)
@@ -205,6 +206,49 @@ void hilo_ws_write_create(struct msg_op *op)
     }
 }
 
+/* The current ticket refused the customer's message: it opens a new one. */
+static void append_refused(struct msg_op *op)
+{
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
+    if (w && !w->syncing)
+        hilo_live_watch_free(c, w);
+    se->ticket[0] = '\0';
+    se->busy = 0;
+    hilo_ws_write_create(op);
+}
+
+/* [GET ident]: the customer the socket's identity belongs to now. A merge
+ * (or its undo) may have moved it while this socket was open, the news on
+ * the events channel not here yet: write as that customer, into the same
+ * ticket, rather than open a ticket for a merged-away customer. */
+static void recheck_cb(redisReply *reply, void *data)
+{
+    struct msg_op *op = data;
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    const redisReply *r =
+        reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 ? reply->element[0] : NULL;
+    if (!c->wsi) {
+        hilo_msg_free(op);
+        return;
+    }
+    /* Once more as the identity's customer (the news may have changed
+     * se->id while the refused write was under way); a second refusal
+     * opens a new ticket. */
+    if (r && r->type == REDIS_REPLY_STRING && se->id) {
+        char *id = strcmp(r->str, se->id) != 0 ? strdup(r->str) : NULL;
+        if (id) {
+            free(se->id);
+            se->id = id;
+        }
+        hilo_ws_write_append(op);
+        return;
+    }
+    append_refused(op);
+}
+
 static void appended_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct msg_op *op = data;
@@ -216,13 +260,17 @@ static void appended_cb(const struct hilo_ticket_result *res, void *data)
         goto out;
     if (se->role == HILO_ROLE_CUSTOMER && strcmp(op->op, "message") == 0 &&
         (err == -HILO_EBADSTATE || err == -HILO_EUNKNOWNTICKET || err == -HILO_EFORBIDDEN)) {
-        /* The current ticket is closed (or gone): this opens a new one. */
-        struct hilo_watch *w = hilo_live_watch_find(c, op->ref);
-        if (w && !w->syncing)
-            hilo_live_watch_free(c, w);
-        se->ticket[0] = '\0';
-        se->busy = 0;
-        hilo_ws_write_create(op);
+        if (err == -HILO_EFORBIDDEN && !op->rechecked && se->ident) {
+            struct hilo_tx tx;
+            op->rechecked = 1;
+            hilo_tx_begin(&tx, c->srv->redis);
+            hilo_tx_ident_get(&tx, se->ident);
+            if (hilo_tx_commit(&tx, recheck_cb, op) == 0)
+                return;
+        }
+        /* The current ticket is closed (or gone, or not this customer's):
+         * this opens a new one. */
+        append_refused(op);
         return;
     }
     if (err && res->maybe_stored) {
@@ -262,6 +310,12 @@ void hilo_ws_write_append(struct msg_op *op)
         ch = "whatsapp";
     if (agent && op->route) {
         json_t *x = json_pack("{s:O}", "route", op->route);
+        if (x && op->template) /* the template the agent picked (team_settings.h) */
+            json_object_set_new(x, "template",
+                                json_pack("{s:O?, s:O?, s:O?}", "name",
+                                          json_object_get(op->template, "name"), "language",
+                                          json_object_get(op->template, "language"), "params",
+                                          json_object_get(op->template, "params")));
         xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
         json_decref(x);
     }

@@ -30,3 +30,15 @@ int hilo_store_team_settings_put(struct hilo_redis *r, const char *team, const c
     hilo_cmd_add(&c, json);
     return hilo_cmd_send_built(r, rc ? rc : hilo_cmd_finish(&c), &c, cb, data);
 }
+
+int hilo_store_team_settings_del(struct hilo_redis *r, const char *team, hilo_redis_cb cb,
+                                 void *data)
+{
+    struct hilo_store_cmd c;
+    int rc = 0;
+    hilo_cmd_start(&c, "HDEL");
+    if (hilo_cmd_key(&c, 0, HILO_K_TEAM_SETTINGS, NULL) < 0)
+        rc = -HILO_EINTERNAL;
+    hilo_cmd_add(&c, team);
+    return hilo_cmd_send_built(r, rc ? rc : hilo_cmd_finish(&c), &c, cb, data);
+}

@@ -47,6 +47,7 @@ describe('team settings in the console', { timeout: suiteTimeout(120000) }, () =
     const form = section.locator('form[data-team-settings="billing"]');
     await form.waitFor();
     assert.equal(await form.getByLabel('Amber after (minutes)').inputValue(), '5', 'the defaults first');
+    assert.equal(await form.locator('[data-inherited]').count(), 3, 'every section says it comes from the default team');
     await form.getByLabel('Amber after (minutes)').fill('2');
     await form.getByLabel('Red after (minutes)').fill('4');
     await form.getByLabel('Title 1', { exact: true }).fill('Refund policy');
@@ -57,6 +58,9 @@ describe('team settings in the console', { timeout: suiteTimeout(120000) }, () =
     const saved = JSON.parse(await redis.cli('HGET', 'hilo:team:settings', 'billing'));
     assert.deepEqual(saved.thresholds, { amber_minutes: 2, red_minutes: 4 });
     assert.equal(saved.canned[0].title, 'Refund policy');
+    assert.equal(saved.templates, undefined, 'templates the team inherits and the admin left alone are not copied as its own');
+    await form.locator('[data-inherited="canned"]').waitFor({ state: 'detached' });
+    assert.deepEqual(await form.locator('[data-inherited]').evaluateAll((els) => els.map((e) => e.dataset.inherited)), ['templates']);
     assert.deepEqual(await adm.page.problems(), []);
 
     // a customer writes; the agent of the team, in another browser context

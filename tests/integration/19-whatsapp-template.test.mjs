@@ -1,10 +1,11 @@
 // WhatsApp template replies (docs/delivery.md): what reaches a customer
-// outside the 24-hour window. Cloud API only.
+// outside the 24-hour window. Only templates on the team's approved list
+// (team settings, docs/channels/whatsapp.md "Templates agents pick").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs } from '../lib/harness.mjs';
+import { startRedis, startHilo, addAgent, customer, agent, cleanup, withLogs, httpGet } from '../lib/harness.mjs';
 import {
-  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, newWamid, isTicket, isDelivery,
+  startFakeProvider, channelArgs, waPost, waEnvelope, waMessages, newWamid, isTicket, isDelivery, loginCookie,
 } from '../lib/fake-provider.mjs';
 
 let redis, fake, hilo, pw;
@@ -13,6 +14,16 @@ before(async () => {
   fake = await startFakeProvider();
   hilo = await startHilo({ redisUrl: redis.url, args: channelArgs(fake) });
   pw = await addAgent(hilo, 'tere', { display: 'Tere' });
+  const rootPw = await addAgent(hilo, 'root', { display: 'Root', admin: true });
+  const ck = await loginCookie(hilo, 'root', rootPw);
+  const r = await httpGet(hilo.url + '/api/v1/team-settings/default', {
+    method: 'PUT', headers: { cookie: ck, 'content-type': 'application/json' },
+    body: JSON.stringify({ templates: [
+      { name: 'ticket_update', language: 'es', body: 'Tu caso {{1}}: {{2}}', params: 2 },
+      { name: 'ticket_update', language: 'en', body: 'Your case has news.', params: 0 },
+    ] }),
+  });
+  assert.equal(r.status, 200, r.body);
 });
 after(async () => { await cleanup(); await fake?.close(); });
 

@@ -53,8 +53,8 @@ test('defaults, then the team over the default team; admins only write', withLog
   r = await api(hilo, 'GET', '/api/v1/team-settings', { ck: adminCookie });
   assert.deepEqual(r.json, { team: '', ...dflt }, 'an agent without a team gets the default team\'s');
   r = await api(hilo, 'GET', '/api/v1/team-settings/billing', { ck: adminCookie });
-  assert.deepEqual(r.json, { team: 'billing', canned: billing.canned, thresholds: dflt.thresholds },
-    'admins read any team\'s');
+  assert.deepEqual(r.json, { team: 'billing', canned: billing.canned, thresholds: dflt.thresholds, inherited: ['thresholds', 'templates'] },
+    'admins read any team\'s, with what it inherits');
   r = await api(hilo, 'GET', '/api/v1/team-settings/billing', { ck: anaCookie });
   assert.equal(r.status, 403, r.body);
 

@@ -71,6 +71,7 @@ export async function startFakeProvider({
     modes: { whatsapp: [], twilio: [], smtp: [] }, // queue of one-shot modes
     sticky: { whatsapp: null, twilio: null, smtp: null },
     waiters: [], sockets: new Set(), hung: [],
+    waTemplates: null, // {"name:lang": body parameter count}: templates "approved at Meta"
     config: { whatsappToken, phoneNumberId, twilioSid, twilioToken },
   };
   const notify = () => {
@@ -152,6 +153,39 @@ export async function startFakeProvider({
       if (!b.template || typeof b.template.name !== 'string' || !b.template.language || typeof b.template.language.code !== 'string') {
         return reject(400, graphError(100, '(#100) The parameter template[\'name\'] is required.'));
       }
+      // what the Cloud API requires of a template message: known keys,
+      // components of a known type, text parameters that are not empty and
+      // have no newline, tab or more than four spaces in a row; with
+      // f.waTemplates ({"name:lang": number of body parameters}) set, the
+      // template must exist and the count match, as in WhatsApp Manager
+      const t = b.template;
+      const badKey = Object.keys(t).find((k) => !['name', 'language', 'components', 'namespace'].includes(k));
+      if (badKey) return reject(400, graphError(100, `(#100) Param template['${badKey}'] is not a valid parameter`));
+      if (Object.keys(t.language).some((k) => !['code', 'policy'].includes(k)) || !/^[a-z]{2,3}(_[A-Z]{2})?$/.test(t.language.code)) {
+        return reject(400, graphError(100, '(#100) Invalid parameter: template[\'language\']'));
+      }
+      const comps = t.components ?? [];
+      if (!Array.isArray(comps) || comps.some((c) => !c || !['header', 'body', 'button', 'footer'].includes(c.type) || (c.parameters !== undefined && !Array.isArray(c.parameters)))) {
+        return reject(400, graphError(100, '(#100) Invalid parameter: template[\'components\']'));
+      }
+      const bodyParams = comps.filter((c) => c.type === 'body').flatMap((c) => c.parameters ?? []);
+      for (const p of bodyParams) {
+        if (!p || p.type !== 'text' || typeof p.text !== 'string' || p.text.length === 0) {
+          return reject(400, graphError(100, '(#100) Invalid parameter: parameters[\'text\']'));
+        }
+        if (/[\n\t]| {5}/.test(p.text)) {
+          return reject(400, graphError(132018, '(#132018) There was an issue with the parameters in your template.', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces' } }));
+        }
+      }
+      if (f.waTemplates) {
+        const want = f.waTemplates[`${t.name}:${t.language.code}`];
+        if (want === undefined) {
+          return reject(404, graphError(132001, '(#132001) Template name does not exist in the translation', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: `template name (${t.name}) does not exist in ${t.language.code}` } }));
+        }
+        if (bodyParams.length !== want) {
+          return reject(400, graphError(132000, '(#132000) Number of parameters does not match the expected number of params', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: `body: number of localizable_params (${bodyParams.length}) does not match the expected number of params (${want})` } }));
+        }
+      }
     } else if (type === 'interactive') {
       // reply buttons: 1-3, ids up to 256 and titles up to 20 characters, unique
       const it = b.interactive, bs = it?.action?.buttons;
@@ -205,6 +239,17 @@ export async function startFakeProvider({
     if (!params.To) return reject(400, twilioError(21604, "A 'To' phone number is required.", 400));
     if (!params.From && !params.MessagingServiceSid) return reject(400, twilioError(21603, "A 'From' phone number is required.", 400));
     if (!params.Body && !params.MediaUrl && !params.ContentSid) return reject(400, twilioError(21602, 'Message body is required.', 400));
+    if (params.ContentSid !== undefined) {
+      // a Content template: HX and 32 hex digits; ContentVariables a JSON
+      // object of string values keyed "1", "2", …
+      if (!/^HX[0-9a-fA-F]{32}$/.test(params.ContentSid)) return reject(400, twilioError(21655, 'The ContentSid is Invalid', 400));
+      let vars = {};
+      try { vars = params.ContentVariables === undefined ? {} : JSON.parse(params.ContentVariables); } catch { vars = null; }
+      if (!vars || typeof vars !== 'object' || Array.isArray(vars)
+        || Object.entries(vars).some(([k, v]) => !/^[1-9]\d*$/.test(k) || typeof v !== 'string')) {
+        return reject(400, twilioError(21656, 'The ContentVariables Parameter is invalid', 400));
+      }
+    }
     if (!isPhone(params.To)) return reject(400, twilioError(21211, `The 'To' number ${params.To} is not a valid phone number.`, 400));
     if (params.From && !isPhone(params.From)) return reject(400, twilioError(21212, `The 'From' number ${params.From} is not a valid phone number, shortcode, or alphanumeric sender ID.`, 400));
     if (params.From && params.To.startsWith('whatsapp:') !== params.From.startsWith('whatsapp:')) {

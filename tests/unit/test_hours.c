@@ -86,6 +86,65 @@ static void phone_languages(void **state)
     assert_string_equal(hilo_i18n_phone_lang(NULL, "es"), "es");
 }
 
+/* hilo_hours_now: open or closed and until when; holidays; touching
+ * intervals are one stretch; the widget's texts. */
+static void open_now(void **state)
+{
+    struct hilo_calendar c;
+    struct hilo_hours_now st;
+    char out[256];
+    /* 2026-01-05 is a Monday; 08:00 UTC */
+    const uint64_t mon8 = 1767600000000ull, H = 3600000ull, D = 24 * H;
+    (void)state;
+    memset(&c, 0, sizeof c);
+    strcpy(c.tz, "UTC");
+    assert_int_equal(hilo_hours_parse("mon-fri 09:00-18:00", &c.hours), 0);
+    assert_int_equal(hilo_hours_now(&c, mon8, &st), 0);
+    assert_false(st.open);
+    assert_int_equal(st.next_open, mon8 + H);
+    assert_int_equal(st.next_close, mon8 + 10 * H);
+    assert_int_equal(st.days_ahead, 0);
+    assert_int_equal(st.midnight, mon8 + 16 * H);
+    assert_int_equal(hilo_hours_now(&c, mon8 + 2 * H, &st), 0);
+    assert_true(st.open);
+    assert_int_equal(st.next_close, mon8 + 10 * H);
+    assert_int_equal(st.next_open, mon8 + D + H); /* Tuesday 09:00 */
+    /* Friday evening: Monday next */
+    assert_int_equal(hilo_hours_now(&c, mon8 + 4 * D + 12 * H, &st), 0);
+    assert_false(st.open);
+    assert_int_equal(st.next_open, mon8 + 7 * D + H);
+    assert_int_equal(st.days_ahead, 3);
+    assert_int_equal(st.open_local.tm_wday, 1);
+    /* a holiday on Monday: Tuesday */
+    c.holidays[c.nholidays++] = 20260105;
+    assert_int_equal(hilo_hours_now(&c, mon8, &st), 0);
+    assert_false(st.open);
+    assert_int_equal(st.next_open, mon8 + D + H);
+    assert_int_equal(st.days_ahead, 1);
+    /* touching intervals over midnight: one stretch */
+    c.nholidays = 0;
+    assert_int_equal(hilo_hours_parse("mon 20:00-24:00; tue 00:00-02:00", &c.hours), 0);
+    assert_int_equal(hilo_hours_now(&c, mon8 + 13 * H, &st), 0);
+    assert_true(st.open);
+    assert_int_equal(st.next_close, mon8 + 18 * H);
+    assert_int_equal(st.next_open, mon8 + 7 * D + 12 * H);
+    /* 24x7 */
+    assert_int_equal(hilo_hours_parse("24x7", &c.hours), 0);
+    assert_int_equal(hilo_hours_now(&c, mon8, &st), 0);
+    assert_true(st.open && st.always);
+    assert_int_equal(st.next_close, 0);
+    strcpy(c.tz, "Mars/Olympus");
+    assert_int_equal(hilo_hours_now(&c, mon8, &st), -1);
+    /* the widget's texts */
+    hilo_i18n_hours("en", 1, 15, NULL, 0, out, sizeof out);
+    assert_string_equal(out, "We usually reply within about 15 minutes.");
+    hilo_i18n_hours("es", 0, 15, NULL, 0, out, sizeof out);
+    assert_string_equal(out, "Ahora estamos cerrados.");
+    struct tm t = {.tm_wday = 1, .tm_hour = 9};
+    hilo_i18n_hours("es", 0, 15, &t, 3, out, sizeof out);
+    assert_string_equal(out, "Ahora estamos cerrados; te responderemos el lunes a partir de las 9:00.");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +152,7 @@ int main(void)
         cmocka_unit_test(next_opening),
         cmocka_unit_test(closed_texts),
         cmocka_unit_test(phone_languages),
+        cmocka_unit_test(open_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

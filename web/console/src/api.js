@@ -72,3 +72,4 @@ export const deleteSlaTeam = (team) => call('DELETE', `sla/teams/${encodeURIComp
 export const getTeamSettings = () => call('GET', 'team-settings');
 export const getTeamSettingsOf = (team) => call('GET', `team-settings/${encodeURIComponent(team)}`);
 export const putTeamSettings = (team, settings) => call('PUT', `team-settings/${encodeURIComponent(team)}`, settings);
+export const deleteTeamSettings = (team) => call('DELETE', `team-settings/${encodeURIComponent(team)}`);

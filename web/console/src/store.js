@@ -37,7 +37,7 @@ const initial = () => ({
   settings: loadSettings(),
   // the team's settings (GET /api/v1/team-settings, read at sign-in);
   // canned null: none set, the built-in examples in the UI language
-  team: { canned: null, amberMin: 5, redMin: 15 },
+  team: { canned: null, amberMin: 5, redMin: 15, templates: [] },
 });
 
 const VIEWS = ['queue', 'search', 'reports', 'admin'];
@@ -240,6 +240,7 @@ export async function loadTeamSettings() {
       canned: Array.isArray(r.data.canned) ? r.data.canned : null,
       amberMin: th.amber_minutes || 5,
       redMin: th.red_minutes || 15,
+      templates: Array.isArray(r.data.templates) ? r.data.templates : [],
     },
   });
 }
@@ -256,6 +257,9 @@ export function retryNow() {
 // ---------------------------------------------------------------- frames
 function onFrame(f) {
   switch (f.type) {
+    case 'team_settings': // an admin changed a team's settings: read ours again
+      loadTeamSettings();
+      break;
     case 'session':
       onSession(f);
       break;
@@ -534,7 +538,7 @@ function onError(f) {
       toast(ch && ch !== 'web' && (f.code === 'bad_state' || f.code === 'bad_frame')
         ? t('error.channelRefused', { ch: channelLabel(ch) }) : errorText(f), 'error', 8000);
       // Give the text back so nothing the agent wrote is lost.
-      if (state.current?.ref === item.ticket) set({ composer: { ...state.composer, mode: item.kind, draft: item.text, focus: state.composer.focus + 1 } });
+      if (state.current?.ref === item.ticket && !item.frame.template) set({ composer: { ...state.composer, mode: item.kind, draft: item.text, focus: state.composer.focus + 1 } });
     }
     return;
   }
@@ -623,7 +627,7 @@ export function closeTicket() {
 
 // ---------------------------------------------------------------- sending
 /** kind: 'reply' | 'note' | 'resolution'. Returns true when accepted (sent or queued). */
-export function sendText(kind, text, channel) {
+export function sendText(kind, text, channel, template) {
   const c = state.current;
   const body = String(text || '').trim();
   if (!c || !body) return false;
@@ -631,6 +635,8 @@ export function sendText(kind, text, channel) {
   const client_id = newClientId(type[0]);
   const frame = { type, ticket: c.ref, client_id, text: body };
   if (channel && kind !== 'note') frame.channel = channel;
+  // an approved WhatsApp template (templates.js): the server renders the text
+  if (template && kind !== 'note') frame.template = template;
   const item = { client_id, frame, ticket: c.ref, kind, text: body, acked: false, at: Date.now() };
   set((s) => ({ outbox: [...s.outbox, item] }));
   if (kind !== 'note') stopTyping();

@@ -13,6 +13,7 @@ import { ChannelBadge, StatusPill } from './widgets.js';
 import { Attachments } from './attachments.js';
 import { sendConflicts, ConflictWarning } from './conflict.js';
 import { TagEditor, tagsOf, allTags } from './tags.js';
+import { TemplatePicker } from './templates.js';
 
 export function TicketView({ s }) {
   const c = s.current;
@@ -514,6 +515,7 @@ function Composer({ s, c, tk }) {
         placeholder=${closed ? t('composer.closed') : t(`composer.placeholder.${mode}`, { name: name || t('ev.customer') })}></textarea>
       ${conflict && html`<${ConflictWarning} conflict=${conflict} onSend=${() => send(true)}
         onCancel=${() => { setConflict(null); area.current?.focus(); }} />`}
+      <${TemplatePicker} s=${s} c=${c} tk=${tk} mode=${mode} disabled=${closed} />
       <div class="composer-foot">
         ${mode === 'note'
           ? html`<span class="muted small"><span class="lock" aria-hidden="true"></span>${t('composer.noteHint')}</span>`

@@ -5,6 +5,7 @@
 
 import { cmpId, newClientId, codePoints } from './ids.js';
 import { pageOf, browserOf } from './where.js';
+import { Hours } from './hours.js';
 
 const SUBPROTOCOL = 'hilo.customer.v1';
 const MAX_TEXT = 4096;
@@ -53,6 +54,7 @@ export class Chat {
       notify: '',              // where status updates go: '' | whatsapp | sms | email
       notifyState: '',         // '' | saving | saved | refused | failed
     };
+    this.hours = new Hours(this); // business hours in the header (hours.js)
     this.checkVisitor();
     this.loadCached();
     this.state.outbox = store.outbox().map((m) => ({ ...m, state: 'queued' }));
@@ -90,6 +92,7 @@ export class Chat {
     text = String(text).replace(/\s+$/, '').replace(/^\s*\n/, '');
     if (!text.trim()) return false;
     if (codePoints(text) > MAX_TEXT) return false;
+    this.keepVisitor();
     const m = { client_id: newClientId(), text, ts: Date.now() };
     // where it was written, kept with the message (it may go out later)
     if (typeof location !== 'undefined') m.page = pageOf(location);
@@ -185,6 +188,8 @@ export class Chat {
     this.ready = false;
     this.inflight = null;
     this.attempt = 0;
+    this.peekVisitor = null; // another person from now on: not theirs
+    this.peeking = false;
     Object.assign(this.state, {
       status: 'idle', ticket: '', ticketStatus: '', events: [], outbox: this.store.outbox().map((m) => ({ ...m, state: 'queued' })),
       agentTyping: null, trouble: '', assigned: false, notify: '', notifyState: '',
@@ -210,11 +215,12 @@ export class Chat {
       if (ws !== this.ws) return;
       this.lastRx = Date.now();
       const hello = { type: 'hello', locale: this.locale };
-      const v = this.store.visitor();
+      const v = this.store.visitor() || this.peekVisitor;
       if (v && v.token) hello.token = v.token;
       const p = this.store.profile();
       if (p.name) hello.name = p.name;
       if (p.email) hello.email = p.email;
+      this.helloProfile = `${p.name || ''}\n${p.email || ''}`;
       if (this.identity) hello.identity = this.identity;
       this.raw(hello);
       this.armLiveness();
@@ -320,6 +326,7 @@ export class Chat {
   onFrame(f) {
     switch (f.type) {
       case 'welcome': return this.onWelcome(f);
+      case 'hours': return this.hours.take(f.hours);
       case 'resumed':
         this.ready = true;
         this.flush();
@@ -367,7 +374,12 @@ export class Chat {
     this.state.everConnected = true;
     this.state.stale = false; // a new connection resumes from scratch
     this.attempt = 0;
-    this.store.setVisitor({ token: f.token, user: this.identity ? String(this.identity.user_id) : '' });
+    const visitor = { token: f.token, user: this.identity ? String(this.identity.user_id) : '' };
+    // Connected only to show the business hours (hours.js): the token is
+    // kept once the customer writes, so a look does not make every later
+    // page view connect.
+    if (this.peeking && !this.state.outbox.length && !this.store.visitor()) this.peekVisitor = visitor;
+    else { this.peekVisitor = null; this.store.setVisitor(visitor); }
     const t = f.ticket;
     const patch = { status: 'online', trouble: '', customer: f.customer || '' };
     if (t && t.ref) {
@@ -451,7 +463,16 @@ export class Chat {
     }, 50);
   }
 
+  // The visitor of a look at the hours becomes this browser's visitor.
+  keepVisitor() {
+    this.peeking = false;
+    if (!this.peekVisitor) return;
+    this.store.setVisitor(this.peekVisitor);
+    this.peekVisitor = null;
+  }
+
   onAck(f) {
+    this.keepVisitor();
     if (f.ticket && !this.state.ticket) {
       this.store.setTicket(f.ticket);
       this.state.ticket = f.ticket;
@@ -480,6 +501,7 @@ export class Chat {
   }
 
   onError(f) {
+    if (f.req === 'hours') { this.set({ hours: null }); return; }
     if (f.code === 'identity_blocked') {
       // An agent blocked this visitor (docs/continuity.md): Hilo closes the
       // socket and refuses every hello, so stop, do not retry.
@@ -551,6 +573,14 @@ export class Chat {
   // the previous one: order is kept even when a send has to be retried.
   flush() {
     if (!this.ready || this.inflight || !this.ws) return;
+    // The panel connects on opening to show the business hours (hours.js),
+    // before the pre-chat name and email are typed: the first message goes
+    // out after a hello that carries them.
+    const p = this.store.profile();
+    if (this.state.outbox.length && this.helloProfile !== `${p.name || ''}\n${p.email || ''}`) {
+      this.reconnectNow();
+      return;
+    }
     this.syncOutbox();
     const next = this.state.outbox.find((m) => m.state === 'queued' || m.state === 'sending');
     if (!next) return;

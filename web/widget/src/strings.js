@@ -68,6 +68,7 @@ export const STRINGS = {
     notifyOff: 'Updates only here.',
     notifyRefused: 'We can only write to an address you have confirmed with us. Write to us from there first.',
     notifyFailed: 'Could not save that; try again.',
+    hoursZone: (zone, local) => `(${zone} time; ${local} for you)`,
   },
   es: {
     title: 'Habla con nosotros',
@@ -134,6 +135,7 @@ export const STRINGS = {
     notifyOff: 'Avisos solo aquí.',
     notifyRefused: 'Solo podemos escribirte a una dirección que nos hayas confirmado. Escríbenos primero desde allí.',
     notifyFailed: 'No se pudo guardar; inténtalo de nuevo.',
+    hoursZone: (zone, local) => `(hora de ${zone}; ${local} en tu hora)`,
   },
 };
 

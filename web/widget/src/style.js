@@ -80,6 +80,9 @@ a { color: inherit; }
 .head-text { flex: 1; min-width: 0; }
 .title { font-size: 16px; font-weight: 650; margin: 0; line-height: 1.3; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sub { font-size: 12.5px; opacity: .88; margin-top: 2px; }
+.hours { font-size: 12.5px; margin-top: 4px; display: flex; gap: 6px; align-items: flex-start; line-height: 1.35; overflow-wrap: anywhere; }
+.hours-dot { width: 8px; height: 8px; border-radius: 50%; flex: none; background: #98a2b3; box-shadow: 0 0 0 1.5px var(--on-accent); margin-top: 4px; }
+.hours-dot.open { background: #12b76a; }
 .icon-btn { background: transparent; border: 0; color: inherit; cursor: pointer; width: 32px; height: 32px; border-radius: 8px; display: grid; place-items: center; padding: 0; flex: none; }
 .icon-btn:hover { background: rgba(255, 255, 255, .18); }
 .icon-btn svg { width: 20px; height: 20px; }

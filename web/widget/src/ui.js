@@ -5,6 +5,7 @@ import { h, render } from 'preact';
 import { useState, useEffect, useRef, useLayoutEffect } from 'preact/hooks';
 import htm from 'htm';
 import { formatRef, codePoints } from './ids.js';
+import { HoursLine } from './hours.js';
 import { useUpload, UploadButton, UploadStatus, MessageFiles, fileOf, onlyFiles } from './upload.js';
 
 const html = htm.bind(h);
@@ -301,6 +302,9 @@ function App({ chat, cfg, t, api }) {
   const onDragOver = (ev) => {
     if (ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files')) { ev.preventDefault(); setDropping(true); }
   };
+  // Kept as typed too: a message sent before the field's change event
+  // still goes out after a hello with it (chat.flush, hours.js).
+  const keepProfile = (field) => (ev) => chat.store.setProfile({ ...chat.store.profile(), [field]: ev.target.value.trim() });
   const saveProfile = (field) => (ev) => {
     const p = { ...profile, [field]: ev.target.value.trim() };
     setProfile(p);
@@ -318,11 +322,12 @@ function App({ chat, cfg, t, api }) {
 
   return html`<div class=${open ? 'root open' : 'root'} lang=${cfg.lang} onKeyDown=${(e) => { if (e.key === 'Escape' && open) close(); }}>
     <section class=${dropping ? 'panel dropping' : 'panel'} part="panel" role="dialog" aria-label=${cfg.title || t.title} hidden=${!open} data-status=${s.status}
-      onDragOver=${onDragOver} onDragLeave=${() => setDropping(false)} onDrop=${onDrop}>
+      aria-describedby=${s.hours ? 'hilo-hours' : undefined} onDragOver=${onDragOver} onDragLeave=${() => setDropping(false)} onDrop=${onDrop}>
       <div class="head">
         <div class="head-text">
           <h2 class="title">${cfg.title || t.title}</h2>
           ${cfg.subtitle && html`<div class="sub">${cfg.subtitle}</div>`}
+          <${HoursLine} chat=${chat} t=${t} lang=${cfg.lang} open=${open} />
         </div>
         <button class="icon-btn" type="button" aria-label=${t.close} onClick=${close}>${ICON.down}</button>
       </div>
@@ -335,9 +340,9 @@ function App({ chat, cfg, t, api }) {
           ${empty && !cfg.identified && html`<div class="prechat" data-part="prechat">
             <div class="prechat-title">${t.prechatTitle}</div>
             <input type="text" name="name" autocomplete="name" placeholder=${t.name} aria-label=${t.name} maxlength="100"
-              value=${profile.name} onChange=${saveProfile('name')} />
+              value=${profile.name} onInput=${keepProfile('name')} onChange=${saveProfile('name')} />
             <input type="email" name="email" autocomplete="email" placeholder=${t.email} aria-label=${t.email} maxlength="200"
-              value=${profile.email} onChange=${saveProfile('email')} />
+              value=${profile.email} onInput=${keepProfile('email')} onChange=${saveProfile('email')} />
           </div>`}
         </div>
         ${visible.map((e, i) => html`${i > 0 && e.ticket !== visible[i - 1].ticket && html`<div class="note">${t.newConversation}</div>`}

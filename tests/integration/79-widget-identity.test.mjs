@@ -3,6 +3,13 @@
 // instance (identity_blocked, 4403), a later hello with the same visitor
 // token is refused and writes nothing, and unblocking lets the same visitor
 // back into the same customer and thread.
+//
+// An open widget also follows a merge of its customer and the merge's undo, on
+// every instance (docs/continuity.md "Merge, undo and blocking"): after A is
+// merged into B, A's open widget writes as B into the same thread (its
+// ticket is B's now); after the undo it writes as A again. Before, the
+// socket kept A's id and its next message opened a new ticket for the
+// merged-away A.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startHilo, addAgent, connect, customer, cleanup, withLogs, httpGet } from '../lib/harness.mjs';
@@ -76,4 +83,43 @@ test('blocking a visitor closes its open widget on another instance; its token i
   assert.equal(back.welcome.customer, cid);
   assert.equal(back.welcome.ticket?.ref, ref);
   await back.close();
+}));
+
+async function say(c, id, text) {
+  c.send({ type: 'message', client_id: id, text });
+  const f = await c.next((x) => (x.type === 'ack' || x.type === 'error') && x.client_id === id, 10000);
+  assert.equal(f.type, 'ack', `message ${id}: ${JSON.stringify(f)}`);
+  return (await c.next((x) => x.type === 'event' && x.event.client_id === id, 10000)).event;
+}
+
+test('a merged customer\'s open widget writes as the surviving customer, and as itself again after the undo', withLogs(async () => {
+  const va = await customer(h2, { locale: 'en', name: 'Ada' });
+  const first = await say(va, 'a-1', 'my parcel is late');
+  const A = va.welcome.customer;
+  const refA = first.ticket;
+  assert.equal(first.author.id, A);
+  const vb = await customer(h1, { locale: 'en', name: 'Ada L.' });
+  const B = (await say(vb, 'b-1', 'I wrote before from another browser')).author.id;
+  assert.notEqual(A, B);
+
+  const m = await api('POST', `/api/v1/customers/${A}/merge`, { into: B });
+  assert.equal(m.status, 200, m.body);
+  const mid = m.json.merge.id;
+
+  // the widget on the other instance writes as B, in the same thread (B's
+  // now), at once: whether the news on the events channel is there yet or
+  // the refused write reads the identity's customer again
+  let ev = await say(va, 'a-2', 'any news?');
+  assert.equal(ev.author.id, B, 'after the merge the open widget writes as B');
+  assert.equal(ev.ticket, refA, 'in the same thread');
+  const t = await api('GET', `/api/v1/tickets/${refA}`);
+  assert.equal(t.status, 200, t.body);
+  assert.equal(t.json.ticket.customer, B);
+
+  const u = await api('POST', `/api/v1/merges/${mid}/undo`, {});
+  assert.equal(u.status, 200, u.body);
+  ev = await say(va, 'a-3', 'still there?');
+  assert.equal(ev.author.id, A, 'after the undo the open widget writes as A again');
+  assert.equal(ev.ticket, refA);
+  await Promise.all([va.close(), vb.close()]);
 }));

@@ -1,0 +1,125 @@
+/* Business hours for the widget (docs/protocol.md "hours", docs/widget.md):
+ * whether the team that would answer the customer is open now, when that
+ * changes, and the status line in the customer's language. The team is the
+ * current ticket's (unless it is closed: writing again starts a new ticket,
+ * the default team's), its settings as the SLA timers see them
+ * (hilo_sla_team_of: options, stored "default", the team's own). Sent after
+ * the welcome and on the customer's {"type":"hours"}. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hilo/hours.h"
+#include "hilo/i18n.h"
+#include "hilo/sla.h"
+#include "hilo/store.h"
+#include "hilo/store_sla.h"
+
+struct hours_op {
+    struct hilo_conn *c;
+    char *req;
+    int with_ticket;
+};
+
+static void op_free(struct hours_op *op)
+{
+    hilo_conn_unref(op->c);
+    free(op->req);
+    free(op);
+}
+
+static json_t *ms_or_null(uint64_t ms) { return ms ? json_integer((json_int_t)ms) : json_null(); }
+
+json_t *hilo_hours_widget_json(const struct hilo_sla_team *t, const char *lang, int eta,
+                               uint64_t now)
+{
+    struct hilo_hours_now st;
+    char text[256];
+    uint64_t change, refresh;
+    if (hilo_hours_now(&t->cal, now, &st) < 0)
+        return NULL;
+    hilo_i18n_hours(lang, st.open, eta, st.next_open ? &st.open_local : NULL, st.days_ahead, text,
+                    sizeof text);
+    change = st.open ? st.next_close : st.next_open;
+    /* "today"/"tomorrow" in a closed text change at the local midnight */
+    refresh = change;
+    if (!st.open && st.next_open && st.days_ahead > 0 && st.midnight < refresh)
+        refresh = st.midnight;
+    return json_pack("{s:b, s:b, s:I, s:o, s:o, s:o, s:i, s:s, s:s, s:s}", "open", st.open,
+                     "always", st.always, "now", (json_int_t)now, "next_open",
+                     ms_or_null(st.next_open), "next_close", ms_or_null(st.next_close),
+                     "refresh_at", ms_or_null(refresh), "eta_minutes", eta, "tz", t->cal.tz,
+                     "team", *t->name ? t->name : "default", "text", text);
+}
+
+static void hours_cb(redisReply *reply, void *data)
+{
+    struct hours_op *op = data;
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_sla_team team;
+    const char *name = NULL;
+    json_t *h;
+    if (!c->wsi) {
+        op_free(op);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_ARRAY) {
+        if (op->req) /* asked for: say why nothing comes */
+            hilo_conn_error(c, -HILO_EUNAVAIL, op->req, NULL);
+        op_free(op);
+        return;
+    }
+    if (op->with_ticket && reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_ARRAY &&
+        reply->element[1]->elements == HILO_SLAF_COUNT) {
+        redisReply *const *f = reply->element[1]->element;
+        if (f[HILO_SLAF_STATUS]->type == REDIS_REPLY_STRING &&
+            strcmp(f[HILO_SLAF_STATUS]->str, "closed") != 0 &&
+            f[HILO_SLAF_TEAM]->type == REDIS_REPLY_STRING)
+            name = f[HILO_SLAF_TEAM]->str;
+    }
+    hilo_sla_team_of(c->srv, reply->element[0], name, &team);
+    h = hilo_hours_widget_json(&team, se->locale, c->srv->cfg->ack_eta_minutes, hilo_now_ms());
+    if (!h) { /* an unknown stored time zone: no line rather than a wrong one */
+        if (op->req)
+            hilo_conn_error(c, -HILO_EINTERNAL, op->req, NULL);
+        op_free(op);
+        return;
+    }
+    json_t *o = json_pack("{s:s, s:o}", "type", "hours", "hours", h);
+    if (op->req)
+        json_object_set_new(o, "req", json_string(op->req));
+    hilo_dispatch_send_json(c, o);
+    op_free(op);
+}
+
+void hilo_hours_widget_send(struct hilo_conn *c, const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct hours_op *op = calloc(1, sizeof *op);
+    struct hilo_tx tx;
+    if (!op)
+        return;
+    hilo_conn_ref(c);
+    op->c = c;
+    op->req = req ? strdup(req) : NULL;
+    op->with_ticket = se->ticket[0] != '\0';
+    hilo_tx_begin(&tx, c->srv->redis);
+    hilo_tx_sla_teams_get(&tx);
+    if (op->with_ticket)
+        hilo_tx_sla_ticket_read(&tx, se->ticket);
+    if (hilo_tx_commit(&tx, hours_cb, op) < 0) {
+        if (req)
+            hilo_conn_error(c, -HILO_EUNAVAIL, req, NULL);
+        op_free(op);
+    }
+}
+
+int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req)
+{
+    (void)msg;
+    hilo_hours_widget_send(c, req);
+    return 0;
+}
