@@ -122,7 +122,9 @@ export function useUpload(chat, t, announce) {
     if (file.size > MAX_BYTES) return fail(t.uploadTooLarge(sizeText(MAX_BYTES)));
     setSt({ busy: true, progress: 0, name: file.name, error: '' });
     announce(t.uploading(file.name || ''));
-    // a new visitor has no token until the socket's welcome
+    // sending a file is writing: a visitor who only looked (at the hours,
+    // hours.js) is kept from now on; a new one has no token until welcome
+    if (chat.keepVisitor) chat.keepVisitor();
     if (!tokenOf(chat)) { chat.connect(); await untilToken(chat, 10000); }
     if (!tokenOf(chat)) return fail(t.uploadFailed);
     const res = await sendFile({
