@@ -3,8 +3,10 @@
  * download (Content-Disposition: attachment, with Content-Security-Policy:
  * sandbox and nosniff), typed with the type sniffed at upload. Agents (the
  * session cookie) and integrations (an API key) may fetch any; the visitor
- * token fetches the files its own customer uploaded. Expired, unknown or
- * someone else's: 404. */
+ * token fetches the files its own customer uploaded, or that were uploaded
+ * into a ticket that is its customer's now (a merge moved it). Expired,
+ * unknown or someone else's: 404. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +29,7 @@ struct serve {
     char id[HILO_UPLOAD_ID_LEN + 1];
     char ident[API_UPLOAD_IDENT];
     char customer[40]; /* '' = an agent: any file */
+    char ticket[HILO_REF_MAX];
     int step;
 };
 
@@ -42,11 +45,34 @@ static void not_found(struct hilo_http *r)
                                              "message", "No such file (it may have expired)."));
 }
 
+static void fetch_file(struct serve *v);
+
+/* [HMGET ticket customer]: the file's ticket is the requester's customer's
+ * now (a merge moved it there): served as its own. */
+static void ticket_cb(redisReply *reply, void *data)
+{
+    struct serve *v = data;
+    const redisReply *cu =
+        reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 ? reply->element[0] : NULL;
+    if (!reply) {
+        api_upload_fail(v->r, -HILO_EUNAVAIL, 0);
+        serve_end(v);
+        return;
+    }
+    if (cu && cu->type == REDIS_REPLY_STRING && strcmp(cu->str, v->customer) == 0) {
+        v->customer[0] = '\0';
+        fetch_file(v);
+        return;
+    }
+    not_found(v->r);
+    serve_end(v);
+}
+
 static void file_cb(redisReply *reply, void *data)
 {
     struct serve *v = data;
     const redisReply *bytes = NULL;
-    const char *mime = NULL, *name = NULL, *owner = NULL;
+    const char *mime = NULL, *name = NULL, *owner = NULL, *ticket = NULL;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
         api_upload_fail(v->r, -HILO_EUNAVAIL, 0);
         serve_end(v);
@@ -65,6 +91,19 @@ static void file_cb(redisReply *reply, void *data)
             name = val->str;
         else if (strcmp(k, "customer") == 0)
             owner = val->str;
+        else if (strcmp(k, "ticket") == 0)
+            ticket = val->str;
+    }
+    if (bytes && v->customer[0] && (!owner || strcmp(owner, v->customer) != 0) && ticket &&
+        *ticket && strlen(ticket) < sizeof v->ticket && !v->ticket[0]) {
+        static const char *const fields[] = {"customer"};
+        snprintf(v->ticket, sizeof v->ticket, "%s", ticket);
+        struct hilo_store_ticket_fields op = {.ref = v->ticket, .fields = fields, .nfields = 1};
+        if (hilo_store_ticket_fields(v->s->redis, &op, ticket_cb, v) < 0) {
+            api_upload_fail(v->r, -HILO_EUNAVAIL, 0);
+            serve_end(v);
+        }
+        return;
     }
     if (!bytes || !mime || !hilo_upload_sniff((const unsigned char *)bytes->str, bytes->len) ||
         (v->customer[0] && (!owner || strcmp(owner, v->customer) != 0))) {

@@ -124,6 +124,28 @@ test('another visitor, no credentials or an unknown id cannot fetch it; an API k
   await other.close();
 }));
 
+test('after a merge the surviving customer\'s visitor fetches the files uploaded into the tickets it gained; others still cannot', withLogs(async () => {
+  const { cu: a } = await customerWithTicket(hilo, 'primero desde el móvil');
+  const up = await upload(hilo, a.token, PNG, { name: 'receipt.png' });
+  assert.equal(up.status, 201, up.body);
+  const { cu: b } = await customerWithTicket(hilo, 'ahora desde el portátil');
+  const { cu: c } = await customerWithTicket(hilo, 'otra persona');
+  const id = up.json.upload.id;
+  assert.equal((await fetchFile(hilo, id, { authorization: `Bearer ${b.token}` })).status, 404, 'not B\'s before the merge');
+  const m = await fetch(`${hilo.url}/api/v1/customers/${a.welcome.customer}/merge`, {
+    method: 'POST', headers: { cookie, origin: hilo.url, 'content-type': 'application/json' },
+    body: JSON.stringify({ into: b.welcome.customer }),
+  });
+  assert.equal(m.status, 200, await m.text());
+  const rb = await fetchFile(hilo, id, { authorization: `Bearer ${b.token}` });
+  assert.equal(rb.status, 200, 'the ticket it was uploaded into is B\'s now');
+  assert.ok(rb.bytes.equals(PNG));
+  const ra = await fetchFile(hilo, id, { authorization: `Bearer ${a.token}` });
+  assert.equal(ra.status, 200, 'A\'s browser is B now too');
+  assert.equal((await fetchFile(hilo, id, { authorization: `Bearer ${c.token}` })).status, 404);
+  await Promise.all([a.close(), b.close(), c.close()]);
+}));
+
 function signed(userId, name = '', email = '', secret = SECRET) {
   const ts = Math.floor(Date.now() / 1000);
   const sig = createHmac('sha256', secret).update(`${userId}\n${email}\n${name}\n${ts}`).digest('hex');
