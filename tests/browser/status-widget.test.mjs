@@ -8,82 +8,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import {
-  startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
-} from '../lib/harness.mjs';
-import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
+import { agent, withLogs } from '../lib/harness.mjs';
+import { T, startWidgetEnv, stopWidgetEnv, widgetPages, send, refOf } from './lib/widget-page.mjs';
 
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
-const T = 15000;
+const env = {};
+let hilo; let agentPw;
 
-let redis; let hilo; let site; let browser; let agentPw;
-
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-
-let pageSeq = 0;
-function hostPage(attrs = {}) {
-  const data = Object.entries({ server: `${hilo.url}/`, ...attrs })
-    .map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
-  return site.page(`/ux${++pageSeq}.html`, {
-    file: 'page.html',
-    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js"${data}></script>` },
-  });
-}
-
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 }, ...opts });
-  const page = await ctx.newPage();
-  page.errors = collectConsole(page);
-  return page;
-}
-
-const W = (page) => {
-  const host = page.locator('hilo-widget');
-  return {
-    host,
-    launcher: host.locator('.launcher'),
-    panel: host.locator('.panel'),
-    input: host.locator('textarea'),
-    ack: host.locator('[data-kind="ack"]'),
-    alt: host.locator('[data-part="alternatives"]'),
-  };
-};
-
-async function openWidget(page, url) {
-  await page.goto(url);
-  const w = W(page);
-  await w.launcher.waitFor({ state: 'visible', timeout: T });
-  if (!await w.panel.isVisible()) await w.launcher.click();
-  await w.panel.waitFor({ state: 'visible', timeout: T });
-  return w;
-}
-
-async function send(w, text) {
-  await w.input.fill(text);
-  await w.input.press('Enter');
-}
-
-async function refOf(w) {
-  await w.ack.first().waitFor({ timeout: T });
-  return w.ack.first().locator('[data-ref]').getAttribute('data-ref');
-}
+const { hostPage, newPage, openWidget } = widgetPages(env, { prefix: 'ux' });
 
 before(async () => {
-  redis = await startRedis();
-  const webRoot = await tmpDir('hilo-widget-ux-web-');
-  await buildWidget(webRoot);
-  site = await startHostSite({ root: FIXTURES });
-  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin] });
-  agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
-  browser = await launchBrowser();
+  ({ hilo, agentPw } = await startWidgetEnv(env, { webPrefix: 'hilo-widget-ux-web-' }));
 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  await site?.close();
-  await cleanup();
-});
+after(() => stopWidgetEnv(env));
 
 test('the case state follows the ticket, in Spanish; an unproven address for updates is refused', withLogs(async () => {
   const page = await newPage({ locale: 'es-ES' });

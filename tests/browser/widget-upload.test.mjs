@@ -10,89 +10,30 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
-import {
-  startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
-} from '../lib/harness.mjs';
+import { startHilo, agent, withLogs } from '../lib/harness.mjs';
 import { PNG, PDF, upload, customerWithTicket } from '../lib/uploads.mjs';
 import { newPage as consolePage, signIn, queueItem } from './lib/console-helpers.mjs';
-import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
-
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-// Serious and critical axe violations inside <hilo-widget> (as widget-a11y).
-async function seriousViolations(page, within = 'hilo-widget') {
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE_SOURCE);
-  const res = await page.evaluate((sel) => window.axe.run({ include: [[sel]] }, { resultTypes: ['violations'] }), within);
-  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
-const T = 15000;
+import { T, startWidgetEnv, stopWidgetEnv, widgetPages, seriousViolations } from './lib/widget-page.mjs';
 
 const SECRET = 'shop-identity-secret-0123456789abcdef';
-let redis; let hilo; let site; let browser; let agentPw;
+const env = {};
+let redis; let hilo; let browser; let agentPw;
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-
-let pageSeq = 0;
-function hostPage(attrs = {}) {
-  const data = Object.entries({ server: `${hilo.url}/`, ...attrs })
-    .map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
-  return site.page(`/up${++pageSeq}.html`, {
-    file: 'page.html',
-    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js"${data}></script>` },
-  });
-}
-
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 }, acceptDownloads: true, ...opts });
-  const page = await ctx.newPage();
-  page.errors = collectConsole(page);
-  return page;
-}
-
-const W = (page) => {
-  const host = page.locator('hilo-widget');
-  return {
-    host,
-    launcher: host.locator('.launcher'),
-    panel: host.locator('.panel'),
-    input: host.locator('textarea'),
-    ack: host.locator('[data-kind="ack"]'),
-    clip: host.locator('[data-part="attach"]'),
-    file: host.locator('[data-part="attach-input"]'),
-  };
-};
-
-async function openWidget(page, url) {
-  await page.goto(url);
-  const w = W(page);
-  await w.launcher.waitFor({ state: 'visible', timeout: T });
-  if (!await w.panel.isVisible()) await w.launcher.click();
-  await w.panel.waitFor({ state: 'visible', timeout: T });
-  return w;
-}
+const { hostPage, newPage, W, openWidget } = widgetPages(env, {
+  prefix: 'up',
+  context: { acceptDownloads: true },
+  locators: { clip: '[data-part="attach"]', file: '[data-part="attach-input"]' },
+});
 
 before(async () => {
-  redis = await startRedis();
-  const webRoot = await tmpDir('hilo-widget-upload-web-');
-  await buildWidget(webRoot);
-  site = await startHostSite({ root: FIXTURES });
-  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin, '--identity-secret', SECRET] });
-  agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
-  browser = await launchBrowser();
+  ({ redis, hilo, browser, agentPw } = await startWidgetEnv(env, {
+    webPrefix: 'hilo-widget-upload-web-', hiloArgs: ['--identity-secret', SECRET],
+  }));
 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  await site?.close();
-  await cleanup();
-});
+after(() => stopWidgetEnv(env));
 
 test('a photo attached with the paperclip appears in the thread, reaches the agent and downloads byte for byte', withLogs(async () => {
   const page = await newPage();

@@ -16,6 +16,7 @@
 //     holdDownstream(on), connections, close()}: a TCP proxy; cut() closes
 //     every connection and refuses new ones until restore().
 //   collectConsole(page) -> array of 'type: text' console/page errors
+//   esc(s) -> s escaped for HTML text and attribute values
 
 import { chromium } from 'playwright-core';
 import { build } from 'esbuild';
@@ -59,7 +60,7 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
 };
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+export const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 export async function startHostSite({ root, csp = null, host = '127.0.0.1' } = {}) {
   const pages = new Map();
