@@ -6,55 +6,18 @@
 //   HILO_BIN=$PWD/build/hilo node --test --test-concurrency=1 tests/browser/widget-a11y.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import {
-  startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
-} from '../lib/harness.mjs';
-import { repoRoot, launchBrowser, buildWidget, startHostSite } from './lib/browser.mjs';
+import { agent, withLogs } from '../lib/harness.mjs';
+import { T, startWidgetEnv, stopWidgetEnv, widgetPages, seriousViolations } from './lib/widget-page.mjs';
 
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
-const T = 15000;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-// Serious and critical axe violations inside <hilo-widget> (its open shadow
-// root included), one readable line each.
-async function seriousViolations(page) {
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE_SOURCE);
-  const res = await page.evaluate(() => window.axe.run({ include: [['hilo-widget']] }, { resultTypes: ['violations'] }));
-  return res.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`
-      + `${v.nodes[0]?.failureSummary ? `\n    ${v.nodes[0].failureSummary.replace(/\n/g, ' ')}` : ''}`);
-}
-
-let redis; let hilo; let site; let browser; let agentPw;
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-let pageSeq = 0;
-function hostPage(attrs = {}) {
-  const data = Object.entries({ server: `${hilo.url}/`, ...attrs }).map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
-  return site.page(`/a11y${++pageSeq}.html`, {
-    file: 'page.html',
-    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js"${data}></script>` },
-  });
-}
+const env = {};
+let hilo; let browser; let agentPw;
+const { hostPage } = widgetPages(env, { prefix: 'a11y' });
 
 before(async () => {
-  redis = await startRedis();
-  const webRoot = await tmpDir('hilo-widget-a11y-web-');
-  await buildWidget(webRoot);
-  site = await startHostSite({ root: FIXTURES });
-  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin] });
-  agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
-  browser = await launchBrowser();
+  ({ hilo, browser, agentPw } = await startWidgetEnv(env, { webPrefix: 'hilo-widget-a11y-web-' }));
 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  await site?.close();
-  await cleanup();
-});
+after(() => stopWidgetEnv(env));
 
 const cases = [
   ['en', { width: 1100, height: 760 }], ['es', { width: 1100, height: 760 }], ['en', { width: 390, height: 780 }],

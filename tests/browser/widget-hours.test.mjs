@@ -10,14 +10,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import {
-  startRedis, startHilo, advanceClock, tmpDir, cleanup, withLogs,
-} from '../lib/harness.mjs';
-import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
+import { startHilo, advanceClock, withLogs } from '../lib/harness.mjs';
+import { T, startWidgetEnv, stopWidgetEnv, widgetPages, widgetHiloOpts } from './lib/widget-page.mjs';
 
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
-const T = 15000;
 const DAY = 86400000;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const EN = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -26,65 +21,19 @@ const ES = ['domingo', 'lunes', 'martes', 'miÃ©rcoles', 'jueves', 'viernes', 'sÃ
 // (in Madrid too) at least two local days ahead, so named by its weekday.
 const wd = (new Date().getUTCDay() + 3) % 7;
 
-let redis; let site; let browser; let webRoot;
+const env = {};
+const { hostPage: pageOn, newPage, openWidget } = widgetPages(env, {
+  prefix: 'hours',
+  locators: { hours: '.head [data-part="hours"]', hoursText: '.head [data-part="hours-text"]' },
+});
+const hostPage = (hilo, attrs = {}) => pageOn(attrs, hilo);
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-
-let pageSeq = 0;
-function hostPage(hilo, attrs = {}) {
-  const data = Object.entries({ server: `${hilo.url}/`, ...attrs })
-    .map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
-  return site.page(`/hours${++pageSeq}.html`, {
-    file: 'page.html',
-    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js"${data}></script>` },
-  });
-}
-
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 }, ...opts });
-  const page = await ctx.newPage();
-  page.errors = collectConsole(page);
-  return page;
-}
-
-const W = (page) => {
-  const host = page.locator('hilo-widget');
-  return {
-    host,
-    launcher: host.locator('.launcher'),
-    panel: host.locator('.panel'),
-    input: host.locator('textarea'),
-    ack: host.locator('[data-kind="ack"]'),
-    hours: host.locator('.head [data-part="hours"]'),
-    hoursText: host.locator('.head [data-part="hours-text"]'),
-  };
-};
-
-async function openWidget(page, url) {
-  await page.goto(url);
-  const w = W(page);
-  await w.launcher.waitFor({ state: 'visible', timeout: T });
-  if (!await w.panel.isVisible()) await w.launcher.click();
-  await w.panel.waitFor({ state: 'visible', timeout: T });
-  return w;
-}
-
-const hiloOpts = (args) => ({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin, ...args] });
+const hiloOpts = (args) => widgetHiloOpts(env, args);
 const storedVisitor = (page) => page.evaluate(() => Object.keys(localStorage).some((k) => k.endsWith(':visitor')));
 
-before(async () => {
-  redis = await startRedis();
-  webRoot = await tmpDir('hilo-widget-hours-web-');
-  await buildWidget(webRoot);
-  site = await startHostSite({ root: FIXTURES });
-  browser = await launchBrowser();
-});
+before(() => startWidgetEnv(env, { webPrefix: 'hilo-widget-hours-web-', hiloArgs: null }));
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  await site?.close();
-  await cleanup();
-});
+after(() => stopWidgetEnv(env));
 
 test('closed: the next opening before writing, in English and Spanish; the zone when the customer\'s differs', withLogs(async () => {
   const hilo = await startHilo(hiloOpts(['--sla-timezone', 'Europe/Madrid', '--sla-hours', `${DAYS[wd]} 09:00-10:00`]));

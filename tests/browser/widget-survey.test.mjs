@@ -7,41 +7,22 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import {
-  startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs,
-} from '../lib/harness.mjs';
-import { repoRoot, launchBrowser, buildWidget, startHostSite, collectConsole } from './lib/browser.mjs';
+import { agent, withLogs } from '../lib/harness.mjs';
+import { T, startWidgetEnv, stopWidgetEnv, widgetPages } from './lib/widget-page.mjs';
 
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
-const T = 15000;
-let redis; let hilo; let site; let browser; let agentPw;
+const env = {};
+let redis; let hilo; let agentPw;
+const { hostPage, newPage } = widgetPages(env, { prefix: 'survey' });
 
 before(async () => {
-  redis = await startRedis();
-  const webRoot = await tmpDir('hilo-widget-survey-web-');
-  await buildWidget(webRoot);
-  site = await startHostSite({ root: FIXTURES });
-  hilo = await startHilo({ redisUrl: redis.url, webRoot, args: ['--widget-origins', site.origin, '--survey', '1'] });
-  agentPw = await addAgent(hilo, 'ana', { display: 'Ana' });
-  browser = await launchBrowser();
+  ({ redis, hilo, agentPw } = await startWidgetEnv(env, { webPrefix: 'hilo-widget-survey-web-', hiloArgs: ['--survey', '1'] }));
 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  await site?.close();
-  await cleanup();
-});
+after(() => stopWidgetEnv(env));
 
 test('the survey card after a resolution: a tap on 4 is the score; the ticket stays resolved', withLogs(async () => {
-  const ctx = await browser.newContext({ locale: 'es-ES', viewport: { width: 1100, height: 760 } });
-  const page = await ctx.newPage();
-  page.errors = collectConsole(page);
-  const url = site.page('/survey.html', {
-    file: 'page.html',
-    vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js" data-server="${hilo.url}/" data-lang="es"></script>` },
-  });
-  await page.goto(url);
+  const page = await newPage({ locale: 'es-ES' });
+  await page.goto(hostPage({ lang: 'es' }));
   const host = page.locator('hilo-widget');
   await host.locator('.launcher').click();
   await host.locator('textarea').fill('La cafetera gotea');
@@ -71,5 +52,5 @@ test('the survey card after a resolution: a tap on 4 is the score; the ticket st
   assert.equal(await redis.cli('HGET', `hilo:{t:${ref}}:tk`, 'status'), 'resolved');
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
   await a.close();
-  await ctx.close();
+  await page.context().close();
 }));

@@ -15,20 +15,19 @@ import {
   startRedis, startHilo, addAgent, agent, tmpDir, cleanup, withLogs, sleep, cmpId,
 } from '../lib/harness.mjs';
 import {
-  repoRoot, launchBrowser, artifactDir, buildWidget, startHostSite, startProxy, collectConsole,
+  launchBrowser, artifactDir, buildWidget, startHostSite, startProxy, esc,
 } from './lib/browser.mjs';
+import {
+  FIXTURES, T, widgetPages, send, refOf,
+} from './lib/widget-page.mjs';
 
 const SECRET = 'widget-test-secret';
-const FIXTURES = path.join(repoRoot, 'tests/browser/fixtures/widget');
 const ART = artifactDir('widget');
-const T = 15000; // default wait for UI conditions
 
 let redis; let hilo; let hiloOpts; let proxy; let site; let otherSite; let browser; let agentPw;
 const metrics = {};
 
 // ------------------------------------------------------------------ helpers
-
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 // A <script> tag embedding the widget: widget.js from hilo, WebSocket through
 // the proxy (data-server) so tests can cut the connection.
@@ -54,47 +53,19 @@ function sign({ user_id, name = '', email = '', ts = Math.floor(Date.now() / 100
   return { user_id, name, email, ts, sig };
 }
 
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 }, ...opts });
-  const page = await ctx.newPage();
-  page.errors = collectConsole(page);
-  return page;
-}
-
-// Widget locators (inside the open shadow root of <hilo-widget>).
-const W = (page) => {
-  const host = page.locator('hilo-widget');
-  return {
-    host,
-    launcher: host.locator('.launcher'),
-    panel: host.locator('.panel'),
-    input: host.locator('textarea'),
-    status: host.locator('[data-part="status"]'),
-    typing: host.locator('[data-part="typing"]'),
-    badge: host.locator('[data-part="badge"]'),
-    mine: host.locator('[data-kind="message"] .bubble'),
-    replies: host.locator('[data-kind="reply"] .bubble'),
-    pending: host.locator('[data-kind="pending"]'),
-    ack: host.locator('[data-kind="ack"]'),
-    resolution: host.locator('[data-kind="resolution"]'),
-    log: host.locator('.log'),
-  };
-};
-
-async function openWidget(page, url) {
-  await page.goto(url);
-  const w = W(page);
-  await w.launcher.waitFor({ state: 'visible', timeout: T });
-  // The panel stays open across pages of one tab (sessionStorage).
-  if (!await w.panel.isVisible()) await w.launcher.click();
-  await w.panel.waitFor({ state: 'visible', timeout: T });
-  return w;
-}
-
-async function send(w, text) {
-  await w.input.fill(text);
-  await w.input.press('Enter');
-}
+// New pages and widget locators (inside the open shadow root of <hilo-widget>).
+const { newPage, W, openWidget } = widgetPages({ get browser() { return browser; } }, {
+  locators: {
+    status: '[data-part="status"]',
+    typing: '[data-part="typing"]',
+    badge: '[data-part="badge"]',
+    mine: '[data-kind="message"] .bubble',
+    replies: '[data-kind="reply"] .bubble',
+    pending: '[data-kind="pending"]',
+    resolution: '[data-kind="resolution"]',
+    log: '.log',
+  },
+});
 
 // Waits until the widget shows exactly these customer texts (in this order).
 async function expectMine(w, texts, timeout = T) {
@@ -106,11 +77,6 @@ async function expectMine(w, texts, timeout = T) {
     await sleep(50);
   }
   assert.deepEqual({ shown: got, pending: await w.pending.allTextContents() }, { shown: texts, pending: [] });
-}
-
-async function refOf(w) {
-  await w.ack.first().waitFor({ timeout: T });
-  return w.ack.first().locator('[data-ref]').getAttribute('data-ref');
 }
 
 async function newAgent() {
