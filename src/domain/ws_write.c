@@ -80,10 +80,12 @@ static void forget_new_watch(struct hilo_conn *c, const char *ref)
 static int ref_taken_cb(const char *ref, void *data)
 {
     struct msg_op *op = data;
-    if (!op->c->wsi)
-        return -HILO_EUNAVAIL; /* gone while waiting for a reference */
     snprintf(op->ref, sizeof op->ref, "%s", ref);
-    hilo_live_watch_get(op->c, ref);
+    /* Gone while waiting for a reference: the message was read, so it is
+     * still stored (the customer finds it on reconnecting); nobody to
+     * watch the ticket for. */
+    if (op->c->wsi)
+        hilo_live_watch_get(op->c, ref);
     return 0;
 }
 
