@@ -305,8 +305,11 @@ function App({ chat, cfg, t, api }) {
   // Kept as typed too: a message sent before the field's change event
   // still goes out after a hello with it (chat.flush, hours.js).
   const keepProfile = (field) => (ev) => chat.store.setProfile({ ...chat.store.profile(), [field]: ev.target.value.trim() });
+  // From the stored profile, not this render's `profile`: a change event
+  // may run before the render of the previous field's change, and the
+  // stale copy would blank that field (lost pre-chat names under load).
   const saveProfile = (field) => (ev) => {
-    const p = { ...profile, [field]: ev.target.value.trim() };
+    const p = { ...chat.store.profile(), [field]: ev.target.value.trim() };
     setProfile(p);
     chat.setProfile(p);
   };
