@@ -299,16 +299,45 @@ void hilo_http_set_allow(struct hilo_http *r, const char *methods)
     snprintf(r->allow, sizeof r->allow, "%s", methods);
 }
 
+/* filename="..." keeps to characters that need no quoting rules of their
+ * own; a name with non-ASCII letters ("factura_año.pdf") also goes as
+ * filename*=UTF-8''... (RFC 6266/8187), which browsers prefer. The name is
+ * valid UTF-8 (upload names are checked); at most 100 bytes are encoded,
+ * never ending inside a character. */
 void hilo_http_set_attachment(struct hilo_http *r, const char *filename)
 {
-    char safe[96];
-    size_t k = 0;
-    /* only characters that need no quoting rules of their own */
+    static const char hex[] = "0123456789ABCDEF";
+    char safe[96], ext[310];
+    size_t k = 0, e = 0, n = strlen(filename);
+    int wide = 0;
+
     for (const char *p = filename; *p && k < sizeof safe - 1; p++)
         safe[k++] = (isalnum((unsigned char)*p) || strchr("._-", *p)) ? *p : '_';
     safe[k] = '\0';
-    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"",
-             k ? safe : "download");
+    for (size_t i = 0; i < n; i++)
+        wide |= (unsigned char)filename[i] >= 0x80;
+    if (n > 100) {
+        n = 100;
+        while (n > 0 && ((unsigned char)filename[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; wide && i < n; i++) {
+        unsigned char c = (unsigned char)filename[i];
+        if ((c < 0x80 && isalnum(c)) || (c && c < 0x80 && strchr("!#$&+-.^_`|~", c))) {
+            ext[e++] = (char)c;
+        } else {
+            ext[e++] = '%';
+            ext[e++] = hex[c >> 4];
+            ext[e++] = hex[c & 15];
+        }
+    }
+    ext[e] = '\0';
+    if (e)
+        snprintf(r->disposition, sizeof r->disposition,
+                 "attachment; filename=\"%s\"; filename*=UTF-8''%s", k ? safe : "download", ext);
+    else
+        snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"",
+                 k ? safe : "download");
 }
 
 void hilo_http_set_retry_after(struct hilo_http *r, unsigned seconds)

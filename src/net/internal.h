@@ -33,7 +33,7 @@ struct hilo_http {
     char set_cookie[384];
     char allow[64];  /* for a 405 */
     char retry_after[16]; /* for a 429/503: seconds */
-    char disposition[160]; /* Content-Disposition of a download; also sandboxes it */
+    char disposition[480]; /* Content-Disposition of a download; also sandboxes it */
     int ready;
     int close_after; /* the body was refused unread: close the connection */
     int fail;        /* a handler could not answer: drop the connection */

@@ -72,12 +72,13 @@ test('an image uploaded with the widget token: live in the thread, in history, f
   await a.close();
 }));
 
-test('a PDF with a caption; a resend with the same client_id is stored once', withLogs(async () => {
+test('a PDF with a caption and a Spanish name; a resend with the same client_id is stored once', withLogs(async () => {
   const { cu, ref } = await customerWithTicket(hilo);
-  const up = await upload(hilo, cu.token, PDF, { name: 'factura.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
+  const up = await upload(hilo, cu.token, PDF, { name: 'factura_año.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
   assert.equal(up.status, 201, up.body);
   assert.equal(up.json.upload.mime, 'application/pdf');
-  const again = await upload(hilo, cu.token, PDF, { name: 'factura.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
+  assert.equal(up.json.upload.name, 'factura_año.pdf');
+  const again = await upload(hilo, cu.token, PDF, { name: 'factura_año.pdf', text: 'la factura de marzo', clientId: 'pdf-1' });
   assert.equal(again.status, 201, again.body);
   assert.equal(again.json.duplicate, true);
   assert.equal(again.json.event_id, up.json.event_id);
@@ -91,6 +92,9 @@ test('a PDF with a caption; a resend with the same client_id is stored once', wi
   const got = await fetchFile(hilo, up.json.upload.id, { cookie });
   assert.equal(got.status, 200);
   assert.equal(got.headers.get('content-type'), 'application/pdf');
+  // the ASCII fallback, and the real name as RFC 8187 UTF-8 (what browsers save)
+  assert.equal(got.headers.get('content-disposition'),
+    "attachment; filename=\"factura_a__o.pdf\"; filename*=UTF-8''factura_a%C3%B1o.pdf");
   assert.ok(got.bytes.equals(PDF));
   await a.close();
   await cu.close();
