@@ -47,6 +47,9 @@ struct hilo_session {
     /* customer: the ticket its socket is listed on as connected (reach.c) */
     char online_ref[HILO_REF_MAX];
     uint64_t online_at;
+    /* customer: the team of the last hours frame ("default" or a name; ""
+     * before the first): a move to another team re-sends it (hours_widget.c) */
+    char hours_team[65];
 };
 
 /* A new session for c (role: enum hilo_role), attached as c->session, or

@@ -93,6 +93,12 @@ int hilo_sla_wanted(const struct hilo_server *s);
 /* Reads the stored teams again if the last read is older than 5 s (or
  * force). */
 void hilo_sla_refresh(struct hilo_server *s, int force);
+/* Publishes `-\nH<team>\n` ("default" for the default team) after an
+ * admin changed or deleted that team's settings: every instance sends the
+ * business hours again to the open widgets showing that team's (every
+ * widget for "default", which every team inherits; domain/hours_widget.c).
+ * Fire and forget: a widget missing it corrects at its refresh_at. */
+int hilo_hours_widget_publish(struct hilo_server *s, const char *team);
 /* A team's effective settings: the options, the stored "default" over them,
  * then the team's own stored settings (teams: the HGETALL reply of
  * hilo_store_sla_teams_get; team NULL or "": the default team). */

@@ -89,6 +89,7 @@ static void put_done_cb(redisReply *reply, void *data)
         return;
     }
     hilo_sla_refresh(a->s, 1); /* other instances see it within 5 s */
+    hilo_hours_widget_publish(a->s, api_param(&a->params, "team")); /* open widgets, now */
     /* the answer: the settings now in force (read again) */
     if (api_sent(a, hilo_store_sla_teams_get(a->s->redis, list_cb, a)) < 0)
         api_fail(a, -HILO_EUNAVAIL);
@@ -151,10 +152,13 @@ static void del_cb(redisReply *reply, void *data)
         api_fail(a, -HILO_EUNAVAIL);
         return;
     }
-    if (reply->integer == 0)
+    if (reply->integer == 0) {
         api_not_found(a);
-    else
+    } else {
+        hilo_sla_refresh(a->s, 1);
+        hilo_hours_widget_publish(a->s, api_param(&a->params, "team"));
         hilo_http_respond_empty(a->r, 204);
+    }
     api_free(a);
 }
 

@@ -4,7 +4,9 @@
  * current ticket's (unless it is closed: writing again starts a new ticket,
  * the default team's), its settings as the SLA timers see them
  * (hilo_sla_team_of: options, stored "default", the team's own). Sent after
- * the welcome and on the customer's {"type":"hours"}. */
+ * the welcome, on the customer's {"type":"hours"}, and unasked when the
+ * answer changes: the ticket moved team or closed (T lines), an admin
+ * changed a team's SLA settings (H lines, api/sla.c). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,9 @@
 #include "hilo/i18n.h"
 #include "hilo/sla.h"
 #include "hilo/store.h"
+#include "hilo/store_index.h"
 #include "hilo/store_sla.h"
+#include "hilo/ws.h"
 
 struct hours_op {
     struct hilo_conn *c;
@@ -81,6 +85,7 @@ static void hours_cb(redisReply *reply, void *data)
             name = f[HILO_SLAF_TEAM]->str;
     }
     hilo_sla_team_of(c->srv, reply->element[0], name, &team);
+    snprintf(se->hours_team, sizeof se->hours_team, "%s", *team.name ? team.name : "default");
     h = hilo_hours_widget_json(&team, se->locale, c->srv->cfg->ack_eta_minutes, hilo_now_ms());
     if (!h) { /* an unknown stored time zone: no line rather than a wrong one */
         if (op->req)
@@ -122,4 +127,65 @@ int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req)
     (void)msg;
     hilo_hours_widget_send(c, req);
     return 0;
+}
+
+void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, size_t len)
+{
+    json_t *o = NULL, *t;
+    const char *ref = NULL, *team = NULL, *status;
+    char want[HILO_SLA_TEAM_MAX + 1];
+    for (struct hilo_watch *w = route->watches; w; w = w->rnext) {
+        struct hilo_conn *c = w->conn;
+        struct hilo_session *se = hilo_sess(c);
+        if (!c->wsi || se->role == HILO_ROLE_AGENT || !se->ready || !se->hours_team[0])
+            continue;
+        if (!o) { /* parsed once, and only for a ticket an open widget shows */
+            o = json_loadb(summary, len, 0, NULL);
+            t = json_object_get(o, "ticket");
+            ref = json_string_value(json_object_get(t, "ref"));
+            team = json_string_value(json_object_get(t, "team"));
+            status = json_string_value(json_object_get(t, "status"));
+            if (!ref || !team || !status)
+                break;
+            snprintf(want, sizeof want, "%s",
+                     !*team || strcmp(status, "closed") == 0 ? "default" : team);
+        }
+        if (strcmp(se->ticket, ref) == 0 && strcmp(se->hours_team, want) != 0) {
+            snprintf(se->hours_team, sizeof se->hours_team, "%s", want); /* once per move */
+            hilo_hours_widget_send(c, NULL);
+        }
+    }
+    json_decref(o);
+}
+
+int hilo_hours_widget_publish(struct hilo_server *s, const char *team)
+{
+    char msg[100];
+    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
+    if (!hilo_sla_team_name_ok(team))
+        return -HILO_EINTERNAL;
+    snprintf(msg, sizeof msg, "-\nH%s\n", team);
+    pub.len = strlen(msg);
+    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+static void resend_one(struct hilo_conn *c, void *data)
+{
+    const char *team = data;
+    struct hilo_session *se = hilo_sess(c);
+    if (!c->wsi || !se || se->role == HILO_ROLE_AGENT || !se->ready || !se->hours_team[0])
+        return;
+    if (strcmp(team, "default") == 0 || strcmp(se->hours_team, team) == 0)
+        hilo_hours_widget_send(c, NULL);
+}
+
+void hilo_hours_widget_on_change(struct hilo_server *s, const char *line, size_t len)
+{
+    char team[HILO_SLA_TEAM_MAX + 1];
+    if (len == 0 || len >= sizeof team || !s->net)
+        return;
+    memcpy(team, line, len);
+    team[len] = '\0';
+    if (hilo_sla_team_name_ok(team))
+        hilo_ws_each(s->net, resend_one, team);
 }

@@ -221,5 +221,11 @@ json_t *hilo_hours_widget_json(const struct hilo_sla_team *t, const char *lang, 
 void hilo_hours_widget_send(struct hilo_conn *c, const char *req);
 /* {"type":"hours"}: the hours again (the widget asks at refresh_at). */
 int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req);
+/* A ticket summary (the events channel's T line) for route: its customers'
+ * open widgets whose hours were of another team (the ticket moved, or
+ * closed: the default team's) get the hours again, now. */
+void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, size_t len);
+/* An H line from the events channel (the line after 'H'). */
+void hilo_hours_widget_on_change(struct hilo_server *s, const char *line, size_t len);
 
 #endif

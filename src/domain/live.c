@@ -226,6 +226,8 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
                 if (hilo_sess(w->conn)->role == HILO_ROLE_AGENT && !hilo_sess(w->conn)->queue_watch)
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
+            if (route) /* a move to another team shows in the widget's hours */
+                hilo_hours_widget_on_ticket(route, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'D' && route) {
             struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
@@ -260,6 +262,8 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
             hilo_identity_on_block(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'C' || kind == 'I') { /* a merge or its undo (revoke.c) */
             hilo_identity_on_moved(s, kind, line + 1, (size_t)(eol - line - 1));
+        } else if (kind == 'H') { /* a team's SLA settings changed (api/sla.c) */
+            hilo_hours_widget_on_change(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'S') { /* a team's settings changed (team_settings.c) */
             hilo_team_settings_on_publish(s, line + 1, (size_t)(eol - line - 1));
         } else if (kind == 'N') { /* an agent's display name changed (rename.c) */

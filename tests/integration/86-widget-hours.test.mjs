@@ -92,6 +92,10 @@ test('the ticket\'s team: its stored hours override the options', withLogs(async
   const a = await agent(hilo, 'ana', anaPw);
   const as = await a.request({ type: 'assign', ticket: ref, agent: 'ana', team: 'billing' });
   assert.notEqual(as.type, 'error', JSON.stringify(as));
+  // the open widget follows the move at once, not at its refresh_at
+  const moved = await c.next((f) => f.type === 'hours' && !f.req);
+  assert.equal(moved.hours.team, 'billing');
+  assert.equal(moved.hours.open, true);
   const h = await c.request({ type: 'hours' });
   assert.equal(h.hours.team, 'billing');
   assert.equal(h.hours.open, true);
@@ -137,6 +141,32 @@ test('a stored default team over the options; its holidays close the day', withL
   await c2.close();
   r = await del('/api/v1/sla/teams/default');
   assert.ok(r.status === 200 || r.status === 204, r.body);
+}));
+
+test('an admin\'s change of the hours reaches open widgets on every instance at once', withLogs(async () => {
+  // a second instance on the same Redis, configured alike; the widget is on it
+  const other = await startHilo({ redisUrl: redis.url, args: ['--sla-timezone', 'UTC', '--sla-hours', `${DAYS[wd]} 09:00-10:00`] });
+  const c = await customer(other, { locale: 'en' });
+  assert.equal((await hoursOf(c)).open, false);
+  // another team's change is not this widget's (the default team's hours)...
+  let r = await put('/api/v1/sla/teams/sales', { hours: '24x7' });
+  assert.equal(r.status, 200, r.body);
+  // ...the default team's is: every team inherits it
+  r = await put('/api/v1/sla/teams/default', { hours: '24x7' });
+  assert.equal(r.status, 200, r.body);
+  const now = await c.next((f) => f.type === 'hours' && !f.req);
+  assert.equal(now.hours.team, 'default');
+  assert.equal(now.hours.open, true, 'the first pushed frame is the default team\'s change, not sales\'');
+  assert.equal(now.hours.text, 'We usually reply within about 15 minutes.');
+  // deleting the stored default puts the options' hours back, at once too
+  r = await del('/api/v1/sla/teams/default');
+  assert.equal(r.status, 204, r.body);
+  const back = await c.next((f) => f.type === 'hours' && !f.req);
+  assert.equal(back.hours.open, false);
+  assert.equal(back.hours.text, `We're closed now; we'll answer ${EN[wd]} from 9:00.`);
+  await c.close();
+  r = await del('/api/v1/sla/teams/sales');
+  assert.equal(r.status, 204, r.body);
 }));
 
 test('24x7 (the default): open, never a closed text', withLogs(async () => {
