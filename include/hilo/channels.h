@@ -58,7 +58,14 @@ struct hilo_inbound {
     char *user_id;     /* WhatsApp Cloud: the sender's business-scoped user id
                         * (BSUID, "US.13491208655302741918"), or "". When the
                         * webhook has no phone number, from is this id. */
+    int automatic;     /* email: HILO_AUTO_REPLY (an out-of-office or other
+                        * automatic answer: Auto-Submitted, Precedence, ...)
+                        * or HILO_AUTO_BOUNCE (a delivery report none of
+                        * whose Message-IDs is ours); 0 for a person's. Never
+                        * a ticket, never answered: no mail loops (RFC 3834) */
 };
+#define HILO_AUTO_REPLY 1
+#define HILO_AUTO_BOUNCE 2
 
 /* Status update of an outbound message. */
 struct hilo_delivery {
@@ -73,6 +80,9 @@ struct hilo_delivery {
     char *marker;      /* what the sender attached to the message and the
                         * provider echoes (WhatsApp biz_opaque_callback_data),
                         * or NULL */
+    char *provider;    /* the row that sent it when another row reports it
+                        * (a bounce Mailgun posts about a mail sent by SMTP:
+                        * "email"), or NULL: the reporting row's */
 };
 
 /* Both free a whole list (following next); NULL is fine. */
@@ -261,8 +271,24 @@ int hilo_mailgun_verify(const char *signing_key, const char *timestamp, const ch
  * recipient's plus-address, then the subject. provider_id = Message-Id
  * without <>, or "sha256:<hex>" of from/subject/date/body when there is no
  * Message-Id (stable across Mailgun's retries). Appends to *out; -1 when no
- * sender address can be found. */
+ * sender address can be found. Automatic mail (auto_reply: Auto-Submitted
+ * other than "no", Precedence bulk/junk/auto_reply, X-Autoreply,
+ * X-Autorespond) is marked HILO_AUTO_REPLY; a report (multipart/report, the
+ * null sender, MAILER-DAEMON@, postmaster@) HILO_AUTO_BOUNCE. */
 int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out);
+/* The same, and a report that one of our mails failed for good (it names
+ * our Message-ID, hilo_email_find_own_msgid, in its text or headers, and is
+ * not a delay warning) becomes a "failed" delivery of that Message-ID for
+ * provider "email" with error "bounce: <its 5.X.X status line>", appended
+ * to *statuses, instead of a message. */
+int hilo_mailgun_parse_all(const struct hilo_form *f, struct hilo_inbound **out,
+                           struct hilo_delivery **statuses);
+/* A Mailgun event webhook's JSON ({"signature": {...}, "event-data":
+ * {...}}): "delivered" and a permanent "failed" (or "rejected") about a
+ * mail with a Message-Id become a delivery (provider "email", error
+ * "<code>: <message>"); other events, temporary failures: nothing. -1 when
+ * the body is not such JSON. */
+int hilo_mailgun_events_parse(const char *body, size_t len, struct hilo_delivery **out);
 
 /* ------------------------------------------------------------------------ */
 /* Email                                                                      */
@@ -293,6 +319,18 @@ int hilo_email_address(const char *header_value, char **addr, char **display_nam
 char *hilo_email_build(const char *from, const char *to, const char *reply_to,
                        const char *subject, const char *body, const char *message_id,
                        const char *in_reply_to, const char *references, int64_t date_s);
+/* The same with Auto-Submitted: auto_submitted ("auto-replied" for an
+ * acknowledgement, "auto-generated" for a survey or notice; NULL or "" for
+ * a person's reply), so that customers' out-of-office responders do not
+ * answer Hilo's own automatic mail (RFC 3834). */
+char *hilo_email_build_auto(const char *from, const char *to, const char *reply_to,
+                            const char *subject, const char *body, const char *message_id,
+                            const char *in_reply_to, const char *references, int64_t date_s,
+                            const char *auto_submitted);
+/* Our Message-ID ("hilo.<ref>.<16 hex>@<domain>", route.c) found in text,
+ * copied to out without <>; -1 when none. A bounce names the mail it
+ * returns in its report or in the copy of its headers. */
+int hilo_email_find_own_msgid(const char *text, char *out, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Channels behind one table                                                  */
@@ -333,6 +371,8 @@ struct hilo_channel_msg {
     const char *subject, *msgid, *irt, *refs;  /* email threading */
     int64_t now_s;                             /* the Date of an email */
     const char *buttons;                       /* WhatsApp reply buttons: JSON [{id, title}] */
+    const char *auto_submitted;                /* email: Hilo's own automatic mail
+                                                * ("auto-replied"/"auto-generated"), or "" */
 };
 
 /* A request to a provider, ready for libcurl. Strings point into the struct

@@ -32,6 +32,8 @@ enum hilo_metric {
     HILO_M_OUTBOX_MAYBE_DUP,     /* ... sent again without a look-up: possible duplicates */
     HILO_M_OUTBOX_ASYNC_FAILED,  /* permanent failures reported by a provider's status callback */
     HILO_M_OUTBOX_NO_ID,         /* accepted by a provider that gave no message id */
+    HILO_M_EMAIL_AUTOREPLIES,    /* automatic mail received (out-of-office...): not stored */
+    HILO_M_EMAIL_REPORTS,        /* delivery reports naming no failed mail of ours: not stored */
     HILO_M_SLA_WARNINGS,     /* SLA warnings recorded by this instance */
     HILO_M_SLA_BREACHES,     /* SLA breaches recorded by this instance */
     /* routing at send time (docs/continuity.md) */

@@ -450,6 +450,15 @@ char *hilo_email_build(const char *from, const char *to, const char *reply_to,
                        const char *subject, const char *body, const char *message_id,
                        const char *in_reply_to, const char *references, int64_t date_s)
 {
+    return hilo_email_build_auto(from, to, reply_to, subject, body, message_id, in_reply_to,
+                                 references, date_s, NULL);
+}
+
+char *hilo_email_build_auto(const char *from, const char *to, const char *reply_to,
+                            const char *subject, const char *body, const char *message_id,
+                            const char *in_reply_to, const char *references, int64_t date_s,
+                            const char *auto_submitted)
+{
     struct hilo_buf b;
     char *subj = NULL;
     int r;
@@ -472,6 +481,10 @@ char *hilo_email_build(const char *from, const char *to, const char *reply_to,
         (message_id && *message_id && add_msgid_header(&b, "Message-ID", message_id)) ||
         (in_reply_to && *in_reply_to && add_msgid_header(&b, "In-Reply-To", in_reply_to)) ||
         (references && *references && add_references(&b, references)) ||
+        (auto_submitted && *auto_submitted &&
+         (strcmp(auto_submitted, "auto-replied") == 0 ||
+          strcmp(auto_submitted, "auto-generated") == 0) &&
+         add_header(&b, "Auto-Submitted", auto_submitted)) ||
         hilo_buf_adds(&b, "MIME-Version: 1.0\r\n"
                           "Content-Type: text/plain; charset=UTF-8\r\n"
                           "Content-Transfer-Encoding: quoted-printable\r\n\r\n") ||
@@ -482,6 +495,35 @@ char *hilo_email_build(const char *from, const char *to, const char *reply_to,
         return NULL;
     }
     return hilo_buf_take(&b);
+}
+
+int hilo_email_find_own_msgid(const char *text, char *out, size_t n)
+{
+    for (const char *p = text ? strstr(text, "hilo.") : NULL; p; p = strstr(p + 1, "hilo.")) {
+        const char *q = p + 5, *d0 = q;
+        size_t k;
+        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.'))
+            continue;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (q - d0 < 4 || q - d0 > 9 || *q != '.')
+            continue;
+        for (k = 1; k <= 16 && isxdigit((unsigned char)q[k]) && !isupper((unsigned char)q[k]); k++)
+            ;
+        if (k != 17 || q[17] != '@')
+            continue;
+        q += 18;
+        while (isalnum((unsigned char)*q) || *q == '.' || *q == '-')
+            q++;
+        while (q > p && q[-1] == '.') /* a sentence's full stop is not the domain's */
+            q--;
+        if (q[-1] == '@' || (size_t)(q - p) >= n)
+            continue;
+        memcpy(out, p, (size_t)(q - p));
+        out[q - p] = '\0';
+        return 0;
+    }
+    return -1;
 }
 
 /* ---- the channel row (include/hilo/channels.h) ----------------------------- */
@@ -508,8 +550,8 @@ static int smtp_build_send(const struct hilo_config *c, const struct hilo_channe
     snprintf(refs, sizeof refs, "%s%s%s", mrefs, *mrefs ? " " : "", irt);
     req->method = NULL;
     req->headers[0] = NULL;
-    req->body = hilo_email_build(c->support_email, m->to, reply_to, subject, m->text, m->msgid, irt,
-                                 refs, m->now_s);
+    req->body = hilo_email_build_auto(c->support_email, m->to, reply_to, subject, m->text, m->msgid,
+                                      irt, refs, m->now_s, m->auto_submitted);
     snprintf(req->mail_from, sizeof req->mail_from, "<%s>", c->support_email);
     snprintf(req->mail_rcpt, sizeof req->mail_rcpt, "<%s>", m->to ? m->to : "");
     if (c->smtp_user[0]) {

@@ -42,6 +42,7 @@ void hilo_delivery_free(struct hilo_delivery *list)
         free(list->status);
         free(list->error);
         free(list->marker);
+        free(list->provider);
         free(list);
         list = next;
     }

@@ -54,6 +54,97 @@ static const char *header_of(json_t *headers, const char *name)
     return NULL;
 }
 
+/* Automatic mail (RFC 3834 Auto-Submitted, and the common markers that
+ * predate it: Precedence bulk/junk/auto_reply, X-Autoreply, X-Autorespond). */
+static int auto_reply(json_t *headers)
+{
+    const char *v = header_of(headers, "Auto-Submitted");
+    if (v) {
+        v += strspn(v, " \t");
+        if (!(strncasecmp(v, "no", 2) == 0 && (v[2] == '\0' || strchr(" \t;(", v[2]))))
+            return 1;
+    }
+    if (header_of(headers, "X-Autoreply") || header_of(headers, "X-Autorespond"))
+        return 1;
+    if (!(v = header_of(headers, "Precedence")))
+        v = header_of(headers, "X-Precedence");
+    if (v) {
+        v += strspn(v, " \t");
+        if (strncasecmp(v, "bulk", 4) == 0 || strncasecmp(v, "junk", 4) == 0 ||
+            strncasecmp(v, "auto_reply", 10) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A report about other mail: a delivery status notification (bounce, delay),
+ * a read receipt or a complaint (multipart/report), or mail from the null
+ * sender or a mailer daemon. */
+static int is_report(json_t *headers, const char *from, const char *sender, int has_sender)
+{
+    const char *v = header_of(headers, "Content-Type"), *at;
+    if (v && strncasecmp(v + strspn(v, " \t"), "multipart/report", 16) == 0)
+        return 1;
+    if ((v = header_of(headers, "Return-Path")) && strcmp(v + strspn(v, " \t"), "<>") == 0)
+        return 1;
+    if (has_sender && (!*sender || strcmp(sender, "<>") == 0))
+        return 1;
+    at = from ? strchr(from, '@') : NULL;
+    return at && ((at - from == 13 && strncasecmp(from, "mailer-daemon", 13) == 0) ||
+                  (at - from == 10 && strncasecmp(from, "postmaster", 10) == 0));
+}
+
+/* A report that a mail was not delivered, as opposed to a delay warning or
+ * a receipt: the status line it gives ("5.1.1 ... User unknown"), cut to
+ * fit; -1 when it says the delivery is only delayed (still retried). */
+static int bounce_reason(const char *subject, const char *text, char *out, size_t n)
+{
+    const char *p, *line = NULL;
+    int failed = 0, delayed = 0;
+    for (p = text; *p; p++) {
+        /* an RFC 3463 permanent status: 5.X.X */
+        if (p[0] == '5' && p[1] == '.' && isdigit((unsigned char)p[2]) &&
+            (p == text || !isalnum((unsigned char)p[-1]))) {
+            const char *q = p + 2;
+            while (isdigit((unsigned char)*q))
+                q++;
+            if (*q == '.' && isdigit((unsigned char)q[1])) {
+                failed = 1;
+                if (!line) {
+                    line = p;
+                    while (line > text && line[-1] != '\n')
+                        line--;
+                }
+            }
+        }
+        if (strncasecmp(p, "action: failed", 14) == 0)
+            failed = 1;
+        if (strncasecmp(p, "action: delayed", 15) == 0)
+            delayed = 1;
+    }
+    if (!failed && (delayed || strcasestr(subject, "delay")))
+        return -1;
+    if (line) {
+        line += strspn(line, " \t");
+        size_t k = strcspn(line, "\r\n");
+        if (k > 180) { /* on a character's first byte */
+            k = 180;
+            while (k && ((unsigned char)line[k] & 0xc0) == 0x80)
+                k--;
+        }
+        while (k && (line[k - 1] == ' ' || line[k - 1] == '\t'))
+            k--;
+        snprintf(out, n, "bounce: %.*s", (int)k, line);
+    } else {
+        snprintf(out, n, "bounce: the recipient's mail server returned the message");
+    }
+    /* a status line may hold anything the remote server said */
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    return 0;
+}
+
 /* Digits of a "+<digits>@" plus-address in a recipient list, or 0 found. */
 static int plus_ref(const char *recipients, char *out, size_t outlen)
 {
@@ -149,6 +240,28 @@ static const char *field(const struct hilo_form *f, const char *k)
 
 int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out)
 {
+    struct hilo_delivery *none = NULL;
+    int rc = hilo_mailgun_parse_all(f, out, &none);
+    hilo_delivery_free(none);
+    return rc;
+}
+
+/* A bounce of one of our mails: its failure, for the row that sent it. */
+static int bounce_delivery(const char *msgid, const char *reason, struct hilo_delivery **out)
+{
+    struct hilo_delivery *d = hc_delivery_new();
+    if (!d || hc_set(&d->provider_id, msgid) || hc_set(&d->status, "failed") ||
+        hc_set(&d->error, reason) || !(d->provider = hc_strdup("email"))) {
+        hilo_delivery_free(d);
+        return -1;
+    }
+    hc_delivery_append(out, d);
+    return 0;
+}
+
+int hilo_mailgun_parse_all(const struct hilo_form *f, struct hilo_inbound **out,
+                           struct hilo_delivery **statuses)
+{
     struct hilo_inbound *m = NULL;
     json_t *headers = NULL, *extra = NULL, *atts = NULL;
     char *addr = NULL, *name = NULL, ref[16];
@@ -173,8 +286,25 @@ int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out)
     if (!date)
         date = hilo_form_get(f, "Date");
 
+    /* Automatic mail is never a ticket nor answered (no mail loops); a
+     * report that one of our mails bounced is that mail's failure. */
+    int automatic = auto_reply(headers) ? HILO_AUTO_REPLY : 0;
+    if (is_report(headers, addr, field(f, "sender"), hilo_form_get(f, "sender") != NULL)) {
+        char own[300], reason[220];
+        const char *hdrs = field(f, "message-headers"), *body = field(f, "body-plain");
+        automatic = HILO_AUTO_BOUNCE;
+        if ((hilo_email_find_own_msgid(body, own, sizeof own) == 0 ||
+             hilo_email_find_own_msgid(hdrs, own, sizeof own) == 0) &&
+            bounce_reason(field(f, "subject"), body, reason, sizeof reason) == 0) {
+            if (bounce_delivery(own, reason, statuses) < 0)
+                goto fail;
+            ret = 0;
+            goto fail; /* not a message: done */
+        }
+    }
     if (!(m = hc_inbound_new()) || !(extra = json_object()))
         goto fail;
+    m->automatic = automatic;
     free(m->from);
     m->from = addr;
     addr = NULL;
@@ -241,7 +371,84 @@ fail:
     return ret;
 }
 
+int hilo_mailgun_events_parse(const char *body, size_t len, struct hilo_delivery **out)
+{
+    json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL), *ev;
+    struct hilo_delivery *d = NULL;
+    const char *event, *sev, *mid, *msg;
+    char err[300], *pid = NULL;
+    int ret = -1;
+    if (!json_is_object(root))
+        goto done;
+    ev = json_object_get(root, "event-data");
+    if (!json_is_object(ev)) /* account webhooks put the event at the top */
+        ev = root;
+    ret = 0;
+    event = json_string_value(json_object_get(ev, "event"));
+    sev = json_string_value(json_object_get(ev, "severity"));
+    mid = json_string_value(json_object_get(
+        json_object_get(json_object_get(ev, "message"), "headers"), "message-id"));
+    if (!event || !mid || !*mid || !(pid = strip_angle(mid)) || !*pid)
+        goto done;
+    int failed = (strcmp(event, "failed") == 0 && sev && strcmp(sev, "permanent") == 0) ||
+                 strcmp(event, "rejected") == 0;
+    if (!failed && strcmp(event, "delivered") != 0)
+        goto done; /* opened, clicked, a temporary failure (Mailgun retries)... */
+    err[0] = '\0';
+    if (failed) {
+        json_t *ds = json_object_get(ev, "delivery-status"), *rj = json_object_get(ev, "reject");
+        json_int_t code = json_integer_value(json_object_get(ds, "code"));
+        msg = json_string_value(json_object_get(ds, "message"));
+        if (!msg || !*msg)
+            msg = json_string_value(json_object_get(ds, "description"));
+        if ((!msg || !*msg) && rj)
+            msg = json_string_value(json_object_get(rj, "reason"));
+        if (!msg || !*msg)
+            msg = json_string_value(json_object_get(ev, "reason"));
+        if (code > 0)
+            snprintf(err, sizeof err, "%lld: %.250s", (long long)code, msg ? msg : event);
+        else
+            snprintf(err, sizeof err, "%.250s", msg && *msg ? msg : event);
+        for (char *c = err; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+    }
+    if (!(d = hc_delivery_new()) || hc_set(&d->provider_id, pid) ||
+        hc_set(&d->status, failed ? "failed" : "delivered") || hc_set(&d->error, err) ||
+        !(d->provider = hc_strdup("email"))) {
+        ret = -1;
+        goto done;
+    }
+    double ts = json_number_value(json_object_get(ev, "timestamp"));
+    d->ts_ms = ts > 0 && ts < 1e11 ? (int64_t)(ts * 1000) : 0;
+    hc_delivery_append(out, d);
+    d = NULL;
+done:
+    hilo_delivery_free(d);
+    free(pid);
+    json_decref(root);
+    return ret;
+}
+
 /* ---- the channel row (include/hilo/channels.h) ----------------------------- */
+
+/* Event webhooks (delivered, failed) post JSON here; routes post forms to
+ * /webhooks/email. Both are signed with the same key. */
+#define MG_EVENTS "/webhooks/email/events"
+static int mg_events(const struct hilo_http_in *in) { return strcmp(in->path, MG_EVENTS) == 0; }
+
+/* {"signature": {"timestamp", "token", "signature"}} of an event post. */
+static json_t *mg_event_sig(const struct hilo_http_in *in)
+{
+    json_t *root = json_loadb(in->body, in->body_len, 0, NULL);
+    json_t *sig = json_incref(json_object_get(root, "signature"));
+    json_decref(root);
+    if (!json_is_object(sig)) {
+        json_decref(sig);
+        return NULL;
+    }
+    return sig;
+}
 
 static int mg_hooks_configured(const struct hilo_config *c) { return c->mailgun_signing_key[0] != '\0'; }
 
@@ -259,6 +466,27 @@ static int mg_verify(const struct hilo_config *c, const struct hilo_http_in *in,
 {
     struct hilo_form form = {0};
     int rc = 0;
+    if (mg_events(in)) {
+        json_t *sig = mg_event_sig(in);
+        const char *ts = json_string_value(json_object_get(sig, "timestamp"));
+        const char *tok = json_string_value(json_object_get(sig, "token"));
+        const char *s = json_string_value(json_object_get(sig, "signature"));
+        char tsbuf[24];
+        json_t *tsn = json_object_get(sig, "timestamp");
+        if (!ts && json_is_integer(tsn)) { /* a number in some payloads */
+            snprintf(tsbuf, sizeof tsbuf, "%lld", (long long)json_integer_value(tsn));
+            ts = tsbuf;
+        }
+        if (!ts || !tok || !s) {
+            hc_err(err, errlen, "Missing signature.");
+            rc = -HILO_EUNAUTH;
+        } else if (hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, s, in->now_s, 300) < 0) {
+            hc_err(err, errlen, "Bad or stale signature.");
+            rc = -HILO_EFORBIDDEN;
+        }
+        json_decref(sig);
+        return rc;
+    }
     if (mg_form(in, &form) < 0) {
         hc_err(err, errlen, "Malformed form body.");
         return -HILO_EBADFRAME;
@@ -280,6 +508,16 @@ static int mg_replay_token(const struct hilo_http_in *in, char *out, size_t n)
 {
     struct hilo_form form = {0};
     int rc = -1;
+    if (mg_events(in)) {
+        json_t *sig = mg_event_sig(in);
+        const char *tok = json_string_value(json_object_get(sig, "token"));
+        if (tok && *tok && strlen(tok) < n) {
+            memcpy(out, tok, strlen(tok) + 1);
+            rc = 0;
+        }
+        json_decref(sig);
+        return rc;
+    }
     if (mg_form(in, &form) == 0) {
         const char *tok = hilo_form_get(&form, "token");
         if (tok && *tok && strlen(tok) < n) {
@@ -296,12 +534,18 @@ static int mg_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
 {
     struct hilo_form form = {0};
     int rc;
-    (void)statuses;
+    if (mg_events(in)) {
+        if (hilo_mailgun_events_parse(in->body, in->body_len, statuses) < 0) {
+            hc_err(err, errlen, "Malformed event body.");
+            return -HILO_EBADFRAME;
+        }
+        return 0;
+    }
     if (mg_form(in, &form) < 0) {
         hc_err(err, errlen, "Malformed form body.");
         return -HILO_EBADFRAME;
     }
-    rc = hilo_mailgun_parse(&form, msgs);
+    rc = hilo_mailgun_parse_all(&form, msgs, statuses);
     hilo_form_free(&form);
     if (rc < 0) {
         hc_err(err, errlen, "Missing sender or message fields.");
@@ -310,9 +554,10 @@ static int mg_parse(const struct hilo_http_in *in, struct hilo_inbound **msgs,
     return 0;
 }
 
-static const char *const mg_hooks[] = {"/webhooks/email", NULL};
+static const char *const mg_hooks[] = {"/webhooks/email", MG_EVENTS, NULL};
 
-/* Receives only: replies go out by SMTP (hilo_channel_email_smtp). */
+/* Receives mail and reports about it: replies go out by SMTP
+ * (hilo_channel_email_smtp), whose bounces and Mailgun events come back here. */
 const struct hilo_channel_ops hilo_channel_email_mailgun = {
     .channel = "email",
     .provider = "mailgun",

@@ -77,6 +77,7 @@ void hilo_holds_tx_send(struct hilo_tx *tx, struct hilo_server *s, const char *i
         json_decref(entry);
         return; /* no provider reaches it (the web, or not configured) */
     }
+    json_object_set_new(entry, "auto", json_string("auto-replied")); /* a code, a notice */
     snprintf(evid, sizeof evid, "%llu-%u", (unsigned long long)hilo_now_ms(), ++seq);
     struct hilo_store_notice n = {.id = id, .key = key, .event_id = evid, .delivery = delivery};
     if (hilo_tx_notice(tx, &n) == 0) {

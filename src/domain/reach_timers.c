@@ -215,8 +215,10 @@ static void unread_routed(const struct hilo_reach_result *r, void *data)
     /* a template outside the window: its parameters carry the text */
     int rc = hilo_route_plan_entry(s->cfg, &r->plan, r->fields, op->ref, key, body,
                                    r->fields[HILO_REACH_F_NAME], &entry, &dl);
-    if (rc == 0)
+    if (rc == 0) { /* a notice of a reply: Auto-Submitted on a mail */
+        json_object_set_new(entry, "auto", json_string("auto-generated"));
         rc = send_existing(s, op->ref, op->ev, entry, dl, route, 1);
+    }
     if (rc == 0 && r->plan.templated) {
         enum hilo_metric m = hilo_metrics_wa_template("update");
         hilo_metrics_inc(m);

@@ -185,9 +185,11 @@ static void ask(struct hilo_server *s, const char *ref, const char *const *f)
     if (ch.channel && !skipped) {
         if (hilo_route_entry(cfg, ch.channel, f, ref, key, text, &entry, &delivery) < 0 || !entry)
             skipped = "no_route";
-        else if (buttons)
+        else /* Auto-Submitted on a mail (RFC 3834) */
+            json_object_set_new(entry, "auto", json_string("auto-generated"));
+        if (!skipped && buttons)
             json_object_set_new(entry, "buttons", json_string(buttons));
-        else if (templated) {
+        else if (!skipped && templated) {
             json_t *pa = json_array();
             for (int i = 0; i < tpl.nparams; i++)
                 json_array_append_new(pa, json_string(strcmp(tpl.params[i], "ref") == 0 ? ref

@@ -407,6 +407,8 @@ static void create_write(struct create_op *op)
     /* the acknowledgement goes back on the channel the message came from */
     if (r->ack_route)
         hilo_route_entry(s->cfg, NULL, r->ack_route, op->ref, "ack", op->ack, &entry, &delivery);
+    if (entry) /* Auto-Submitted: auto-replied on a mail (RFC 3834) */
+        json_object_set_new(entry, "auto", json_string("auto-replied"));
     hilo_tickets_create_op(r, s->events_channel, op->ref, op->ack, s->cfg->ack_eta_minutes,
                            delivery, &cr);
     /* the SLA clocks start now, by Hilo's clock (sla_timer.c) */

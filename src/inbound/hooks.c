@@ -127,6 +127,14 @@ static void replay_check(struct in_op *op, const struct hilo_channel_ops *o,
             crypto_hash_sha256_update(&st, (const unsigned char *)p, strlen(p) + 1);
         }
     }
+    /* and the delivery reports (a bounce, an event): a token carries one set */
+    for (const struct hilo_delivery *d = op->statuses; d; d = d->next) {
+        const char *parts[] = {d->provider_id, d->status, d->error};
+        for (size_t i = 0; i < 3; i++) {
+            const char *p = parts[i] ? parts[i] : "";
+            crypto_hash_sha256_update(&st, (const unsigned char *)p, strlen(p) + 1);
+        }
+    }
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(op->replay_digest, sizeof op->replay_digest, h, sizeof h);
     if (hilo_store_replay_claim(op->s->redis, o->provider, token, op->replay_digest,
@@ -155,7 +163,8 @@ static void messages(struct hilo_http *r, const struct hilo_channel_ops *o, cons
     /* a WhatsApp message (re)opens its number's 24-hour window, whatever
      * becomes of it (held, joined, blocked): routing at send time, reach.h */
     for (const struct hilo_inbound *m = op->msgs; m; m = m->next)
-        hilo_reach_on_inbound(op->s, m->channel, m->from, "");
+        if (!m->automatic)
+            hilo_reach_on_inbound(op->s, m->channel, m->from, "");
     if (o->replay_token) {
         replay_check(op, o, in);
         return;

@@ -13,6 +13,7 @@
 #include "hilo/http.h"
 #include "hilo/i18n.h"
 #include "hilo/log.h"
+#include "hilo/metrics.h"
 #include "hilo/outbox.h"
 #include "hilo/redis.h"
 #include "hilo/scripts.h"
@@ -514,6 +515,18 @@ void in_start_message(struct in_op *op)
 
 static void next_message(struct in_op *op)
 {
+    /* automatic mail (an out-of-office, a report): never a ticket, never
+     * answered, so two robots cannot write to each other for ever */
+    while (op->cur && op->cur->automatic) {
+        hilo_info("webhook %s: %s from %s not stored: %s", op->provider,
+                  op->cur->automatic == HILO_AUTO_BOUNCE ? "delivery report" : "automatic reply",
+                  op->cur->from, op->cur->automatic == HILO_AUTO_BOUNCE
+                                     ? "it names no message of ours that failed"
+                                     : "automatic mail opens no ticket and gets no answer");
+        hilo_metrics_inc(op->cur->automatic == HILO_AUTO_BOUNCE ? HILO_M_EMAIL_REPORTS
+                                                                : HILO_M_EMAIL_AUTOREPLIES);
+        op->cur = op->cur->next;
+    }
     if (op->cur) {
         in_start_message(op);
         return;
@@ -602,7 +615,9 @@ static void next_status(struct in_op *op)
         in_done(op);
         return;
     }
-    struct hilo_store_pid pid = {.provider = op->provider, .provider_id = d->provider_id};
+    /* a bounce comes in by Mailgun about a mail sent by SMTP */
+    struct hilo_store_pid pid = {.provider = d->provider ? d->provider : op->provider,
+                                 .provider_id = d->provider_id};
     if (hilo_store_pid_get(op->s->redis, &pid, status_found_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }

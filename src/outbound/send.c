@@ -158,6 +158,7 @@ static void send_request(struct ob_job *j, const struct hilo_channel_ops *ops)
         .msgid = ob_field(j->e, "msgid"), .irt = ob_field(j->e, "irt"), .refs = ob_field(j->e, "refs"),
         .now_s = (int64_t)(hilo_now_ms() / 1000),
         .buttons = ob_field(j->e, "buttons"),
+        .auto_submitted = ob_field(j->e, "auto"),
     };
     struct hilo_channel_req cr;
     struct hilo_fetch_req req;

@@ -476,13 +476,20 @@ export async function mgPost(hilo, fields, { key = 'mgkey', timestamp, token, si
   }
   return post(hilo.url + '/webhooks/email', new URLSearchParams(all).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
 }
+// Mailgun event webhook (JSON, the signature inside: {"signature", "event-data"}).
+export async function mgEventPost(hilo, eventData, { key = 'mgkey', timestamp, token, signature } = {}) {
+  const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+  const tok = token ?? hex(25);
+  const body = JSON.stringify({ signature: { timestamp: ts, token: tok, signature: signature ?? mgSign(key, ts, tok) }, 'event-data': eventData });
+  return post(hilo.url + '/webhooks/email/events', body, { 'content-type': 'application/json' });
+}
 // Mailgun fields for one email.
-export function mgEmail({ from, to = 'support@example.com', subject = 'Help', text, messageId, inReplyTo, references, extraHeaders = [] }) {
+export function mgEmail({ from, to = 'support@example.com', subject = 'Help', text, messageId, inReplyTo, references, extraHeaders = [], sender, contentType = 'text/plain; charset="utf-8"' }) {
   const mid = messageId ?? `<${hex(8)}@mail.example.net>`;
-  const addr = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const addr = sender ?? /<([^>]+)>/.exec(from)?.[1] ?? from;
   const headers = [['Received', 'by mx.example.com'], ['From', from], ['To', to], ['Subject', subject],
     ['Date', new Date().toUTCString()], ['Message-Id', mid], ['Mime-Version', '1.0'],
-    ['Content-Type', 'text/plain; charset="utf-8"']];
+    ['Content-Type', contentType]];
   if (inReplyTo) headers.push(['In-Reply-To', inReplyTo]);
   if (references) headers.push(['References', references]);
   headers.push(...extraHeaders);

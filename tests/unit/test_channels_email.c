@@ -193,6 +193,29 @@ static void encodes_long_lines_and_names(void **state)
     assert_null(hilo_email_build("a@b.c", "b@c.d", NULL, "s", NULL, NULL, NULL, NULL, 0));
 }
 
+/* Hilo's own automatic mail says so (RFC 3834); a person's reply does not;
+ * only the two known values are ever written. */
+static void marks_automatic_mail(void **state)
+{
+    (void)state;
+    char *s = hilo_email_build_auto("a@b.c", "b@c.d", NULL, "s", "x", NULL, NULL, NULL, 1700000000,
+                                    "auto-replied");
+    assert_non_null(strstr(s, "\r\nAuto-Submitted: auto-replied\r\n"));
+    free(s);
+    s = hilo_email_build_auto("a@b.c", "b@c.d", NULL, "s", "x", NULL, NULL, NULL, 1700000000,
+                              "auto-generated");
+    assert_non_null(strstr(s, "\r\nAuto-Submitted: auto-generated\r\n"));
+    free(s);
+    s = hilo_email_build_auto("a@b.c", "b@c.d", NULL, "s", "x", NULL, NULL, NULL, 1700000000,
+                              "no\r\nBcc: x@y.z");
+    assert_null(strstr(s, "Auto-Submitted"));
+    assert_null(strstr(s, "Bcc"));
+    free(s);
+    s = hilo_email_build("a@b.c", "b@c.d", NULL, "s", "x", NULL, NULL, NULL, 1700000000);
+    assert_null(strstr(s, "Auto-Submitted"));
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +224,7 @@ int main(void)
         cmocka_unit_test(builds_message),
         cmocka_unit_test(blocks_header_injection),
         cmocka_unit_test(encodes_long_lines_and_names),
+        cmocka_unit_test(marks_automatic_mail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

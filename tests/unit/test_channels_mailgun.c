@@ -156,6 +156,163 @@ static void rejects_missing_sender(void **state)
     hilo_form_free(&f);
 }
 
+/* Automatic mail is marked, a person's is not: Auto-Submitted other than
+ * "no", Precedence bulk/junk/auto_reply, X-Autoreply. */
+static int automatic_with(const char *headers)
+{
+    struct hilo_form f = {0};
+    struct hilo_inbound *m = NULL;
+    add(&f, "recipient", "support+40718263@example.com");
+    add(&f, "sender", "bob@example.net");
+    add(&f, "from", "Bob <bob@example.net>");
+    add(&f, "subject", "Automatic reply: Your order [#40718263]");
+    add(&f, "body-plain", "I am out of the office until Monday.");
+    add(&f, "message-headers", headers);
+    assert_int_equal(hilo_mailgun_parse(&f, &m), 0);
+    assert_non_null(m);
+    int a = m->automatic;
+    hilo_inbound_free(m);
+    hilo_form_free(&f);
+    return a;
+}
+
+static void marks_automatic_replies(void **state)
+{
+    (void)state;
+    assert_int_equal(automatic_with("[[\"Auto-Submitted\", \"auto-replied\"]]"), HILO_AUTO_REPLY);
+    assert_int_equal(automatic_with("[[\"auto-submitted\", \"auto-generated (vacation)\"]]"), HILO_AUTO_REPLY);
+    assert_int_equal(automatic_with("[[\"Precedence\", \"bulk\"]]"), HILO_AUTO_REPLY);
+    assert_int_equal(automatic_with("[[\"Precedence\", \"auto_reply\"]]"), HILO_AUTO_REPLY);
+    assert_int_equal(automatic_with("[[\"X-Autoreply\", \"yes\"]]"), HILO_AUTO_REPLY);
+    /* a person's mail */
+    assert_int_equal(automatic_with("[[\"Auto-Submitted\", \"no\"]]"), 0);
+    assert_int_equal(automatic_with("[[\"Precedence\", \"list\"]]"), 0);
+    assert_int_equal(automatic_with("[[\"X-Auto-Response-Suppress\", \"All\"]]"), 0);
+    assert_int_equal(automatic_with("[]"), 0);
+}
+
+/* A Postfix bounce of one of our replies: its failure, not a message. */
+static void bounce_of_our_mail_is_its_failure(void **state)
+{
+    struct hilo_form f = {0};
+    struct hilo_inbound *m = NULL;
+    struct hilo_delivery *d = NULL;
+    (void)state;
+    add(&f, "recipient", "support@example.com");
+    add(&f, "sender", "");
+    add(&f, "from", "MAILER-DAEMON@mx.example.net (Mail Delivery System)");
+    add(&f, "subject", "Undelivered Mail Returned to Sender");
+    add(&f, "body-plain",
+        "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you that "
+        "your message could not\nbe delivered to one or more recipients.\n\n"
+        "<nobody@example.net>: host mx.example.net said:\n    550 5.1.1 <nobody@example.net>: "
+        "Recipient address rejected: User unknown (in reply to RCPT TO command)\n\n"
+        "Message-ID: <hilo.40718263.0123456789abcdef@example.com>\n");
+    add(&f, "message-headers",
+        "[[\"Content-Type\", \"multipart/report; report-type=delivery-status; boundary=x\"],"
+        " [\"Message-Id\", \"<20240101.ABC@mx.example.net>\"]]");
+    assert_int_equal(hilo_mailgun_parse_all(&f, &m, &d), 0);
+    assert_null(m);
+    assert_non_null(d);
+    assert_null(d->next);
+    assert_string_equal(d->provider, "email");
+    assert_string_equal(d->provider_id, "hilo.40718263.0123456789abcdef@example.com");
+    assert_string_equal(d->status, "failed");
+    assert_string_equal(d->error, "bounce: 550 5.1.1 <nobody@example.net>: Recipient address "
+                                  "rejected: User unknown (in reply to RCPT TO command)");
+    hilo_delivery_free(d);
+    hilo_form_free(&f);
+}
+
+/* A delay warning, and a bounce that names no mail of ours: reports, never
+ * a message nor a failure. */
+static void other_reports_are_only_marked(void **state)
+{
+    struct hilo_form f = {0};
+    struct hilo_inbound *m = NULL;
+    struct hilo_delivery *d = NULL;
+    (void)state;
+    add(&f, "recipient", "support@example.com");
+    add(&f, "sender", "postmaster@example.net");
+    add(&f, "from", "postmaster@example.net");
+    add(&f, "subject", "Delivery Status Notification (Delay)");
+    add(&f, "body-plain", "Action: delayed\nStatus: 4.4.1\nMessage-ID: <hilo.40718263.0123456789abcdef@example.com>\n");
+    assert_int_equal(hilo_mailgun_parse_all(&f, &m, &d), 0);
+    assert_null(d);
+    assert_non_null(m);
+    assert_int_equal(m->automatic, HILO_AUTO_BOUNCE);
+    hilo_inbound_free(m);
+    hilo_form_free(&f);
+
+    struct hilo_form g = {0};
+    m = NULL;
+    add(&g, "recipient", "support@example.com");
+    add(&g, "sender", "");
+    add(&g, "from", "Mail Delivery Subsystem <mailer-daemon@googlemail.com>");
+    add(&g, "subject", "Delivery Status Notification (Failure)");
+    add(&g, "body-plain", "550 5.1.1 The email account does not exist. Message-ID: <abc@elsewhere.example>");
+    assert_int_equal(hilo_mailgun_parse_all(&g, &m, &d), 0);
+    assert_null(d);
+    assert_non_null(m);
+    assert_int_equal(m->automatic, HILO_AUTO_BOUNCE);
+    hilo_inbound_free(m);
+    hilo_form_free(&g);
+}
+
+static void finds_our_message_id(void **state)
+{
+    char out[128];
+    (void)state;
+    assert_int_equal(hilo_email_find_own_msgid("x <hilo.123456789.00ff00ff00ff00ff@a-b.example.com>. y", out, sizeof out), 0);
+    assert_string_equal(out, "hilo.123456789.00ff00ff00ff00ff@a-b.example.com");
+    assert_int_equal(hilo_email_find_own_msgid("Message-ID: hilo.40718263.0123456789abcdef@ex.com.", out, sizeof out), 0);
+    assert_string_equal(out, "hilo.40718263.0123456789abcdef@ex.com");
+    /* not ours: other prefixes, short or upper-case hex, no domain */
+    assert_int_equal(hilo_email_find_own_msgid("xhilo.40718263.0123456789abcdef@ex.com", out, sizeof out), -1);
+    assert_int_equal(hilo_email_find_own_msgid("hilo.40718263.0123456789abcde@ex.com", out, sizeof out), -1);
+    assert_int_equal(hilo_email_find_own_msgid("hilo.40718263.0123456789ABCDEF@ex.com", out, sizeof out), -1);
+    assert_int_equal(hilo_email_find_own_msgid("hilo.40718263.0123456789abcdef@", out, sizeof out), -1);
+    assert_int_equal(hilo_email_find_own_msgid("hilo.40718263.0123456789abcdef@ex.com", out, 10), -1);
+    assert_int_equal(hilo_email_find_own_msgid(NULL, out, sizeof out), -1);
+}
+
+/* Mailgun event webhooks: a permanent failure and a delivery of our mail. */
+static void parses_events(void **state)
+{
+    static const char failed[] =
+        "{\"signature\": {\"timestamp\": \"1700000000\", \"token\": \"t\", \"signature\": \"s\"},"
+        " \"event-data\": {\"event\": \"failed\", \"severity\": \"permanent\", \"timestamp\": 1700000000.5,"
+        " \"message\": {\"headers\": {\"message-id\": \"hilo.40718263.0123456789abcdef@example.com\"}},"
+        " \"delivery-status\": {\"code\": 550, \"message\": \"5.1.1 User unknown\\r\\n\", \"description\": \"\"}}}";
+    static const char temp[] =
+        "{\"event-data\": {\"event\": \"failed\", \"severity\": \"temporary\","
+        " \"message\": {\"headers\": {\"message-id\": \"<a@b>\"}}}}";
+    static const char delivered[] =
+        "{\"event\": \"delivered\", \"message\": {\"headers\": {\"message-id\": \"<a@b>\"}}}";
+    struct hilo_delivery *d = NULL;
+    (void)state;
+    assert_int_equal(hilo_mailgun_events_parse(failed, sizeof failed - 1, &d), 0);
+    assert_non_null(d);
+    assert_string_equal(d->provider, "email");
+    assert_string_equal(d->provider_id, "hilo.40718263.0123456789abcdef@example.com");
+    assert_string_equal(d->status, "failed");
+    assert_string_equal(d->error, "550: 5.1.1 User unknown  ");
+    assert_true(d->ts_ms == INT64_C(1700000000500));
+    hilo_delivery_free(d);
+    d = NULL;
+    assert_int_equal(hilo_mailgun_events_parse(temp, sizeof temp - 1, &d), 0);
+    assert_null(d);
+    assert_int_equal(hilo_mailgun_events_parse(delivered, sizeof delivered - 1, &d), 0);
+    assert_non_null(d);
+    assert_string_equal(d->provider_id, "a@b");
+    assert_string_equal(d->status, "delivered");
+    hilo_delivery_free(d);
+    d = NULL;
+    assert_int_equal(hilo_mailgun_events_parse("[1]", 3, &d), -1);
+    assert_int_equal(hilo_mailgun_events_parse("{", 1, &d), -1);
+    assert_null(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +321,11 @@ int main(void)
         cmocka_unit_test(falls_back_to_trimming_and_subject_ref),
         cmocka_unit_test(parses_multipart_with_attachments),
         cmocka_unit_test(rejects_missing_sender),
+        cmocka_unit_test(marks_automatic_replies),
+        cmocka_unit_test(bounce_of_our_mail_is_its_failure),
+        cmocka_unit_test(other_reports_are_only_marked),
+        cmocka_unit_test(finds_our_message_id),
+        cmocka_unit_test(parses_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
