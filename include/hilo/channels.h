@@ -59,10 +59,11 @@ struct hilo_inbound {
                         * (BSUID, "US.13491208655302741918"), or "". When the
                         * webhook has no phone number, from is this id. */
     int automatic;     /* email: HILO_AUTO_REPLY (an out-of-office or other
-                        * automatic answer: Auto-Submitted, Precedence, ...)
-                        * or HILO_AUTO_BOUNCE (a delivery report none of
-                        * whose Message-IDs is ours); 0 for a person's. Never
-                        * a ticket, never answered: no mail loops (RFC 3834) */
+                        * automatic mail: Auto-Submitted, Precedence, ...)
+                        * or HILO_AUTO_BOUNCE (a delivery report that proves
+                        * no failure of ours); 0 for a person's. Never
+                        * answered (RFC 3834, no mail loops), never changes
+                        * a ticket (inbound/pipeline.c) */
 };
 #define HILO_AUTO_REPLY 1
 #define HILO_AUTO_BOUNCE 2
@@ -273,14 +274,15 @@ int hilo_mailgun_verify(const char *signing_key, const char *timestamp, const ch
  * Message-Id (stable across Mailgun's retries). Appends to *out; -1 when no
  * sender address can be found. Automatic mail (auto_reply: Auto-Submitted
  * other than "no", Precedence bulk/junk/auto_reply, X-Autoreply,
- * X-Autorespond) is marked HILO_AUTO_REPLY; a report (multipart/report, the
- * null sender, MAILER-DAEMON@, postmaster@) HILO_AUTO_BOUNCE. */
+ * X-Autorespond) is marked HILO_AUTO_REPLY; otherwise a report
+ * (multipart/report, the null sender, MAILER-DAEMON@) HILO_AUTO_BOUNCE. */
 int hilo_mailgun_parse(const struct hilo_form *f, struct hilo_inbound **out);
-/* The same, and a report that one of our mails failed for good (it names
- * our Message-ID, hilo_email_find_own_msgid, in its text or headers, and is
- * not a delay warning) becomes a "failed" delivery of that Message-ID for
- * provider "email" with error "bounce: <its 5.X.X status line>", appended
- * to *statuses, instead of a message. */
+/* The same, and a report that one of our mails failed for good (our
+ * Message-ID, hilo_email_find_own_msgid, on a "Message-ID:" line of the
+ * text, and "Action: failed", "Status: 5.X.X" or an SMTP "5XX 5.X.X")
+ * becomes a "failed" delivery of that Message-ID for provider "email" with
+ * error "bounce: <the status line>", appended to *statuses (when not NULL),
+ * instead of a message. */
 int hilo_mailgun_parse_all(const struct hilo_form *f, struct hilo_inbound **out,
                            struct hilo_delivery **statuses);
 /* A Mailgun event webhook's JSON ({"signature": {...}, "event-data":

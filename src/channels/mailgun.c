@@ -79,7 +79,7 @@ static int auto_reply(json_t *headers)
 
 /* A report about other mail: a delivery status notification (bounce, delay),
  * a read receipt or a complaint (multipart/report), or mail from the null
- * sender or a mailer daemon. */
+ * sender or a mailer daemon. A postmaster may be a person: not alone. */
 static int is_report(json_t *headers, const char *from, const char *sender, int has_sender)
 {
     const char *v = header_of(headers, "Content-Type"), *at;
@@ -90,42 +90,59 @@ static int is_report(json_t *headers, const char *from, const char *sender, int 
     if (has_sender && (!*sender || strcmp(sender, "<>") == 0))
         return 1;
     at = from ? strchr(from, '@') : NULL;
-    return at && ((at - from == 13 && strncasecmp(from, "mailer-daemon", 13) == 0) ||
-                  (at - from == 10 && strncasecmp(from, "postmaster", 10) == 0));
+    return at && at - from == 13 && strncasecmp(from, "mailer-daemon", 13) == 0;
 }
 
-/* A report that a mail was not delivered, as opposed to a delay warning or
- * a receipt: the status line it gives ("5.1.1 ... User unknown"), cut to
- * fit; -1 when it says the delivery is only delayed (still retried). */
-static int bounce_reason(const char *subject, const char *text, char *out, size_t n)
+/* "5.X.X" at p (RFC 3463, permanent), not part of an address or a date
+ * ("[5.9.12.34]", "5.3.2025"): the length matched, or 0. */
+static size_t permanent_status(const char *p)
 {
-    const char *p, *line = NULL;
-    int failed = 0, delayed = 0;
-    for (p = text; *p; p++) {
-        /* an RFC 3463 permanent status: 5.X.X */
-        if (p[0] == '5' && p[1] == '.' && isdigit((unsigned char)p[2]) &&
-            (p == text || !isalnum((unsigned char)p[-1]))) {
-            const char *q = p + 2;
-            while (isdigit((unsigned char)*q))
-                q++;
-            if (*q == '.' && isdigit((unsigned char)q[1])) {
-                failed = 1;
-                if (!line) {
-                    line = p;
-                    while (line > text && line[-1] != '\n')
-                        line--;
-                }
-            }
-        }
-        if (strncasecmp(p, "action: failed", 14) == 0)
-            failed = 1;
-        if (strncasecmp(p, "action: delayed", 15) == 0)
-            delayed = 1;
+    const char *q = p + 2;
+    int parts = 1;
+    if (p[0] != '5' || p[1] != '.')
+        return 0;
+    for (;;) {
+        const char *d = q;
+        while (isdigit((unsigned char)*q) && q - d < 3)
+            q++;
+        if (q == d)
+            return 0;
+        if (++parts == 3)
+            break;
+        if (*q != '.')
+            return 0;
+        q++;
     }
-    if (!failed && (delayed || strcasestr(subject, "delay")))
+    if (isdigit((unsigned char)*q) || (*q == '.' && isdigit((unsigned char)q[1])))
+        return 0;
+    return (size_t)(q - p);
+}
+
+/* A report that a mail was not delivered, with proof: an "Action: failed",
+ * a "Status: 5.X.X" line, or an SMTP reply "5XX 5.X.X" (as in "550 5.1.1
+ * User unknown"). The line with the status into out ("bounce: <line>"),
+ * cut on a character boundary; -1 without proof (a delay warning, a
+ * receipt, an automatic reply sent from the null sender). */
+static int bounce_reason(const char *text, char *out, size_t n)
+{
+    const char *line = NULL;
+    int failed = 0;
+    for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        const char *s = l + strspn(l, " \t>");
+        size_t len = strcspn(l, "\r\n");
+        if (strncasecmp(s, "action:", 7) == 0 && strncasecmp(s + 7 + strspn(s + 7, " \t"), "failed", 6) == 0)
+            failed = 1;
+        if (strncasecmp(s, "status:", 7) == 0 && permanent_status(s + 7 + strspn(s + 7, " \t")))
+            failed = 1;
+        for (const char *p = l; p + 8 < l + len && !line; p++)
+            if (p[0] == '5' && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+                (p == l || !isalnum((unsigned char)p[-1])) && (p[3] == ' ' || p[3] == '-') &&
+                permanent_status(p + 4))
+                line = s;
+    }
+    if (!failed && !line)
         return -1;
     if (line) {
-        line += strspn(line, " \t");
         size_t k = strcspn(line, "\r\n");
         if (k > 180) { /* on a character's first byte */
             k = 180;
@@ -143,6 +160,25 @@ static int bounce_reason(const char *subject, const char *text, char *out, size_
         if ((unsigned char)*c < 0x20)
             *c = ' ';
     return 0;
+}
+
+/* Our Message-ID on a "Message-ID:" line of the returned mail (a report
+ * quotes the headers of the mail it returns), not in the report's own
+ * In-Reply-To or References. */
+static int returned_msgid(const char *text, char *out, size_t n)
+{
+    for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        const char *s = l + strspn(l, " \t>");
+        size_t len = strcspn(s, "\r\n");
+        char buf[400];
+        if (len < 11 || len >= sizeof buf || strncasecmp(s, "message-id:", 11) != 0)
+            continue;
+        memcpy(buf, s + 11, len - 11);
+        buf[len - 11] = '\0';
+        if (hilo_email_find_own_msgid(buf, out, n) == 0)
+            return 0;
+    }
+    return -1;
 }
 
 /* Digits of a "+<digits>@" plus-address in a recipient list, or 0 found. */
@@ -251,7 +287,7 @@ static int bounce_delivery(const char *msgid, const char *reason, struct hilo_de
 {
     struct hilo_delivery *d = hc_delivery_new();
     if (!d || hc_set(&d->provider_id, msgid) || hc_set(&d->status, "failed") ||
-        hc_set(&d->error, reason) || !(d->provider = hc_strdup("email"))) {
+        hc_set(&d->error, reason) || hc_utf8_fix(&d->error) || !(d->provider = hc_strdup("email"))) {
         hilo_delivery_free(d);
         return -1;
     }
@@ -286,16 +322,17 @@ int hilo_mailgun_parse_all(const struct hilo_form *f, struct hilo_inbound **out,
     if (!date)
         date = hilo_form_get(f, "Date");
 
-    /* Automatic mail is never a ticket nor answered (no mail loops); a
-     * report that one of our mails bounced is that mail's failure. */
+    /* Automatic mail is never answered (no mail loops); a report that one
+     * of our mails bounced is that mail's failure. An out-of-office sent
+     * from the null sender (Dovecot's vacation) is a reply, not a report. */
     int automatic = auto_reply(headers) ? HILO_AUTO_REPLY : 0;
-    if (is_report(headers, addr, field(f, "sender"), hilo_form_get(f, "sender") != NULL)) {
+    if (!automatic &&
+        is_report(headers, addr, field(f, "sender"), hilo_form_get(f, "sender") != NULL)) {
         char own[300], reason[220];
-        const char *hdrs = field(f, "message-headers"), *body = field(f, "body-plain");
+        const char *body = field(f, "body-plain");
         automatic = HILO_AUTO_BOUNCE;
-        if ((hilo_email_find_own_msgid(body, own, sizeof own) == 0 ||
-             hilo_email_find_own_msgid(hdrs, own, sizeof own) == 0) &&
-            bounce_reason(field(f, "subject"), body, reason, sizeof reason) == 0) {
+        if (statuses && returned_msgid(body, own, sizeof own) == 0 &&
+            bounce_reason(body, reason, sizeof reason) == 0) {
             if (bounce_delivery(own, reason, statuses) < 0)
                 goto fail;
             ret = 0;
@@ -415,6 +452,7 @@ int hilo_mailgun_events_parse(const char *body, size_t len, struct hilo_delivery
     }
     if (!(d = hc_delivery_new()) || hc_set(&d->provider_id, pid) ||
         hc_set(&d->status, failed ? "failed" : "delivered") || hc_set(&d->error, err) ||
+        hc_utf8_fix(&d->error) || hc_utf8_fix(&d->provider_id) ||
         !(d->provider = hc_strdup("email"))) {
         ret = -1;
         goto done;

@@ -91,6 +91,7 @@ static void routed_cb(const struct hilo_reach_result *r, void *data)
         free(op);
         return;
     }
+    json_object_set_new(entry, "auto", json_string("auto-generated")); /* RFC 3834 on a mail */
     json_t *x = json_pack("{s:{s:s, s:s}, s:O}", "notice", "status", op->state, "event_id",
                           op->event_id, "route", r->route);
     char *xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;

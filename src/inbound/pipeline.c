@@ -299,7 +299,7 @@ static void write_create(struct in_op *op)
         .nfields = nf, .before = ref_taken_cb,
         /* the acknowledgement goes back on the channel the message came
          * from; a call's is spoken (ref_taken_cb) */
-        .ack_route = op->voice ? NULL : route,
+        .ack_route = op->voice || m->automatic ? NULL : route, /* no robot is answered */
     };
     for (int i = 0; i < nf && i < HILO_TICKETS_MAX_FIELDS; i++)
         cr.fields[i] = fields[i];
@@ -335,7 +335,9 @@ static void decide(struct in_op *op, int target)
 /* The sender's current ticket, if any; else a new one. */
 static void current(struct in_op *op)
 {
-    if (op->cid[0]) {
+    /* automatic mail that names no ticket is a new one (a relay's forms
+     * are not one conversation) */
+    if (op->cid[0] && !op->cur->automatic) {
         op->step = IN_STEP_CURRENT_REF;
         if (hilo_store_customer_current(op->s->redis, op->cid, step_cb, op) < 0)
             in_fail(op, -HILO_EUNAVAIL);
@@ -515,14 +517,20 @@ void in_start_message(struct in_op *op)
 
 static void next_message(struct in_op *op)
 {
-    /* automatic mail (an out-of-office, a report): never a ticket, never
-     * answered, so two robots cannot write to each other for ever */
-    while (op->cur && op->cur->automatic) {
+    /* Automatic mail is never answered, so two robots cannot write to each
+     * other for ever. One that answers a ticket (an out-of-office: In-Reply-To,
+     * References, a reference in the subject or address) or a report is not
+     * stored: it would reopen the ticket or start a thread with a daemon.
+     * Other automatic mail (a contact form's relay, an alert) is a new
+     * ticket without an acknowledgement (write_create). */
+    while (op->cur && (op->cur->automatic == HILO_AUTO_BOUNCE ||
+                       (op->cur->automatic && (*op->cur->ref_hint || *op->cur->in_reply_to ||
+                                               *op->cur->references)))) {
         hilo_info("webhook %s: %s from %s not stored: %s", op->provider,
                   op->cur->automatic == HILO_AUTO_BOUNCE ? "delivery report" : "automatic reply",
                   op->cur->from, op->cur->automatic == HILO_AUTO_BOUNCE
                                      ? "it names no message of ours that failed"
-                                     : "automatic mail opens no ticket and gets no answer");
+                                     : "automatic mail never changes a ticket");
         hilo_metrics_inc(op->cur->automatic == HILO_AUTO_BOUNCE ? HILO_M_EMAIL_REPORTS
                                                                 : HILO_M_EMAIL_AUTOREPLIES);
         op->cur = op->cur->next;

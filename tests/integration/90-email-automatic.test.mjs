@@ -68,31 +68,47 @@ test('the acknowledgement says it is automatic (Auto-Submitted: auto-replied); a
   await a.close();
 }));
 
-test('an out-of-office opens no ticket and gets no answer; on a ticket it changes nothing', withLogs(async () => {
+test('an out-of-office answering a ticket is not stored and changes nothing', withLogs(async () => {
   const a = await watcher();
   const before = await metric('reply');
-  // from someone Hilo does not know: no ticket, no acknowledgement
-  const stranger = newAddr('away');
-  const ooo = mgEmail({ from: `Away <${stranger}>`, subject: 'Automatic reply: Help', text: 'I am out of the office until Monday.',
-    extraHeaders: [['Auto-Submitted', 'auto-replied'], ['X-Autoreply', 'yes']] });
-  assert.equal((await mgPost(hilo, ooo.fields)).status, 200);
-  // the customer's own out-of-office, answering the agent's reply (threaded by In-Reply-To)
-  const { addr, ref } = await newEmailTicket(a, 'Where is my order 2?');
+  const { addr, ref, ackMail } = await newEmailTicket(a, 'Where is my order 2?');
   const { msgid } = await replyByEmail(a, ref, addr, 'It ships tomorrow.');
-  const ooo2 = mgEmail({ from: `Carla <${addr}>`, subject: 'Automatic reply: Re: Order problem', text: 'Estoy de vacaciones.',
+  // the customer's out-of-office, threaded by In-Reply-To
+  const ooo = mgEmail({ from: `Carla <${addr}>`, subject: 'Automatic reply: Re: Order problem', text: 'Estoy de vacaciones.',
     inReplyTo: `<${msgid}>`, extraHeaders: [['Precedence', 'auto_reply']] });
-  assert.equal((await mgPost(hilo, ooo2.fields)).status, 200);
+  assert.equal((await mgPost(hilo, ooo.fields)).status, 200);
+  // Dovecot's vacation: the null sender, the reference in the subject
+  const vac = mgEmail({ from: `Carla <${addr}>`, sender: '', subject: `Auto: Re: Order problem [#${ref}]`, text: 'Away until Monday.',
+    references: ackMail.parsed.messageId, extraHeaders: [['Auto-Submitted', 'auto-replied (vacation)']] });
+  assert.equal((await mgPost(hilo, vac.fields)).status, 200);
   // a person's mail after them has its ticket: the two were handled before it
   await newEmailTicket(a, 'Where is my order 3?');
   assert.equal(await metric('reply'), before + 2);
-  assert.ok(!a.frames.some((f) => f.type === 'ticket' && /office|vacaciones/.test(f.ticket.last_text)),
+  assert.ok(!a.frames.some((f) => f.type === 'ticket' && /vacaciones|Away/.test(f.ticket.last_text)),
     'no ticket shows the automatic text');
-  assert.equal(fake.mails.filter(mailTo(stranger)).length, 0, 'no acknowledgement to a robot');
   assert.equal(fake.mails.filter(mailTo(addr)).length, 2, 'the acknowledgement and the reply, nothing after');
   const th = await a.request({ type: 'ticket.open', ticket: ref });
-  assert.ok(!th.events.some((e) => e.text === 'Estoy de vacaciones.'));
+  assert.ok(!th.events.some((e) => /vacaciones|Away/.test(e.text ?? '')));
   assert.equal(th.ticket.last_role, 'agent', 'still answered');
   assert.equal(th.ticket.waiting_since, 0);
+  await a.close();
+}));
+
+test('automatic mail that names no ticket (a contact form\'s relay) is a new ticket each time, never acknowledged', withLogs(async () => {
+  const a = await watcher();
+  const relay = newAddr('forms');
+  const form = (text) => mgEmail({ from: `Web form <${relay}>`, subject: 'New contact form entry', text,
+    extraHeaders: [['Auto-Submitted', 'auto-generated']] });
+  assert.equal((await mgPost(hilo, form('Name: Luis. My invoice is wrong.').fields)).status, 200);
+  const t1 = (await a.next(isTicket((x) => x.last_text === 'Name: Luis. My invoice is wrong.'))).ticket;
+  assert.equal((await mgPost(hilo, form('Name: Eva. Where is my parcel?').fields)).status, 200);
+  const t2 = (await a.next(isTicket((x) => x.last_text === 'Name: Eva. Where is my parcel?'))).ticket;
+  assert.notEqual(t1.ref, t2.ref, 'two requests, two tickets');
+  // a person's mail after them: no acknowledgement went to the relay
+  await newEmailTicket(a, 'Where is my order 3b?');
+  assert.equal(fake.mails.filter(mailTo(relay)).length, 0, 'no acknowledgement to a robot');
+  const th = await a.request({ type: 'ticket.open', ticket: t1.ref });
+  assert.deepEqual(th.events.filter((e) => e.kind === 'message').map((e) => e.text), ['Name: Luis. My invoice is wrong.']);
   await a.close();
 }));
 

@@ -236,7 +236,10 @@ static void other_reports_are_only_marked(void **state)
     add(&f, "sender", "postmaster@example.net");
     add(&f, "from", "postmaster@example.net");
     add(&f, "subject", "Delivery Status Notification (Delay)");
-    add(&f, "body-plain", "Action: delayed\nStatus: 4.4.1\nMessage-ID: <hilo.40718263.0123456789abcdef@example.com>\n");
+    /* an address and a date that look like 5.X.X statuses are not */
+    add(&f, "body-plain", "Connected to [5.9.12.34], on 5.3.2025: 451 4.4.1 try later\n"
+                          "Action: delayed\nStatus: 4.4.1\nMessage-ID: <hilo.40718263.0123456789abcdef@example.com>\n");
+    add(&f, "message-headers", "[[\"Content-Type\", \"multipart/report; report-type=delivery-status\"]]");
     assert_int_equal(hilo_mailgun_parse_all(&f, &m, &d), 0);
     assert_null(d);
     assert_non_null(m);
@@ -255,6 +258,42 @@ static void other_reports_are_only_marked(void **state)
     assert_null(d);
     assert_non_null(m);
     assert_int_equal(m->automatic, HILO_AUTO_BOUNCE);
+    hilo_inbound_free(m);
+    hilo_form_free(&g);
+}
+
+/* Dovecot's vacation answers from the null sender, In-Reply-To our reply:
+ * an automatic reply, never that reply's bounce. A postmaster who writes is
+ * a person. */
+static void vacation_and_postmaster(void **state)
+{
+    struct hilo_form f = {0}, g = {0};
+    struct hilo_inbound *m = NULL;
+    struct hilo_delivery *d = NULL;
+    (void)state;
+    add(&f, "recipient", "support+40718263@example.com");
+    add(&f, "sender", "");
+    add(&f, "from", "Bob <bob@example.net>");
+    add(&f, "subject", "Auto: Re: Your order [#40718263]");
+    add(&f, "body-plain", "Away until 5.1.2026. Message-ID: <hilo.40718263.0123456789abcdef@example.com>");
+    add(&f, "message-headers", "[[\"Auto-Submitted\", \"auto-replied (vacation)\"],"
+                               " [\"In-Reply-To\", \"<hilo.40718263.0123456789abcdef@example.com>\"]]");
+    assert_int_equal(hilo_mailgun_parse_all(&f, &m, &d), 0);
+    assert_null(d);
+    assert_non_null(m);
+    assert_int_equal(m->automatic, HILO_AUTO_REPLY);
+    hilo_inbound_free(m);
+    m = NULL;
+    hilo_form_free(&f);
+    add(&g, "recipient", "support@example.com");
+    add(&g, "sender", "postmaster@example.org");
+    add(&g, "from", "Postmaster <postmaster@example.org>");
+    add(&g, "subject", "Our order 550 5.1.1 never came");
+    add(&g, "body-plain", "Hello, I run the mail here; our order never came.");
+    assert_int_equal(hilo_mailgun_parse_all(&g, &m, &d), 0);
+    assert_null(d);
+    assert_non_null(m);
+    assert_int_equal(m->automatic, 0);
     hilo_inbound_free(m);
     hilo_form_free(&g);
 }
@@ -324,6 +363,7 @@ int main(void)
         cmocka_unit_test(marks_automatic_replies),
         cmocka_unit_test(bounce_of_our_mail_is_its_failure),
         cmocka_unit_test(other_reports_are_only_marked),
+        cmocka_unit_test(vacation_and_postmaster),
         cmocka_unit_test(finds_our_message_id),
         cmocka_unit_test(parses_events),
     };
