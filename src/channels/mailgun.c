@@ -473,6 +473,20 @@ done:
 /* Event webhooks (delivered, failed) post JSON here; routes post forms to
  * /webhooks/email. Both are signed with the same key. */
 #define MG_EVENTS "/webhooks/email/events"
+
+/* Mailgun retries a post it could not deliver for 8 hours (10 min, 15 min,
+ * 30 min, 1 h, 2 h, 4 h) with the signature it first made: a retry after a
+ * Redis outage must still pass. So a signature is good for 9 hours back and
+ * 5 minutes ahead (clock skew); its token is claimed for longer than that
+ * (inbound/hooks.c), so it never carries another message. */
+#define MG_MAX_AGE_S (9 * 3600)
+#define MG_MAX_AHEAD_S 300
+
+static int mg_fresh(const char *ts, int64_t now_s)
+{
+    int64_t t = hc_parse_uint(ts);
+    return t >= 0 && t <= now_s + MG_MAX_AHEAD_S;
+}
 static int mg_events(const struct hilo_http_in *in) { return strcmp(in->path, MG_EVENTS) == 0; }
 
 /* {"signature": {"timestamp", "token", "signature"}} of an event post. */
@@ -518,7 +532,9 @@ static int mg_verify(const struct hilo_config *c, const struct hilo_http_in *in,
         if (!ts || !tok || !s) {
             hc_err(err, errlen, "Missing signature.");
             rc = -HILO_EUNAUTH;
-        } else if (hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, s, in->now_s, 300) < 0) {
+        } else if (!mg_fresh(ts, in->now_s) ||
+                   hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, s, in->now_s,
+                                       MG_MAX_AGE_S) < 0) {
             hc_err(err, errlen, "Bad or stale signature.");
             rc = -HILO_EFORBIDDEN;
         }
@@ -534,7 +550,8 @@ static int mg_verify(const struct hilo_config *c, const struct hilo_http_in *in,
     if (!ts || !tok || !sig) {
         hc_err(err, errlen, "Missing signature.");
         rc = -HILO_EUNAUTH;
-    } else if (hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, sig, in->now_s, 300) < 0) {
+    } else if (!mg_fresh(ts, in->now_s) ||
+               hilo_mailgun_verify(c->mailgun_signing_key, ts, tok, sig, in->now_s, MG_MAX_AGE_S) < 0) {
         hc_err(err, errlen, "Bad or stale signature.");
         rc = -HILO_EFORBIDDEN;
     }

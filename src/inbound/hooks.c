@@ -87,7 +87,7 @@ static void handshake(struct hilo_http *r, const struct hilo_channel_ops *o,
  * carry another message inside its freshness window. The token is claimed
  * for a digest of the messages it carried: the same messages again are a
  * redelivery (the pipeline's dedupe takes them), other messages a replay. */
-#define REPLAY_TTL_S 900 /* the 300 s window plus clock skew, generously */
+#define REPLAY_TTL_S (10 * 3600) /* Mailgun's 9 h back + 5 min ahead, generously */
 
 static void replay_cb(redisReply *reply, void *data)
 {

@@ -77,7 +77,7 @@ test('multipart/form-data (attachments) is accepted too', withLogs(async () => {
   await a.close();
 }));
 
-test('signatures: missing 401, wrong 403, stale timestamp (> 5 min) 403; nothing stored or sent', withLogs(async () => {
+test('signatures: missing 401, wrong 403, stale (> 9 h, Mailgun retries for 8 h) or future (> 5 min) timestamp 403; nothing stored or sent', withLogs(async () => {
   const addr = newAddr('mallory');
   const { fields } = mgEmail({ from: addr, text: 'signed badly' });
   const before = await redisKeys(redis);
@@ -85,11 +85,26 @@ test('signatures: missing 401, wrong 403, stale timestamp (> 5 min) 403; nothing
   assert.equal((await mgPost(hilo, fields, { sign: false })).status, 401);
   assert.equal((await mgPost(hilo, fields, { key: 'wrong-key' })).status, 403);
   assert.equal((await mgPost(hilo, fields, { signature: 'a'.repeat(64) })).status, 403);
-  const stale = Math.floor(Date.now() / 1000) - 6 * 60;
-  assert.equal((await mgPost(hilo, fields, { timestamp: stale })).status, 403, 'a correctly signed 6-minute-old timestamp');
+  const now = Math.floor(Date.now() / 1000);
+  assert.equal((await mgPost(hilo, fields, { timestamp: now - 9 * 3600 - 60 })).status, 403, 'a correctly signed 9-hour-old timestamp');
+  assert.equal((await mgPost(hilo, fields, { timestamp: now + 6 * 60 })).status, 403, 'a correctly signed timestamp 6 minutes ahead');
   await sleep(300);
   assert.deepEqual(await redisKeys(redis), before);
   assert.equal(fake.attempts.smtp.length, mails);
+}));
+
+test('Mailgun\'s retry hours later, with the signature it first made, is stored', withLogs(async () => {
+  const a = await watcher();
+  const addr = newAddr('late');
+  const { fields } = mgEmail({ from: addr, text: 'retried two hours later' });
+  const res = await mgPost(hilo, fields, { timestamp: Math.floor(Date.now() / 1000) - 2 * 3600 });
+  assert.equal(res.status, 200, res.body);
+  await a.next(isTicket((x) => x.last_text === 'retried two hours later'));
+  // its token was claimed for hours, not minutes: it never carries another email
+  const keys = (await redis.cli('--scan', '--pattern', 'hilo:replay:*')).split('\n').filter(Boolean);
+  const ttls = await Promise.all(keys.map((k) => redis.cli('TTL', k)));
+  assert.ok(ttls.length > 0 && ttls.every((t) => Number(t) > 9 * 3600), `replay claims' TTLs: ${ttls}`);
+  await a.close();
 }));
 
 test('malformed body with a valid signature: 400, nothing stored', withLogs(async () => {
