@@ -57,14 +57,33 @@ json_t *hilo_hours_widget_json(const struct hilo_sla_team *t, const char *lang, 
                      "team", *t->name ? t->name : "default", "text", text);
 }
 
+/* The hours of team (NULL: the default) as teams (the stored settings)
+ * make them, to c; req echoed, and errors said only when asked. */
+static void send_hours(struct hilo_conn *c, const redisReply *teams, const char *name,
+                       const char *req)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct hilo_sla_team team;
+    json_t *h, *o;
+    hilo_sla_team_of(c->srv, teams, name, &team);
+    snprintf(se->hours_team, sizeof se->hours_team, "%s", *team.name ? team.name : "default");
+    h = hilo_hours_widget_json(&team, se->locale, c->srv->cfg->ack_eta_minutes, hilo_now_ms());
+    if (!h) { /* an unknown stored time zone: no line rather than a wrong one */
+        if (req)
+            hilo_conn_error(c, -HILO_EINTERNAL, req, NULL);
+        return;
+    }
+    o = json_pack("{s:s, s:o}", "type", "hours", "hours", h);
+    if (req)
+        json_object_set_new(o, "req", json_string(req));
+    hilo_dispatch_send_json(c, o);
+}
+
 static void hours_cb(redisReply *reply, void *data)
 {
     struct hours_op *op = data;
     struct hilo_conn *c = op->c;
-    struct hilo_session *se = hilo_sess(c);
-    struct hilo_sla_team team;
     const char *name = NULL;
-    json_t *h;
     if (!c->wsi) {
         op_free(op);
         return;
@@ -84,19 +103,7 @@ static void hours_cb(redisReply *reply, void *data)
             f[HILO_SLAF_TEAM]->type == REDIS_REPLY_STRING)
             name = f[HILO_SLAF_TEAM]->str;
     }
-    hilo_sla_team_of(c->srv, reply->element[0], name, &team);
-    snprintf(se->hours_team, sizeof se->hours_team, "%s", *team.name ? team.name : "default");
-    h = hilo_hours_widget_json(&team, se->locale, c->srv->cfg->ack_eta_minutes, hilo_now_ms());
-    if (!h) { /* an unknown stored time zone: no line rather than a wrong one */
-        if (op->req)
-            hilo_conn_error(c, -HILO_EINTERNAL, op->req, NULL);
-        op_free(op);
-        return;
-    }
-    json_t *o = json_pack("{s:s, s:o}", "type", "hours", "hours", h);
-    if (op->req)
-        json_object_set_new(o, "req", json_string(op->req));
-    hilo_dispatch_send_json(c, o);
+    send_hours(c, reply->element[0], name, op->req);
     op_free(op);
 }
 
@@ -169,23 +176,49 @@ int hilo_hours_widget_publish(struct hilo_server *s, const char *team)
     return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
 }
 
+struct resend {
+    struct hilo_server *s;
+    char team[HILO_SLA_TEAM_MAX + 1];
+    const redisReply *teams;
+};
+
+/* A widget showing the changed team's hours (every one for "default")
+ * gets them again, from the one read of the settings; the team stays the
+ * one it showed (a move sends its own, hilo_hours_widget_on_ticket). */
 static void resend_one(struct hilo_conn *c, void *data)
 {
-    const char *team = data;
+    const struct resend *r = data;
     struct hilo_session *se = hilo_sess(c);
     if (!c->wsi || !se || se->role == HILO_ROLE_AGENT || !se->ready || !se->hours_team[0])
         return;
-    if (strcmp(team, "default") == 0 || strcmp(se->hours_team, team) == 0)
-        hilo_hours_widget_send(c, NULL);
+    if (strcmp(r->team, "default") == 0 || strcmp(se->hours_team, r->team) == 0) {
+        char name[HILO_SLA_TEAM_MAX + 1];
+        snprintf(name, sizeof name, "%s", se->hours_team);
+        send_hours(c, r->teams, strcmp(name, "default") == 0 ? NULL : name, NULL);
+    }
+}
+
+static void change_cb(redisReply *reply, void *data)
+{
+    struct resend *r = data;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && r->s->net) {
+        r->teams = reply;
+        hilo_ws_each(r->s->net, resend_one, r);
+    } /* else: the widgets correct at their refresh_at or reconnection */
+    free(r);
 }
 
 void hilo_hours_widget_on_change(struct hilo_server *s, const char *line, size_t len)
 {
-    char team[HILO_SLA_TEAM_MAX + 1];
-    if (len == 0 || len >= sizeof team || !s->net)
+    struct resend *r;
+    if (len == 0 || len > HILO_SLA_TEAM_MAX || !s->net)
         return;
-    memcpy(team, line, len);
-    team[len] = '\0';
-    if (hilo_sla_team_name_ok(team))
-        hilo_ws_each(s->net, resend_one, team);
+    if (!(r = calloc(1, sizeof *r)))
+        return;
+    r->s = s;
+    memcpy(r->team, line, len);
+    r->team[len] = '\0';
+    /* one read of the settings per change and instance, not one per widget */
+    if (!hilo_sla_team_name_ok(r->team) || hilo_store_sla_teams_get(s->redis, change_cb, r) < 0)
+        free(r);
 }
