@@ -329,7 +329,8 @@ char *hilo_email_build_auto(const char *from, const char *to, const char *reply_
                             const char *subject, const char *body, const char *message_id,
                             const char *in_reply_to, const char *references, int64_t date_s,
                             const char *auto_submitted);
-/* Our Message-ID ("hilo.<ref>.<16 hex>@<domain>", route.c) found in text,
+/* Our Message-ID ("hilo.<ref>.<16 hex>@<domain>", route.c; a held join's
+ * notice: "hilo.h<8 hex>.<16 hex>@<domain>") found in text,
  * copied to out without <>; -1 when none. A bounce names the mail it
  * returns in its report or in the copy of its headers. */
 int hilo_email_find_own_msgid(const char *text, char *out, size_t n);

@@ -504,10 +504,17 @@ int hilo_email_find_own_msgid(const char *text, char *out, size_t n)
         size_t k;
         if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.'))
             continue;
-        while (isdigit((unsigned char)*q))
-            q++;
-        if (q - d0 < 4 || q - d0 > 9 || *q != '.')
-            continue;
+        if (*q == 'h') { /* a held join's notice: "h" and its 8-hex id */
+            for (q++; isxdigit((unsigned char)*q) && !isupper((unsigned char)*q); q++)
+                ;
+            if (q - d0 != 9 || *q != '.')
+                continue;
+        } else {
+            while (isdigit((unsigned char)*q))
+                q++;
+            if (q - d0 < 4 || q - d0 > 9 || *q != '.')
+                continue;
+        }
         for (k = 1; k <= 16 && isxdigit((unsigned char)q[k]) && !isupper((unsigned char)q[k]); k++)
             ;
         if (k != 17 || q[17] != '@')

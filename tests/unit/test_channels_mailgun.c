@@ -306,6 +306,9 @@ static void finds_our_message_id(void **state)
     assert_string_equal(out, "hilo.123456789.00ff00ff00ff00ff@a-b.example.com");
     assert_int_equal(hilo_email_find_own_msgid("Message-ID: hilo.40718263.0123456789abcdef@ex.com.", out, sizeof out), 0);
     assert_string_equal(out, "hilo.40718263.0123456789abcdef@ex.com");
+    assert_int_equal(hilo_email_find_own_msgid("<hilo.h0a1b2c3d.0123456789abcdef@ex.com>", out, sizeof out), 0);
+    assert_string_equal(out, "hilo.h0a1b2c3d.0123456789abcdef@ex.com");
+    assert_int_equal(hilo_email_find_own_msgid("hilo.h0a1b2c3.0123456789abcdef@ex.com", out, sizeof out), -1);
     /* not ours: other prefixes, short or upper-case hex, no domain */
     assert_int_equal(hilo_email_find_own_msgid("xhilo.40718263.0123456789abcdef@ex.com", out, sizeof out), -1);
     assert_int_equal(hilo_email_find_own_msgid("hilo.40718263.0123456789abcde@ex.com", out, sizeof out), -1);
