@@ -71,6 +71,7 @@ struct hilo_route_plan {
                                 * closed 3 h ago" */
     int wa_known;              /* a WhatsApp number is on the ticket */
     int64_t wa_left_ms;        /* window time left; <= 0: closed that long ago */
+    char category[16];         /* in->category: the late template's */
 };
 
 /* 0 and *p; -HILO_EBADFRAME for an unknown pinned channel; -HILO_EBADSTATE
@@ -85,7 +86,12 @@ json_t *hilo_route_plan_json(const struct hilo_route_plan *p);
 
 /* The outbox entry and delivery record of a plan whose ops is set (see
  * hilo_route_entry): 0, or -HILO_EINTERNAL. text fills the template's
- * "text" parameter, ref its "ref", name its "name". */
+ * "text" parameter, ref its "ref", name its "name". A free-form WhatsApp
+ * message under wa_closed_policy "template" also carries its category's
+ * template as late_tpl, late_lang, late_params: what the outbox sends
+ * instead when WhatsApp answers that the window is closed after all
+ * (131047: the number wrote to another of the business's numbers, clocks
+ * near the 24 h edge), docs/continuity.md. */
 int hilo_route_plan_entry(const struct hilo_config *c, const struct hilo_route_plan *p,
                           const char *const *fields, const char *ref, const char *key,
                           const char *text, const char *name, json_t **entry, char **delivery);

@@ -568,6 +568,26 @@ static void undelivered_cb(int err, void *data)
     next_status(op);
 }
 
+/* hilo_outbox_late_template's answer: sent again, or the failure reported */
+static void late_cb(int rc, void *data)
+{
+    struct in_op *op = data;
+    struct hilo_delivery *d = op->curst;
+    if (rc < 0) {
+        in_fail(op, -HILO_EUNAVAIL);
+        return;
+    }
+    if (rc == 1) {
+        op->curst = d->next;
+        next_status(op);
+        return;
+    }
+    /* no template for it: the failure as it is */
+    if (hilo_outbox_undelivered(op->s->redis, op->s->events_channel, op->late_ref, op->late_ev,
+                                d->error, undelivered_cb, op) < 0)
+        in_fail(op, -HILO_EUNAVAIL);
+}
+
 static void status_found_cb(redisReply *reply, void *data)
 {
     struct in_op *op = data;
@@ -587,6 +607,16 @@ static void status_found_cb(redisReply *reply, void *data)
         /* not one of ours (or not news) */
         op->curst = d->next;
         next_status(op);
+        return;
+    }
+    if (strcmp(d->status, "failed") == 0 && strncmp(d->error ? d->error : "", "131047", 6) == 0 &&
+        op->s->outbox) {
+        /* WhatsApp's window was closed after all: its template instead, if
+         * the route gave it one (docs/continuity.md) */
+        snprintf(op->late_ref, sizeof op->late_ref, "%s", ref);
+        snprintf(op->late_ev, sizeof op->late_ev, "%s", ev);
+        if (hilo_outbox_late_template(op->s->outbox, ref, ev, d->provider_id, late_cb, op) < 0)
+            in_fail(op, -HILO_EUNAVAIL);
         return;
     }
     if (strcmp(d->status, "failed") == 0) {

@@ -39,6 +39,10 @@ struct ob_job {
 const char *ob_field(json_t *e, const char *k);
 /* The entry's attempt counter (attempts made before this one). */
 int ob_attempts(json_t *e);
+/* A free-form WhatsApp entry that WhatsApp refused with 131047 becomes its
+ * late template (late_tpl, late_lang, late_params -> tpl...): 1, or 0 when
+ * it has none or already is a template. hilo_route_plan_entry. */
+int ob_take_late_template(json_t *e);
 /* Records the attempt's outcome in one transaction (delivery record,
  * acknowledgement, then the retry, the dead letter or the provider id) and
  * frees j. pid: the provider's message id, or NULL. retry_after_s: a

@@ -13,6 +13,7 @@
 #include "hilo/config.h"
 #include "hilo/fetch.h"
 #include "hilo/log.h"
+#include "hilo/metrics.h"
 #include "hilo/redis.h"
 #include "hilo/ref.h"
 #include "hilo/scripts.h"
@@ -36,6 +37,19 @@ int ob_attempts(json_t *e)
 struct hilo_fetch *hilo_outbox_fetcher(struct hilo_outbox *o) { return o->fetch; }
 
 static int outbox_add_tx(struct hilo_outbox *o, struct hilo_tx *tx, json_t *entry);
+
+int ob_take_late_template(json_t *e)
+{
+    static const char *const from[] = {"late_tpl", "late_lang", "late_params"};
+    static const char *const to[] = {"tpl", "tpl_lang", "tpl_params"};
+    if (!*ob_field(e, "late_tpl") || *ob_field(e, "tpl"))
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        json_object_set(e, to[i], json_object_get(e, from[i]));
+        json_object_del(e, from[i]);
+    }
+    return 1;
+}
 
 int hilo_outbox_add(struct hilo_outbox *o, json_t *entry)
 {
@@ -446,6 +460,126 @@ int hilo_outbox_requeue(struct hilo_outbox *o, const char *ref, const char *even
     op->data = data;
     struct hilo_store_outbox_dead dead = {.ref = ref, .event_id = event_id};
     int rc = hilo_store_outbox_dead_get(o->d.redis, &dead, dead_loaded_cb, op);
+    if (rc < 0)
+        free(op);
+    return rc;
+}
+
+/* ---- a late template (131047 after acceptance) -------------------------- */
+
+struct late_op {
+    struct hilo_outbox *o;
+    char ref[32], ev[48], pid[300];
+    void (*cb)(int, void *);
+    void *data;
+};
+
+static void late_done_cb(redisReply *reply, void *data)
+{
+    struct late_op *op = data;
+    op->cb(reply && reply->type == REDIS_REPLY_ARRAY ? 1 : -HILO_EUNAVAIL, op->data);
+    free(op);
+}
+
+static void late_loaded_cb(redisReply *reply, void *data)
+{
+    struct late_op *op = data;
+    struct hilo_outbox *o = op->o;
+    struct hilo_tx tx;
+    struct hilo_store_argv dl;
+    json_error_t je;
+    json_t *e = NULL;
+    int rc;
+    /* [claimed 1|0, the entry or nil, the delivery or nil] */
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER) {
+        op->cb(-HILO_EUNAVAIL, op->data);
+        free(op);
+        return;
+    }
+    if (reply->element[2]->type == REDIS_REPLY_STRING) {
+        /* a status of a send that another one replaced (the free-form
+         * message after its template went out): not this delivery's */
+        json_t *d = json_loads(reply->element[2]->str, 0, &je);
+        const char *cur = json_string_value(json_object_get(d, "provider_id"));
+        int stale = cur && *cur && strcmp(cur, op->pid) != 0;
+        json_decref(d);
+        if (stale) {
+            op->cb(1, op->data);
+            free(op);
+            return;
+        }
+    }
+    if (reply->element[1]->type == REDIS_REPLY_STRING)
+        e = json_loads(reply->element[1]->str, 0, &je);
+    /* once per message: a second claim (a repeated status, another
+     * instance) sends nothing; the template's own failure is reported */
+    if (reply->element[0]->integer == 0 || !e || !ob_take_late_template(e)) {
+        int taken = reply->element[0]->integer == 0 && !(e && *ob_field(e, "tpl"));
+        json_decref(e);
+        op->cb(taken ? 1 : 0, op->data);
+        free(op);
+        return;
+    }
+    json_object_set_new(e, "attempt", json_string("0"));
+    json_object_set_new(e, "ev", json_string(op->ev));
+    json_object_del(e, "error");
+    json_object_del(e, "unk");
+    json_object_del(e, "unk_at");
+    json_t *u = json_pack("{s:s, s:s, s:i, s:b, s:{s:s, s:s, s:s, s:s}}", "status", "queued",
+                          "error", "", "attempts", 0, "force", 1, "route", "channel", "whatsapp",
+                          "code", "wa_template_late", "reason",
+                          "whatsapp said the window was closed (131047); sent as a template",
+                          "template", ob_field(e, "tpl"));
+    char *ujs = u ? json_dumps(u, JSON_COMPACT) : NULL;
+    json_decref(u);
+    struct hilo_store_delivery requeued = {.chan = o->d.events_channel, .ref = op->ref,
+                                           .op = HILO_DELIVERY_UPDATE, .event_id = op->ev,
+                                           .fields = ujs ? ujs : "{}"};
+    struct hilo_store_sent_entry se = {.ref = op->ref, .event_id = op->ev};
+    rc = ujs ? hilo_store_delivery_argv(&dl, &requeued) : -HILO_EINTERNAL;
+    if (rc == 0) {
+        hilo_tx_begin(&tx, o->d.redis);
+        hilo_tx_sent_entry_del(&tx, &se);
+        hilo_tx_add_argv(&tx, &dl);
+        outbox_add_tx(o, &tx, e);
+        rc = hilo_tx_commit(&tx, late_done_cb, op);
+    }
+    if (rc == 0) {
+        hilo_metrics_inc(hilo_metrics_wa_template("update"));
+        hilo_warn("outbox: whatsapp reported message %s of ticket %s failed with 131047 (window "
+                  "closed); sending the template %s instead", op->ev, op->ref, ob_field(e, "tpl"));
+    }
+    free(ujs);
+    json_decref(e);
+    if (rc < 0) {
+        op->cb(-HILO_EUNAVAIL, op->data);
+        free(op);
+    }
+}
+
+int hilo_outbox_late_template(struct hilo_outbox *o, const char *ref, const char *event_id,
+                              const char *provider_id, void (*cb)(int rc, void *data), void *data)
+{
+    struct late_op *op;
+    struct hilo_tx tx;
+    if (strlen(ref) >= sizeof op->ref || strlen(event_id) >= sizeof op->ev ||
+        strlen(provider_id) >= sizeof op->pid)
+        return -HILO_EBADFRAME;
+    if (!(op = calloc(1, sizeof *op)))
+        return -ENOMEM;
+    op->o = o;
+    snprintf(op->ref, sizeof op->ref, "%s", ref);
+    snprintf(op->ev, sizeof op->ev, "%s", event_id);
+    snprintf(op->pid, sizeof op->pid, "%s", provider_id);
+    op->cb = cb;
+    op->data = data;
+    struct hilo_store_sent_entry se = {.ref = ref, .event_id = event_id};
+    hilo_tx_begin(&tx, o->d.redis);
+    hilo_tx_sent_entry_late_claim(&tx, &se);
+    hilo_tx_sent_entry_get(&tx, &se);
+    hilo_tx_delivery_get(&tx, &se);
+    int rc = hilo_tx_commit(&tx, late_loaded_cb, op);
     if (rc < 0)
         free(op);
     return rc;

@@ -365,6 +365,7 @@ int hilo_route_plan(const struct hilo_config *c, const struct hilo_route_in *in,
 
     memset(p, 0, sizeof *p);
     p->via = "";
+    snprintf(p->category, sizeof p->category, "%s", in->category ? in->category : "");
     if ((in->want && *in->want) || in->explicit_template)
         return pinned(c, in, p);
     if (n < 0)
@@ -426,26 +427,49 @@ json_t *hilo_route_plan_json(const struct hilo_route_plan *p)
     return o;
 }
 
-int hilo_route_plan_entry(const struct hilo_config *c, const struct hilo_route_plan *p,
-                          const char *const *fields, const char *ref, const char *key,
-                          const char *text, const char *name, json_t **entry, char **delivery)
+/* The template parameters of t: ref, text, else the name. */
+static char *tpl_params(const struct hilo_wa_template *t, const char *ref, const char *text,
+                        const char *name)
 {
-    *entry = NULL;
-    *delivery = NULL;
-    if (!p->ops)
-        return -HILO_EINTERNAL;
-    int rc = hilo_route_entry_for(c, p->ops, p->to, fields, ref, key, text, entry, delivery);
-    if (rc < 0 || !p->templated || !p->tpl.name[0])
-        return rc;
     json_t *pa = json_array();
-    for (int i = 0; i < p->tpl.nparams; i++) {
-        const char *k = p->tpl.params[i];
+    for (int i = 0; i < t->nparams; i++) {
+        const char *k = t->params[i];
         json_array_append_new(pa, json_string(strcmp(k, "ref") == 0    ? ref
                                               : strcmp(k, "text") == 0 ? text
                                                                        : (name ? name : "")));
     }
     char *ps = json_dumps(pa, JSON_COMPACT);
     json_decref(pa);
+    return ps;
+}
+
+int hilo_route_plan_entry(const struct hilo_config *c, const struct hilo_route_plan *p,
+                          const char *const *fields, const char *ref, const char *key,
+                          const char *text, const char *name, json_t **entry, char **delivery)
+{
+    struct hilo_wa_template late;
+    *entry = NULL;
+    *delivery = NULL;
+    if (!p->ops)
+        return -HILO_EINTERNAL;
+    int rc = hilo_route_entry_for(c, p->ops, p->to, fields, ref, key, text, entry, delivery);
+    if (rc < 0)
+        return rc;
+    if (!p->templated || !p->tpl.name[0]) {
+        /* free-form on WhatsApp: the template to send if the window turns
+         * out closed (131047), when the policy is to send templates */
+        if (p->channel && strcmp(p->channel, "whatsapp") == 0 && !p->held && p->category[0] &&
+            strcmp(c->wa_closed_policy, "template") == 0 &&
+            hilo_route_template_parse(hilo_route_template_spec(c, p->category), &late) == 0) {
+            char *ps = tpl_params(&late, ref, text, name);
+            json_object_set_new(*entry, "late_tpl", json_string(late.name));
+            json_object_set_new(*entry, "late_lang", json_string(late.lang));
+            json_object_set_new(*entry, "late_params", json_string(ps ? ps : "[]"));
+            free(ps);
+        }
+        return 0;
+    }
+    char *ps = tpl_params(&p->tpl, ref, text, name);
     json_object_set_new(*entry, "tpl", json_string(p->tpl.name));
     json_object_set_new(*entry, "tpl_lang", json_string(p->tpl.lang));
     json_object_set_new(*entry, "tpl_params", json_string(ps ? ps : "[]"));

@@ -10,6 +10,7 @@
 #include "hilo/fetch.h"
 #include "hilo/log.h"
 #include "hilo/metrics.h"
+#include "hilo/store.h"
 #include "internal.h"
 
 /* The request went out and no answer came: the provider may have the
@@ -30,6 +31,25 @@ static void unknown_outcome(struct ob_job *j, const char *error)
               ob_field(j->e, "ch"), j->provider, ob_field(j->e, "ref"), error);
     snprintf(err, sizeof err, "outcome unknown: %s", error);
     ob_finish(j, HILO_V_RETRY, NULL, err, -1);
+}
+
+/* The delivery's route says the message goes out as a template now. */
+static void late_route(struct ob_job *j)
+{
+    json_t *u = json_pack("{s:{s:s, s:s, s:s, s:s}}", "route", "channel", "whatsapp", "code",
+                          "wa_template_late", "reason",
+                          "whatsapp said the window was closed (131047); sent as a template",
+                          "template", ob_field(j->e, "tpl"));
+    char *js = u ? json_dumps(u, JSON_COMPACT) : NULL;
+    struct hilo_store_delivery op = {.chan = j->o->d.events_channel, .ref = ob_field(j->e, "ref"),
+                                     .op = HILO_DELIVERY_UPDATE, .event_id = j->ev,
+                                     .fields = js ? js : "{}"};
+    json_decref(u);
+    if (js && hilo_store_delivery(j->o->d.redis, &op, NULL, NULL) == 0)
+        hilo_metrics_inc(hilo_metrics_wa_template("update"));
+    hilo_warn("outbox: whatsapp refused a free-form message of ticket %s (131047, window closed); "
+              "sending the template %s instead", ob_field(j->e, "ref"), ob_field(j->e, "tpl"));
+    free(js);
 }
 
 static void sent_cb(const struct hilo_fetch_res *res, void *data)
@@ -70,6 +90,12 @@ static void sent_cb(const struct hilo_fetch_res *res, void *data)
         ob_finish(j, HILO_V_SENT, NULL, NULL, -1);
     } else if (v == HILO_V_SENT) {
         ob_finish(j, v, pid, NULL, -1);
+    } else if (window && ob_take_late_template(j->e)) {
+        /* WhatsApp's window is closed after all (131047): the template the
+         * route chose for it, at once (docs/continuity.md) */
+        late_route(j);
+        snprintf(why, sizeof why, "%s; sending the template %s instead", err, ob_field(j->e, "tpl"));
+        ob_finish(j, HILO_V_RETRY, NULL, why, 0);
     } else {
         snprintf(why, sizeof why, "HTTP %ld: %s", res->status, err);
         ob_finish(j, v, NULL, why, hilo_retry_after(res->status, res->retry_after_s));

@@ -22,6 +22,8 @@
 //          rateLimit(provider, n = 1, retryAfter = 1)   429 + Retry-After
 //          permanent(provider)              every request fails permanently
 //                                           (Graph 131047 / Twilio 21211 / SMTP 550) until heal()
+//          windowClosed(n = 1)              the next n free-form (non-template) Graph
+//                                           sends fail with 131047; templates pass
 //          hang(provider)                   never answer until heal()
 //          heal(provider?)                  back to normal
 //          noId(provider, n = 1)            next n accepted requests answer 2xx without a
@@ -96,6 +98,8 @@ export async function startFakeProvider({
   f.hang = (p) => { f.sticky[p] = { kind: 'hang' }; };
   f.noId = (p, n = 1) => { for (let i = 0; i < n; i++) f.modes[p].push({ kind: 'noid' }); };
   f.silent = (p, n = 1) => { for (let i = 0; i < n; i++) f.modes[p].push({ kind: 'silent' }); };
+  f.closedLeft = 0;
+  f.windowClosed = (n = 1) => { f.closedLeft += n; };
   f.twilioLookups = [];
   f.twilioStore = []; // message resources Twilio holds (accepted, answered or not), oldest first
   f.heal = (p) => {
@@ -200,6 +204,10 @@ export async function startFakeProvider({
       return reject(400, graphError(100, `(#100) Param type must be one of {TEXT, TEMPLATE}, got ${type}`));
     }
     f.attempts.whatsapp.push(r); notify();
+    if (f.closedLeft > 0 && type !== 'template') {
+      f.closedLeft--;
+      return reply(res, r, 400, graphError(131047, '(#131047) Re-engagement message', 'OAuthException', { error_data: { messaging_product: 'whatsapp', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' } }));
+    }
     const mode = takeMode('whatsapp');
     if (mode?.kind === 'hang') { f.hung.push(res); return; }
     if (mode?.kind === 'fail') return reply(res, r, mode.status ?? 500, graphError(1, '(#1) An unknown error occurred', 'OAuthException', { is_transient: true }));
