@@ -38,6 +38,15 @@ void hilo_identity_on_block(struct hilo_server *s, const char *line, size_t len)
 int hilo_identity_publish_moved(struct hilo_server *s, char kind, const char *who,
                                 const char *customer);
 void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len);
+struct hilo_conn;
+/* Redis decides what an open widget is: its identity's customer now (the
+ * socket writes as it), whether the identity is blocked (closed, 4403), and
+ * whether each ticket it watches is still that customer's (else the watch
+ * ends and the next message starts its own ticket). After a move, when a
+ * ticket's summary names another customer, and for every widget when the
+ * events channel was lost (news may have been missed). */
+void hilo_identity_recheck(struct hilo_conn *c);
+void hilo_identity_recheck_all(struct hilo_server *s);
 
 /* A host site's signed identity ({user_id, name, email, ts, sig}, the
  * widget's data-identity; docs/widget.md): 0 and *user_id (borrowed from id)

@@ -50,6 +50,9 @@ struct hilo_session {
     /* customer: the team of the last hours frame ("default" or a name; ""
      * before the first): a move to another team re-sends it (hours_widget.c) */
     char hours_team[65];
+    /* customer: the signed identity ("user:<id>") a hello in flight claims,
+     * so that a block published meanwhile closes it too (revoke.c) */
+    char *hello_ident;
 };
 
 /* A new session for c (role: enum hilo_role), attached as c->session, or

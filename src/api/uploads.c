@@ -112,14 +112,15 @@ static char *attachments_json(const struct up *u)
  * first message on the socket does, acknowledgement included. */
 static void write_message(struct up *u)
 {
-    char dkey[200];
+    char dkey[240];
     char *xjs = attachments_json(u);
     int rc;
     if (!xjs) {
         up_fail(u, -HILO_EINTERNAL, 0);
         return;
     }
-    snprintf(dkey, sizeof dkey, "c:%s:%s", u->customer, u->client_id);
+    /* by the identity, as the widget's messages (domain/ws_write.c) */
+    snprintf(dkey, sizeof dkey, "c:%s:%s", u->ident, u->client_id);
     /* the thread's text: the caption, else the file's name */
     const char *text = u->caption[0] ? u->caption : u->name;
     if (u->opening) {

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "hilo/hours.h"
 #include "hilo/i18n.h"
+#include "hilo/identity.h"
 #include "hilo/sla.h"
 #include "hilo/store.h"
 #include "hilo/store_index.h"
@@ -139,12 +140,14 @@ int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req)
 void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, size_t len)
 {
     json_t *o = NULL, *t;
-    const char *ref = NULL, *team = NULL, *status;
+    const char *ref = NULL, *team = NULL, *status, *cust = NULL;
     char want[HILO_SLA_TEAM_MAX + 1];
-    for (struct hilo_watch *w = route->watches; w; w = w->rnext) {
+    struct hilo_watch *next;
+    for (struct hilo_watch *w = route->watches; w; w = next) {
         struct hilo_conn *c = w->conn;
         struct hilo_session *se = hilo_sess(c);
-        if (!c->wsi || se->role == HILO_ROLE_AGENT || !se->ready || !se->hours_team[0])
+        next = w->rnext;
+        if (!c->wsi || c->closing || se->role == HILO_ROLE_AGENT || !se->ready)
             continue;
         if (!o) { /* parsed once, and only for a ticket an open widget shows */
             o = json_loadb(summary, len, 0, NULL);
@@ -152,12 +155,18 @@ void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, 
             ref = json_string_value(json_object_get(t, "ref"));
             team = json_string_value(json_object_get(t, "team"));
             status = json_string_value(json_object_get(t, "status"));
+            cust = json_string_value(json_object_get(t, "customer"));
             if (!ref || !team || !status)
                 break;
             snprintf(want, sizeof want, "%s",
                      !*team || strcmp(status, "closed") == 0 ? "default" : team);
         }
-        if (strcmp(se->ticket, ref) == 0 && strcmp(se->hours_team, want) != 0) {
+        /* another customer's ticket (a merge undone): Redis decides whether
+         * this widget may still follow it (revoke.c) */
+        if (cust && *cust && se->id && strcmp(cust, se->id) != 0)
+            hilo_identity_recheck(c);
+        if (se->hours_team[0] && strcmp(se->ticket, ref) == 0 &&
+            strcmp(se->hours_team, want) != 0) {
             snprintf(se->hours_team, sizeof se->hours_team, "%s", want); /* once per move */
             hilo_hours_widget_send(c, NULL);
         }

@@ -657,4 +657,7 @@ void hilo_live_resync(struct hilo_server *s)
         if (err)
             hilo_conn_error(c, err, NULL, NULL);
     }
+    /* blocks, merges and undos published meanwhile were missed: every open
+     * widget asks Redis what it is now (revoke.c) */
+    hilo_identity_recheck_all(s);
 }

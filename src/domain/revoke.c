@@ -11,7 +11,9 @@
  * Customers' widgets end the same way when an agent blocks their identity:
  * "-\nB<identity>\n" closes the sockets that said hello with it. After a
  * merge ("-\nC<from> <into>\n") or its undo ("-\nI<identity> <customer>\n")
- * open widgets write as the customer their identity now belongs to. */
+ * open widgets write as the customer their identity now belongs to, and
+ * stop watching tickets that are no longer theirs (hilo_identity_recheck:
+ * Redis decides, whatever order the news arrives in). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,10 @@
 #include "hilo/agents.h"
 #include "hilo/identity.h"
 #include "hilo/log.h"
+#include "hilo/store.h"
+#include "hilo/store_customers.h"
 #include "hilo/store_index.h"
+#include "hilo/store_records.h"
 #include "hilo/ws.h"
 #include "internal.h"
 
@@ -121,12 +126,19 @@ struct block_close {
     int closed;
 };
 
+static int same(const char *have, const char *s, size_t len)
+{
+    return have && strlen(have) == len && memcmp(have, s, len) == 0;
+}
+
 static void block_one(struct hilo_conn *c, void *data)
 {
     struct block_close *b = data;
     struct hilo_session *se = hilo_sess(c);
-    if (!c->wsi || !se || se->role == HILO_ROLE_AGENT || !se->ident ||
-        strlen(se->ident) != b->len || memcmp(se->ident, b->identity, b->len) != 0)
+    /* the identity it said hello with, or the signed one a hello in flight
+     * claims (hello_ident: its block check may have read Redis before) */
+    if (!c->wsi || c->closing || !se || se->role == HILO_ROLE_AGENT ||
+        !(same(se->ident, b->identity, b->len) || same(se->hello_ident, b->identity, b->len)))
         return;
     se->ready = 0; /* no more frames while the close is under way */
     hilo_conn_error(c, -HILO_EBLOCKED, NULL, NULL);
@@ -170,7 +182,7 @@ static void move_one(struct hilo_conn *c, void *data)
     struct moved *m = data;
     struct hilo_session *se = hilo_sess(c);
     const char *have = se ? (m->kind == 'C' ? se->id : se->ident) : NULL;
-    if (!c->wsi || se->role == HILO_ROLE_AGENT || !have || strlen(have) != m->len ||
+    if (!c->wsi || !se || se->role == HILO_ROLE_AGENT || !have || strlen(have) != m->len ||
         memcmp(have, m->who, m->len) != 0)
         return;
     char *to = strdup(m->to);
@@ -179,6 +191,8 @@ static void move_one(struct hilo_conn *c, void *data)
     free(se->id);
     se->id = to;
     m->moved++;
+    /* the tickets it watches may have stayed with the other customer */
+    hilo_identity_recheck(c);
 }
 
 void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, size_t len)
@@ -194,4 +208,93 @@ void hilo_identity_on_moved(struct hilo_server *s, char kind, const char *line, 
     hilo_ws_each(s->net, move_one, &m);
     if (m.moved)
         hilo_info("%d widget socket(s) now write as customer %s", m.moved, to);
+}
+
+/* ---- is what a widget watches still its customer's? ---------------------- */
+
+#define RECHECK_REFS 8
+
+struct recheck {
+    struct hilo_conn *c;
+    int nrefs;
+    char refs[RECHECK_REFS][HILO_REF_MAX];
+};
+
+static void recheck_cb(redisReply *reply, void *data)
+{
+    struct recheck *op = data;
+    struct hilo_conn *c = op->c;
+    struct hilo_session *se = hilo_sess(c);
+    /* [identity's customer, identity's block, ticket customer...] */
+    if (!c->wsi || c->closing || !reply || reply->type != REDIS_REPLY_ARRAY ||
+        reply->elements != (size_t)op->nrefs + 2)
+        goto out;
+    if (reply->element[1]->type == REDIS_REPLY_STRING) { /* blocked while we were away */
+        se->ready = 0;
+        hilo_conn_error(c, -HILO_EBLOCKED, NULL, NULL);
+        hilo_conn_close(c, 4403);
+        hilo_info("widget of blocked identity %s closed", se->ident);
+        goto out;
+    }
+    if (reply->element[0]->type == REDIS_REPLY_STRING && se->id &&
+        strcmp(reply->element[0]->str, se->id) != 0) {
+        char *id = strdup(reply->element[0]->str);
+        if (id) {
+            free(se->id);
+            se->id = id;
+        }
+    }
+    for (int i = 0; i < op->nrefs; i++) {
+        const redisReply *t = reply->element[2 + i];
+        if (t->type != REDIS_REPLY_STRING || !se->id || strcmp(t->str, se->id) == 0)
+            continue;
+        /* another customer's ticket now (an undone merge): nothing more of
+         * it reaches this widget; it says hello again (4409) and is shown
+         * its own customer's thread, which replaces what it showed */
+        hilo_info("widget of %s showed ticket %s, customer %s's now: closed to say hello again",
+                  se->ident, op->refs[i], t->str);
+        se->ready = 0;
+        hilo_conn_close(c, 4409);
+        break;
+    }
+out:
+    hilo_conn_unref(c);
+    free(op);
+}
+
+void hilo_identity_recheck(struct hilo_conn *c)
+{
+    struct hilo_session *se = hilo_sess(c);
+    struct recheck *op;
+    struct hilo_tx tx;
+    if (!c->wsi || c->closing || !se || se->role == HILO_ROLE_AGENT || !se->ready || !se->ident)
+        return;
+    if (!(op = calloc(1, sizeof *op)))
+        return;
+    op->c = c;
+    hilo_conn_ref(c);
+    hilo_tx_begin(&tx, c->srv->redis);
+    hilo_tx_ident_get(&tx, se->ident);
+    hilo_tx_blocked_get(&tx, se->ident);
+    for (struct hilo_watch *w = se->watches; w && op->nrefs < RECHECK_REFS; w = w->cnext) {
+        struct hilo_store_ticket_field f = {.ref = w->route->ref, .field = "customer"};
+        snprintf(op->refs[op->nrefs++], HILO_REF_MAX, "%s", w->route->ref);
+        hilo_tx_ticket_field(&tx, &f);
+    }
+    if (hilo_tx_commit(&tx, recheck_cb, op) < 0) {
+        hilo_conn_unref(c);
+        free(op);
+    }
+}
+
+static void recheck_one(struct hilo_conn *c, void *data)
+{
+    (void)data;
+    hilo_identity_recheck(c);
+}
+
+void hilo_identity_recheck_all(struct hilo_server *s)
+{
+    if (s->net)
+        hilo_ws_each(s->net, recheck_one, NULL);
 }

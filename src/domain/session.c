@@ -34,6 +34,7 @@ void hilo_session_free(void *session)
     free(se->name);
     free(se->email);
     free(se->ident);
+    free(se->hello_ident);
     free(se->token);
     free(se->cookie);
     free(se);
@@ -156,7 +157,7 @@ void hilo_session_unbusy(struct hilo_conn *c)
 {
     struct hilo_session *se = hilo_sess(c);
     se->busy = 0;
-    while (c->wsi && !se->busy && se->def_head) {
+    while (c->wsi && !c->closing && !se->busy && se->def_head) { /* none after a close */
         struct hilo_deferred *d = se->def_head;
         const char *type, *req;
         se->def_head = d->next;

@@ -31,6 +31,11 @@ struct hello_op {
 
 static void hello_free(struct hello_op *op)
 {
+    struct hilo_session *se = hilo_sess(op->c);
+    if (se) {
+        free(se->hello_ident);
+        se->hello_ident = NULL;
+    }
     hilo_conn_unref(op->c);
     free(op->req);
     free(op->after);
@@ -117,7 +122,7 @@ static void hello_cb(redisReply *reply, void *data)
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
 
-    if (!c->wsi) {
+    if (!c->wsi || c->closing) { /* closed meanwhile (a block): never ready */
         hello_free(op);
         return;
     }
@@ -308,7 +313,13 @@ int hilo_ws_customer_hello(struct hilo_conn *c, json_t *msg, const char *req)
     op->email = email && *email ? strdup(email) : NULL;
     if (uid) {
         op->user_ident = malloc(strlen(uid) + 6);
+        if (!op->user_ident) {
+            hello_free(op);
+            return -HILO_EINTERNAL;
+        }
         sprintf(op->user_ident, "user:%s", uid); /* NOLINT: sized above */
+        free(se->hello_ident); /* a block published meanwhile finds it */
+        se->hello_ident = strdup(op->user_ident);
     }
     op->step = 1;
     op->has_locale = locale != NULL;

@@ -133,7 +133,9 @@ static void create_now(struct msg_op *op)
         return;
     }
     se->busy = 1; /* later messages wait for the ticket to exist */
-    snprintf(dkey, sizeof dkey, "c:%s:%s", se->id, op->client_id);
+    /* by the identity, not the customer: a resend after a merge (or its
+     * undo) changed the customer is still the same message */
+    snprintf(dkey, sizeof dkey, "c:%s:%s", se->ident ? se->ident : se->id, op->client_id);
     struct hilo_ticket_create req = {
         .channel = "web",
         .text = op->text,
@@ -321,7 +323,8 @@ void hilo_ws_write_append(struct msg_op *op)
         xjs = x ? json_dumps(x, JSON_COMPACT) : NULL;
         json_decref(x);
     }
-    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c', se->id, op->client_id);
+    snprintf(dkey, sizeof dkey, "%c:%s:%s", agent ? 'a' : 'c',
+             agent || !se->ident ? se->id : se->ident, op->client_id); /* see create */
     struct hilo_ticket_append req = {
         .ref = op->ref,
         .op = (enum hilo_append_op)kind,

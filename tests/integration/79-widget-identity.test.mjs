@@ -9,11 +9,13 @@
 // merged into B, A's open widget writes as B into the same thread (its
 // ticket is B's now); after the undo it writes as A again. Before, the
 // socket kept A's id and its next message opened a new ticket for the
-// merged-away A.
+// merged-away A. A widget of B's that was shown A's thread during the merge
+// is closed by the undo (4409) and shown B's own thread after its hello.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startHilo, addAgent, connect, customer, cleanup, withLogs, httpGet } from '../lib/harness.mjs';
 import { loginCookie } from '../lib/fake-provider.mjs';
+import { startProxy } from '../lib/tcp-proxy.mjs';
 
 let redis, h1, h2, cookie;
 
@@ -122,4 +124,65 @@ test('a merged customer\'s open widget writes as the surviving customer, and as 
   assert.equal(ev.author.id, A, 'after the undo the open widget writes as A again');
   assert.equal(ev.ticket, refA);
   await Promise.all([va.close(), vb.close()]);
+}));
+
+test('after an undo a widget stops following the ticket that went back to the other customer', withLogs(async () => {
+  const vb = await customer(h1, { locale: 'en', name: 'Bea M.' });
+  const refB = (await say(vb, 'b-1', 'hello from my phone')).ticket;
+  const B = vb.welcome.customer;
+  // A's thread is the newer: after the merge it is B's current one
+  const va = await customer(h1, { locale: 'en', name: 'Bea' });
+  const refA = (await say(va, 'a-1', 'my order is wrong')).ticket;
+  const A = va.welcome.customer;
+  const m = await api('POST', `/api/v1/customers/${A}/merge`, { into: B });
+  assert.equal(m.status, 200, m.body);
+  // B's browser comes back (on the other instance) and is shown A's thread, B's now
+  const y = await customer(h2, { locale: 'en', token: vb.token });
+  assert.equal(y.welcome.customer, B);
+  assert.equal(y.welcome.ticket?.ref, refA, 'the merged thread is B\'s current one');
+  assert.equal((await say(y, 'y-0', 'I am Bea too')).ticket, refA, 'B writes in it (and follows it)');
+  const u = await api('POST', `/api/v1/merges/${m.json.merge.id}/undo`, {});
+  assert.equal(u.status, 200, u.body);
+  // the thread is A's again: B's widget is closed to say hello again (4409)...
+  const closed = await Promise.race([y.closed, new Promise((r) => setTimeout(() => r({ code: 'still open after 10 s' }), 10000))]);
+  assert.equal(closed.code, 4409);
+  // ...and is shown B's own thread, not A's; A's next words never reach it
+  const y2 = await customer(h2, { locale: 'en', token: vb.token });
+  assert.equal(y2.welcome.customer, B);
+  assert.equal(y2.welcome.ticket?.ref, refB);
+  await say(va, 'a-3', 'is anyone there?');
+  await y2.none((f) => f.type === 'event' && f.event.ticket === refA, 500);
+  const ev = await say(y2, 'y-1', 'me again');
+  assert.equal(ev.author.id, B);
+  assert.notEqual(ev.ticket, refA);
+  const t = await api('GET', `/api/v1/tickets/${refA}`);
+  assert.equal(t.json.ticket.customer, A);
+  assert.ok(!(t.json.events ?? []).some((e) => e.text === 'me again'));
+  await y2.close();
+  await Promise.all([va.close(), vb.close(), y.close()]);
+}));
+
+test('a block whose news an instance missed (its events channel was down) still closes that instance\'s widget when the channel is back', withLogs(async () => {
+  const px = await startProxy({ targetPort: redis.port });
+  try {
+    const h3 = await startHilo({ redisUrl: px.url });
+    await px.waitFor((p) => [...p.conns].some((c) => c.subscriber), 5000);
+    const c = await customer(h3, { locale: 'en', name: 'Olga' });
+    await say(c, 'o-1', 'hola');
+    const cid = c.welcome.customer;
+    const ids = await api('GET', `/api/v1/customers/${cid}/identities`);
+    const web = ids.json.identities.find((i) => i.identity.startsWith('web:'));
+    // the block's news never reaches instance 3...
+    px.dropMessages(true);
+    const b = await api('POST', `/api/v1/customers/${cid}/identities/block`, { identity: web.identity });
+    assert.equal(b.status, 200, b.body);
+    await px.waitFor((p) => p.droppedMessages >= 1, 5000);
+    px.dropMessages(false);
+    // ...until its subscription is reset: then every widget asks Redis again
+    assert.equal(px.reset((conn) => conn.subscriber), 1);
+    const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r({ code: 'still open after 15 s' }), 15000))]);
+    assert.equal(closed.code, 4403);
+  } finally {
+    await px.close();
+  }
 }));

@@ -384,7 +384,14 @@ export class Chat {
     const patch = { status: 'online', trouble: '', customer: f.customer || '' };
     if (t && t.ref) {
       if (t.ref !== this.state.ticket) {
-        // Another ticket than the cached one (new device, closed ticket...).
+        // Another ticket than the cached one (new device, closed ticket, a
+        // merge undone: Hilo closed us with 4409): its thread replaces the
+        // one shown, and what was cached of that one is forgotten.
+        if (this.state.ticket) {
+          this.store.del(`thread:${this.state.ticket}`);
+          this.byId.clear();
+          this.state.events = [];
+        }
         this.store.setTicket(t.ref);
         patch.ticket = t.ref;
         for (const e of this.store.thread(t.ref).events) this.addEvent(e, true);
