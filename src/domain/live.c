@@ -253,7 +253,7 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
              * (docs/continuity.md): customers only, never stored */
             struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
-                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && !w->syncing) /* owner proven */
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
         } else if (kind == 'R') { /* an agent session ended (revoke.c) */
@@ -272,8 +272,8 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
-                if (from == 'c' && hilo_sess(w->conn)->role != HILO_ROLE_AGENT)
-                    continue;
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && (from == 'c' || w->syncing))
+                    continue; /* a customer's watch only once its ownership is proven */
                 hilo_conn_send(w->conn, f);
             }
             hilo_frame_unref(f);
@@ -471,6 +471,14 @@ static void sync_cb(redisReply *reply, void *data)
              * retry for ever). */
             hilo_debug("resync of %s failed", op->ref);
             hilo_redis_catchup_again(c->srv->sub);
+        }
+        if (err != -HILO_EUNAVAIL && err != -HILO_EINTERNAL) {
+            /* not this client's ticket (unknown, forbidden): the watch goes
+             * now, whatever else is syncing it, so nothing of it is ever
+             * delivered or flushed to this socket */
+            struct hilo_watch *gone = hilo_live_watch_find(c, op->ref);
+            if (gone)
+                hilo_live_watch_free(c, gone);
         }
         sync_free(op, 1);
         return;
