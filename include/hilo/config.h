@@ -103,6 +103,8 @@ struct hilo_config {
     int upload_retention_days; /* TTL of an uploaded file in Redis */
     int upload_rate_per_ip;    /* uploads per address per window; 0 = off */
     int upload_rate_window;    /* seconds */
+    int upload_mib_per_day;          /* MiB all customers may upload in 24 h; 0 = off */
+    int upload_customer_mib_per_day; /* MiB one customer may upload in 24 h; 0 = off */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

@@ -30,5 +30,11 @@ int hilo_store_upload_get_argv(struct hilo_store_cmd *c, const char *id);
 int hilo_store_upload_get(struct hilo_redis *r, const char *id, hilo_redis_cb cb, void *data);
 /* PTTL upload:<id> (tests and operators: the retention left). */
 int hilo_store_upload_ttl_argv(struct hilo_store_cmd *c, const char *id);
+/* HSET upload:<id> ticket <ref>: a file that opened a ticket learns which;
+ * cb may be NULL. */
+int hilo_store_upload_set_ticket(struct hilo_redis *r, const char *id, const char *ref,
+                                 hilo_redis_cb cb, void *data);
+/* DEL upload:<id> (a resend's copy, when the first one is in the thread). */
+int hilo_store_upload_del(struct hilo_redis *r, const char *id, hilo_redis_cb cb, void *data);
 
 #endif

@@ -175,7 +175,9 @@ void api_team_settings_put(struct api *a)
     char *js;
     int rc;
     raw = hilo_http_body(a->r, &len);
-    a->body = raw ? json_loadb(raw, len, 0, NULL) : NULL;
+    /* far above any valid settings; parsed only below it (deep nesting
+     * costs many times its size in memory) */
+    a->body = raw && len <= 1024 * 1024 ? json_loadb(raw, len, 0, NULL) : NULL;
     /* bad input is refused before anything is written */
     if (!team || !hilo_sla_team_name_ok(team) || !settings_ok(a->body)) {
         api_fail(a, -HILO_EBADFRAME);

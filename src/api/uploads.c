@@ -5,7 +5,9 @@
  * retention), then a customer message carrying it is appended to the
  * customer's current ticket; the answer comes once both are stored. Any
  * refusal stores nothing. */
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "hilo/store_customers.h"
 #include "hilo/store_limits.h"
 #include "hilo/store_records.h"
+#include "hilo/store_route.h"
 #include "hilo/store_uploads.h"
 #include "hilo/tickets.h"
 #include "hilo/upload.h"
@@ -49,12 +52,15 @@ struct up {
     char name[HILO_UPLOAD_NAME_MAX + 8];
     char caption[CAPTION_MAX + 1];
     char client_id[65];
+    char event_id[48]; /* a resend's: the first copy's event */
     char locale[4];   /* the new ticket's and its acknowledgement's language */
     int locale_given; /* by the widget (locale=) */
     int opening;      /* the file opens a new ticket */
 };
 
-enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_TICKET_RATE, ST_STORED };
+enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_TICKET_RATE, ST_BUDGET, ST_STORED };
+
+#define DAY_MS 86400000ull
 
 static void up_end(struct up *u)
 {
@@ -82,11 +88,58 @@ static void up_done(struct up *u, const struct hilo_ticket_result *res)
     up_end(u);
 }
 
+/* A resend (same client_id) whose first copy is in the thread: that copy is
+ * the answer; the second one is deleted (event_cb has the event). */
+static void dup_event_cb(redisReply *reply, void *data)
+{
+    struct up *u = data;
+    /* [[id, [field, value...]]] */
+    const redisReply *e = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1
+                              ? reply->element[0]
+                              : NULL;
+    json_t *x = NULL, *a;
+    if (e && e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+        e->element[1]->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i + 1 < e->element[1]->elements; i += 2)
+            if (e->element[1]->element[i]->str && strcmp(e->element[1]->element[i]->str, "x") == 0 &&
+                e->element[1]->element[i + 1]->str)
+                x = json_loads(e->element[1]->element[i + 1]->str, 0, NULL);
+    a = json_array_get(json_object_get(x, "attachments"), 0);
+    const char *id = json_string_value(json_object_get(a, "id"));
+    const char *name = json_string_value(json_object_get(a, "name"));
+    const char *mime = json_string_value(json_object_get(a, "mime"));
+    if (id && name && mime && hilo_upload_id_ok(id) && strcmp(id, u->id) != 0) {
+        hilo_store_upload_del(u->s->redis, u->id, NULL, NULL);
+        snprintf(u->id, sizeof u->id, "%s", id);
+        snprintf(u->name, sizeof u->name, "%s", name);
+        static const char *const known[] = {"image/png", "image/jpeg", "image/gif",
+                                            "image/webp", "application/pdf"};
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (strcmp(mime, known[i]) == 0)
+                u->mime = known[i];
+        u->len = (size_t)json_integer_value(json_object_get(a, "size"));
+    }
+    json_decref(x);
+    struct hilo_ticket_result res = {.ref = u->ref, .event_id = u->event_id, .duplicate = 1};
+    up_done(u, &res);
+}
+
 static void written_cb(const struct hilo_ticket_result *res, void *data)
 {
     struct up *u = data;
+    if (!res->err && res->duplicate) {
+        snprintf(u->ref, sizeof u->ref, "%s", res->ref);
+        snprintf(u->event_id, sizeof u->event_id, "%s", res->event_id);
+        if (hilo_store_event_get(u->s->redis, u->ref, u->event_id, dup_event_cb, u) == 0)
+            return;
+    }
+    if (!res->err && u->opening) /* the file learns the ticket it opened */
+        hilo_store_upload_set_ticket(u->s->redis, u->id, res->ref, NULL, NULL);
     if (res->err) {
-        /* the file is stored but no message names it: it expires unseen */
+        /* the file is stored but no message names it: gone at once (unless
+         * the write may have happened after all, maybe_stored) */
+        if (!res->maybe_stored)
+            hilo_store_upload_del(u->s->redis, u->id, NULL, NULL);
         up_fail(u, res->err == -HILO_EBADSTATE || res->err == -HILO_EUNKNOWNTICKET ||
                            res->err == -HILO_EFORBIDDEN
                        ? -HILO_ENOTICKET
@@ -157,7 +210,7 @@ static void write_message(struct up *u)
 }
 
 /* Stores the file (its key's TTL is the retention); then write_message. */
-static int store_file(struct up *u)
+static int put_file(struct up *u)
 {
     struct hilo_store_upload op = {
         .id = u->id,
@@ -172,6 +225,35 @@ static int store_file(struct up *u)
     };
     u->step = ST_STORED;
     return hilo_store_upload_put(u->s->redis, &op, up_cb, u);
+}
+
+/* Files live in Redis: the bytes all customers, and this one, may upload
+ * in 24 hours (fixed windows from the first byte) are counted before the
+ * file is stored; over either budget it is refused (rate_limited). */
+static int store_file(struct up *u)
+{
+    const struct hilo_config *cfg = u->s->cfg;
+    struct hilo_store_ticket_rate all = {.who = "upb:all", .window_ms = DAY_MS, .amount = u->len};
+    char who[64];
+    struct hilo_store_ticket_rate one = {.who = who, .window_ms = DAY_MS, .amount = u->len};
+    if (cfg->upload_mib_per_day <= 0 && cfg->upload_customer_mib_per_day <= 0)
+        return put_file(u);
+    snprintf(who, sizeof who, "upb:c:%s", u->customer);
+    u->step = ST_BUDGET;
+    return hilo_store_ticket_rate2(u->s->redis, &all, &one, up_cb, u);
+}
+
+/* [bytes, _, pttl] of a budget at i: 0, or -HILO_ERATE with *retry_s. */
+static int over_budget(const redisReply *r, size_t i, int mib, uint32_t *retry_s)
+{
+    const redisReply *n = r->element[i], *ttl = r->element[i + 2];
+    if (mib <= 0 || n->type != REDIS_REPLY_INTEGER ||
+        (unsigned long long)n->integer <= (unsigned long long)mib * 1048576ull)
+        return 0;
+    *retry_s = ttl->type == REDIS_REPLY_INTEGER && ttl->integer > 0
+                   ? (uint32_t)((ttl->integer + 999) / 1000)
+                   : 1;
+    return -HILO_ERATE;
 }
 
 /* A new ticket: first the address's ticket count (issue #11), as for a
@@ -296,6 +378,29 @@ static void up_cb(redisReply *reply, void *data)
         rc = closed ? open_ticket(u) : store_file(u);
         break;
     }
+    case ST_BUDGET: {
+        uint32_t retry = 0;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
+            up_fail(u, -HILO_EUNAVAIL, 0);
+            return;
+        }
+        int all = over_budget(reply, 0, s->cfg->upload_mib_per_day, &retry);
+        if (all || over_budget(reply, 3, s->cfg->upload_customer_mib_per_day, &retry)) {
+            /* a refused file takes nothing from either budget */
+            char who[64];
+            struct hilo_store_ticket_rate back = {.who = "upb:all", .amount = u->len};
+            hilo_store_ticket_rate_give_back(s->redis, &back);
+            snprintf(who, sizeof who, "upb:c:%s", u->customer);
+            back.who = who;
+            hilo_store_ticket_rate_give_back(s->redis, &back);
+            hilo_warn("upload refused: the daily upload budget of %s is used up; again in %u s",
+                      all ? "all customers" : u->customer, retry);
+            up_fail(u, -HILO_ERATE, retry);
+            return;
+        }
+        rc = put_file(u);
+        break;
+    }
     case ST_STORED:
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
             reply->element[0]->type == REDIS_REPLY_ERROR) {
@@ -323,6 +428,23 @@ static int client_id_ok(const char *v)
     size_t n = v ? strlen(v) : 0;
     return n >= 1 && n <= 64 &&
            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+}
+
+/* The address an upload counts against: an IPv6 client's /64 (one
+ * household or host can hold billions of addresses), an IPv4 one itself. */
+static void ip_bucket(const char *ip, char *out, size_t n)
+{
+    struct in6_addr a;
+    char buf[INET6_ADDRSTRLEN];
+    if (strchr(ip, ':') && inet_pton(AF_INET6, ip, &a) == 1 &&
+        !IN6_IS_ADDR_V4MAPPED(&a)) {
+        memset(a.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a, buf, sizeof buf)) {
+            snprintf(out, n, "%s/64", buf);
+            return;
+        }
+    }
+    snprintf(out, n, "%s", ip);
 }
 
 static void upload(struct hilo_server *s, struct hilo_http *r)
@@ -393,8 +515,9 @@ static void upload(struct hilo_server *s, struct hilo_http *r)
     u->locale_given = locale && *locale;
     hilo_http_ref(r);
     if (cfg->upload_rate_per_ip > 0 && hilo_http_client_ip(r)[0]) {
-        char who[80];
-        snprintf(who, sizeof who, "up:%s", hilo_http_client_ip(r));
+        char who[80], bucket[64];
+        ip_bucket(hilo_http_client_ip(r), bucket, sizeof bucket);
+        snprintf(who, sizeof who, "up:%s", bucket);
         struct hilo_store_ticket_rate rate = {
             .who = who, .window_ms = (uint64_t)cfg->upload_rate_window * 1000u};
         u->step = ST_RATE;

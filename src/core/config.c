@@ -247,6 +247,13 @@ static const struct opt opts[] = {
     {"upload_rate_window", I(upload_rate_window), "600", 1, 86400, 0,
      "Window of upload_rate_per_ip, in seconds (a fixed window from the address's first "
      "upload)."},
+    {"upload_mib_per_day", I(upload_mib_per_day), "1024", 0, 1048576, 0,
+     "MiB of files all customers together may upload in 24 hours (a fixed window from the "
+     "first), counted in Redis across instances: files live in Redis, and this keeps a flood "
+     "from filling it; more are refused (rate_limited, 429, Retry-After). 0: no limit."},
+    {"upload_customer_mib_per_day", I(upload_customer_mib_per_day), "50", 0, 1048576, 0,
+     "MiB of files one customer may upload in 24 hours (a fixed window from their first); "
+     "more are refused (rate_limited, 429, Retry-After). 0: no limit."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

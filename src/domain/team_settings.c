@@ -125,20 +125,31 @@ int hilo_team_template_match(const json_t *list, const json_t *tpl, json_t **fou
     for (i = 0; i < np; i++)
         if (!param_ok(json_array_get(params, i)))
             return -HILO_EBADFRAME;
-    /* the text the thread shows: the body with its parameters */
-    hilo_buf_init(&b, (size_t)BODY_MAX + (size_t)PARAMS_MAX * HILO_TEAM_TEMPLATE_PARAM_MAX * 8 + 1);
-    for (const char *p = json_string_value(json_object_get(hit, "body")); *p;) {
+    /* the text the thread shows: the body with its parameters, sized for
+     * every placeholder at its longest (a body may repeat {{1}} often) */
+    const char *body = json_string_value(json_object_get(hit, "body"));
+    size_t holes = 0, cap;
+    int bad = 0;
+    for (const char *p = body; (p = strstr(p, "{{")); p += 2)
+        holes++;
+    cap = strlen(body) + holes * (size_t)HILO_TEAM_TEMPLATE_PARAM_MAX + 1;
+    hilo_buf_init(&b, cap);
+    for (const char *p = body; *p;) {
         const char *q = strstr(p, "{{");
         char *end;
         long k;
         if (!q) {
-            hilo_buf_adds(&b, p);
+            bad |= hilo_buf_adds(&b, p) != 0;
             break;
         }
-        hilo_buf_add(&b, p, (size_t)(q - p));
+        bad |= hilo_buf_add(&b, p, (size_t)(q - p)) != 0;
         k = strtol(q + 2, &end, 10);
-        hilo_buf_adds(&b, json_string_value(json_array_get(params, (size_t)k - 1)));
+        bad |= hilo_buf_adds(&b, json_string_value(json_array_get(params, (size_t)k - 1))) != 0;
         p = end + 2; /* stored bodies were checked: "}}" follows */
+    }
+    if (bad) { /* never a thread that misstates what was sent */
+        hilo_buf_deinit(&b);
+        return -HILO_EINTERNAL;
     }
     *text = hilo_buf_take(&b);
     hilo_buf_deinit(&b);

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *hilo_upload_sniff(const unsigned char *p, size_t n)
 {
@@ -37,37 +38,73 @@ static const char *ext_of(const char *mime)
     return "";
 }
 
+/* Cuts out[0..k) back so that it never ends inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *out, size_t k)
+{
+    size_t i = k;
+    while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
+        i--;
+    if (i > 0 && ((unsigned char)out[i - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)out[i - 1];
+        size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (k - (i - 1) < need)
+            k = i - 1;
+    }
+    return k;
+}
+
+/* Bidirectional controls (U+200E/F, U+202A-E, U+2066-9) turn "fdp.exe"
+ * around on screen: never part of a shown name. */
+static int bidi_at(const unsigned char *p)
+{
+    return p[0] == 0xe2 && ((p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+                                             (p[2] >= 0xaa && p[2] <= 0xae))) ||
+                            (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+}
+
+static int ends_with(const char *s, size_t n, const char *ext)
+{
+    size_t e = strlen(ext);
+    return n >= e && strncasecmp(s + n - e, ext, e) == 0;
+}
+
 void hilo_upload_name(const char *in, const char *mime, char *out, size_t cap)
 {
-    const char *base = in ? in : "";
-    size_t k = 0;
+    const char *base = in ? in : "", *ext = ext_of(mime);
+    size_t k = 0, el = strlen(ext);
     for (const char *p = base; *p; p++)
         if (*p == '/' || *p == '\\')
             base = p + 1;
     for (const unsigned char *p = (const unsigned char *)base; *p && k + 1 < cap; p++) {
         if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>')
             continue;
+        if (bidi_at(p)) {
+            p += 2;
+            continue;
+        }
         out[k++] = (char)*p;
     }
-    while (k > HILO_UPLOAD_NAME_MAX)
-        k--;
-    /* never end inside a UTF-8 sequence */
-    if (k) {
-        size_t i = k;
-        while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
-            i--;
-        if (i > 0 && ((unsigned char)out[i - 1] & 0x80)) {
-            unsigned char lead = (unsigned char)out[i - 1];
-            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-            if (k - (i - 1) < need)
-                k = i - 1;
-        }
-    }
+    if (k > HILO_UPLOAD_NAME_MAX)
+        k = HILO_UPLOAD_NAME_MAX;
+    k = utf8_cut(out, k);
     while (k && out[k - 1] == ' ')
         k--;
     out[k] = '\0';
-    if (!k || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-        snprintf(out, cap, "file%s", ext_of(mime));
+    if (!k || strcmp(out, ".") == 0 || strcmp(out, "..") == 0) {
+        snprintf(out, cap, "file%s", ext);
+        return;
+    }
+    /* the name ends with the type's extension, whatever was asked: a PDF
+     * called "invoice.html" is saved as "invoice.html.pdf", never opened as
+     * a page on the agent's computer */
+    if (!el || ends_with(out, k, ext) ||
+        (strcmp(ext, ".jpg") == 0 && ends_with(out, k, ".jpeg")))
+        return;
+    if (k + el > HILO_UPLOAD_NAME_MAX)
+        k = utf8_cut(out, HILO_UPLOAD_NAME_MAX - el);
+    if (k + el + 1 > cap)
+        k = cap > el + 1 ? utf8_cut(out, cap - el - 1) : 0;
+    memcpy(out + k, ext, el + 1);
 }
 
 void hilo_upload_new_id(char *out)

@@ -571,7 +571,15 @@ static struct hilo_http *req_new(struct lws *wsi, struct hilo_net *n, const char
 
 const char *hilo_net_wsi_origin(struct lws *wsi, char *out, size_t len)
 {
-    return lws_hdr_copy(wsi, out, (int)len, WSI_TOKEN_ORIGIN) > 0 ? out : NULL;
+    if (lws_hdr_copy(wsi, out, (int)len, WSI_TOKEN_ORIGIN) > 0)
+        return out;
+    /* an Origin too long to copy is not "no Origin": it is one that no
+     * allowed origin equals (fails closed) */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0 && len >= 2) {
+        snprintf(out, len, "!");
+        return out;
+    }
+    return NULL;
 }
 
 void hilo_net_wsi_client_ip(struct hilo_net *n, struct lws *wsi, char *out, size_t len)

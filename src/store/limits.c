@@ -15,7 +15,11 @@ static int rate_key(struct hilo_store_cmd *c, const char *name,
 int hilo_store_ticket_rate_incr_argv(struct hilo_store_cmd *c,
                                      const struct hilo_store_ticket_rate *op)
 {
-    return rate_key(c, "INCR", op) < 0 ? -HILO_EINTERNAL : hilo_cmd_finish(c);
+    if (rate_key(c, op->amount ? "INCRBY" : "INCR", op) < 0)
+        return -HILO_EINTERNAL;
+    if (op->amount)
+        hilo_cmd_num(c, 0, op->amount);
+    return hilo_cmd_finish(c);
 }
 
 int hilo_store_ticket_rate_start_argv(struct hilo_store_cmd *c,
@@ -43,6 +47,30 @@ int hilo_store_ticket_rate(struct hilo_redis *r, const struct hilo_store_ticket_
     hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_incr_argv(&c, op), &c);
     hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_start_argv(&c, op), &c);
     hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_ttl_argv(&c, op), &c);
+    return hilo_tx_commit(&tx, cb, data);
+}
+
+int hilo_store_ticket_rate_give_back(struct hilo_redis *r, const struct hilo_store_ticket_rate *op)
+{
+    struct hilo_store_cmd c;
+    if (rate_key(&c, "DECRBY", op) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_num(&c, 0, op->amount ? op->amount : 1);
+    return hilo_cmd_send_built(r, hilo_cmd_finish(&c), &c, NULL, NULL);
+}
+
+int hilo_store_ticket_rate2(struct hilo_redis *r, const struct hilo_store_ticket_rate *a,
+                            const struct hilo_store_ticket_rate *b, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    struct hilo_tx tx;
+    hilo_tx_begin(&tx, r);
+    for (int i = 0; i < 2; i++) {
+        const struct hilo_store_ticket_rate *op = i ? b : a;
+        hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_incr_argv(&c, op), &c);
+        hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_start_argv(&c, op), &c);
+        hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_ttl_argv(&c, op), &c);
+    }
     return hilo_tx_commit(&tx, cb, data);
 }
 

@@ -59,6 +59,29 @@ int hilo_store_upload_get(struct hilo_redis *r, const char *id, hilo_redis_cb cb
     return hilo_cmd_send_built(r, hilo_store_upload_get_argv(&c, id), &c, cb, data);
 }
 
+int hilo_store_upload_set_ticket(struct hilo_redis *r, const char *id, const char *ref,
+                                 hilo_redis_cb cb, void *data)
+{
+    /* just after the file was stored (days before its TTL); a stub without
+     * data would serve nothing anyway */
+    struct hilo_store_cmd c;
+    hilo_cmd_start(&c, "HSET");
+    if (hilo_cmd_key(&c, 0, HILO_K_UPLOAD, id) < 0)
+        return -HILO_EINTERNAL;
+    hilo_cmd_add(&c, "ticket");
+    hilo_cmd_add(&c, ref);
+    return hilo_cmd_send_built(r, hilo_cmd_finish(&c), &c, cb, data);
+}
+
+int hilo_store_upload_del(struct hilo_redis *r, const char *id, hilo_redis_cb cb, void *data)
+{
+    struct hilo_store_cmd c;
+    hilo_cmd_start(&c, "DEL");
+    if (hilo_cmd_key(&c, 0, HILO_K_UPLOAD, id) < 0)
+        return -HILO_EINTERNAL;
+    return hilo_cmd_send_built(r, hilo_cmd_finish(&c), &c, cb, data);
+}
+
 int hilo_store_upload_ttl_argv(struct hilo_store_cmd *c, const char *id)
 {
     hilo_cmd_start(c, "PTTL");

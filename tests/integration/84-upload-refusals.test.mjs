@@ -95,6 +95,11 @@ test('a visitor who never wrote, or whose ticket is closed: the file opens a tic
   assert.equal(again.status, 201, again.body);
   assert.equal(again.json.duplicate, true);
   assert.equal(again.json.ticket, r0.json.ticket);
+  // the answer names the file in the thread, and no second copy is kept
+  assert.deepEqual(again.json.upload, r0.json.upload);
+  assert.deepEqual(await uploadKeys(), [`hilo:upload:${r0.json.upload.id}`]);
+  // the file knows the ticket it opened (what serves it after a merge)
+  assert.equal(await redis.cli('HGET', `hilo:upload:${r0.json.upload.id}`, 'ticket'), r0.json.ticket);
   await back.close();
 
   // a closed ticket: a new one opens, the closed one is unchanged

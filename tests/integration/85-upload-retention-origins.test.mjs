@@ -70,6 +70,10 @@ test('origins: a listed one gets CORS (and a preflight), another is refused 403 
   assert.equal(badPre.status, 403);
   const badDl = await fetchFile(hilo, ok.json.upload.id, { origin: 'https://evil.example', authorization: `Bearer ${cu.token}` });
   assert.equal(badDl.status, 403);
+  // an Origin too long to read is not "no Origin": refused too
+  const long = `https://${'a'.repeat(300)}.example`;
+  const longUp = await upload(hilo, cu.token, PNG, { name: 'long.png', headers: { origin: long } });
+  assert.equal(longUp.status, 403, longUp.body);
   const keys1 = (await redis.cli('--scan', '--pattern', 'hilo:upload:*')).split('\n').filter(Boolean).length;
   assert.equal(keys1, keys0);
   assert.match(hilo.logs(), /refused POST \/api\/v1\/widget\/uploads from origin https:\/\/evil\.example: not in widget_origins/);
@@ -95,4 +99,30 @@ test('uploads per address are limited: 429 rate_limited with Retry-After, nothin
   // the first test's file expired; the second test's is kept, plus these
   assert.equal(total, 1 + ok);
   await cu.close();
+}));
+
+test('daily byte budgets (files live in Redis): one customer\'s, then everyone\'s, refused 429 with Retry-After; nothing stored', withLogs(async () => {
+  const h = await startHilo({
+    redisUrl: redis.url, prefix: 'budget',
+    args: ['--upload-customer-mib-per-day', '1', '--upload-mib-per-day', '2', '--upload-rate-per-ip', '0'],
+  });
+  const big = Buffer.concat([PNG, Buffer.alloc(700 * 1024)]); // a PNG by its magic bytes, 700 KiB
+  const keys = async () => (await redis.cli('--scan', '--pattern', 'budget:upload:*')).split('\n').filter(Boolean).length;
+  const a = await customerWithTicket(h);
+  assert.equal((await upload(h, a.cu.token, big, { name: 'a1.png' })).status, 201);
+  const over = await upload(h, a.cu.token, big, { name: 'a2.png' });
+  assert.equal(over.status, 429, over.body);
+  assert.equal(over.json.error.code, 'rate_limited');
+  const retry = Number(over.headers.get('retry-after'));
+  assert.ok(retry > 86000 && retry <= 86400, `Retry-After ${retry}`);
+  assert.equal(await keys(), 1, 'the refused file is not stored');
+  // another customer still may, until everyone's budget (2 MiB) is used up
+  const b = await customerWithTicket(h);
+  assert.equal((await upload(h, b.cu.token, big, { name: 'b1.png' })).status, 201);
+  const c = await customerWithTicket(h);
+  const full = await upload(h, c.cu.token, big, { name: 'c1.png' });
+  assert.equal(full.status, 429, full.body);
+  assert.equal(await keys(), 2);
+  assert.match(h.logs(), /daily upload budget of all customers is used up/);
+  await Promise.all([a.cu.close(), b.cu.close(), c.cu.close()]);
 }));

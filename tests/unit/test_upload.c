@@ -58,7 +58,22 @@ static void names(void **state)
     snprintf(longname + 99, sizeof longname - 99, "%s", "ñandú.png");
     hilo_upload_name(longname, "image/png", out, sizeof out);
     assert_true(strlen(out) <= HILO_UPLOAD_NAME_MAX);
-    assert_int_equal(strlen(out), 99); /* 'ñ' (2 bytes) would not fit whole */
+    /* cut whole, then the type's extension: 96 'a' and ".png" */
+    assert_int_equal(strlen(out), HILO_UPLOAD_NAME_MAX);
+    assert_string_equal(out + 96, ".png");
+    assert_int_equal(out[95], 'a');
+    /* the extension is always the sniffed type's: never "invoice.html" */
+    hilo_upload_name("invoice.html", "application/pdf", out, sizeof out);
+    assert_string_equal(out, "invoice.html.pdf");
+    hilo_upload_name("foto.JPEG", "image/jpeg", out, sizeof out);
+    assert_string_equal(out, "foto.JPEG");
+    hilo_upload_name("scan.PDF", "application/pdf", out, sizeof out);
+    assert_string_equal(out, "scan.PDF");
+    /* bidirectional controls never turn a name around on screen */
+    hilo_upload_name("fact\xe2\x80\xae" "fdp.exe", "application/pdf", out, sizeof out);
+    assert_string_equal(out, "factfdp.exe.pdf");
+    hilo_upload_name("a\xe2\x81\xa6" "b\xe2\x80\x8f" ".png", "image/png", out, sizeof out);
+    assert_string_equal(out, "ab.png");
 }
 
 static void ids(void **state)
