@@ -105,6 +105,7 @@ struct hilo_config {
     int upload_rate_window;    /* seconds */
     int upload_mib_per_day;          /* MiB all customers may upload in 24 h; 0 = off */
     int upload_customer_mib_per_day; /* MiB one customer may upload in 24 h; 0 = off */
+    int upload_ip_mib_per_day;       /* MiB one address (IPv6: /64) may upload in 24 h */
     /* options given as flags that are secrets, one bit per option */
     unsigned char argv_secrets[32];
 };

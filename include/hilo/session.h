@@ -53,6 +53,7 @@ struct hilo_session {
     /* customer: the signed identity ("user:<id>") a hello in flight claims,
      * so that a block published meanwhile closes it too (revoke.c) */
     char *hello_ident;
+    uint8_t rechecking; /* customer: a hilo_identity_recheck is in flight */
 };
 
 /* A new session for c (role: enum hilo_role), attached as c->session, or

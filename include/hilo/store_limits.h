@@ -28,9 +28,9 @@ int hilo_store_ticket_rate(struct hilo_redis *r, const struct hilo_store_ticket_
 /* DECRBY rate:tk:<op->who> op->amount: a refused request's count given
  * back (fire and forget). */
 int hilo_store_ticket_rate_give_back(struct hilo_redis *r, const struct hilo_store_ticket_rate *op);
-/* Two counters in one MULTI (six replies: a's three, then b's). */
-int hilo_store_ticket_rate2(struct hilo_redis *r, const struct hilo_store_ticket_rate *a,
-                            const struct hilo_store_ticket_rate *b, hilo_redis_cb cb, void *data);
+/* n counters in one MULTI (three replies each, in order). */
+int hilo_store_ticket_rates(struct hilo_redis *r, const struct hilo_store_ticket_rate *ops, int n,
+                            hilo_redis_cb cb, void *data);
 /* The EXEC reply: 0 (within max), -HILO_ERATE (over it; *retry_s the
  * seconds until the window ends, at least 1) or -HILO_EUNAVAIL. */
 int hilo_store_ticket_rate_result(const redisReply *reply, long long max, uint32_t *retry_s);

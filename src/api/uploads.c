@@ -56,6 +56,7 @@ struct up {
     char locale[4];   /* the new ticket's and its acknowledgement's language */
     int locale_given; /* by the widget (locale=) */
     int opening;      /* the file opens a new ticket */
+    int charged;      /* its bytes were counted in the daily budgets */
 };
 
 enum { ST_RATE, ST_IDENT, ST_CUSTOMER, ST_TICKET, ST_TICKET_RATE, ST_BUDGET, ST_STORED };
@@ -75,6 +76,7 @@ static void up_fail(struct up *u, int err, unsigned retry)
 }
 
 static void up_cb(redisReply *reply, void *data);
+static void budget_give_back(const struct up *u);
 
 /* The answer once the message naming the file is stored. */
 static void up_done(struct up *u, const struct hilo_ticket_result *res)
@@ -110,6 +112,7 @@ static void dup_event_cb(redisReply *reply, void *data)
     const char *mime = json_string_value(json_object_get(a, "mime"));
     if (id && name && mime && hilo_upload_id_ok(id) && strcmp(id, u->id) != 0) {
         hilo_store_upload_del(u->s->redis, u->id, NULL, NULL);
+        budget_give_back(u); /* the copy kept was counted the first time */
         snprintf(u->id, sizeof u->id, "%s", id);
         snprintf(u->name, sizeof u->name, "%s", name);
         static const char *const known[] = {"image/png", "image/jpeg", "image/gif",
@@ -138,8 +141,10 @@ static void written_cb(const struct hilo_ticket_result *res, void *data)
     if (res->err) {
         /* the file is stored but no message names it: gone at once (unless
          * the write may have happened after all, maybe_stored) */
-        if (!res->maybe_stored)
+        if (!res->maybe_stored) {
             hilo_store_upload_del(u->s->redis, u->id, NULL, NULL);
+            budget_give_back(u);
+        }
         up_fail(u, res->err == -HILO_EBADSTATE || res->err == -HILO_EUNKNOWNTICKET ||
                            res->err == -HILO_EFORBIDDEN
                        ? -HILO_ENOTICKET
@@ -227,20 +232,67 @@ static int put_file(struct up *u)
     return hilo_store_upload_put(u->s->redis, &op, up_cb, u);
 }
 
-/* Files live in Redis: the bytes all customers, and this one, may upload
- * in 24 hours (fixed windows from the first byte) are counted before the
- * file is stored; over either budget it is refused (rate_limited). */
+/* The address an upload counts against: an IPv6 client's /64 (one
+ * household or host can hold billions of addresses), an IPv4 one itself. */
+static void ip_bucket(const char *ip, char *out, size_t n)
+{
+    struct in6_addr a;
+    char buf[INET6_ADDRSTRLEN];
+    if (strchr(ip, ':') && inet_pton(AF_INET6, ip, &a) == 1 &&
+        !IN6_IS_ADDR_V4MAPPED(&a)) {
+        memset(a.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a, buf, sizeof buf)) {
+            snprintf(out, n, "%s/64", buf);
+            return;
+        }
+    }
+    snprintf(out, n, "%s", ip);
+}
+
+/* Files live in Redis: the bytes all customers, this customer and this
+ * address may upload in 24 hours (fixed windows from the first byte) are
+ * counted before the file is stored; over any budget it is refused
+ * (rate_limited) and its bytes are given back, as they are whenever the
+ * file is not kept (budget_give_back). */
+#define NBUDGETS 3
+static void budgets(const struct up *u, struct hilo_store_ticket_rate ops[NBUDGETS],
+                    char who_c[64], char who_ip[96])
+{
+    char bucket[64];
+    snprintf(who_c, 64, "upb:c:%s", u->customer);
+    ip_bucket(hilo_http_client_ip(u->r), bucket, sizeof bucket);
+    snprintf(who_ip, 96, "upb:ip:%s", bucket);
+    ops[0] = (struct hilo_store_ticket_rate){.who = "upb:all", .window_ms = DAY_MS, .amount = u->len};
+    ops[1] = (struct hilo_store_ticket_rate){.who = who_c, .window_ms = DAY_MS, .amount = u->len};
+    ops[2] = (struct hilo_store_ticket_rate){.who = who_ip, .window_ms = DAY_MS, .amount = u->len};
+}
+
+static int budgets_on(const struct hilo_config *cfg)
+{
+    return cfg->upload_mib_per_day > 0 || cfg->upload_customer_mib_per_day > 0 ||
+           cfg->upload_ip_mib_per_day > 0;
+}
+
+static void budget_give_back(const struct up *u)
+{
+    struct hilo_store_ticket_rate ops[NBUDGETS];
+    char who_c[64], who_ip[96];
+    if (!budgets_on(u->s->cfg) || !u->charged)
+        return;
+    budgets(u, ops, who_c, who_ip);
+    for (int i = 0; i < NBUDGETS; i++)
+        hilo_store_ticket_rate_give_back(u->s->redis, &ops[i]);
+}
+
 static int store_file(struct up *u)
 {
-    const struct hilo_config *cfg = u->s->cfg;
-    struct hilo_store_ticket_rate all = {.who = "upb:all", .window_ms = DAY_MS, .amount = u->len};
-    char who[64];
-    struct hilo_store_ticket_rate one = {.who = who, .window_ms = DAY_MS, .amount = u->len};
-    if (cfg->upload_mib_per_day <= 0 && cfg->upload_customer_mib_per_day <= 0)
+    struct hilo_store_ticket_rate ops[NBUDGETS];
+    char who_c[64], who_ip[96];
+    if (!budgets_on(u->s->cfg))
         return put_file(u);
-    snprintf(who, sizeof who, "upb:c:%s", u->customer);
+    budgets(u, ops, who_c, who_ip);
     u->step = ST_BUDGET;
-    return hilo_store_ticket_rate2(u->s->redis, &all, &one, up_cb, u);
+    return hilo_store_ticket_rates(u->s->redis, ops, NBUDGETS, up_cb, u);
 }
 
 /* [bytes, _, pttl] of a budget at i: 0, or -HILO_ERATE with *retry_s. */
@@ -380,19 +432,15 @@ static void up_cb(redisReply *reply, void *data)
     }
     case ST_BUDGET: {
         uint32_t retry = 0;
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 * NBUDGETS) {
             up_fail(u, -HILO_EUNAVAIL, 0);
             return;
         }
         int all = over_budget(reply, 0, s->cfg->upload_mib_per_day, &retry);
-        if (all || over_budget(reply, 3, s->cfg->upload_customer_mib_per_day, &retry)) {
-            /* a refused file takes nothing from either budget */
-            char who[64];
-            struct hilo_store_ticket_rate back = {.who = "upb:all", .amount = u->len};
-            hilo_store_ticket_rate_give_back(s->redis, &back);
-            snprintf(who, sizeof who, "upb:c:%s", u->customer);
-            back.who = who;
-            hilo_store_ticket_rate_give_back(s->redis, &back);
+        u->charged = 1;
+        if (all || over_budget(reply, 3, s->cfg->upload_customer_mib_per_day, &retry) ||
+            over_budget(reply, 6, s->cfg->upload_ip_mib_per_day, &retry)) {
+            budget_give_back(u); /* a refused file takes nothing from any budget */
             hilo_warn("upload refused: the daily upload budget of %s is used up; again in %u s",
                       all ? "all customers" : u->customer, retry);
             up_fail(u, -HILO_ERATE, retry);
@@ -404,6 +452,7 @@ static void up_cb(redisReply *reply, void *data)
     case ST_STORED:
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
             reply->element[0]->type == REDIS_REPLY_ERROR) {
+            budget_give_back(u); /* not stored */
             up_fail(u, -HILO_EUNAVAIL, 0);
             return;
         }
@@ -428,23 +477,6 @@ static int client_id_ok(const char *v)
     size_t n = v ? strlen(v) : 0;
     return n >= 1 && n <= 64 &&
            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
-}
-
-/* The address an upload counts against: an IPv6 client's /64 (one
- * household or host can hold billions of addresses), an IPv4 one itself. */
-static void ip_bucket(const char *ip, char *out, size_t n)
-{
-    struct in6_addr a;
-    char buf[INET6_ADDRSTRLEN];
-    if (strchr(ip, ':') && inet_pton(AF_INET6, ip, &a) == 1 &&
-        !IN6_IS_ADDR_V4MAPPED(&a)) {
-        memset(a.s6_addr + 8, 0, 8);
-        if (inet_ntop(AF_INET6, &a, buf, sizeof buf)) {
-            snprintf(out, n, "%s/64", buf);
-            return;
-        }
-    }
-    snprintf(out, n, "%s", ip);
 }
 
 static void upload(struct hilo_server *s, struct hilo_http *r)

@@ -254,6 +254,10 @@ static const struct opt opts[] = {
     {"upload_customer_mib_per_day", I(upload_customer_mib_per_day), "50", 0, 1048576, 0,
      "MiB of files one customer may upload in 24 hours (a fixed window from their first); "
      "more are refused (rate_limited, 429, Retry-After). 0: no limit."},
+    {"upload_ip_mib_per_day", I(upload_ip_mib_per_day), "200", 0, 1048576, 0,
+     "MiB of files one client address (an IPv6 one by its /64) may upload in 24 hours, "
+     "whatever customers it claims to be; more are refused (rate_limited, 429, Retry-After). "
+     "0: no limit."},
 };
 
 _Static_assert(sizeof opts / sizeof opts[0] <= 8 * sizeof ((struct hilo_config *)0)->argv_secrets,

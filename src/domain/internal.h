@@ -37,6 +37,9 @@ struct hilo_watch {
     struct pend *ph, *pt;
     uint32_t npend;
     uint8_t stale;            /* told "stale", not yet "fresh" (gap.c) */
+    uint8_t proven;           /* the socket may hear this ticket's customer-only
+                               * news (join codes, typing): its own, or a sync
+                               * of it succeeded */
     uint64_t cms, cseq;       /* gap check: stream ids up to here were read */
 };
 

@@ -253,7 +253,7 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
              * (docs/continuity.md): customers only, never stored */
             struct hilo_frame *f = hilo_frame_new(line + 1, (size_t)(eol - line - 1));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext)
-                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && !w->syncing) /* owner proven */
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && w->proven) /* owner proven */
                     hilo_conn_send(w->conn, f);
             hilo_frame_unref(f);
         } else if (kind == 'R') { /* an agent session ended (revoke.c) */
@@ -272,7 +272,7 @@ void hilo_live_on_message(struct hilo_server *s, const char *payload, size_t len
             char from = line[1];
             struct hilo_frame *f = hilo_frame_new(line + 2, (size_t)(eol - line - 2));
             for (struct hilo_watch *w = route->watches; f && w; w = w->rnext) {
-                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && (from == 'c' || w->syncing))
+                if (hilo_sess(w->conn)->role != HILO_ROLE_AGENT && (from == 'c' || !w->proven))
                     continue; /* a customer's watch only once its ownership is proven */
                 hilo_conn_send(w->conn, f);
             }
@@ -314,6 +314,8 @@ static void sync_free(struct sync_op *op, int failed)
                 w->cms = op->cov_ms;
                 w->cseq = op->cov_seq;
             }
+            if (!failed)
+                w->proven = 1; /* history was read as this client's */
             watch_sync_done(w);
             if (!failed && !w->syncing)
                 hilo_gap_caught_up(w);

@@ -258,6 +258,8 @@ static void recheck_cb(redisReply *reply, void *data)
         break;
     }
 out:
+    if (se)
+        se->rechecking = 0;
     hilo_conn_unref(c);
     free(op);
 }
@@ -267,10 +269,12 @@ void hilo_identity_recheck(struct hilo_conn *c)
     struct hilo_session *se = hilo_sess(c);
     struct recheck *op;
     struct hilo_tx tx;
-    if (!c->wsi || c->closing || !se || se->role == HILO_ROLE_AGENT || !se->ready || !se->ident)
+    if (!c->wsi || c->closing || !se || se->role == HILO_ROLE_AGENT || !se->ready || !se->ident ||
+        se->rechecking) /* one at a time: it reads the latest anyway */
         return;
     if (!(op = calloc(1, sizeof *op)))
         return;
+    se->rechecking = 1;
     op->c = c;
     hilo_conn_ref(c);
     hilo_tx_begin(&tx, c->srv->redis);
@@ -282,6 +286,7 @@ void hilo_identity_recheck(struct hilo_conn *c)
         hilo_tx_ticket_field(&tx, &f);
     }
     if (hilo_tx_commit(&tx, recheck_cb, op) < 0) {
+        se->rechecking = 0;
         hilo_conn_unref(c);
         free(op);
     }

@@ -356,7 +356,8 @@ int hilo_ws_customer_message(struct hilo_conn *c, json_t *msg, const char *req)
     if (!hilo_live_watch_find(c, se->ticket)) {
         /* Live from now on, so the sender sees its own message echoed. */
         struct hilo_watch *w = hilo_live_watch_get(c, se->ticket);
-        (void)w;
+        if (w) /* the ticket its hello was given as its own */
+            w->proven = 1;
     }
     hilo_ws_write_append(op);
     return 0;

@@ -84,8 +84,11 @@ static int ref_taken_cb(const char *ref, void *data)
     /* Gone while waiting for a reference: the message was read, so it is
      * still stored (the customer finds it on reconnecting); nobody to
      * watch the ticket for. */
-    if (op->c->wsi)
-        hilo_live_watch_get(op->c, ref);
+    if (op->c->wsi) {
+        struct hilo_watch *w = hilo_live_watch_get(op->c, ref);
+        if (w)
+            w->proven = 1; /* the ticket this message opens */
+    }
     return 0;
 }
 
@@ -125,7 +128,7 @@ static void create_now(struct msg_op *op)
 {
     struct hilo_conn *c = op->c;
     struct hilo_session *se = hilo_sess(c);
-    char dkey[200];
+    char dkey[256];
     int rc;
 
     if (!c->wsi) {
@@ -303,7 +306,7 @@ void hilo_ws_write_append(struct msg_op *op)
     struct hilo_session *se = hilo_sess(c);
     int agent = se->role == HILO_ROLE_AGENT;
     int kind = hilo_append_op_parse(op->op);
-    char dkey[200];
+    char dkey[256];
     int rc;
 
     /* a reply is badged with the channel it goes out on (its outbox entry,

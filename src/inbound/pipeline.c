@@ -552,6 +552,12 @@ static void status_done_cb(redisReply *reply, void *data)
         in_fail(op, -HILO_EUNAVAIL);
         return;
     }
+    /* delivered or read, as the record now says (a status the record
+     * ignored, e.g. of a send it replaced, settles nothing): it can no
+     * longer fail */
+    if (reply->type == REDIS_REPLY_STRING &&
+        (strcmp(reply->str, "delivered") == 0 || strcmp(reply->str, "read") == 0))
+        hilo_outbox_settled(op->s->redis, op->late_ref, op->late_ev);
     op->curst = op->curst->next;
     next_status(op);
 }
@@ -627,10 +633,9 @@ static void status_found_cb(redisReply *reply, void *data)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
-    if (strcmp(d->status, "delivered") == 0 || strcmp(d->status, "read") == 0) {
-        hilo_outbox_settled(op->s->redis, ref, ev); /* it can no longer fail */
-    }
-    json_t *u = json_pack("{s:s}", "status", d->status);
+    snprintf(op->late_ref, sizeof op->late_ref, "%s", ref); /* status_done_cb settles */
+    snprintf(op->late_ev, sizeof op->late_ev, "%s", ev);
+    json_t *u = json_pack("{s:s, s:s}", "status", d->status, "if_pid", d->provider_id);
     if (by_marker)
         json_object_set_new(u, "provider_id", json_string(d->provider_id));
     if (d->error && *d->error)

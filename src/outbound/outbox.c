@@ -512,12 +512,14 @@ static void late_loaded_cb(redisReply *reply, void *data)
     }
     if (reply->element[1]->type == REDIS_REPLY_STRING)
         e = json_loads(reply->element[1]->str, 0, &je);
-    /* once per message: a second claim (a repeated status, another
-     * instance) sends nothing; the template's own failure is reported */
-    if (reply->element[0]->integer == 0 || !e || !ob_take_late_template(e)) {
-        int taken = reply->element[0]->integer == 0 && !(e && *ob_field(e, "tpl"));
+    /* The kept entry still free-form means no template went out for it:
+     * the first claim, or a claim whose re-queue never happened (Redis
+     * failed between the two): it goes now. A template entry: its own
+     * failure, reported. No entry: taken and done (a repeated status). */
+    if (!e || !ob_take_late_template(e)) {
+        int report = e && *ob_field(e, "tpl");
         json_decref(e);
-        op->cb(taken ? 1 : 0, op->data);
+        op->cb(report ? 0 : reply->element[0]->integer == 0 ? 1 : 0, op->data);
         free(op);
         return;
     }
@@ -526,9 +528,11 @@ static void late_loaded_cb(redisReply *reply, void *data)
     json_object_del(e, "error");
     json_object_del(e, "unk");
     json_object_del(e, "unk_at");
-    json_t *u = json_pack("{s:s, s:s, s:i, s:b, s:{s:s, s:s, s:s, s:s}}", "status", "queued",
-                          "error", "", "attempts", 0, "force", 1, "route", "channel", "whatsapp",
-                          "code", "wa_template_late", "reason",
+    /* "replaced": statuses of the refused send never move this one */
+    json_t *u = json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "status",
+                          "queued", "error", "", "attempts", 0, "force", 1, "provider_id", "",
+                          "replaced", op->pid, "route", "channel", "whatsapp", "code",
+                          "wa_template_late", "reason",
                           "whatsapp said the window was closed (131047); sent as a template",
                           "template", ob_field(e, "tpl"));
     char *ujs = u ? json_dumps(u, JSON_COMPACT) : NULL;

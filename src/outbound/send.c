@@ -95,6 +95,9 @@ static void sent_cb(const struct hilo_fetch_res *res, void *data)
          * route chose for it, at once (docs/continuity.md) */
         late_route(j);
         snprintf(why, sizeof why, "%s; sending the template %s instead", err, ob_field(j->e, "tpl"));
+        /* a new message: its own attempts, never buried for the free-form
+         * one's (ob_finish counts this as its first) */
+        json_object_set_new(j->e, "attempt", json_string("0"));
         ob_finish(j, HILO_V_RETRY, NULL, why, 0);
     } else {
         snprintf(why, sizeof why, "HTTP %ld: %s", res->status, err);

@@ -59,14 +59,14 @@ int hilo_store_ticket_rate_give_back(struct hilo_redis *r, const struct hilo_sto
     return hilo_cmd_send_built(r, hilo_cmd_finish(&c), &c, NULL, NULL);
 }
 
-int hilo_store_ticket_rate2(struct hilo_redis *r, const struct hilo_store_ticket_rate *a,
-                            const struct hilo_store_ticket_rate *b, hilo_redis_cb cb, void *data)
+int hilo_store_ticket_rates(struct hilo_redis *r, const struct hilo_store_ticket_rate *ops, int n,
+                            hilo_redis_cb cb, void *data)
 {
     struct hilo_store_cmd c;
     struct hilo_tx tx;
     hilo_tx_begin(&tx, r);
-    for (int i = 0; i < 2; i++) {
-        const struct hilo_store_ticket_rate *op = i ? b : a;
+    for (int i = 0; i < n; i++) {
+        const struct hilo_store_ticket_rate *op = &ops[i];
         hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_incr_argv(&c, op), &c);
         hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_start_argv(&c, op), &c);
         hilo_cmd_tx_built(&tx, hilo_store_ticket_rate_ttl_argv(&c, op), &c);

@@ -100,6 +100,11 @@ test('Mailgun\'s retry hours later, with the signature it first made, is stored'
   const res = await mgPost(hilo, fields, { timestamp: Math.floor(Date.now() / 1000) - 2 * 3600 });
   assert.equal(res.status, 200, res.body);
   await a.next(isTicket((x) => x.last_text === 'retried two hours later'));
+  // its acknowledgement is sent and recorded before the next test looks at Redis
+  const [ack] = await fake.waitFor(fake.mails, mailTo(addr));
+  const mid = ack.parsed.messageId.slice(1, -1);
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(50))
+    if ((await redis.cli('EXISTS', `hilo:pid:email:${mid}`)) === '1') break;
   // its token was claimed for hours, not minutes: it never carries another email
   const keys = (await redis.cli('--scan', '--pattern', 'hilo:replay:*')).split('\n').filter(Boolean);
   const ttls = await Promise.all(keys.map((k) => redis.cli('TTL', k)));

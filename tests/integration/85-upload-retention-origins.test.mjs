@@ -104,7 +104,7 @@ test('uploads per address are limited: 429 rate_limited with Retry-After, nothin
 test('daily byte budgets (files live in Redis): one customer\'s, then everyone\'s, refused 429 with Retry-After; nothing stored', withLogs(async () => {
   const h = await startHilo({
     redisUrl: redis.url, prefix: 'budget',
-    args: ['--upload-customer-mib-per-day', '1', '--upload-mib-per-day', '2', '--upload-rate-per-ip', '0'],
+    args: ['--upload-customer-mib-per-day', '1', '--upload-mib-per-day', '2', '--upload-ip-mib-per-day', '0', '--upload-rate-per-ip', '0'],
   });
   const big = Buffer.concat([PNG, Buffer.alloc(700 * 1024)]); // a PNG by its magic bytes, 700 KiB
   const keys = async () => (await redis.cli('--scan', '--pattern', 'budget:upload:*')).split('\n').filter(Boolean).length;
@@ -125,4 +125,21 @@ test('daily byte budgets (files live in Redis): one customer\'s, then everyone\'
   assert.equal(await keys(), 2);
   assert.match(h.logs(), /daily upload budget of all customers is used up/);
   await Promise.all([a.cu.close(), b.cu.close(), c.cu.close()]);
+}));
+
+test('one address\'s daily byte budget holds whatever tokens it presents', withLogs(async () => {
+  const h = await startHilo({
+    redisUrl: redis.url, prefix: 'budgetip',
+    args: ['--upload-ip-mib-per-day', '1', '--upload-customer-mib-per-day', '0', '--upload-mib-per-day', '0', '--upload-rate-per-ip', '0'],
+  });
+  const big = Buffer.concat([PNG, Buffer.alloc(700 * 1024)]);
+  const a = await customerWithTicket(h);
+  assert.equal((await upload(h, a.cu.token, big, { name: 'a1.png' })).status, 201);
+  // a new token from the same address (a new customer): still this address's bytes
+  const b = await customerWithTicket(h);
+  const over = await upload(h, b.cu.token, big, { name: 'b1.png' });
+  assert.equal(over.status, 429, over.body);
+  // a small file still fits: the refused one took nothing
+  assert.equal((await upload(h, b.cu.token, PNG, { name: 'b2.png' })).status, 201);
+  await Promise.all([a.cu.close(), b.cu.close()]);
 }));

@@ -94,6 +94,12 @@ test('reported later in a status webhook: sent again as the template once, howev
   assert.equal(d.status, 'sent');
   assert.equal(d.provider_id, again.provider_id);
   assert.equal(d.route.code, 'wa_template_late');
+  // a late status of the refused send says nothing about the template
+  assert.equal((await waPost(hilo, waEnvelope([waStatuses([{ id: first.provider_id, status: 'delivered', recipient_id: num }])]))).status, 200);
+  await sleep(300);
+  const d2 = await delivery(ref, E);
+  assert.equal(d2.status, 'sent', 'the refused send\'s "delivered" is not the template\'s');
+  assert.equal(d2.provider_id, again.provider_id);
   const th = await a.request({ type: 'ticket.open', ticket: ref });
   assert.ok(!th.events.some((e) => e.kind === 'undelivered'), 'no undelivered event');
   // a failure of the template itself is reported as any failure

@@ -26,6 +26,11 @@ local d = cjson.decode(cur)
 local n = cjson.decode(ARGV[5])
 local force = n.force
 n.force = nil
+-- a status about a send this delivery replaced (a 131047 sent again as a
+-- template, docs/continuity.md) is not about this one
+local ifpid = n.if_pid
+n.if_pid = nil
+if ifpid and ifpid ~= '' and d.replaced == ifpid then return '' end
 if n.status and not force and (RANK[n.status] or 0) < (RANK[d.status] or 0) then return '' end
 if n.status and not force and d.status == 'failed' and n.status ~= 'failed' then return '' end
 for k, v in pairs(n) do d[k] = v end

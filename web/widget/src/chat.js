@@ -236,12 +236,21 @@ export class Chat {
       try { f = JSON.parse(m.data); } catch { return; }
       if (f && typeof f.type === 'string') this.onFrame(f);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (ws !== this.ws) return;
       this.ws = null;
       this.ready = false;
       this.inflight = null;
       this.markOutbox();
+      if (ev && ev.code === 4409) {
+        // What this widget showed is another customer's now (a merge
+        // undone, docs/protocol.md): say hello again at once and show the
+        // thread of the welcome instead.
+        this.resetThread = true;
+        clearTimeout(this.timers.retry);
+        this.connect();
+        return;
+      }
       this.scheduleRetry();
     };
     ws.onerror = () => {};
@@ -370,6 +379,7 @@ export class Chat {
   }
 
   onWelcome(f) {
+    const reset = this.resetThread;
     this.everConnected = true;
     this.state.everConnected = true;
     this.state.stale = false; // a new connection resumes from scratch
@@ -384,10 +394,11 @@ export class Chat {
     const patch = { status: 'online', trouble: '', customer: f.customer || '' };
     if (t && t.ref) {
       if (t.ref !== this.state.ticket) {
-        // Another ticket than the cached one (new device, closed ticket, a
-        // merge undone: Hilo closed us with 4409): its thread replaces the
-        // one shown, and what was cached of that one is forgotten.
-        if (this.state.ticket) {
+        // Another ticket than the cached one (new device, closed ticket...).
+        // After a merge undone (Hilo closed us with 4409) the thread shown
+        // was another customer's: this one replaces it, and what was cached
+        // of that one is forgotten.
+        if (this.resetThread && this.state.ticket) {
           this.store.del(`thread:${this.state.ticket}`);
           this.byId.clear();
           this.state.events = [];
@@ -404,6 +415,7 @@ export class Chat {
     } else {
       if (this.state.ticket) {
         // The cached thread is not this customer's any more.
+        if (this.resetThread) this.store.del(`thread:${this.state.ticket}`);
         this.store.setTicket('');
         this.byId.clear();
         Object.assign(patch, { ticket: '', ticketStatus: '', events: [], assigned: false, notify: '', notifyState: '' });
@@ -412,6 +424,7 @@ export class Chat {
       this.ready = true;
       this.flush();
     }
+    if (reset) this.resetThread = false;
   }
 
   lastIdOf(ref) {
