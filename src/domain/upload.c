@@ -53,13 +53,19 @@ static size_t utf8_cut(const char *out, size_t k)
     return k;
 }
 
-/* Bidirectional controls (U+200E/F, U+202A-E, U+2066-9) turn "fdp.exe"
- * around on screen: never part of a shown name. */
+/* Bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) turn
+ * "fdp.exe" around on screen, and invisible ones (U+200B-D, U+2060-4) hide
+ * a character: never part of a shown name. Their UTF-8 length, or 0. */
 static int bidi_at(const unsigned char *p)
 {
-    return p[0] == 0xe2 && ((p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+    if (p[0] == 0xd8 && p[1] == 0x9c)
+        return 2;
+    return p[0] == 0xe2 && ((p[1] == 0x80 && ((p[2] >= 0x8b && p[2] <= 0x8f) ||
                                              (p[2] >= 0xaa && p[2] <= 0xae))) ||
-                            (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+                            (p[1] == 0x81 && ((p[2] >= 0xa0 && p[2] <= 0xa4) ||
+                                              (p[2] >= 0xa6 && p[2] <= 0xa9))))
+               ? 3
+               : 0;
 }
 
 static int ends_with(const char *s, size_t n, const char *ext)
@@ -78,8 +84,9 @@ void hilo_upload_name(const char *in, const char *mime, char *out, size_t cap)
     for (const unsigned char *p = (const unsigned char *)base; *p && k + 1 < cap; p++) {
         if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>')
             continue;
-        if (bidi_at(p)) {
-            p += 2;
+        int skip = bidi_at(p);
+        if (skip) {
+            p += skip - 1;
             continue;
         }
         out[k++] = (char)*p;

@@ -48,6 +48,10 @@ int ob_take_late_template(json_t *e)
         json_object_set(e, to[i], json_object_get(e, from[i]));
         json_object_del(e, from[i]);
     }
+    /* counted as a template of its category (hilo_whatsapp_templates_total) */
+    hilo_metrics_inc(hilo_metrics_wa_template(*ob_field(e, "late_cat") ? ob_field(e, "late_cat")
+                                                                       : "update"));
+    json_object_del(e, "late_cat");
     return 1;
 }
 
@@ -550,7 +554,6 @@ static void late_loaded_cb(redisReply *reply, void *data)
         rc = hilo_tx_commit(&tx, late_done_cb, op);
     }
     if (rc == 0) {
-        hilo_metrics_inc(hilo_metrics_wa_template("update"));
         hilo_warn("outbox: whatsapp reported message %s of ticket %s failed with 131047 (window "
                   "closed); sending the template %s instead", op->ev, op->ref, ob_field(e, "tpl"));
     }

@@ -465,6 +465,7 @@ int hilo_route_plan_entry(const struct hilo_config *c, const struct hilo_route_p
             json_object_set_new(*entry, "late_tpl", json_string(late.name));
             json_object_set_new(*entry, "late_lang", json_string(late.lang));
             json_object_set_new(*entry, "late_params", json_string(ps ? ps : "[]"));
+            json_object_set_new(*entry, "late_cat", json_string(p->category)); /* metrics */
             free(ps);
         }
         return 0;

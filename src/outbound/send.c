@@ -45,8 +45,8 @@ static void late_route(struct ob_job *j)
                                      .op = HILO_DELIVERY_UPDATE, .event_id = j->ev,
                                      .fields = js ? js : "{}"};
     json_decref(u);
-    if (js && hilo_store_delivery(j->o->d.redis, &op, NULL, NULL) == 0)
-        hilo_metrics_inc(hilo_metrics_wa_template("update"));
+    if (js)
+        hilo_store_delivery(j->o->d.redis, &op, NULL, NULL);
     hilo_warn("outbox: whatsapp refused a free-form message of ticket %s (131047, window closed); "
               "sending the template %s instead", ob_field(j->e, "ref"), ob_field(j->e, "tpl"));
     free(js);

@@ -74,6 +74,9 @@ static void names(void **state)
     assert_string_equal(out, "factfdp.exe.pdf");
     hilo_upload_name("a\xe2\x81\xa6" "b\xe2\x80\x8f" ".png", "image/png", out, sizeof out);
     assert_string_equal(out, "ab.png");
+    /* invisible ones and the Arabic letter mark too; other letters stay */
+    hilo_upload_name("a\xe2\x80\x8b" "b\xd8\x9c" "c\xe2\x81\xa0" "\xc3\xb1.png", "image/png", out, sizeof out);
+    assert_string_equal(out, "abc\xc3\xb1.png");
 }
 
 static void ids(void **state)
