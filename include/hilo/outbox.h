@@ -39,12 +39,11 @@ int hilo_outbox_add_webhook(struct hilo_outbox *o, const char *ref);
 /* WhatsApp reported a free-form message it had accepted failed with 131047
  * (its window closed after all): the entry kept for it (obx) goes back in
  * the outbox as its late template (hilo_route_plan_entry), its delivery
- * queued again with the route "wa_template_late". Once per message, on every
- * instance (a claim in obx); a status about provider_id when the delivery
- * has another one now (the template) is stale. cb(rc, data) runs once
- * unless an error is returned: 1 sent again, already, or stale (nothing to
- * report), 0 report the failure (no late template, or the template's own
- * failure), -HILO_EUNAVAIL. */
+ * queued again with the route "wa_template_late" and "replaced":
+ * provider_id. A status about a replaced send is stale. cb(rc, data) runs
+ * once unless an error is returned: 1 sent again, or stale (nothing to
+ * report), 0 report the failure (no late template, the template's own
+ * failure, no kept entry), -HILO_EUNAVAIL. */
 int hilo_outbox_late_template(struct hilo_outbox *o, const char *ref, const char *event_id,
                               const char *provider_id, void (*cb)(int rc, void *data),
                               void *data);

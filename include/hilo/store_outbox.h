@@ -193,10 +193,7 @@ int hilo_tx_sent_entry(struct hilo_tx *tx, const struct hilo_store_sent_entry *o
 int hilo_store_sent_entry_del_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op);
 int hilo_store_sent_entry_del(struct hilo_redis *r, const struct hilo_store_sent_entry *op,
                               hilo_redis_cb cb, void *data);
-/* HSETNX <ticket's obx> late:<event id> 1 (1: the first to claim sending
- * it again as a template, 0: taken; the field stays, so a repeated status
- * never sends it twice), and HGET <ticket's obx> <event id>, in tx. */
-int hilo_tx_sent_entry_late_claim(struct hilo_tx *tx, const struct hilo_store_sent_entry *op);
+/* HGET <ticket's obx> <event id>, in tx. */
 int hilo_tx_sent_entry_get(struct hilo_tx *tx, const struct hilo_store_sent_entry *op);
 /* HGET <ticket's dl> <event id>: the delivery record, in tx. */
 int hilo_tx_delivery_get(struct hilo_tx *tx, const struct hilo_store_sent_entry *op);

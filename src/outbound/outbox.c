@@ -494,19 +494,20 @@ static void late_loaded_cb(redisReply *reply, void *data)
     json_error_t je;
     json_t *e = NULL;
     int rc;
-    /* [claimed 1|0, the entry or nil, the delivery or nil] */
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER) {
+    /* [the kept entry or nil, the delivery or nil] */
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
         op->cb(-HILO_EUNAVAIL, op->data);
         free(op);
         return;
     }
-    if (reply->element[2]->type == REDIS_REPLY_STRING) {
+    if (reply->element[1]->type == REDIS_REPLY_STRING) {
         /* a status of a send that another one replaced (the free-form
-         * message after its template went out): not this delivery's */
-        json_t *d = json_loads(reply->element[2]->str, 0, &je);
+         * message, once its template is queued or out): not this
+         * delivery's, whatever it says */
+        json_t *d = json_loads(reply->element[1]->str, 0, &je);
         const char *cur = json_string_value(json_object_get(d, "provider_id"));
-        int stale = cur && *cur && strcmp(cur, op->pid) != 0;
+        const char *was = json_string_value(json_object_get(d, "replaced"));
+        int stale = (cur && *cur && strcmp(cur, op->pid) != 0) || (was && strcmp(was, op->pid) == 0);
         json_decref(d);
         if (stale) {
             op->cb(1, op->data);
@@ -514,16 +515,16 @@ static void late_loaded_cb(redisReply *reply, void *data)
             return;
         }
     }
-    if (reply->element[1]->type == REDIS_REPLY_STRING)
-        e = json_loads(reply->element[1]->str, 0, &je);
-    /* The kept entry still free-form means no template went out for it:
-     * the first claim, or a claim whose re-queue never happened (Redis
-     * failed between the two): it goes now. A template entry: its own
-     * failure, reported. No entry: taken and done (a repeated status). */
+    if (reply->element[0]->type == REDIS_REPLY_STRING)
+        e = json_loads(reply->element[0]->str, 0, &je);
+    /* The kept entry still free-form with a late template: none went out
+     * for it yet (the re-queue deletes the entry in its transaction, so a
+     * status repeated after a failed re-queue tries again): it goes now.
+     * Anything else (no late template, the template's own failure, no
+     * entry): the failure is reported, which happens once per failure. */
     if (!e || !ob_take_late_template(e)) {
-        int report = e && *ob_field(e, "tpl");
         json_decref(e);
-        op->cb(report ? 0 : reply->element[0]->integer == 0 ? 1 : 0, op->data);
+        op->cb(0, op->data);
         free(op);
         return;
     }
@@ -583,7 +584,6 @@ int hilo_outbox_late_template(struct hilo_outbox *o, const char *ref, const char
     op->data = data;
     struct hilo_store_sent_entry se = {.ref = ref, .event_id = event_id};
     hilo_tx_begin(&tx, o->d.redis);
-    hilo_tx_sent_entry_late_claim(&tx, &se);
     hilo_tx_sent_entry_get(&tx, &se);
     hilo_tx_delivery_get(&tx, &se);
     int rc = hilo_tx_commit(&tx, late_loaded_cb, op);

@@ -492,24 +492,6 @@ int hilo_tx_sent_entry_del(struct hilo_tx *tx, const struct hilo_store_sent_entr
     return hilo_cmd_tx_built(tx, hilo_store_sent_entry_del_argv(&c, op), &c);
 }
 
-static int sent_entry_late_claim_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op)
-{
-    hilo_cmd_start(c, "HSETNX");
-    if (!op->ref || strlen(op->ref) > 64 || !op->event_id || strlen(op->event_id) > 48 ||
-        hilo_cmd_key(c, 0, HILO_K_OUTBOX_SENT, op->ref) < 0)
-        return -HILO_EINTERNAL;
-    snprintf(c->val, sizeof c->val, "late:%s", op->event_id); /* argv points into c */
-    hilo_cmd_add(c, c->val);
-    hilo_cmd_add(c, "1");
-    return hilo_cmd_finish(c);
-}
-
-int hilo_tx_sent_entry_late_claim(struct hilo_tx *tx, const struct hilo_store_sent_entry *op)
-{
-    struct hilo_store_cmd c;
-    return hilo_cmd_tx_built(tx, sent_entry_late_claim_argv(&c, op), &c);
-}
-
 static int sent_entry_get_argv(struct hilo_store_cmd *c, const struct hilo_store_sent_entry *op)
 {
     hilo_cmd_start(c, "HGET");
