@@ -50,6 +50,8 @@ describe('console labels (#13)', { timeout: suiteTimeout(120000) }, () => {
     await page.locator('.thread [data-kind="message"]').waitFor();
     await page.getByRole('button', { name: '+ Label' }).click();
     const input = page.getByLabel('Labels');
+    // focus moves to the field once it is rendered
+    await page.waitForFunction(() => document.activeElement?.id === 'tag-input', null, { timeout: 10000 });
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'tag-input');
     await input.fill('VIP, refund');
     await input.press('Enter');

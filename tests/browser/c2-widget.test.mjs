@@ -6,7 +6,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { HILO_BIN, startRedis, startHilo, addAgent, agent, cleanup, withLogs } from '../lib/harness.mjs';
+import { HILO_BIN, startRedis, startHilo, addAgent, agent, customer, cleanup, withLogs } from '../lib/harness.mjs';
 import { repoRoot, startHostSite, collectConsole, launchBrowser } from './lib/browser.mjs';
 import { CHROMIUM, suiteTimeout } from './lib/console-helpers.mjs';
 import { loginCookie } from '../lib/fake-provider.mjs';
@@ -109,6 +109,53 @@ describe('widget: ticks and agent initials (#13)', { timeout: suiteTimeout(12000
     await host.locator('.launcher').waitFor();
     if (await host.locator('.panel').evaluate((p) => p.hidden)) await host.locator('.launcher').click();
     await blockedShown();
+    await ctx.close();
+  }));
+
+  test('a merge undone: the widget that was shown the other customer\'s thread shows its own again and forgets the other', withLogs(async () => {
+    site.page('/undo.html', {
+      file: 'page.html',
+      vars: { CSS: 'plain.css', RAW_WIDGET: `<script src="${hilo.url}/widget.js" data-server="${hilo.url}/" data-lang="en"></script>` },
+    });
+    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 760 } });
+    const page = await ctx.newPage();
+    await page.goto(`${site.url}/undo.html`);
+    const host = page.locator('hilo-widget');
+    await host.locator('.launcher').click();
+    const box = host.locator('textarea');
+    await box.fill('this is Bea on her laptop');
+    await box.press('Enter');
+    const refB = await host.locator('[data-kind="ack"] [data-ref]').first().getAttribute('data-ref', { timeout: 15000 });
+    // another visitor (A) writes later: after the merge A's thread is B's current one
+    const va = await customer(hilo, { locale: 'en', name: 'Other' });
+    va.send({ type: 'message', client_id: 'a-1', text: 'words only A should see' });
+    const refA = (await va.next('ack')).ticket;
+    const a = await agent(hilo, 'ana', pw);
+    const B = (await a.request({ type: 'ticket.open', ticket: refB })).ticket.customer;
+    await a.close();
+    const A = va.welcome.customer;
+    const cookie = await loginCookie(hilo, 'ana', pw);
+    const api = (method, url, body) => fetch(`${hilo.url}${url}`, {
+      method, headers: { cookie, origin: hilo.url, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+    const m = await api('POST', `/api/v1/customers/${A}/merge`, { into: B });
+    assert.equal(m.status, 200, await m.clone().text());
+    const mid = (await m.json()).merge.id;
+    // B's browser comes back and is shown the merged thread
+    await page.reload();
+    await host.locator('.launcher').waitFor();
+    if (await host.locator('.panel').evaluate((p) => p.hidden)) await host.locator('.launcher').click();
+    await host.locator('[data-kind="message"]', { hasText: 'words only A should see' }).waitFor({ timeout: 15000 });
+    // the undo gives it back to A: the widget is closed (4409), says hello
+    // again, and shows B's own thread; A's words are gone, also from storage
+    const u = await api('POST', `/api/v1/merges/${mid}/undo`);
+    assert.equal(u.status, 200, await u.text());
+    await host.locator('[data-kind="message"]', { hasText: 'words only A should see' }).waitFor({ state: 'detached', timeout: 15000 });
+    await host.locator('[data-kind="message"]', { hasText: 'this is Bea on her laptop' }).waitFor({ timeout: 15000 });
+    const stored = await page.evaluate(() => Object.keys(localStorage).join(' '));
+    assert.ok(!stored.includes(`thread:${refA}`), `A's thread is not kept: ${stored}`);
+    assert.ok(refA !== refB);
+    await va.close();
     await ctx.close();
   }));
 });

@@ -47,6 +47,8 @@ describe('team settings in the console', { timeout: suiteTimeout(120000) }, () =
     const form = section.locator('form[data-team-settings="billing"]');
     await form.waitFor();
     assert.equal(await form.getByLabel('Amber after (minutes)').inputValue(), '5', 'the defaults first');
+    // the marks come with the team's own settings (GET /team-settings/billing): wait for them
+    await form.locator('[data-inherited]').nth(2).waitFor({ timeout: 15000 });
     assert.equal(await form.locator('[data-inherited]').count(), 3, 'every section says it comes from the default team');
     await form.getByLabel('Amber after (minutes)').fill('2');
     await form.getByLabel('Red after (minutes)').fill('4');
