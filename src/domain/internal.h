@@ -37,6 +37,8 @@ struct hilo_watch {
     struct pend *ph, *pt;
     uint32_t npend;
     uint8_t stale;            /* told "stale", not yet "fresh" (gap.c) */
+    uint32_t gen;             /* which watch of this ticket it is: a sync started
+                               * for an earlier one never touches it */
     uint8_t proven;           /* the socket may hear this ticket's customer-only
                                * news (join codes, typing): its own, or a sync
                                * of it succeeded */

@@ -88,8 +88,12 @@ struct hilo_watch *hilo_live_watch_get(struct hilo_conn *c, const char *ref)
         route_drop_if_empty(c->srv, r);
         return NULL;
     }
+    static uint32_t next_gen;
     w->conn = c;
     w->route = r;
+    if (++next_gen == 0) /* never 0 */
+        ++next_gen;
+    w->gen = next_gen;
     w->rnext = r->watches;
     r->watches = w;
     w->cnext = hilo_sess(c)->watches;
@@ -298,13 +302,22 @@ struct sync_op {
     int waiting;
     int repair;              /* gap check: the stream is read up to cov */
     uint64_t cov_ms, cov_seq;
+    uint32_t gen;            /* the watch it was started for */
 };
+
+/* The watch this sync was started for, if it still is (not a later watch
+ * of the same ticket, made after that one was dropped). */
+static struct hilo_watch *op_watch(const struct sync_op *op)
+{
+    struct hilo_watch *w = op->c->wsi ? hilo_live_watch_find(op->c, op->ref) : NULL;
+    return w && w->gen == op->gen ? w : NULL;
+}
 
 static void sync_page(struct sync_op *op);
 
 static void sync_free(struct sync_op *op, int failed)
 {
-    struct hilo_watch *w = op->c->wsi ? hilo_live_watch_find(op->c, op->ref) : NULL;
+    struct hilo_watch *w = op_watch(op);
     if (w) {
         if (failed && op->mode != SYNC_SILENT && w->syncing == 1) {
             /* Nothing was resumed: forget the watch entirely. */
@@ -478,14 +491,14 @@ static void sync_cb(redisReply *reply, void *data)
             /* not this client's ticket (unknown, forbidden): the watch goes
              * now, whatever else is syncing it, so nothing of it is ever
              * delivered or flushed to this socket */
-            struct hilo_watch *gone = hilo_live_watch_find(c, op->ref);
+            struct hilo_watch *gone = op_watch(op);
             if (gone)
                 hilo_live_watch_free(c, gone);
         }
         sync_free(op, 1);
         return;
     }
-    w = hilo_live_watch_find(c, op->ref);
+    w = op_watch(op);
     if (!w) {
         sync_free(op, 1);
         return;
@@ -624,6 +637,7 @@ static struct sync_op *sync_begin(struct hilo_conn *c, const char *ref, const ch
     w->syncing++;
     hilo_conn_ref(c);
     op->c = c;
+    op->gen = w->gen;
     op->mode = mode;
     snprintf(op->ref, sizeof op->ref, "%s", ref);
     snprintf(op->after, sizeof op->after, "%s", after);
