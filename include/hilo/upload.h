@@ -27,6 +27,9 @@ void hilo_upload_name(const char *in, const char *mime, char *out, size_t cap);
 void hilo_upload_new_id(char *out);
 /* 1 when id has that form. */
 int hilo_upload_id_ok(const char *id);
+/* The static string hilo_upload_sniff returns for mime, or NULL for a type
+ * it never returns (a stored record read back). */
+const char *hilo_upload_mime_known(const char *mime);
 
 /* POST /api/v1/widget/uploads and GET /api/v1/media/upload/:id (with their
  * CORS preflights); s is borrowed for the life of the net. 0 or -errno. */

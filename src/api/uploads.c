@@ -110,16 +110,13 @@ static void dup_event_cb(redisReply *reply, void *data)
     const char *id = json_string_value(json_object_get(a, "id"));
     const char *name = json_string_value(json_object_get(a, "name"));
     const char *mime = json_string_value(json_object_get(a, "mime"));
-    if (id && name && mime && hilo_upload_id_ok(id) && strcmp(id, u->id) != 0) {
+    if (id && name && hilo_upload_mime_known(mime) && hilo_upload_id_ok(id) &&
+        strcmp(id, u->id) != 0) {
         hilo_store_upload_del(u->s->redis, u->id, NULL, NULL);
         budget_give_back(u); /* the copy kept was counted the first time */
         snprintf(u->id, sizeof u->id, "%s", id);
         snprintf(u->name, sizeof u->name, "%s", name);
-        static const char *const known[] = {"image/png", "image/jpeg", "image/gif",
-                                            "image/webp", "application/pdf"};
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-            if (strcmp(mime, known[i]) == 0)
-                u->mime = known[i];
+        u->mime = hilo_upload_mime_known(mime);
         u->len = (size_t)json_integer_value(json_object_get(a, "size"));
     }
     json_decref(x);

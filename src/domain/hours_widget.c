@@ -17,7 +17,6 @@
 #include "hilo/identity.h"
 #include "hilo/sla.h"
 #include "hilo/store.h"
-#include "hilo/store_index.h"
 #include "hilo/store_sla.h"
 #include "hilo/ws.h"
 
@@ -176,13 +175,7 @@ void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, 
 
 int hilo_hours_widget_publish(struct hilo_server *s, const char *team)
 {
-    char msg[100];
-    struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
-    if (!hilo_sla_team_name_ok(team))
-        return -HILO_EINTERNAL;
-    snprintf(msg, sizeof msg, "-\nH%s\n", team);
-    pub.len = strlen(msg);
-    return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+    return hilo_team_line_publish(s, 'H', team);
 }
 
 struct resend {

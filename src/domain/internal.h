@@ -230,6 +230,9 @@ int hilo_ws_customer_hours(struct hilo_conn *c, json_t *msg, const char *req);
  * open widgets whose hours were of another team (the ticket moved, or
  * closed: the default team's) get the hours again, now. */
 void hilo_hours_widget_on_ticket(struct hilo_route *route, const char *summary, size_t len);
+/* "-\n<kind><team>\n" on the events channel (S: team settings, H: SLA
+ * settings); -HILO_EINTERNAL for a bad team name. team_settings.c. */
+int hilo_team_line_publish(struct hilo_server *s, char kind, const char *team);
 /* An H line from the events channel (the line after 'H'). */
 void hilo_hours_widget_on_change(struct hilo_server *s, const char *line, size_t len);
 

@@ -257,15 +257,20 @@ int hilo_team_template_check(struct hilo_server *s, const char *agent, const jso
     return 0;
 }
 
-int hilo_team_settings_publish(struct hilo_server *s, const char *team)
+int hilo_team_line_publish(struct hilo_server *s, char kind, const char *team)
 {
     char msg[100];
     struct hilo_store_publish pub = {.channel = s->events_channel, .message = msg};
     if (!hilo_sla_team_name_ok(team) || strlen(team) > 64)
         return -HILO_EINTERNAL;
-    snprintf(msg, sizeof msg, "-\nS%s\n", team);
+    snprintf(msg, sizeof msg, "-\n%c%s\n", kind, team);
     pub.len = strlen(msg);
     return hilo_store_publish(s->redis, &pub, NULL, NULL) < 0 ? -HILO_EUNAVAIL : 0;
+}
+
+int hilo_team_settings_publish(struct hilo_server *s, const char *team)
+{
+    return hilo_team_line_publish(s, 'S', team);
 }
 
 static void tell_one(struct hilo_conn *c, void *data)

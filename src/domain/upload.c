@@ -21,6 +21,16 @@ const char *hilo_upload_sniff(const unsigned char *p, size_t n)
     return NULL;
 }
 
+const char *hilo_upload_mime_known(const char *mime)
+{
+    static const char *const known[] = {"image/png", "image/jpeg", "image/gif", "image/webp",
+                                        "application/pdf"};
+    for (size_t i = 0; mime && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(mime, known[i]) == 0)
+            return known[i];
+    return NULL;
+}
+
 static const char *ext_of(const char *mime)
 {
     if (!mime)

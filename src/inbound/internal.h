@@ -40,7 +40,7 @@ struct in_op {
     struct hilo_server *s;
     struct hilo_inbound *msgs, *cur;
     struct hilo_delivery *statuses, *curst;
-    char late_ref[32], late_ev[48]; /* the status's ticket and event (late_cb, status_done_cb) */
+    char st_ref[32], st_ev[48]; /* the status's ticket and event (late_cb, status_done_cb) */
     enum in_answer answer;
     const char *provider; /* of the statuses: the row's provider name */
     /* per message */

@@ -557,7 +557,7 @@ static void status_done_cb(redisReply *reply, void *data)
      * longer fail */
     if (reply->type == REDIS_REPLY_STRING &&
         (strcmp(reply->str, "delivered") == 0 || strcmp(reply->str, "read") == 0))
-        hilo_outbox_settled(op->s->redis, op->late_ref, op->late_ev);
+        hilo_outbox_settled(op->s->redis, op->st_ref, op->st_ev);
     op->curst = op->curst->next;
     next_status(op);
 }
@@ -589,7 +589,7 @@ static void late_cb(int rc, void *data)
         return;
     }
     /* no template for it: the failure as it is */
-    if (hilo_outbox_undelivered(op->s->redis, op->s->events_channel, op->late_ref, op->late_ev,
+    if (hilo_outbox_undelivered(op->s->redis, op->s->events_channel, op->st_ref, op->st_ev,
                                 d->error, undelivered_cb, op) < 0)
         in_fail(op, -HILO_EUNAVAIL);
 }
@@ -619,8 +619,8 @@ static void status_found_cb(redisReply *reply, void *data)
         op->s->outbox) {
         /* WhatsApp's window was closed after all: its template instead, if
          * the route gave it one (docs/continuity.md) */
-        snprintf(op->late_ref, sizeof op->late_ref, "%s", ref);
-        snprintf(op->late_ev, sizeof op->late_ev, "%s", ev);
+        snprintf(op->st_ref, sizeof op->st_ref, "%s", ref);
+        snprintf(op->st_ev, sizeof op->st_ev, "%s", ev);
         if (hilo_outbox_late_template(op->s->outbox, ref, ev, d->provider_id, late_cb, op) < 0)
             in_fail(op, -HILO_EUNAVAIL);
         return;
@@ -633,8 +633,8 @@ static void status_found_cb(redisReply *reply, void *data)
             in_fail(op, -HILO_EUNAVAIL);
         return;
     }
-    snprintf(op->late_ref, sizeof op->late_ref, "%s", ref); /* status_done_cb settles */
-    snprintf(op->late_ev, sizeof op->late_ev, "%s", ev);
+    snprintf(op->st_ref, sizeof op->st_ref, "%s", ref); /* status_done_cb settles */
+    snprintf(op->st_ev, sizeof op->st_ev, "%s", ev);
     json_t *u = json_pack("{s:s, s:s}", "status", d->status, "if_pid", d->provider_id);
     if (by_marker)
         json_object_set_new(u, "provider_id", json_string(d->provider_id));

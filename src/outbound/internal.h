@@ -43,6 +43,9 @@ int ob_attempts(json_t *e);
  * late template (late_tpl, late_lang, late_params -> tpl...): 1, or 0 when
  * it has none or already is a template. hilo_route_plan_entry. */
 int ob_take_late_template(json_t *e);
+/* {"route": {...}} of a late template's delivery (route code
+ * wa_template_late, the template e carries now); caller owns. */
+json_t *ob_late_route(json_t *e);
 /* Records the attempt's outcome in one transaction (delivery record,
  * acknowledgement, then the retry, the dead letter or the provider id) and
  * frees j. pid: the provider's message id, or NULL. retry_after_s: a

@@ -55,6 +55,14 @@ int ob_take_late_template(json_t *e)
     return 1;
 }
 
+json_t *ob_late_route(json_t *e)
+{
+    return json_pack("{s:{s:s, s:s, s:s, s:s}}", "route", "channel", "whatsapp", "code",
+                     "wa_template_late", "reason",
+                     "whatsapp said the window was closed (131047); sent as a template",
+                     "template", ob_field(e, "tpl"));
+}
+
 int hilo_outbox_add(struct hilo_outbox *o, json_t *entry)
 {
     return outbox_add_tx(o, NULL, entry);
@@ -534,12 +542,11 @@ static void late_loaded_cb(redisReply *reply, void *data)
     json_object_del(e, "unk");
     json_object_del(e, "unk_at");
     /* "replaced": statuses of the refused send never move this one */
-    json_t *u = json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "status",
-                          "queued", "error", "", "attempts", 0, "force", 1, "provider_id", "",
-                          "replaced", op->pid, "route", "channel", "whatsapp", "code",
-                          "wa_template_late", "reason",
-                          "whatsapp said the window was closed (131047); sent as a template",
-                          "template", ob_field(e, "tpl"));
+    json_t *u = ob_late_route(e);
+    if (u)
+        json_object_update_new(u, json_pack("{s:s, s:s, s:i, s:b, s:s, s:s}", "status", "queued",
+                                            "error", "", "attempts", 0, "force", 1, "provider_id",
+                                            "", "replaced", op->pid));
     char *ujs = u ? json_dumps(u, JSON_COMPACT) : NULL;
     json_decref(u);
     struct hilo_store_delivery requeued = {.chan = o->d.events_channel, .ref = op->ref,

@@ -36,10 +36,7 @@ static void unknown_outcome(struct ob_job *j, const char *error)
 /* The delivery's route says the message goes out as a template now. */
 static void late_route(struct ob_job *j)
 {
-    json_t *u = json_pack("{s:{s:s, s:s, s:s, s:s}}", "route", "channel", "whatsapp", "code",
-                          "wa_template_late", "reason",
-                          "whatsapp said the window was closed (131047); sent as a template",
-                          "template", ob_field(j->e, "tpl"));
+    json_t *u = ob_late_route(j->e);
     char *js = u ? json_dumps(u, JSON_COMPACT) : NULL;
     struct hilo_store_delivery op = {.chan = j->o->d.events_channel, .ref = ob_field(j->e, "ref"),
                                      .op = HILO_DELIVERY_UPDATE, .event_id = j->ev,

@@ -62,8 +62,7 @@ int hilo_store_upload_get(struct hilo_redis *r, const char *id, hilo_redis_cb cb
 int hilo_store_upload_set_ticket(struct hilo_redis *r, const char *id, const char *ref,
                                  hilo_redis_cb cb, void *data)
 {
-    /* just after the file was stored (days before its TTL); a stub without
-     * data would serve nothing anyway */
+    /* sent just after the file was stored, days before its TTL ends */
     struct hilo_store_cmd c;
     hilo_cmd_start(&c, "HSET");
     if (hilo_cmd_key(&c, 0, HILO_K_UPLOAD, id) < 0)
